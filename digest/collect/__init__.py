@@ -1,0 +1,1 @@
+"""Collection: fetch (the only HTTP), parse, normalize (pure)."""

@@ -1,0 +1,127 @@
+"""The exception tree of digest.
+
+::
+
+    DigestError
+    ├── ConfigError            a setting is missing or malformed (names the variable)
+    ├── FeedError              a feed could not be fetched or parsed (names the feed)
+    │   ├── FetchError         network, HTTP status, size cap, SSRF refusal
+    │   │                      (.permanent: 404/410/refused — back off longer)
+    │   └── ParseError         the body is not a feed we can read
+    ├── ImportError_           a bad row in an imported file (names the line)
+    └── DeliveryError          a channel could not deliver (.permanent says if a retry can help)
+        ├── ChannelConfigError 401/403 from the provider: stop the send, fix the settings
+        ├── RecipientGone      the recipient cannot be reached again (blocked the bot)
+        └── ChatMigrated       a Telegram group moved to a supergroup (.new_chat_id)
+
+Third-party exceptions are mapped at the edges and re-raised ``from`` the original.
+All of these pickle cleanly, so they survive Celery's result backend.
+"""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """Base of every error digest raises on purpose."""
+
+
+class ConfigError(DigestError):
+    """A setting is missing or malformed."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.variable, self.problem))
+
+
+class FeedError(DigestError):
+    """A feed failed; the message starts with the feed's URL."""
+
+    def __init__(self, url: str, problem: str, *, permanent: bool = False) -> None:
+        super().__init__(f"{url}: {problem}")
+        self.url = url
+        self.problem = problem
+        self.permanent = permanent
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (_rebuild_feed_error, (type(self), self.url, self.problem, self.permanent))
+
+
+def _rebuild_feed_error(cls: type[FeedError], url: str, problem: str, permanent: bool) -> FeedError:
+    return cls(url, problem, permanent=permanent)
+
+
+class FetchError(FeedError):
+    """The feed could not be fetched."""
+
+
+class ParseError(FeedError):
+    """The body could not be read as a feed."""
+
+
+class ImportError_(DigestError):  # noqa: N801 - the builtin name is taken
+    """A row of an imported file is bad; nothing of the file was imported."""
+
+    def __init__(self, source: str, line: int, problem: str) -> None:
+        super().__init__(f"{source}, line {line}: {problem}")
+        self.source = source
+        self.line = line
+        self.problem = problem
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.source, self.line, self.problem))
+
+
+class DeliveryError(DigestError):
+    """A channel could not deliver.
+
+    ``permanent`` tells whether a retry can help; ``retry_after`` (seconds) is the
+    provider's own hint when it gave one.
+    """
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (_rebuild_delivery_error, (type(self), self.message, self.permanent, self.retry_after))
+
+
+def _rebuild_delivery_error(
+    cls: type[DeliveryError], message: str, permanent: bool, retry_after: float | None
+) -> DeliveryError:
+    err = DeliveryError.__new__(cls)
+    DeliveryError.__init__(err, message, permanent=permanent, retry_after=retry_after)
+    return err
+
+
+class ChannelConfigError(DeliveryError):
+    """The provider refused our credentials: no retry helps until settings change."""
+
+    def __init__(self, message: str, **_: object) -> None:
+        super().__init__(message, permanent=True)
+
+
+class RecipientGone(DeliveryError):
+    """The recipient cannot be reached again (for example they blocked the bot)."""
+
+    def __init__(self, message: str, **_: object) -> None:
+        super().__init__(message, permanent=True)
+
+
+class ChatMigrated(DeliveryError):
+    """A Telegram group became a supergroup with a new chat id."""
+
+    def __init__(self, message: str, new_chat_id: str = "", **_: object) -> None:
+        super().__init__(message, permanent=False)
+        self.new_chat_id = new_chat_id
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.message, self.new_chat_id))

@@ -1,0 +1,206 @@
+"""Plain data types shared by every layer.
+
+The pure core (parse, normalize, rank, group, render, schedule) works only on these;
+ORM objects never leave ``digest.store``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """A feed as an editor registers it."""
+
+    url: str
+    name: str = ""
+    section: str = "news"
+    weight: float = 1.0
+
+
+@dataclass(slots=True)
+class Feed:
+    """A registered feed with its fetch state."""
+
+    id: int
+    url: str
+    name: str
+    section: str = "news"
+    weight: float = 1.0
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched_at: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_fetch_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What the fetcher brought back; ``body`` is None on 304 Not Modified."""
+
+    url: str
+    status: int
+    body: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    ttl_seconds: int | None = None
+
+
+@dataclass(slots=True)
+class RawEntry:
+    """One entry as the parser found it, before normalization."""
+
+    guid: str | None = None
+    link: str | None = None
+    title: str | None = None
+    summary_html: str | None = None
+    content_html: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    categories: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    image_caption: str | None = None
+    media_type: str | None = None  # e.g. "video" when the entry carries a video enclosure
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    title: str | None
+    link: str | None
+    entries: list[RawEntry]
+    ttl_minutes: int | None = None
+
+
+@dataclass(slots=True)
+class Item:
+    """A normalized news item, ready to store, rank and render."""
+
+    key: str  # stable identity: feed id + guid, else canonical URL
+    feed_id: int
+    source: str
+    url: str
+    title: str
+    summary_html: str = ""
+    summary_text: str = ""
+    author: str | None = None
+    published: datetime | None = None  # UTC, aware
+    categories: tuple[str, ...] = ()
+    image_url: str | None = None
+    image_caption: str | None = None
+    reading_minutes: int = 1
+    section: str = "news"
+    is_video: bool = False
+    id: int | None = None  # database id once stored
+    source_weight: float = 1.0
+
+
+@dataclass(slots=True)
+class Story:
+    """One event: the lead item and the same story from other outlets."""
+
+    lead: Item
+    also: list[Item] = field(default_factory=list)
+    score: float = 0.0
+    score_parts: dict[str, float] = field(default_factory=dict)
+    updated: bool = False  # returned because it grew since last sent
+
+    @property
+    def items(self) -> list[Item]:
+        return [self.lead, *self.also]
+
+    @property
+    def sources(self) -> list[str]:
+        seen: list[str] = []
+        for item in self.items:
+            if item.source not in seen:
+                seen.append(item.source)
+        return seen
+
+
+@dataclass(slots=True)
+class Section:
+    name: str
+    title: str
+    stories: list[Story]
+
+
+@dataclass(slots=True)
+class EditionContent:
+    """What one variant of an edition says, before rendering."""
+
+    list_name: str
+    title: str
+    date: datetime
+    sections: list[Section]
+    topics: tuple[str, ...] = ()
+
+    @property
+    def stories(self) -> list[Story]:
+        return [story for section in self.sections for story in section.stories]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEdition:
+    """One variant rendered once; per-recipient parts are placeholders.
+
+    ``html`` and ``text`` contain the substitution tags of ``digest.render.PLACEHOLDERS``
+    (``-unsubscribe_url-`` …) which channels fill per recipient.
+    """
+
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    telegram: tuple[str, ...]  # Telegram HTML messages, each within the length limit
+    lead_url: str | None = None
+
+
+class SubscriberStatus(StrEnum):
+    ACTIVE = "active"
+    UNCONFIRMED = "unconfirmed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+@dataclass(slots=True)
+class Subscriber:
+    email: str | None = None
+    telegram_chat_id: str | None = None
+    name: str = ""
+    timezone: str = "UTC"
+    send_hour: int = 7
+    topics: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ("daily",)
+    status: SubscriberStatus = SubscriberStatus.ACTIVE
+    attributes: dict[str, str] = field(default_factory=dict)
+    frequency: str = "daily"  # "daily" or "weekly:<weekday 0-6>"
+    id: int | None = None
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    TELEGRAM = "telegram"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One addressee of one delivery, with the links personalized for them."""
+
+    subscriber_id: int
+    address: str  # an email address or a Telegram chat id
+    name: str = ""
+    unsubscribe_url: str = ""
+    preferences_url: str = ""
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    RETRYING = "retrying"

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables and the functions that read and write them."""
