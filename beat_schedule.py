@@ -1,0 +1,18 @@
+"""The beat schedule: data only (see digest/tasks.py for what each task does)."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    # Fetch every feed that is due (each feed keeps its own next-fetch time and backoff).
+    "collect-feeds": {
+        "task": "digest.collect_due",
+        "schedule": 600.0,
+        "options": {"queue": "collect", "expires": 590},
+    },
+    # Send the daily digest to subscribers whose local send hour has come.
+    "hourly-tick": {
+        "task": "digest.tick",
+        "schedule": crontab(minute=1),
+        "options": {"queue": "send", "expires": 3000},
+    },
+}

@@ -1,0 +1,64 @@
+"""The Celery application, configured from the settings.
+
+Without ``DIGEST_BROKER_URL`` tasks run in-process (``task_always_eager``), so the
+embedded defaults need no Redis; with it, they go through Redis to worker processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+from kombu import Queue
+
+from beat_schedule import BEAT_SCHEDULE
+from digest import config
+from digest.store.db import dispose_all
+
+QUEUES = ("breaking", "send", "collect")
+
+
+def create_app(settings: config.Settings | None = None) -> Celery:
+    settings = settings or config.get()
+    app = Celery("digest", include=["digest.tasks"])
+    app.conf.update(_conf(settings))
+    return app
+
+
+def _conf(settings: config.Settings) -> dict[str, Any]:
+    eager = settings.broker_url is None
+    return {
+        "broker_url": settings.broker_url or "memory://localhost/",
+        "result_backend": None,
+        "task_always_eager": eager,
+        "task_eager_propagates": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        # A task is acknowledged only once it has finished, so a worker killed mid-task
+        # leaves its message to be delivered again (the ledger makes that safe).
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_queues": [Queue(name) for name in QUEUES],
+        "task_default_queue": "send",
+        "task_routes": {
+            "digest.collect_due": {"queue": "collect"},
+            "digest.refresh_feed": {"queue": "collect"},
+            "digest.tick": {"queue": "send"},
+            "digest.send_list": {"queue": "send"},
+            "digest.send_batch": {"queue": "send"},
+        },
+        # Unacknowledged messages come back after this long (Redis transport); longer than any task.
+        "broker_transport_options": {"visibility_timeout": 900, "queue_order_strategy": "priority"},
+        "broker_connection_retry_on_startup": True,
+        "beat_schedule": BEAT_SCHEDULE,
+        "timezone": "UTC",
+        "worker_hijack_root_logger": False,
+    }
+
+
+@worker_process_init.connect
+def _after_fork(**_: Any) -> None:
+    # A forked worker must not reuse the parent's pooled database connections.
+    dispose_all()

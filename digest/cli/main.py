@@ -1,0 +1,175 @@
+"""Top-level commands: run, collect, send, status, retry, demo, config, migrate."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from digest import pipeline
+from digest.cli import context, progress
+from digest.cli.feeds import feeds_app
+from digest.cli.subscribers import lists_app, subscribers_app
+from digest.pipeline.planning import UnknownList, open_batches
+from digest.store import editions as edition_store
+from digest.store import feeds as feed_store
+from digest.store import ledger
+from digest.store import subscribers as subscriber_store
+
+app = typer.Typer(help="digest: newsletter and notification digests for newsrooms.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(subscribers_app, name="subscribers")
+app.add_typer(lists_app, name="lists")
+
+
+@app.command()
+def collect(all_feeds: bool = typer.Option(False, "--all", help="Fetch every feed, due or not.")) -> None:
+    """Fetch every feed that is due now (one task per feed)."""
+    settings = context.settings()
+    from digest.tasks import refresh_feed
+
+    started = datetime.now(UTC)
+    with context.db() as conn:
+        ids = [f.id for f in feed_store.all_feeds(conn)] if all_feeds else pipeline.due_feed_ids(settings)
+    if not ids:
+        context.console.print("no feed is due")
+        return
+    progress.run_each("collecting", ids, refresh_feed.delay, settings, done=lambda: _fetched_since(started))
+    _report_feeds(ids)
+
+
+def _fetched_since(started: datetime) -> int:
+    with context.db() as conn:
+        return sum(
+            1 for f in feed_store.all_feeds(conn) if f.last_fetched_at and f.last_fetched_at >= started
+        )
+
+
+def _report_feeds(ids: list[int]) -> None:
+    with context.db() as conn:
+        failing = [f for f in feed_store.all_feeds(conn) if f.id in ids and f.last_error]
+    for feed in failing:
+        context.err.print(f"[yellow]feed failed:[/yellow] {feed.last_error}")
+    if failing:
+        context.err.print(f"{len(failing)} of {len(ids)} feeds failed; they will be retried with backoff")
+
+
+@app.command()
+def send(
+    list_name: str = typer.Argument(..., metavar="LIST", help="The list to send to."),
+    follow: bool = typer.Option(True, help="Follow delivery progress until done."),
+) -> None:
+    """Build an edition of LIST now and send it to all its subscribers, whatever their send hours."""
+    settings = context.settings()
+    try:
+        plan = pipeline.plan_send(list_name, settings, manual=True)
+    except UnknownList as exc:
+        raise context.fail(str(exc)) from None
+    _deliver(plan, settings, follow)
+
+
+def _deliver(plan: pipeline.SendPlan, settings: object, follow: bool) -> dict[str, int]:
+    from digest.config import Settings
+
+    assert isinstance(settings, Settings)
+    if plan.edition_id is None:
+        context.console.print(f"{plan.list_name}: nothing to send (nobody due, or nothing new)")
+        return {}
+    found = progress.send(plan, settings, follow=follow)
+    context.console.print(
+        f"{plan.list_name}: edition {plan.edition_id}, {plan.deliveries} deliveries queued "
+        f"({plan.skipped} due with nothing new) — {_summary(found)}"
+    )
+    return found
+
+
+def _summary(found: dict[str, int]) -> str:
+    return ", ".join(f"{state} {n}" for state, n in found.items() if n) or "nothing recorded yet"
+
+
+@app.command()
+def run(
+    once: bool = typer.Option(False, "--once", help="Run one whole cycle and exit."),
+    interval: int = typer.Option(600, help="Seconds between cycles without --once."),
+) -> None:
+    """Collect every due feed, then deliver today's edition of every list to everyone who has not had it.
+
+    With --once, send hours are ignored (a whole day's cycle, now); without it, the loop
+    honours each subscriber's local send hour, as the beat schedule does."""
+    while True:
+        _cycle(ignore_hour=once)
+        if once:
+            return
+        time.sleep(interval)
+
+
+def _cycle(*, ignore_hour: bool) -> None:
+    settings = context.settings()
+    collect(all_feeds=False)
+    with context.db() as conn:
+        names = subscriber_store.digest_lists(conn)
+    for name in names:
+        _deliver(pipeline.plan_send(name, settings, ignore_hour=ignore_hour), settings, follow=True)
+
+
+@app.command()
+def status(edition: int = typer.Argument(..., help="Edition id.")) -> None:
+    """Show an edition's deliveries by state."""
+    with context.db() as conn:
+        info = edition_store.info(conn, edition)
+        if info is None:
+            raise context.fail(f"no edition {edition}")
+        found = ledger.counts(conn, [edition])
+    context.console.print(f"edition {edition} of list {info[1]} ({info[2]}): {info[3]}")
+    for state, n in found.items():
+        context.console.print(f"  {state:<9} {n}")
+
+
+@app.command()
+def retry(edition: int = typer.Argument(..., help="Edition id.")) -> None:
+    """Re-send only the failed deliveries of an edition."""
+    settings = context.settings()
+    with context.db() as conn:
+        info = edition_store.info(conn, edition)
+        if info is None:
+            raise context.fail(f"no edition {edition}")
+        reopened = ledger.reopen_failed(conn, edition, datetime.now(UTC))
+    plan = pipeline.SendPlan(info[1], edition, open_batches(settings, edition))
+    context.console.print(f"edition {edition}: {reopened} failed deliveries queued again")
+    _deliver(plan, settings, follow=True)
+
+
+@app.command()
+def demo() -> None:
+    """Load the bundled sample feeds and subscribers, run one cycle, and show where to look."""
+    from digest.cli.feeds import import_opml
+    from digest.cli.subscribers import import_csv
+
+    from digest import sample
+
+    settings = context.settings()
+    # The sample feeds are copied with their dates moved to today, so the demo has fresh news.
+    import_opml(sample.materialize(Path(settings.outbox_dir).parent / "sample", datetime.now(UTC)))
+    import_csv(sample.SUBSCRIBERS)
+    run(once=True, interval=0)
+    outbox = Path(settings.outbox_dir).resolve()
+    context.console.print(
+        f"\n[bold]Done.[/bold] Emails: {outbox / 'email'}   Telegram: {outbox / 'telegram'}"
+    )
+    context.console.print(f"Web views: {outbox.parent / 'editions'}   Database: {settings.database_url}")
+
+
+@app.command(name="config")
+def show_config() -> None:
+    """Print the settings in force (secrets masked)."""
+    for name, value in context.settings().redacted().items():
+        context.console.print(f"{name}={'' if value is None else value}")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (every command also does this first)."""
+    context.settings()
+    context.console.print("database is up to date")

@@ -1,0 +1,127 @@
+"""``digest subscribers`` and ``digest lists``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from digest import csvio
+from digest.cli import context
+from digest.models import Subscriber
+from digest.store import subscribers as subscriber_store
+
+subscribers_app = typer.Typer(help="Manage subscribers.", no_args_is_help=True)
+lists_app = typer.Typer(help="Manage lists.", no_args_is_help=True)
+
+
+@subscribers_app.command("add")
+def add(
+    email: str = typer.Option("", help="Email address."),
+    telegram_chat_id: str = typer.Option("", "--telegram", help="Telegram chat id or @channel."),
+    name: str = typer.Option("", help="Name used in the greeting."),
+    timezone: str = typer.Option("UTC", help="IANA time zone, e.g. Europe/Kyiv."),
+    send_hour: int = typer.Option(7, help="Local hour of the daily send (0-23)."),
+    topics: str = typer.Option("", help="Topics separated by ';' (empty: everything)."),
+    lists: str = typer.Option("daily", help="Lists separated by ';'."),
+    frequency: str = typer.Option("daily", help="daily, or weekly:<weekday>."),
+) -> None:
+    """Add or update one subscriber (validated like a CSV row)."""
+    row = f"{email},{telegram_chat_id},{name},{timezone},{send_hour},{topics},{lists},{frequency}\n"
+    header = ",".join(csvio.COLUMNS) + "\n"
+    _save(_read((header + row).encode(), "arguments"))
+
+
+@subscribers_app.command("import")
+def import_cmd(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A CSV file.")) -> None:
+    """Import subscribers from CSV: all rows or, if any row is bad, none."""
+    import_csv(file)
+
+
+def import_csv(file: Path) -> None:
+    _save(_read(file.read_bytes(), str(file)), source=str(file))
+
+
+def _read(data: bytes, source: str) -> list[Subscriber]:
+    try:
+        return csvio.read_subscribers(data, source)
+    except csvio.ImportProblems as exc:
+        for problem in exc.problems:
+            context.err.print(f"[red]{problem}[/red]")
+        raise context.fail(f"{source}: {len(exc.problems)} bad line(s); nothing was imported") from None
+
+
+def _save(subs: list[Subscriber], source: str = "") -> None:
+    now = datetime.now(UTC)
+    with context.db() as conn:  # one transaction: all rows or none
+        new = sum(subscriber_store.save(conn, sub, now)[1] for sub in subs)
+    context.console.print(f"{source + ': ' if source else ''}{len(subs)} subscribers ({new} new)")
+
+
+@subscribers_app.command("export")
+def export(file: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")) -> None:
+    """Export every subscriber as CSV (the import format, plus status)."""
+    with context.db() as conn:
+        text = csvio.write_subscribers(subscriber_store.everyone(conn))
+    if file is None:
+        sys.stdout.write(text)
+    else:
+        file.write_text(text, encoding="utf-8")
+        context.console.print(f"wrote {file}")
+
+
+@subscribers_app.command("remove")
+def remove(address: str = typer.Argument(..., help="Email address or Telegram chat id.")) -> None:
+    """Delete a subscriber and their memberships."""
+    with context.db() as conn:
+        if not subscriber_store.remove(conn, address.lower() if "@" in address[1:] else address):
+            raise context.fail(f"no subscriber {address}")
+    context.console.print(f"removed {address}")
+
+
+@subscribers_app.command("list")
+def list_subscribers() -> None:
+    """List subscribers."""
+    with context.db() as conn:
+        subs = subscriber_store.everyone(conn)
+    table = Table("id", "email", "telegram", "name", "zone", "hour", "topics", "lists", "status")
+    for sub in subs:
+        table.add_row(
+            str(sub.id),
+            sub.email or "",
+            sub.telegram_chat_id or "",
+            sub.name,
+            sub.timezone,
+            str(sub.send_hour),
+            ";".join(sub.topics),
+            ";".join(sub.lists),
+            str(sub.status),
+        )
+    context.console.print(table)
+
+
+@lists_app.command("list")
+def list_lists() -> None:
+    """Lists with their active members."""
+    with context.db() as conn:
+        rows = subscriber_store.all_lists(conn)
+    table = Table("id", "name", "title", "active members")
+    for list_pk, name, title, members in rows:
+        table.add_row(str(list_pk), name, title, str(members))
+    context.console.print(table)
+
+
+@lists_app.command("add")
+def add_list(
+    name: str,
+    title: str = typer.Option("", help="Title shown to readers."),
+    breaking: bool = typer.Option(False, help="A breaking-news list: no scheduled digest."),
+) -> None:
+    """Create a list (the list named `breaking` is a breaking-news list by default)."""
+    kind = subscriber_store.BREAKING if breaking else ""
+    with context.db() as conn:
+        subscriber_store.ensure_list(conn, name.lower(), datetime.now(UTC), title, kind)
+    context.console.print(f"list {name} ready")

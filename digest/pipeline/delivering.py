@@ -1,0 +1,201 @@
+"""send_batch: claim ledger rows, hand them to their channel, record what happened.
+
+Rows are claimed (``sending``) before the provider is called and marked ``sent`` right
+after it accepts them. If the worker dies in between, the task is delivered again
+(acks_late) with the same batch token and re-sends exactly that in-flight batch — the
+one repeat the README documents — and the log says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from digest import links
+from digest.channels.base import DeliveryChannel, Envelope
+from digest.channels.registry import email_channel, telegram_channel
+from digest.config import Settings
+from digest.errors import ChannelConfigError, ChatMigrated, DeliveryError, RecipientGone
+from digest.models import Channel, DeliveryState, Recipient
+from digest.store import editions as edition_store
+from digest.store import ledger
+from digest.store import subscribers as subscriber_store
+from digest.store.db import transaction
+from digest.store.ledger import Delivery
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    sent: int = 0
+    failed: int = 0
+    retry: list[int] | None = None  # rows of the batch still open: the task retries them
+    retry_after: float | None = None
+    reclaimed: int = 0
+
+
+def send_batch(
+    edition_id: int, channel: str, delivery_ids: list[int], batch: str, settings: Settings
+) -> BatchResult:
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        rows, reclaimed = ledger.claim(conn, delivery_ids, batch, now)
+        info = edition_store.info(conn, edition_id)
+    if reclaimed:
+        log.warning(
+            "re-sending in-flight batch %s of edition %s (%d recipients) after an interrupted send",
+            batch,
+            edition_id,
+            reclaimed,
+        )
+    result = BatchResult(reclaimed=reclaimed)
+    if not rows or info is None:
+        return result
+    sender = channel_for(channel, settings)
+    for group in _groups(rows, sender.max_batch):
+        if not _deliver_group(sender, group, info[1], settings, result):
+            break
+    # Rows this batch claimed but never reached go back to the queue for the task's retry.
+    with transaction(settings.database_url) as conn:
+        result.retry = ledger.release(conn, delivery_ids, batch, datetime.now(UTC)) or None
+    return result
+
+
+_channels: dict[tuple[str, int], DeliveryChannel] = {}
+
+
+def channel_for(channel: str, settings: Settings) -> DeliveryChannel:
+    """One channel object per process and settings: connections and pools are reused."""
+    key = (channel, id(settings))
+    if key not in _channels:
+        _channels[key] = email_channel(settings) if channel == Channel.EMAIL else telegram_channel(settings)
+    return _channels[key]
+
+
+def _groups(rows: list[Delivery], size: int) -> list[list[Delivery]]:
+    groups: list[list[Delivery]] = []
+    for row in rows:
+        if groups and len(groups[-1]) < size and groups[-1][0].variant_id == row.variant_id:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
+def _deliver_group(
+    sender: DeliveryChannel, group: list[Delivery], list_name: str, settings: Settings, result: BatchResult
+) -> bool:
+    """Send one group; False when a transient error means the rest must wait for a retry."""
+    with transaction(settings.database_url) as conn:
+        content = edition_store.variant(conn, group[0].variant_id)
+    envelope = envelope_for(settings, group[0].edition_id, list_name, content)
+    recipients = [_recipient(settings, row, list_name) for row in group]
+    try:
+        sender.deliver(envelope, recipients)
+    except ChatMigrated as exc:
+        return _migrated(sender, envelope, group[0], recipients[0], exc, settings, result)
+    except RecipientGone as exc:
+        _gone(group, exc, settings)
+        result.failed += len(group)
+        return True
+    except ChannelConfigError:
+        _finish(group, DeliveryState.RETRYING, settings, "channel configuration refused")
+        raise
+    except DeliveryError as exc:
+        if exc.permanent:
+            log.error("edition %s: %d recipients failed for good: %s", group[0].edition_id, len(group), exc)
+            _finish(group, DeliveryState.FAILED, settings, str(exc))
+            result.failed += len(group)
+            return True
+        result.retry_after = exc.retry_after
+        _finish(group, DeliveryState.RETRYING, settings, str(exc))
+        return False
+    _finish(group, DeliveryState.SENT, settings)
+    result.sent += len(group)
+    return True
+
+
+def _migrated(
+    sender: DeliveryChannel,
+    envelope: Envelope,
+    row: Delivery,
+    recipient: Recipient,
+    exc: ChatMigrated,
+    settings: Settings,
+    result: BatchResult,
+) -> bool:
+    """A group became a supergroup: record its new id and send there once."""
+    with transaction(settings.database_url) as conn:
+        subscriber_store.set_chat_id(conn, row.subscriber_id, exc.new_chat_id)
+        ledger.set_address(conn, row.id, exc.new_chat_id)
+    moved = Recipient(
+        recipient.subscriber_id,
+        exc.new_chat_id,
+        recipient.name,
+        recipient.unsubscribe_url,
+        recipient.preferences_url,
+    )
+    try:
+        sender.deliver(envelope, [moved])
+    except DeliveryError as again:
+        state = DeliveryState.FAILED if again.permanent else DeliveryState.RETRYING
+        _finish([row], state, settings, str(again))
+        if state is DeliveryState.RETRYING:
+            result.retry_after = again.retry_after
+            return False
+        result.failed += 1
+        return True
+    _finish([row], DeliveryState.SENT, settings)
+    result.sent += 1
+    return True
+
+
+def _gone(group: list[Delivery], exc: DeliveryError, settings: Settings) -> None:
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        for row in group:
+            if row.channel == Channel.TELEGRAM:
+                subscriber_store.unsubscribe_chat(conn, row.address)
+        ledger.mark(conn, [row.id for row in group], DeliveryState.FAILED, now, str(exc))
+    log.warning("recipient gone, unsubscribed: %s", exc)
+
+
+def _finish(
+    group: list[Delivery], state: DeliveryState, settings: Settings, error: str | None = None
+) -> None:
+    with transaction(settings.database_url) as conn:
+        ledger.mark(conn, [row.id for row in group], state, datetime.now(UTC), error)
+
+
+def _recipient(settings: Settings, row: Delivery, list_name: str) -> Recipient:
+    key = settings.signing_key()
+    return Recipient(
+        subscriber_id=row.subscriber_id,
+        address=row.address,
+        name=row.name,
+        unsubscribe_url=links.unsubscribe_url(settings.public_url, key, row.subscriber_id, list_name),
+        preferences_url=links.preferences_url(
+            settings.public_url, key, row.subscriber_id, list_name, datetime.now(UTC)
+        ),
+    )
+
+
+def envelope_for(settings: Settings, edition_id: int, list_name: str, content: object) -> Envelope:
+    from digest.models import RenderedEdition
+
+    assert isinstance(content, RenderedEdition)
+    host = urlsplit(settings.public_url).hostname or "localhost"
+    sender_domain = parseaddr(settings.from_email)[1].rpartition("@")[2] or host
+    return Envelope(
+        edition_id=edition_id,
+        list_name=list_name,
+        content=content,
+        from_email=settings.from_email,
+        list_id=f"{settings.newsroom_name} {list_name} <{list_name}.{host}>",
+        unsubscribe_mailto=f"mailto:unsubscribe@{sender_domain}?subject=unsubscribe%20{list_name}",
+        categories=("digest", list_name),
+    )

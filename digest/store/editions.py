@@ -1,0 +1,89 @@
+"""Editions, their rendered variants and the items they carried."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from digest.models import RenderedEdition
+from digest.store.common import insert_ignoring_conflicts
+from digest.store.tables import deliveries, edition_items, edition_variants, editions, lists
+
+
+def get_or_create(conn: Connection, list_pk: int, slot: str, title: str, now: datetime) -> tuple[int, bool]:
+    """The edition of this list for this slot; created at most once, whoever asks first."""
+    rows = [{"list_id": list_pk, "slot": slot, "title": title, "created_at": now}]
+    created = insert_ignoring_conflicts(conn, editions, rows) > 0
+    query = select(editions.c.id).where(editions.c.list_id == list_pk, editions.c.slot == slot)
+    return int(conn.execute(query).scalar_one()), created
+
+
+def save_variant(conn: Connection, edition_id: int, topics_key: str, rendered: RenderedEdition) -> int:
+    row = {
+        "edition_id": edition_id,
+        "topics_key": topics_key,
+        "subject": rendered.subject,
+        "preheader": rendered.preheader,
+        "html": rendered.html,
+        "text": rendered.text,
+        "telegram": list(rendered.telegram),
+        "lead_url": rendered.lead_url,
+    }
+    insert_ignoring_conflicts(conn, edition_variants, [row])
+    found = variant_id(conn, edition_id, topics_key)
+    assert found is not None
+    return found
+
+
+def variant_id(conn: Connection, edition_id: int, topics_key: str) -> int | None:
+    query = select(edition_variants.c.id).where(
+        edition_variants.c.edition_id == edition_id, edition_variants.c.topics_key == topics_key
+    )
+    return conn.execute(query).scalar()
+
+
+def variant(conn: Connection, variant_pk: int) -> RenderedEdition:
+    row = conn.execute(select(edition_variants).where(edition_variants.c.id == variant_pk)).one()
+    telegram = row.telegram if isinstance(row.telegram, list) else json.loads(row.telegram)
+    return RenderedEdition(
+        subject=row.subject,
+        preheader=row.preheader,
+        html=row.html,
+        text=row.text,
+        telegram=tuple(telegram),
+        lead_url=row.lead_url,
+    )
+
+
+def record_items(conn: Connection, edition_id: int, item_ids: Sequence[int]) -> None:
+    rows = [{"edition_id": edition_id, "item_id": item_id} for item_id in set(item_ids)]
+    insert_ignoring_conflicts(conn, edition_items, rows)
+
+
+def info(conn: Connection, edition_id: int) -> tuple[int, str, str, str] | None:
+    """(list id, list name, slot, title) of an edition."""
+    query = select(editions.c.list_id, lists.c.name, editions.c.slot, editions.c.title).join(
+        lists, lists.c.id == editions.c.list_id
+    )
+    row = conn.execute(query.where(editions.c.id == edition_id)).first()
+    return (row[0], row[1], row[2], row[3]) if row else None
+
+
+def previous_editions(conn: Connection, list_pk: int, subscriber_ids: Sequence[int]) -> dict[int, int]:
+    """Each subscriber's latest edition of this list (the one not to repeat)."""
+    if not subscriber_ids:
+        return {}
+    query = (
+        select(deliveries.c.subscriber_id, func.max(deliveries.c.edition_id))
+        .where(deliveries.c.list_id == list_pk, deliveries.c.subscriber_id.in_(subscriber_ids))
+        .group_by(deliveries.c.subscriber_id)
+    )
+    return {int(sub): int(ed) for sub, ed in conn.execute(query)}
+
+
+def latest(conn: Connection, list_pk: int) -> int | None:
+    query = select(func.max(editions.c.id)).where(editions.c.list_id == list_pk)
+    return conn.execute(query).scalar()

@@ -1,0 +1,163 @@
+"""The delivery ledger: one row per (edition, recipient, channel).
+
+A row is written *before* the provider is called and moves
+pending → sending → sent | failed | retrying. Claiming rows is one conditional
+UPDATE, so two workers can never both send the same row; a task redelivered after
+its worker died re-claims its own in-flight rows by their batch token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+
+from digest.models import DeliveryState
+from digest.store.common import insert_ignoring_conflicts
+from digest.store.tables import deliveries, subscribers
+
+OPEN = (DeliveryState.PENDING, DeliveryState.RETRYING)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    edition_id: int
+    subscriber_id: int
+    channel: str
+    address: str
+    variant_id: int
+    state: str
+    attempts: int
+    name: str
+
+
+def add(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Add pending rows; rows that already exist (same edition or same period) are skipped."""
+    return insert_ignoring_conflicts(conn, deliveries, rows)
+
+
+def open_ids(conn: Connection, edition_id: int, channel: str) -> list[tuple[int, int]]:
+    """(id, variant id) of the rows still to send, grouped by variant."""
+    query = (
+        select(deliveries.c.id, deliveries.c.variant_id)
+        .where(deliveries.c.edition_id == edition_id, deliveries.c.channel == channel)
+        .where(deliveries.c.state.in_([str(s) for s in OPEN]))
+        .order_by(deliveries.c.variant_id, deliveries.c.id)
+    )
+    return [(int(a), int(b)) for a, b in conn.execute(query)]
+
+
+def claim(conn: Connection, ids: Sequence[int], batch: str, now: datetime) -> tuple[list[Delivery], int]:
+    """Take the open rows among ``ids`` for this batch; return them and how many were re-claimed.
+
+    Rows already ``sending`` under the same batch token belong to this very task, delivered
+    again after its worker died: they are sent again (the documented at-most-one-batch repeat).
+    """
+    mine = and_(deliveries.c.state == DeliveryState.SENDING, deliveries.c.batch == batch)
+    reclaimed = conn.execute(
+        select(func.count()).select_from(deliveries).where(deliveries.c.id.in_(ids), mine)
+    ).scalar_one()
+    conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(ids), or_(deliveries.c.state.in_([str(s) for s in OPEN]), mine))
+        .values(
+            state=str(DeliveryState.SENDING), batch=batch, attempts=deliveries.c.attempts + 1, updated_at=now
+        )
+    )
+    query = (
+        select(deliveries, subscribers.c.name)
+        .join(subscribers, subscribers.c.id == deliveries.c.subscriber_id)
+        .where(deliveries.c.id.in_(ids), mine)
+        .order_by(deliveries.c.id)
+    )
+    rows = [_delivery(row) for row in conn.execute(query)]
+    return rows, int(reclaimed)
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(
+        id=row.id,
+        edition_id=row.edition_id,
+        subscriber_id=row.subscriber_id,
+        channel=row.channel,
+        address=row.address,
+        variant_id=row.variant_id,
+        state=row.state,
+        attempts=row.attempts,
+        name=row.name or "",
+    )
+
+
+def mark(
+    conn: Connection, ids: Sequence[int], state: DeliveryState, now: datetime, error: str | None = None
+) -> None:
+    if not ids:
+        return
+    conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(ids))
+        .values(state=str(state), last_error=error[:2000] if error else None, updated_at=now)
+    )
+
+
+def release(conn: Connection, ids: Sequence[int], batch: str, now: datetime) -> list[int]:
+    """Return this batch's unfinished rows to ``retrying``; give the ids still open."""
+    conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.id.in_(ids), deliveries.c.batch == batch, deliveries.c.state == DeliveryState.SENDING
+        )
+        .values(state=str(DeliveryState.RETRYING), updated_at=now)
+    )
+    query = select(deliveries.c.id).where(
+        deliveries.c.id.in_(ids), deliveries.c.state.in_([str(s) for s in OPEN])
+    )
+    return [int(x) for x in conn.execute(query.order_by(deliveries.c.id)).scalars()]
+
+
+def set_address(conn: Connection, delivery_id: int, address: str) -> None:
+    conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(address=address))
+
+
+def counts(conn: Connection, edition_ids: Sequence[int]) -> dict[str, int]:
+    """Rows by state across these editions."""
+    query = (
+        select(deliveries.c.state, func.count())
+        .where(deliveries.c.edition_id.in_(edition_ids))
+        .group_by(deliveries.c.state)
+    )
+    found = {str(state): int(n) for state, n in conn.execute(query)}
+    return {str(state): found.get(str(state), 0) for state in DeliveryState}
+
+
+def reopen_failed(conn: Connection, edition_id: int, now: datetime) -> int:
+    """Put the failed rows of an edition back to pending (``digest retry``)."""
+    statement = (
+        update(deliveries)
+        .where(deliveries.c.edition_id == edition_id, deliveries.c.state == DeliveryState.FAILED)
+        .values(state=str(DeliveryState.PENDING), updated_at=now)
+    )
+    return int(conn.execute(statement).rowcount or 0)
+
+
+def editions_with_open_rows(conn: Connection) -> list[int]:
+    query = select(deliveries.c.edition_id).where(deliveries.c.state.in_([str(s) for s in OPEN])).distinct()
+    return [int(x) for x in conn.execute(query).scalars()]
+
+
+def periods_taken(
+    conn: Connection, list_pk: int, subscriber_ids: Sequence[int], periods: Sequence[str]
+) -> set[tuple[int, str, str]]:
+    """(subscriber id, channel, period) already in the ledger for these subscribers."""
+    if not subscriber_ids:
+        return set()
+    query = select(deliveries.c.subscriber_id, deliveries.c.channel, deliveries.c.period).where(
+        deliveries.c.list_id == list_pk,
+        deliveries.c.subscriber_id.in_(subscriber_ids),
+        deliveries.c.period.in_(set(periods)),
+    )
+    return {(int(a), str(b), str(c)) for a, b, c in conn.execute(query)}

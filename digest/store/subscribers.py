@@ -1,0 +1,169 @@
+"""Lists, subscribers and who belongs to which list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, or_, select, update
+
+from digest.models import Subscriber, SubscriberStatus
+from digest.store.common import insert_ignoring_conflicts
+from digest.store.tables import lists, memberships, subscribers, suppressions
+
+
+BREAKING = "breaking"
+
+
+def ensure_list(conn: Connection, name: str, now: datetime, title: str = "", kind: str = "") -> int:
+    """The id of the list ``name``, created when missing (``breaking`` is a breaking-news list)."""
+    kind = kind or (BREAKING if name == BREAKING else "digest")
+    row = {"name": name, "title": title or name.title(), "kind": kind, "created_at": now}
+    insert_ignoring_conflicts(conn, lists, [row])
+    return int(conn.execute(select(lists.c.id).where(lists.c.name == name)).scalar_one())
+
+
+def list_id(conn: Connection, name: str) -> int | None:
+    return conn.execute(select(lists.c.id).where(lists.c.name == name)).scalar()
+
+
+def digest_lists(conn: Connection) -> list[str]:
+    """Names of the lists that get the scheduled edition."""
+    return list(conn.execute(select(lists.c.name).where(lists.c.kind == "digest").order_by(lists.c.name)).scalars())
+
+
+def all_lists(conn: Connection) -> list[tuple[int, str, str, int]]:
+    """(id, name, title, active members) for every list."""
+    active = (
+        select(memberships.c.list_id, func.count().label("n"))
+        .join(subscribers, subscribers.c.id == memberships.c.subscriber_id)
+        .where(subscribers.c.status == SubscriberStatus.ACTIVE)
+        .group_by(memberships.c.list_id)
+        .subquery()
+    )
+    query = select(lists.c.id, lists.c.name, lists.c.title, func.coalesce(active.c.n, 0)).outerjoin(
+        active, active.c.list_id == lists.c.id
+    )
+    return [tuple(row) for row in conn.execute(query.order_by(lists.c.name))]  # type: ignore[misc]
+
+
+def _row_values(sub: Subscriber) -> dict[str, Any]:
+    return {
+        "email": sub.email,
+        "telegram_chat_id": sub.telegram_chat_id,
+        "name": sub.name,
+        "timezone": sub.timezone,
+        "send_hour": sub.send_hour,
+        "frequency": sub.frequency,
+        "topics": list(sub.topics),
+        "status": str(sub.status),
+        "attributes": dict(sub.attributes),
+    }
+
+
+def find(conn: Connection, *, email: str | None = None, chat_id: str | None = None) -> Subscriber | None:
+    conditions = []
+    if email:
+        conditions.append(subscribers.c.email == email)
+    if chat_id:
+        conditions.append(subscribers.c.telegram_chat_id == chat_id)
+    if not conditions:
+        return None
+    row = conn.execute(select(subscribers).where(or_(*conditions))).first()
+    return _subscriber(conn, row) if row else None
+
+
+def save(conn: Connection, sub: Subscriber, now: datetime) -> tuple[int, bool]:
+    """Insert or update a subscriber (matched by email or chat id) and their lists."""
+    existing = find(conn, email=sub.email, chat_id=sub.telegram_chat_id)
+    if existing is None:
+        result = conn.execute(subscribers.insert().values(**_row_values(sub), created_at=now))
+        sub_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    else:
+        sub_id = existing.id or 0
+        conn.execute(update(subscribers).where(subscribers.c.id == sub_id).values(**_row_values(sub)))
+    rows = [{"list_id": ensure_list(conn, name, now), "subscriber_id": sub_id} for name in sub.lists]
+    insert_ignoring_conflicts(conn, memberships, rows)
+    return sub_id, existing is None
+
+
+def set_status(conn: Connection, subscriber_id: int, status: SubscriberStatus) -> None:
+    conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id).values(status=str(status)))
+
+
+def set_chat_id(conn: Connection, subscriber_id: int, chat_id: str) -> None:
+    conn.execute(
+        update(subscribers).where(subscribers.c.id == subscriber_id).values(telegram_chat_id=chat_id)
+    )
+
+
+def unsubscribe_chat(conn: Connection, chat_id: str) -> int:
+    """Mark the subscriber with this Telegram chat unsubscribed (they blocked the bot)."""
+    statement = update(subscribers).where(subscribers.c.telegram_chat_id == chat_id)
+    return int(conn.execute(statement.values(status=str(SubscriberStatus.UNSUBSCRIBED))).rowcount or 0)
+
+
+def remove(conn: Connection, email_or_chat: str) -> bool:
+    condition = or_(subscribers.c.email == email_or_chat, subscribers.c.telegram_chat_id == email_or_chat)
+    return bool(conn.execute(delete(subscribers).where(condition)).rowcount)
+
+
+def _subscriber(conn: Connection, row: Any, list_names: Sequence[str] | None = None) -> Subscriber:
+    if list_names is None:
+        query = select(lists.c.name).join(memberships, memberships.c.list_id == lists.c.id)
+        list_names = list(conn.execute(query.where(memberships.c.subscriber_id == row.id)).scalars())
+    return Subscriber(
+        id=row.id,
+        email=row.email,
+        telegram_chat_id=row.telegram_chat_id,
+        name=row.name,
+        timezone=row.timezone,
+        send_hour=row.send_hour,
+        frequency=row.frequency,
+        topics=tuple(row.topics or ()),
+        lists=tuple(sorted(list_names)),
+        status=SubscriberStatus(row.status),
+        attributes=dict(row.attributes or {}),
+    )
+
+
+def members_page(
+    conn: Connection, list_pk: int, *, after: int = 0, limit: int = 5000, active_only: bool = True
+) -> list[Subscriber]:
+    """One page of the list's subscribers with ids above ``after``, in id order.
+
+    Callers walk a list page by page, so memory stays flat however long the list grows.
+    """
+    query = (
+        select(subscribers)
+        .join(memberships, memberships.c.subscriber_id == subscribers.c.id)
+        .where(memberships.c.list_id == list_pk, subscribers.c.id > after)
+        .order_by(subscribers.c.id)
+        .limit(limit)
+    )
+    if active_only:
+        query = query.where(subscribers.c.status == SubscriberStatus.ACTIVE)
+    return [_subscriber(conn, row, list_names=()) for row in conn.execute(query)]
+
+
+def everyone(conn: Connection) -> list[Subscriber]:
+    """Every subscriber with their lists (for export)."""
+    names: dict[int, list[str]] = {}
+    query = select(memberships.c.subscriber_id, lists.c.name).join(lists, lists.c.id == memberships.c.list_id)
+    for sub_id, name in conn.execute(query):
+        names.setdefault(sub_id, []).append(name)
+    rows = conn.execute(select(subscribers).order_by(subscribers.c.id))
+    return [_subscriber(conn, row, names.get(row.id, [])) for row in rows]
+
+
+def suppress(conn: Connection, email: str, reason: str, now: datetime) -> bool:
+    """Never email this address again."""
+    rows = [{"email": email.lower(), "reason": reason, "created_at": now}]
+    return insert_ignoring_conflicts(conn, suppressions, rows) > 0
+
+
+def suppressed(conn: Connection, emails: Sequence[str]) -> set[str]:
+    lowered = [email.lower() for email in emails]
+    query = select(suppressions.c.email).where(suppressions.c.email.in_(lowered))
+    return set(conn.execute(query).scalars())

@@ -1,0 +1,178 @@
+"""The database schema (SQLAlchemy Core tables).
+
+Alembic migrations in ``digest/migrations`` create these; ``tests/store`` checks that
+the migrations and these definitions agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+UTCDateTime = DateTime(timezone=True)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2048), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("section", String(64), nullable=False, default="news"),
+    Column("weight", Float, nullable=False, default=1.0),
+    Column("etag", String(512)),
+    Column("last_modified", String(128)),
+    Column("last_fetched_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("next_fetch_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary_html", Text, nullable=False, default=""),
+    Column("summary_text", Text, nullable=False, default=""),
+    Column("author", String(300)),
+    Column("published", UTCDateTime, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("categories", JSON, nullable=False, default=list),
+    Column("image_url", String(2048)),
+    Column("image_caption", Text),
+    Column("reading_minutes", Integer, nullable=False, default=1),
+    Column("section", String(64), nullable=False, default="news"),
+    Column("is_video", Boolean, nullable=False, default=False),
+    Index("ix_items_feed_url", "feed_id", "url"),
+    Index("ix_items_published", "published"),
+)
+
+lists = Table(
+    "lists",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    # "digest": gets the scheduled edition; "breaking": only manual and breaking sends.
+    Column("kind", String(16), nullable=False, default="digest"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), unique=True),
+    Column("telegram_chat_id", String(64), unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("timezone", String(64), nullable=False, default="UTC"),
+    Column("send_hour", Integer, nullable=False, default=7),
+    Column("frequency", String(16), nullable=False, default="daily"),
+    Column("topics", JSON, nullable=False, default=list),
+    Column("status", String(16), nullable=False, default="active"),
+    Column("attributes", JSON, nullable=False, default=dict),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_memberships_subscriber", "subscriber_id"),
+)
+
+editions = Table(
+    "editions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE"), nullable=False),
+    # One edition per list and slot (e.g. "2026-11-26" for a daily, or "manual-<uuid>"):
+    # beat ticking twice, or two workers building at once, still make one edition.
+    Column("slot", String(64), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("list_id", "slot", name="uq_editions_list_slot"),
+)
+
+edition_variants = Table(
+    "edition_variants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), nullable=False),
+    Column("topics_key", String(500), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("preheader", Text, nullable=False, default=""),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("telegram", JSON, nullable=False),
+    Column("lead_url", String(2048)),
+    UniqueConstraint("edition_id", "topics_key", name="uq_edition_variants_edition_topics"),
+)
+
+edition_items = Table(
+    "edition_items",
+    metadata,
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), nullable=False),
+    Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),  # "email" or "telegram"
+    # What the delivery stands for: "daily:2026-11-26" (the subscriber's local date) for a
+    # scheduled send, "edition:<id>" for a manual one. Unique per list, recipient and channel,
+    # so a missed tick that catches up, or two ticks building two editions, never send twice.
+    Column("period", String(64), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("variant_id", Integer, ForeignKey("edition_variants.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("batch", String(64)),
+    Column("last_error", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # The exactly-once promise rests on this: one row per (edition, recipient, channel).
+    UniqueConstraint("edition_id", "subscriber_id", "channel", name="uq_deliveries_edition_recipient"),
+    UniqueConstraint("list_id", "subscriber_id", "channel", "period", name="uq_deliveries_period"),
+    Index("ix_deliveries_edition_state", "edition_id", "state"),
+)
+
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("reason", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

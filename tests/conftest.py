@@ -1,0 +1,104 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when DIGEST_TEST_DATABASE_URL
+is set), settings pointing at it, and the test Redis database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from digest import config
+from digest.store.db import engine_for, migrate
+from digest.store.tables import metadata
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+TEST_REDIS_DB = 13
+REDIS_URL = os.environ.get("DIGEST_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{TEST_REDIS_DB}")
+
+
+def _postgres_schema_url(base: str, schema: str) -> str:
+    separator = "&" if "?" in base else "?"
+    return f"{config._database_url(base)}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database for the session: our own schema on PostgreSQL, a file on SQLite."""
+    base = os.environ.get("DIGEST_TEST_DATABASE_URL")
+    if not base:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'digest.db'}"
+        migrate(url)
+        yield url
+        return
+    schema = f"digest_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(config._database_url(base))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _postgres_schema_url(base, schema)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        engine_for(url).dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(database_url: str) -> Iterator[str]:
+    """The session database, emptied after each test."""
+    yield database_url
+    with engine_for(database_url).begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def make_settings(db_url: str, tmp_path: Path, **overrides: str) -> config.Settings:
+    env = {
+        "DIGEST_DATABASE_URL": db_url,
+        "DIGEST_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "DIGEST_SECRET_KEY": "test-secret-key",
+        "DIGEST_PUBLIC_URL": "https://news.example.org",
+        "DIGEST_FROM_EMAIL": "The Daily Digest <digest@news.example.org>",
+        "DIGEST_FETCH_ALLOWLIST": "127.0.0.1,localhost",
+        **overrides,
+    }
+    return config.load(env, dotenv=False)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Iterator[config.Settings]:
+    loaded = make_settings(db_url, tmp_path)
+    config.override(loaded)
+    yield loaded
+    config.override(None)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The tests' own Redis database, emptied before and after; skips when Redis is down."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """../shared beside the project; tests that need it skip cleanly without it."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED

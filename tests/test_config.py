@@ -1,0 +1,65 @@
+import re
+
+import pytest
+
+from digest import config
+from digest.errors import ConfigError
+from tests.conftest import ROOT
+
+
+def test_it_uses_the_embedded_defaults_when_nothing_is_set():
+    settings = config.load({}, dotenv=False)
+    assert settings.database_url == "sqlite:///var/digest.db"
+    assert settings.broker_url is None
+    assert settings.email_channel == "outbox"
+    assert settings.sendgrid_api_url == "https://api.sendgrid.com"
+    assert settings.telegram_api_url == "https://api.telegram.org/bot"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DIGEST_DATABASE_URL", "mysql://x"),
+        ("DIGEST_BROKER_URL", "amqp://guest@localhost"),
+        ("DIGEST_SENDGRID_API_URL", "api.sendgrid.com"),
+        ("DIGEST_TELEGRAM_API_URL", "ftp://example.org"),
+        ("DIGEST_FROM_EMAIL", "not an address"),
+        ("DIGEST_PUBLIC_URL", "news.example.org"),
+        ("DIGEST_FETCH_TIMEOUT", "-3"),
+        ("DIGEST_EMAIL_BATCH", "lots"),
+        ("DIGEST_EMAIL_CHANNEL", "carrier-pigeon"),
+        ("DIGEST_LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_a_bad_value_names_its_variable(variable, value):
+    with pytest.raises(ConfigError) as caught:
+        config.load({variable: value}, dotenv=False)
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(variable)
+
+
+def test_sendgrid_without_a_key_is_refused_naming_the_key():
+    with pytest.raises(ConfigError, match="SENDGRID_API_KEY"):
+        config.load({"DIGEST_EMAIL_CHANNEL": "sendgrid"}, dotenv=False)
+
+
+def test_postgres_urls_use_the_psycopg_driver():
+    settings = config.load({"DIGEST_DATABASE_URL": "postgresql://u@h/db"}, dotenv=False)
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_secrets_are_masked_when_printed():
+    settings = config.load({"SENDGRID_API_KEY": "SG.very-secret", "TELEGRAM_BOT_TOKEN": "123:abc"}, dotenv=False)
+    shown = repr(settings.redacted())
+    assert "very-secret" not in shown and "123:abc" not in shown
+    assert settings.redacted()["SENDGRID_API_KEY"] == "***"
+
+
+def test_the_readme_documents_every_setting_with_its_default():
+    readme = (ROOT / "README.md").read_text()
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([A-Z_]+)` \| ([^|]*) \|", readme, re.M)}
+    for setting in config.SETTINGS:
+        assert setting.env in rows, f"{setting.env} missing from the README's configuration table"
+        shown = rows[setting.env].strip().strip("`")
+        assert shown == (setting.default or "(unset)"), f"{setting.env}: README says {shown!r}"
+    assert set(rows) == {s.env for s in config.SETTINGS}, "README documents a setting the code lacks"
