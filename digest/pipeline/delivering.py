@@ -176,7 +176,7 @@ def _recipient(settings: Settings, row: Delivery, list_name: str) -> Recipient:
     return Recipient(
         subscriber_id=row.subscriber_id,
         address=row.address,
-        name=row.name,
+        name=row.name or "reader",  # "Hello, reader." rather than "Hello, ."
         unsubscribe_url=links.unsubscribe_url(settings.public_url, key, row.subscriber_id, list_name),
         preferences_url=links.preferences_url(
             settings.public_url, key, row.subscriber_id, list_name, datetime.now(UTC)

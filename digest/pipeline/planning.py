@@ -21,8 +21,8 @@ from digest import schedule
 from digest.compose import ComposeOptions, compose_edition
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.models import Channel, Item, Subscriber
-from digest.render import Branding, Renderer
+from digest.models import Channel, Item, Recipient, Subscriber
+from digest.render import Branding, Renderer, personalize
 from digest.store import editions as edition_store
 from digest.store import items as item_store
 from digest.store import ledger
@@ -184,7 +184,7 @@ def _render_variant(
     conn: Connection, ctx: _Context, key: str, topics: tuple[str, ...], previous: int | None
 ) -> int | None:
     exclude = item_store.keys_in_editions(conn, [previous] if previous else [])
-    title = f"{ctx.settings.newsroom_name}: {ctx.list_title}"
+    title = ctx.list_title
     content = compose_edition(
         ctx.items,
         list_name=ctx.list_name,
@@ -212,9 +212,13 @@ def _render_variant(
 
 
 def _write_web_view(settings: Settings, edition_id: int, key: str, html: str) -> None:
-    """The 'view in browser' page: the variant for readers without topic choices."""
+    """The 'view in browser' page: the variant for readers without topic choices,
+    with neutral values where each email has its reader's own links."""
     if not key.startswith("|"):
         return
+    public = settings.public_url
+    anyone = Recipient(0, "", "reader", f"{public}/subscribe", f"{public}/subscribe")
+    html = personalize(html, anyone, html_escape=True)
     folder = Path(settings.outbox_dir).parent / "editions"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{edition_id}.html"

@@ -1,0 +1,205 @@
+"""Telegram messages (``parse_mode=HTML``) for an edition, split to fit the length limit.
+
+Telegram accepts a handful of tags and counts length in UTF-16 code units *after* entity
+parsing. We count the raw HTML instead, which is never shorter, so a message that fits
+here always fits there. Telegram also silently drops the formatting of every entity after
+the 100th in a message (links would turn into plain text), so messages are capped on
+tags too. Messages are split between items; a single item that is over a limit on its
+own is cut, never inside a tag or an entity, and its open tags are closed.
+
+This module also holds the small escaping and link helpers the email renderer shares.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from digest.group import other_sources
+from digest.models import EditionContent, Item, Section, Story
+
+__all__ = [
+    "ALSO_IN_SHOWN",
+    "TELEGRAM_ALLOWED_TAGS",
+    "TELEGRAM_MAX_ENTITIES",
+    "TELEGRAM_MAX_LENGTH",
+    "entity_count",
+    "escape",
+    "escape_attr",
+    "render_telegram",
+    "safe_href",
+    "split_messages",
+    "truncate_html",
+    "utf16_len",
+]
+
+TELEGRAM_MAX_LENGTH = 4096
+TELEGRAM_MAX_ENTITIES = 100
+_ALLOWED = "b strong i em u ins s strike del a code pre blockquote tg-spoiler span"
+# What parse_mode=HTML accepts; span only as <span class="tg-spoiler">.
+TELEGRAM_ALLOWED_TAGS = frozenset(_ALLOWED.split())
+ELLIPSIS = "…"
+ALSO_IN_SHOWN = 5  # outlets named under a story; the rest are counted
+_TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|.", re.DOTALL)
+_OPEN_TAG = re.compile(r"<[a-zA-Z]")
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z][\w-]*)")
+_EMPTY_PAIR = re.compile(r"<([a-zA-Z][\w-]*)(?:\s[^<>]*)?></\1>")
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the way Telegram counts (an emoji is usually 2)."""
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
+
+
+def entity_count(html: str) -> int:
+    """How many formatting entities Telegram makes of ``html``: one per opening tag."""
+    return len(_OPEN_TAG.findall(html))
+
+
+def escape(text: str) -> str:
+    """Escape feed text for Telegram HTML (and email HTML): ``&``, ``<``, ``>``."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attr(text: str) -> str:
+    """Escape a value for a double-quoted attribute; Telegram knows only &quot; of the rest."""
+    return escape(text).replace('"', "&quot;")
+
+
+def safe_href(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) link, else None (no javascript:, no relative)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. "http://[broken" — a malformed feed link is just not a link
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def link(text: str, url: str | None) -> str:
+    """Escaped ``text``, as a link when ``url`` is a safe one."""
+    href = safe_href(url)
+    if href is None:
+        return escape(text)
+    return f'<a href="{escape_attr(href)}">{escape(text)}</a>'
+
+
+def truncate_html(html: str, limit: int, *, max_entities: int = TELEGRAM_MAX_ENTITIES) -> str:
+    """``html`` cut to at most ``limit`` UTF-16 units and ``max_entities`` tags, with an
+    ellipsis and balanced tags."""
+    if utf16_len(html) <= limit and entity_count(html) <= max_entities:
+        return html
+    if limit < utf16_len(ELLIPSIS):
+        raise ValueError(f"limit {limit} is too small for any text")
+    budget = limit - utf16_len(ELLIPSIS)
+    out: list[str] = []
+    open_tags: list[str] = []
+    used = opened = 0
+    for token in (match.group() for match in _TOKEN.finditer(html)):
+        closing = sum(len(f"</{tag}>") for tag in open_tags)
+        if token.startswith("</"):
+            if open_tags:
+                out.append(f"</{open_tags.pop()}>")
+                used += utf16_len(out[-1])
+            continue
+        name = _TAG_NAME.match(token) if token.startswith("<") and len(token) > 1 else None
+        cost = utf16_len(token) + (len(f"</{name.group(1)}>") if name else 0)
+        if used + cost + closing <= budget and (not name or opened < max_entities):
+            out.append(token)
+            used += utf16_len(token)
+            if name:
+                open_tags.append(name.group(1))
+                opened += 1
+            continue
+        if not name and not token.startswith("&"):
+            out.append(_cut_text(token, budget - used - closing))
+        break
+    out.append(ELLIPSIS)
+    out.extend(f"</{tag}>" for tag in reversed(open_tags))
+    return _drop_empty_tags("".join(out))
+
+
+def _cut_text(text: str, room: int) -> str:
+    taken: list[str] = []
+    for char in text:
+        room -= utf16_len(char)
+        if room < 0:
+            break
+        taken.append(char)
+    return "".join(taken)
+
+
+def _drop_empty_tags(html: str) -> str:
+    # A link cut down to nothing would be an empty entity; just remove it.
+    while True:
+        shorter = _EMPTY_PAIR.sub("", html)
+        if shorter == html:
+            return html
+        html = shorter
+
+
+def split_messages(
+    blocks: Iterable[str],
+    *,
+    limit: int = TELEGRAM_MAX_LENGTH,
+    max_entities: int = TELEGRAM_MAX_ENTITIES,
+    separator: str = "\n\n",
+) -> tuple[str, ...]:
+    """Pack blocks greedily into messages within ``limit`` UTF-16 units and ``max_entities``
+    tags, never splitting a block between messages."""
+    messages: list[str] = []
+    current = ""
+    for raw in blocks:
+        block = truncate_html(raw, limit, max_entities=max_entities)
+        candidate = f"{current}{separator}{block}" if current else block
+        if utf16_len(candidate) <= limit and entity_count(candidate) <= max_entities:
+            current = candidate
+            continue
+        messages.append(current)
+        current = block
+    if current:
+        messages.append(current)
+    return tuple(messages)
+
+
+def render_telegram(content: EditionContent, *, web_url: str) -> tuple[str, ...]:
+    """The edition as Telegram HTML messages: title, bold sections, linked headlines."""
+    return split_messages(_blocks(content, web_url))
+
+
+def _blocks(content: EditionContent, web_url: str) -> list[str]:
+    date = f"{content.date.day} {content.date:%B %Y}"
+    blocks = [f"<b>{escape(content.title)}</b>\n{escape(date)}"]
+    for section in content.sections:
+        blocks.extend(_section_blocks(section))
+    if safe_href(web_url):
+        blocks.append(link("Read the full edition", web_url))
+    return blocks
+
+
+def _section_blocks(section: Section) -> list[str]:
+    # The section title travels with its first story so it never ends a message alone.
+    stories = [_story_block(story) for story in section.stories]
+    if stories:
+        stories[0] = f"<b>{escape(section.title.upper())}</b>\n\n{stories[0]}"
+    return stories
+
+
+def _story_block(story: Story) -> str:
+    lead = story.lead
+    marks = ("▶ " if lead.is_video else "") + ("🔄 " if story.updated else "")
+    line = f"{marks}<b>{link(lead.title, lead.url)}</b>\n{_byline(lead)}"
+    also = other_sources(story)
+    if also:
+        line += "\nAlso in: " + ", ".join(link(item.source, item.url) for item in also[:ALSO_IN_SHOWN])
+        if len(also) > ALSO_IN_SHOWN:
+            line += f" and {len(also) - ALSO_IN_SHOWN} more"
+    return line
+
+
+def _byline(item: Item) -> str:
+    return f"<i>{escape(item.source)}</i> · {item.reading_minutes} min read"

@@ -1,0 +1,222 @@
+"""Telegram HTML messages: allowed tags only, escaped text, split within the length limit."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.models import EditionContent
+from digest.telegram_format import (
+    TELEGRAM_ALLOWED_TAGS,
+    TELEGRAM_MAX_ENTITIES,
+    TELEGRAM_MAX_LENGTH,
+    escape,
+    render_telegram,
+    safe_href,
+    split_messages,
+    truncate_html,
+    utf16_len,
+)
+
+from .factories import edition, item, story
+
+WEB_URL = "https://ledger.example/editions/7"
+
+
+class TagChecker(HTMLParser):
+    """Collects the tags of a message and checks that they nest properly."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.stack: list[str] = []
+        self.text: list[str] = []
+        self.entities = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.stack.append(tag)
+        self.entities += 1
+        if tag == "span":
+            assert attrs == [("class", "tg-spoiler")]
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def check(message: str) -> TagChecker:
+    checker = TagChecker()
+    checker.feed(message)
+    checker.close()
+    assert not checker.stack, f"unclosed {checker.stack}"
+    assert checker.tags <= TELEGRAM_ALLOWED_TAGS
+    assert utf16_len(message) <= TELEGRAM_MAX_LENGTH
+    assert checker.entities <= TELEGRAM_MAX_ENTITIES  # Telegram drops formatting past the 100th
+    return checker
+
+
+def big_edition(count: int, title: str) -> EditionContent:
+    stories = [story(item(f"k{i}", f"{title} {i}", source=f"Джерело {i} 📰")) for i in range(count)]
+    return edition(("News", stories[: count // 2]), ("Culture", stories[count // 2 :]))
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [("abc", 3), ("Київ", 4), ("😀", 2), ("👩‍👩‍👧", 8), ("🇺🇦", 4), ("", 0)],
+)
+def test_utf16_len_counts_code_units_like_telegram(text: str, units: int) -> None:
+    assert utf16_len(text) == units
+
+
+def test_a_small_edition_is_one_message_with_allowed_tags_only() -> None:
+    s = story(item("a", "Quake", source="AP", is_video=True), item("b", source="BBC"), item("c", source="DW"))
+    [message] = render_telegram(edition(("News", [s])), web_url=WEB_URL)
+    check(message)
+    assert message.startswith("<b>Morning briefing</b>\n5 March 2025")
+    assert "<b>NEWS</b>" in message and "▶ " in message and "1 min read" in message
+    assert (
+        'Also in: <a href="https://bbc.example/b">BBC</a>, <a href="https://dw.example/c">DW</a>' in message
+    )
+    assert message.endswith(f'<a href="{WEB_URL}">Read the full edition</a>')
+
+
+def test_feed_text_is_escaped() -> None:
+    s = story(item("x", "<b>bold</b> & <script>", source='"Quotes" & Co', url='https://x.example/?a=1&b="2"'))
+    [message] = render_telegram(edition(("News", [s])), web_url=WEB_URL)
+    check(message)
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in message
+    assert 'href="https://x.example/?a=1&amp;b=&quot;2&quot;"' in message
+
+
+def test_unsafe_links_become_plain_text() -> None:
+    s = story(item("x", "Click", url="javascript:alert(1)"))
+    [message] = render_telegram(edition(("News", [s])), web_url="not a url")
+    assert "<a " not in message and "Click" in message
+
+
+@pytest.mark.parametrize("title", ["Новини дня — великий заголовок", "🔥🇺🇦😀 " * 20, "a" * 300, "&<>" * 50])
+def test_long_editions_split_between_items_within_the_limit(title: str) -> None:
+    content = big_edition(200, title)
+    messages = render_telegram(content, web_url=WEB_URL)
+    assert len(messages) > 1
+    seen = []
+    for message in messages:
+        check(message)
+        # Splits fall between items: every story block in a message is whole.
+        seen += [line for line in message.split("\n") if "min read" in line]
+    assert len(seen) == 200
+
+
+def test_no_message_ends_with_a_section_title_alone() -> None:
+    for message in render_telegram(big_edition(200, "Заголовок 🇺🇦" * 5), web_url=WEB_URL):
+        assert not re.search(r"<b>[A-Z]+</b>\s*$", message)
+
+
+def test_a_single_item_longer_than_the_limit_is_truncated_safely() -> None:
+    huge = story(item("x", "Дуже довгий заголовок 🇺🇦 &amp; " * 400, url="https://x.example/a"))
+    messages = render_telegram(edition(("News", [huge])), web_url=WEB_URL)
+    for message in messages:
+        check(message)
+    assert "…" in "".join(messages)
+
+
+def test_short_items_are_split_by_entity_count_too() -> None:
+    # 120 stories of 3 entities and ~60 characters: two messages by length, four by entities.
+    stories = [story(item(f"k{i}", "Hi", source="S", url="https://s.example/")) for i in range(120)]
+    messages = render_telegram(edition(("News", stories)), web_url=WEB_URL)
+    assert len(messages) == 4
+    for message in messages:
+        check(message)
+
+
+def test_a_story_covered_by_very_many_outlets_lists_a_few_and_counts_the_rest() -> None:
+    outlets = [item(f"o{i}", source=f"Outlet {i}") for i in range(150)]
+    [message] = render_telegram(edition(("News", [story(item("lead"), *outlets)])), web_url=WEB_URL)
+    check(message)
+    assert ">Outlet 4</a> and 145 more" in message
+
+
+def test_truncation_respects_the_entity_cap() -> None:
+    block = " ".join(f'<a href="https://x.example/{i}">{i}</a>' for i in range(150))
+    cut = truncate_html(block, 4096, max_entities=100)
+    assert check(cut).entities == 100 and cut.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("html", "limit", "expected"),
+    [
+        pytest.param("short", 10, "short", id="fits unchanged"),
+        pytest.param("<b>abcdef</b>", 10, "<b>ab…</b>", id="closes the open tag"),
+        pytest.param("ab &amp; cd", 6, "ab …", id="never cuts an entity"),
+        pytest.param('ab<a href="https://x.example/">link</a>', 20, "ab…", id="drops a tag that cannot fit"),
+        pytest.param("😀😀😀", 4, "😀…", id="never splits a surrogate pair"),
+    ],
+)
+def test_truncate_html(html: str, limit: int, expected: str) -> None:
+    assert truncate_html(html, limit) == expected
+
+
+def test_split_messages_never_splits_a_block() -> None:
+    assert split_messages(["aaaa", "bbbb", "cc"], limit=10, separator="\n") == ("aaaa\nbbbb", "cc")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.example/x", "https://a.example/x"),
+        ("HTTP://a.example", "HTTP://a.example"),
+        ("javascript:alert(1)", None),
+        ("/relative/path", None),
+        ("mailto:a@b.example", None),
+        ("http://[broken", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_safe_href_accepts_only_absolute_web_links(url: str | None, expected: str | None) -> None:
+    assert safe_href(url) == expected
+
+
+def test_escape_handles_the_three_special_characters() -> None:
+    assert escape("a<b>&c") == "a&lt;b&gt;&amp;c"
+
+
+feed_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
+stories = st.lists(
+    st.builds(
+        lambda key, title, source, minutes, video: story(
+            item(str(key), title or "x", source=source or "s", reading_minutes=minutes, is_video=video)
+        ),
+        st.integers(0, 10_000),
+        feed_text,
+        feed_text,
+        st.integers(1, 60),
+        st.booleans(),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(news=stories, culture=stories, title=feed_text)
+def test_telegram_rendering_never_breaks_the_rules(news, culture, title) -> None:
+    messages = render_telegram(edition(("News", news), ("Culture", culture), title=title), web_url=WEB_URL)
+    assert messages
+    for message in messages:
+        check(message)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=feed_text, limit=st.integers(1, 300))
+def test_truncation_of_any_escaped_text_stays_within_limit_and_balanced(text: str, limit: int) -> None:
+    html = f'<b><a href="https://x.example/">{escape(text)}</a></b> <i>{escape(text)}</i>'
+    result = truncate_html(html, limit)
+    assert utf16_len(result) <= limit
+    check(result)
