@@ -9,14 +9,15 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Connection
 
 from digest import config
 from digest.errors import ConfigError
 from digest.store.db import migrate, transaction
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def settings() -> config.Settings:
@@ -24,7 +25,7 @@ def settings() -> config.Settings:
     try:
         loaded = config.get()
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
     _setup(loaded)
     return loaded
@@ -56,5 +57,5 @@ def db() -> Iterator[Connection]:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code)

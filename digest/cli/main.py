@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from digest import pipeline
 from digest.cli import context, progress
@@ -51,7 +52,7 @@ def _report_feeds(ids: list[int]) -> None:
     with context.db() as conn:
         failing = [f for f in feed_store.all_feeds(conn) if f.id in ids and f.last_error]
     for feed in failing:
-        context.err.print(f"[yellow]feed failed:[/yellow] {feed.last_error}")
+        context.err.print(f"[yellow]feed failed:[/yellow] {escape(feed.last_error or '')}")
     if failing:
         context.err.print(f"{len(failing)} of {len(ids)} feeds failed; they will be retried with backoff")
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from digest import csvio
@@ -50,7 +51,7 @@ def _read(data: bytes, source: str) -> list[Subscriber]:
         return csvio.read_subscribers(data, source)
     except csvio.ImportProblems as exc:
         for problem in exc.problems:
-            context.err.print(f"[red]{problem}[/red]")
+            context.err.print(f"[red]{escape(str(problem))}[/red]")
         raise context.fail(f"{source}: {len(exc.problems)} bad line(s); nothing was imported") from None
 
 

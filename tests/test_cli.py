@@ -1,0 +1,111 @@
+"""The command line, run in-process through Typer's runner on a test database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from digest import config
+from digest.cli import app, context
+from digest.store import subscribers as subscriber_store
+from digest.store.db import transaction
+from tests.conftest import ROOT
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def fresh_context():
+    context._ready = False
+    yield
+    context._ready = False
+    config.override(None)
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def commands(group: typer.Typer, prefix: str = "digest") -> list[str]:
+    found = [f"{prefix} {c.name or c.callback.__name__}" for c in group.registered_commands]
+    for sub in group.registered_groups:
+        found += commands(sub.typer_instance, f"{prefix} {sub.name}")
+    return found
+
+
+def test_the_readme_lists_every_command():
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `(digest [a-z-]+(?: [a-z-]+)?)", readme, re.M))
+    for command in commands(app):
+        assert any(d == command or d.startswith(command + " ") or command.startswith(d)
+                   for d in documented), f"{command} is not in the README"
+
+
+def test_a_bad_setting_stops_with_the_variable_named(monkeypatch):
+    config.override(None)
+    monkeypatch.setenv("DIGEST_FETCH_TIMEOUT", "soon")
+    result = runner.invoke(app, ["feeds", "list"])
+    assert result.exit_code == 2
+    assert "DIGEST_FETCH_TIMEOUT" in result.output
+
+
+def test_a_bad_csv_imports_nothing_and_names_each_bad_line(settings, tmp_path):
+    csv = tmp_path / "subs.csv"
+    csv.write_text(
+        "email,telegram_chat_id,name,timezone,send_hour,topics,lists\n"
+        "good@example.org,,Good,UTC,7,,daily\n"
+        "bad-address,,Bad,UTC,7,,daily\n"
+        "zone@example.org,,Zone,Nowhere/City,7,,daily\n"
+    )
+    result = invoke("subscribers", "import", str(csv))
+    assert result.exit_code == 1
+    assert "subs.csv, line 3: invalid email address" in result.output
+    assert "subs.csv, line 4: unknown time zone 'Nowhere/City'" in result.output
+    with transaction(settings.database_url) as conn:
+        assert subscriber_store.everyone(conn) == []
+
+
+def test_a_good_csv_imports_and_exports_back(settings, tmp_path):
+    csv = tmp_path / "subs.csv"
+    csv.write_text("email,telegram_chat_id,name,timezone,send_hour,topics,lists\n"
+                   "a@example.org,42,Ann,Europe/Kyiv,7,news,daily;breaking\n")
+    assert invoke("subscribers", "import", str(csv)).exit_code == 0
+    exported = invoke("subscribers", "export").output
+    assert "a@example.org,42,Ann,Europe/Kyiv,7,news,breaking;daily" in exported
+
+
+def test_feeds_are_added_listed_and_removed(settings, tmp_path):
+    feed = tmp_path / "f.xml"
+    feed.write_text("<rss/>")
+    assert "added feed" in invoke("feeds", "add", str(feed), "--name", "Local", "--section", "Video").output
+    assert "Local" in invoke("feeds", "list").output
+    assert invoke("feeds", "remove", str(feed)).exit_code == 0
+    assert invoke("feeds", "remove", str(feed)).exit_code == 1
+
+
+def test_a_feed_path_that_does_not_exist_is_refused(settings):
+    result = invoke("feeds", "add", "/nowhere/feed.xml")
+    assert result.exit_code == 1 and "no such file" in result.output
+
+
+def test_a_failing_feed_is_reported_and_the_others_still_collect(settings, tmp_path):
+    good = tmp_path / "good.xml"
+    good.write_text('<rss version="2.0"><channel><title>t</title><item><title>Bridge reopens in Kyiv</title>'
+                    "<link>https://good.example/1</link></item></channel></rss>")
+    html = tmp_path / "page.xml"
+    html.write_text("<!doctype html><html><head><title>x</title></head><body><p>hi</p></body></html>")
+    invoke("feeds", "add", str(good))
+    invoke("feeds", "add", str(html))
+    result = invoke("collect")
+    assert result.exit_code == 0
+    assert "page.xml" in result.output and "1 of 2 feeds failed" in result.output
+    listed = invoke("feeds", "list").output
+    assert "1:" in listed  # the error count shows on the failing feed
+
+
+def test_send_to_an_unknown_list_names_it(settings):
+    result = invoke("send", "nonexistent")
+    assert result.exit_code == 1 and "'nonexistent'" in result.output
