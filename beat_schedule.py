@@ -15,4 +15,10 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=1),
         "options": {"queue": "send", "expires": 3000},
     },
+    # Re-queue deliveries whose task was lost (Redis restarted mid-send, say).
+    "resume-stalled": {
+        "task": "digest.resume_stalled",
+        "schedule": 300.0,
+        "options": {"queue": "send", "expires": 290},
+    },
 }

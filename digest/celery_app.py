@@ -48,9 +48,11 @@ def _conf(settings: config.Settings) -> dict[str, Any]:
             "digest.tick": {"queue": "send"},
             "digest.send_list": {"queue": "send"},
             "digest.send_batch": {"queue": "send"},
+            "digest.resume": {"queue": "send"},
+            "digest.resume_stalled": {"queue": "send"},
         },
         # Unacknowledged messages come back after this long (Redis transport); longer than any task.
-        "broker_transport_options": {"visibility_timeout": 900, "queue_order_strategy": "priority"},
+        "broker_transport_options": {"visibility_timeout": settings.visibility_timeout},
         "broker_connection_retry_on_startup": True,
         "beat_schedule": BEAT_SCHEDULE,
         "timezone": "UTC",

@@ -283,6 +283,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Email recipients per send task and per SendGrid request (SendGrid allows 1000).",
     ),
     Setting(
+        "DIGEST_TASK_VISIBILITY_TIMEOUT",
+        "visibility_timeout",
+        "900",
+        _positive(int),
+        "Seconds before Redis hands an unacknowledged task (its worker died) to another worker.",
+    ),
+    Setting(
         "DIGEST_LOG_LEVEL", "log_level", "INFO", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "Log level."
     ),
 )
@@ -317,6 +324,7 @@ class Settings:
     max_per_source: int
     max_age_hours: float
     email_batch: int
+    visibility_timeout: int
     log_level: str
 
     @property

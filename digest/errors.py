@@ -40,18 +40,23 @@ class ConfigError(DigestError):
 class FeedError(DigestError):
     """A feed failed; the message starts with the feed's URL."""
 
-    def __init__(self, url: str, problem: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, url: str, problem: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{url}: {problem}")
         self.url = url
         self.problem = problem
         self.permanent = permanent
+        self.retry_after = retry_after  # the server's Retry-After, in seconds
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (_rebuild_feed_error, (type(self), self.url, self.problem, self.permanent))
+        return (_rebuild_feed_error, (type(self), self.url, self.problem, self.permanent, self.retry_after))
 
 
-def _rebuild_feed_error(cls: type[FeedError], url: str, problem: str, permanent: bool) -> FeedError:
-    return cls(url, problem, permanent=permanent)
+def _rebuild_feed_error(
+    cls: type[FeedError], url: str, problem: str, permanent: bool, retry_after: float | None
+) -> FeedError:
+    return cls(url, problem, permanent=permanent, retry_after=retry_after)
 
 
 class FetchError(FeedError):

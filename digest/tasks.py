@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import Task, shared_task
 
 from digest import config, pipeline
 from digest.pipeline.planning import SendPlan, open_batches
+from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 
@@ -63,6 +65,26 @@ def resume(edition_id: int) -> int:
     for channel, ids in batches:
         send_batch.delay(edition_id, channel, ids, uuid.uuid4().hex)
     return sum(len(ids) for _, ids in batches)
+
+
+@shared_task(name="digest.resume_stalled")
+def resume_stalled() -> int:
+    """Re-queue deliveries whose task was lost (Redis restarted, a message expired).
+
+    Open rows that have waited ten minutes are queued again (claims make a duplicate task
+    harmless); rows stuck in ``sending`` for twice the visibility timeout lost their task
+    mid-send, so they go back to ``retrying`` — the one batch that may be repeated.
+    """
+    settings = config.get()
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        editions, stuck = ledger.stalled_editions(
+            conn, open_before=now - timedelta(minutes=10),
+            sending_before=now - timedelta(seconds=2 * settings.visibility_timeout),
+        )
+    if stuck:
+        log.warning("%d deliveries were stuck in sending (task lost); they will be sent again", stuck)
+    return sum(resume(edition_id) for edition_id in editions)
 
 
 @shared_task(name="digest.send_batch", bind=True, acks_late=True, max_retries=MAX_SEND_RETRIES)

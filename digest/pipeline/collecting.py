@@ -82,9 +82,8 @@ def _items(feed: Feed, body: bytes, content_type: str | None, now: datetime) -> 
 
 def _record_failure(settings: Settings, feed: Feed, exc: FeedError, now: datetime) -> RefreshResult:
     delay = backoff(feed.error_count + 1, settings.fetch_interval, permanent=exc.permanent)
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after:
-        delay = max(delay, timedelta(seconds=float(retry_after)))
+    if exc.retry_after:
+        delay = max(delay, timedelta(seconds=exc.retry_after))
     with transaction(settings.database_url) as conn:
         feed_store.record_error(conn, feed.id, now=now, next_fetch_at=now + delay, error=str(exc))
     log.warning("feed failed (%d in a row): %s", feed.error_count + 1, exc)

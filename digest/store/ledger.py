@@ -144,9 +144,23 @@ def reopen_failed(conn: Connection, edition_id: int, now: datetime) -> int:
     return int(conn.execute(statement).rowcount or 0)
 
 
-def editions_with_open_rows(conn: Connection) -> list[int]:
-    query = select(deliveries.c.edition_id).where(deliveries.c.state.in_([str(s) for s in OPEN])).distinct()
-    return [int(x) for x in conn.execute(query).scalars()]
+def stalled_editions(conn: Connection, *, open_before: datetime, sending_before: datetime) -> tuple[list[int], int]:
+    """Editions whose open rows have waited since ``open_before``, after returning rows stuck in
+    ``sending`` since ``sending_before`` (their task is lost: Redis restarted) to ``retrying``.
+
+    Returns the edition ids and how many stuck rows were returned.
+    """
+    stuck = conn.execute(
+        update(deliveries)
+        .where(deliveries.c.state == DeliveryState.SENDING, deliveries.c.updated_at < sending_before)
+        .values(state=str(DeliveryState.RETRYING), updated_at=open_before)
+    ).rowcount
+    query = (
+        select(deliveries.c.edition_id)
+        .where(deliveries.c.state.in_([str(s) for s in OPEN]), deliveries.c.updated_at <= open_before)
+        .distinct()
+    )
+    return [int(x) for x in conn.execute(query).scalars()], int(stuck or 0)
 
 
 def periods_taken(

@@ -1,0 +1,156 @@
+"""The outbox channels: email as ``.eml`` files, Telegram messages as JSON, under ``outbox_dir``.
+
+They are the default way out (development, staging, an editor's preview) and the fakes the
+pipeline tests read. Each file is named after (edition, recipient), so a retried delivery
+overwrites its file instead of adding a second one, and it is written to a temporary name
+and renamed, so a reader never sees half a message.
+
+The email's HTML part and Telegram's HTML text get the recipient's values HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from pathlib import Path
+from typing import ClassVar
+
+from digest.channels.base import DeliveryChannel, Envelope
+from digest.config import Settings
+from digest.errors import DeliveryError
+from digest.models import Channel, Recipient
+from digest.render import personalize
+
+__all__ = ["OutboxEmail", "OutboxTelegram", "list_unsubscribe", "subject_for"]
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9@_.-]")
+
+
+def subject_for(envelope: Envelope) -> str:
+    """The subject as sent: a test send is marked so nobody mistakes it for the real one."""
+    subject = envelope.content.subject
+    return f"[TEST] {subject}" if envelope.test else subject
+
+
+def list_unsubscribe(envelope: Envelope, recipient: Recipient) -> dict[str, str]:
+    """The RFC 2369/8058 headers; one-click (the Post header) only with an https URL."""
+    links = []
+    if recipient.unsubscribe_url:
+        links.append(f"<{recipient.unsubscribe_url}>")
+    if envelope.unsubscribe_mailto:
+        links.append(f"<{envelope.unsubscribe_mailto}>")
+    headers = {"List-Unsubscribe": ", ".join(links)} if links else {}
+    if recipient.unsubscribe_url.startswith("https://"):
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
+def _transfer_encoding(body: str) -> str | None:
+    """Quoted-printable for non-ASCII bodies, so the file is 7-bit clean for any relay."""
+    return None if body.isascii() else "quoted-printable"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a hidden temporary file beside ``path``, then rename it into place.
+
+    ``os.replace`` makes the file appear whole or not at all; we do not fsync, since the
+    outbox promises visibility, not durability across a power cut.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise DeliveryError(f"outbox: unable to write {path}: {exc.strerror or exc}") from exc
+
+
+class OutboxEmail(DeliveryChannel):
+    """Each recipient's email as an RFC 5322 file ``email/<edition_id>/<subscriber_id>.eml``."""
+
+    name: ClassVar[str] = "outbox-email"
+    medium: ClassVar[Channel] = Channel.EMAIL
+    max_batch: ClassVar[int] = 1000
+
+    def __init__(self, directory: Path, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.directory = Path(directory)
+        self._now = now
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OutboxEmail:
+        return cls(settings.outbox_dir)
+
+    def path_for(self, edition_id: int, subscriber_id: int) -> Path:
+        return self.directory / "email" / str(edition_id) / f"{subscriber_id}.eml"
+
+    def deliver(self, envelope: Envelope, recipients: Sequence[Recipient]) -> None:
+        for recipient in recipients:
+            data = self.message(envelope, recipient).as_bytes()
+            _write_atomically(self.path_for(envelope.edition_id, recipient.subscriber_id), data)
+
+    def message(self, envelope: Envelope, recipient: Recipient) -> EmailMessage:
+        """The email one recipient gets, placeholders filled."""
+        # SMTPUTF8 only when an address needs it; names and subjects are RFC 2047-encoded either way.
+        ascii_only = recipient.address.isascii() and envelope.from_email.isascii()
+        msg = EmailMessage(policy=policy.SMTP if ascii_only else policy.SMTPUTF8)
+        msg["From"] = envelope.from_email
+        msg["To"] = formataddr((recipient.name, recipient.address))
+        msg["Subject"] = personalize(subject_for(envelope), recipient)
+        msg["Date"] = format_datetime(self._now())
+        domain = parseaddr(envelope.from_email)[1].rpartition("@")[2] or "localhost"
+        msg["Message-ID"] = make_msgid(f"{envelope.edition_id}.{recipient.subscriber_id}", domain=domain)
+        msg["List-Id"] = envelope.list_id
+        for header, value in list_unsubscribe(envelope, recipient).items():
+            msg[header] = value
+        msg["X-Digest-Edition"] = str(envelope.edition_id)
+        msg["X-Digest-Subscriber"] = str(recipient.subscriber_id)
+        # multipart/alternative lists the preferred part last: plain text first, then HTML.
+        text = personalize(envelope.content.text, recipient)
+        html = personalize(envelope.content.html, recipient, html_escape=True)
+        msg.set_content(text, subtype="plain", charset="utf-8", cte=_transfer_encoding(text))
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte=_transfer_encoding(html))
+        return msg
+
+
+class OutboxTelegram(DeliveryChannel):
+    """Each Telegram message as ``telegram/<edition_id>/<chat_id>-<n>.json``, shaped like sendMessage."""
+
+    name: ClassVar[str] = "outbox-telegram"
+    medium: ClassVar[Channel] = Channel.TELEGRAM
+    max_batch: ClassVar[int] = 1
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OutboxTelegram:
+        return cls(settings.outbox_dir)
+
+    def path_for(self, edition_id: int, chat_id: str, n: int) -> Path:
+        safe_chat = _UNSAFE_FILENAME.sub("_", chat_id)
+        return self.directory / "telegram" / str(edition_id) / f"{safe_chat}-{n}.json"
+
+    def deliver(self, envelope: Envelope, recipients: Sequence[Recipient]) -> None:
+        for recipient in recipients:
+            for n, text in enumerate(envelope.content.telegram, start=1):
+                payload = {
+                    "chat_id": recipient.address,
+                    "text": personalize(text, recipient, html_escape=True),
+                    "parse_mode": "HTML",
+                    "link_preview_options": {"is_disabled": True},
+                    "edition_id": envelope.edition_id,
+                }
+                data = json.dumps(payload, ensure_ascii=False, indent=2).encode()
+                _write_atomically(self.path_for(envelope.edition_id, recipient.address, n), data)
