@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_init
-from kombu import Queue
+from kombu.entity import Queue
 
 from beat_schedule import BEAT_SCHEDULE
 from digest import config
@@ -52,7 +52,12 @@ def _conf(settings: config.Settings) -> dict[str, Any]:
             "digest.resume_stalled": {"queue": "send"},
         },
         # Unacknowledged messages come back after this long (Redis transport); longer than any task.
-        "broker_transport_options": {"visibility_timeout": settings.visibility_timeout},
+        "broker_transport_options": {
+            "visibility_timeout": settings.visibility_timeout,
+            # Look for tasks of dead workers every 10 s (kombu's default scans every 100 s).
+            "unacked_restore_interval": 10,
+            "unacked_restore_throttle": 1,
+        },
         "broker_connection_retry_on_startup": True,
         "beat_schedule": BEAT_SCHEDULE,
         "timezone": "UTC",

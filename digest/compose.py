@@ -20,10 +20,14 @@ __all__ = ["ComposeOptions", "compose_edition", "matches_topics"]
 
 
 class _EditorialSettings(Protocol):
-    half_life_hours: float
-    items_per_section: int
-    max_per_source: int
-    max_age_hours: float
+    @property
+    def half_life_hours(self) -> float: ...
+    @property
+    def items_per_section(self) -> int: ...
+    @property
+    def max_per_source(self) -> int: ...
+    @property
+    def max_age_hours(self) -> float: ...
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,14 @@ SETTINGS: tuple[Setting, ...] = (
         "SendGrid requests per second, shared by all workers through Redis.",
     ),
     Setting(
+        "DIGEST_SENDGRID_WEBHOOK_KEY",
+        "sendgrid_webhook_key",
+        "",
+        _optional(str),
+        "Verification key of SendGrid's Signed Event Webhook (base64 EC public key). Unset: events "
+        "are accepted unsigned.",
+    ),
+    Setting(
         "TELEGRAM_BOT_TOKEN",
         "telegram_bot_token",
         "",
@@ -306,6 +314,7 @@ class Settings:
     sendgrid_api_key: str | None
     sendgrid_api_url: str
     sendgrid_rate: float
+    sendgrid_webhook_key: str | None
     telegram_bot_token: str | None
     telegram_api_url: str
     telegram_rate: float

@@ -10,6 +10,7 @@
     │   └── ParseError         the body is not a feed we can read
     ├── ImportError_           a bad row in an imported file (names the line)
     └── DeliveryError          a channel could not deliver (.permanent says if a retry can help)
+        ├── PartiallyDelivered some recipients of the call went out (.delivered) before it failed
         ├── ChannelConfigError 401/403 from the provider: stop the send, fix the settings
         ├── RecipientGone      the recipient cannot be reached again (blocked the bot)
         └── ChatMigrated       a Telegram group moved to a supergroup (.new_chat_id)
@@ -84,25 +85,50 @@ class DeliveryError(DigestError):
     """A channel could not deliver.
 
     ``permanent`` tells whether a retry can help; ``retry_after`` (seconds) is the
-    provider's own hint when it gave one.
+    provider's own hint when it gave one; ``sent_count`` is how many messages of a
+    multi-message send (Telegram) went out before the failure, so a retry starts after them.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None, sent_count: int = 0
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.retry_after = retry_after
+        self.sent_count = sent_count
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (_rebuild_delivery_error, (type(self), self.message, self.permanent, self.retry_after))
+        # Every attribute travels, so subclasses pickle through Celery without their own code.
+        return (_rebuild_delivery_error, (type(self), self.message, dict(self.__dict__)))
 
 
 def _rebuild_delivery_error(
-    cls: type[DeliveryError], message: str, permanent: bool, retry_after: float | None
+    cls: type[DeliveryError], message: str, state: dict[str, object]
 ) -> DeliveryError:
-    err = DeliveryError.__new__(cls)
-    DeliveryError.__init__(err, message, permanent=permanent, retry_after=retry_after)
+    err = Exception.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
     return err
+
+
+class PartiallyDelivered(DeliveryError):
+    """Some recipients of the call were accepted before a later request failed.
+
+    ``delivered`` holds their subscriber ids; ``permanent`` and ``retry_after`` are the
+    failure's. Retry the call without them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        delivered: tuple[int, ...] = (),
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, permanent=permanent, retry_after=retry_after)
+        self.delivered = delivered
 
 
 class ChannelConfigError(DeliveryError):
@@ -125,6 +151,3 @@ class ChatMigrated(DeliveryError):
     def __init__(self, message: str, new_chat_id: str = "", **_: object) -> None:
         super().__init__(message, permanent=False)
         self.new_chat_id = new_chat_id
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.message, self.new_chat_id))

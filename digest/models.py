@@ -196,6 +196,7 @@ class Recipient:
     name: str = ""
     unsubscribe_url: str = ""
     preferences_url: str = ""
+    parts_sent: int = 0  # messages of a multi-message send already delivered: resume after them
 
 
 class DeliveryState(StrEnum):

@@ -10,7 +10,6 @@ from digest.errors import ImportError_
 from digest.models import FeedSpec
 
 
-
 def parse_opml(data: bytes, source: str, base_dir: Path | None = None) -> list[FeedSpec]:
     """Every ``<outline xmlUrl=…>``, with its section from the ``category`` attribute or the
     enclosing outline's title; relative file paths are resolved against ``base_dir``."""

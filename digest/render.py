@@ -52,9 +52,12 @@ _COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
 
 
 class _BrandingSettings(Protocol):
-    newsroom_name: str
-    postal_address: str
-    public_url: str
+    @property
+    def newsroom_name(self) -> str: ...
+    @property
+    def postal_address(self) -> str: ...
+    @property
+    def public_url(self) -> str: ...
 
 
 @dataclass(frozen=True)

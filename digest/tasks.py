@@ -79,7 +79,8 @@ def resume_stalled() -> int:
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
         editions, stuck = ledger.stalled_editions(
-            conn, open_before=now - timedelta(minutes=10),
+            conn,
+            open_before=now - timedelta(minutes=10),
             sending_before=now - timedelta(seconds=2 * settings.visibility_timeout),
         )
     if stuck:
@@ -101,4 +102,4 @@ def send_batch(
 
 def backoff(retries: int) -> float:
     """Exponential backoff with full jitter, from a few seconds up to ten minutes."""
-    return random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**retries)
+    return float(random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**retries))

@@ -63,3 +63,17 @@ def test_the_readme_documents_every_setting_with_its_default():
         shown = rows[setting.env].strip().strip("`")
         assert shown == (setting.default or "(unset)"), f"{setting.env}: README says {shown!r}"
     assert set(rows) == {s.env for s in config.SETTINGS}, "README documents a setting the code lacks"
+
+
+def test_delivery_errors_keep_every_attribute_through_pickle():
+    import pickle
+
+    from digest.errors import ChatMigrated, DeliveryError, PartiallyDelivered
+
+    err = DeliveryError("429", permanent=False, retry_after=3.5, sent_count=2)
+    again = pickle.loads(pickle.dumps(err))
+    assert (type(again), str(again), again.retry_after, again.sent_count) == (DeliveryError, "429", 3.5, 2)
+    moved = pickle.loads(pickle.dumps(ChatMigrated("moved", new_chat_id="-100777")))
+    assert moved.new_chat_id == "-100777" and moved.permanent is False
+    partial = pickle.loads(pickle.dumps(PartiallyDelivered("half", (1, 2), permanent=True)))
+    assert partial.delivered == (1, 2) and partial.permanent

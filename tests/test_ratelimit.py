@@ -28,7 +28,7 @@ Limiter = RedisRateLimiter | InProcessRateLimiter
 
 @pytest.fixture
 def redis_client() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
     try:
         client.ping()
     except redis.RedisError:

@@ -104,7 +104,10 @@ class OutboxEmail(DeliveryChannel):
         """The email one recipient gets, placeholders filled."""
         # SMTPUTF8 only when an address needs it; names and subjects are RFC 2047-encoded either way.
         ascii_only = recipient.address.isascii() and envelope.from_email.isascii()
-        msg = EmailMessage(policy=policy.SMTP if ascii_only else policy.SMTPUTF8)
+        # RFC 5322 allows 998-character lines: without the longer limit the email package
+        # RFC 2047-encodes the long List-Unsubscribe URL, which mail clients then cannot use.
+        base = policy.SMTP if ascii_only else policy.SMTPUTF8
+        msg = EmailMessage(policy=base.clone(max_line_length=998))
         msg["From"] = envelope.from_email
         msg["To"] = formataddr((recipient.name, recipient.address))
         msg["Subject"] = personalize(subject_for(envelope), recipient)

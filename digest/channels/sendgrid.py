@@ -39,7 +39,7 @@ import sendgrid
 from digest.channels.base import DeliveryChannel, Envelope
 from digest.channels.outbox import list_unsubscribe, subject_for
 from digest.config import Settings
-from digest.errors import ChannelConfigError, ConfigError, DeliveryError
+from digest.errors import ChannelConfigError, ConfigError, DeliveryError, PartiallyDelivered
 from digest.models import Channel, Recipient
 from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
 from digest.render import PLACEHOLDERS, substitutions
@@ -62,32 +62,6 @@ class BatchTooLarge(DeliveryError):
         super().__init__(message, permanent=False)
 
 
-class PartiallyDelivered(DeliveryError):
-    """Some recipients of the call were accepted before a later request failed.
-
-    ``delivered`` holds their subscriber ids; ``permanent`` and ``retry_after`` are the
-    failure's. Retry the call without them.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        delivered: tuple[int, ...] = (),
-        *,
-        permanent: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, permanent=permanent, retry_after=retry_after)
-        self.delivered = delivered
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (_rebuild_partial, (self.message, self.delivered, self.permanent, self.retry_after))
-
-
-def _rebuild_partial(
-    message: str, delivered: tuple[int, ...], permanent: bool, retry_after: float | None
-) -> PartiallyDelivered:
-    return PartiallyDelivered(message, delivered, permanent=permanent, retry_after=retry_after)
 
 
 class Waiter(Protocol):

@@ -13,6 +13,7 @@ from digest import pipeline
 from digest.cli import context, progress
 from digest.cli.feeds import feeds_app
 from digest.cli.subscribers import lists_app, subscribers_app
+from digest.cli.web import web
 from digest.pipeline.planning import UnknownList, open_batches
 from digest.store import editions as edition_store
 from digest.store import feeds as feed_store
@@ -23,6 +24,7 @@ app = typer.Typer(help="digest: newsletter and notification digests for newsroom
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(subscribers_app, name="subscribers")
 app.add_typer(lists_app, name="lists")
+app.command()(web)
 
 
 @app.command()
@@ -145,10 +147,9 @@ def retry(edition: int = typer.Argument(..., help="Edition id.")) -> None:
 @app.command()
 def demo() -> None:
     """Load the bundled sample feeds and subscribers, run one cycle, and show where to look."""
+    from digest import sample
     from digest.cli.feeds import import_opml
     from digest.cli.subscribers import import_csv
-
-    from digest import sample
 
     settings = context.settings()
     # The sample feeds are copied with their dates moved to today, so the demo has fresh news.

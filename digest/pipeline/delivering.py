@@ -9,8 +9,8 @@ one repeat the README documents — and the log says so.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -18,7 +18,7 @@ from digest import links
 from digest.channels.base import DeliveryChannel, Envelope
 from digest.channels.registry import email_channel, telegram_channel
 from digest.config import Settings
-from digest.errors import ChannelConfigError, ChatMigrated, DeliveryError, RecipientGone
+from digest.errors import ChannelConfigError, ChatMigrated, DeliveryError, PartiallyDelivered, RecipientGone
 from digest.models import Channel, DeliveryState, Recipient
 from digest.store import editions as edition_store
 from digest.store import ledger
@@ -41,27 +41,31 @@ class BatchResult:
 def send_batch(
     edition_id: int, channel: str, delivery_ids: list[int], batch: str, settings: Settings
 ) -> BatchResult:
-    now = datetime.now(UTC)
+    """Send the open rows among ``delivery_ids``; ``result.retry`` lists those to try again."""
+    reclaim_after = timedelta(seconds=settings.visibility_timeout)
     with transaction(settings.database_url) as conn:
-        rows, reclaimed = ledger.claim(conn, delivery_ids, batch, now)
+        claim = ledger.claim(conn, delivery_ids, batch, datetime.now(UTC), reclaim_after=reclaim_after)
         info = edition_store.info(conn, edition_id)
-    if reclaimed:
+    if claim.reclaimed:
         log.warning(
             "re-sending in-flight batch %s of edition %s (%d recipients) after an interrupted send",
             batch,
             edition_id,
-            reclaimed,
+            claim.reclaimed,
         )
-    result = BatchResult(reclaimed=reclaimed)
-    if not rows or info is None:
-        return result
-    sender = channel_for(channel, settings)
-    for group in _groups(rows, sender.max_batch):
-        if not _deliver_group(sender, group, info[1], settings, result):
-            break
-    # Rows this batch claimed but never reached go back to the queue for the task's retry.
+    result = BatchResult(reclaimed=claim.reclaimed)
+    if claim.rows and info is not None:
+        sender = channel_for(channel, settings)
+        for group in _groups(claim.rows, sender.max_batch):
+            if not _deliver_group(sender, group, info[1], settings, result):
+                break
+    # Claimed rows not reached go back for the task's retry; rows another live run of this
+    # task holds are looked at again after the reclaim delay.
     with transaction(settings.database_url) as conn:
-        result.retry = ledger.release(conn, delivery_ids, batch, datetime.now(UTC)) or None
+        still_open = ledger.release(conn, claim.rows, delivery_ids, datetime.now(UTC))
+    result.retry = sorted({*still_open, *claim.busy}) or None
+    if claim.busy and result.retry_after is None:
+        result.retry_after = reclaim_after.total_seconds()
     return result
 
 
@@ -93,7 +97,7 @@ def _deliver_group(
     with transaction(settings.database_url) as conn:
         content = edition_store.variant(conn, group[0].variant_id)
     envelope = envelope_for(settings, group[0].edition_id, list_name, content)
-    recipients = [_recipient(settings, row, list_name) for row in group]
+    recipients = _recipients(settings, group, list_name)
     try:
         sender.deliver(envelope, recipients)
     except ChatMigrated as exc:
@@ -102,21 +106,36 @@ def _deliver_group(
         _gone(group, exc, settings)
         result.failed += len(group)
         return True
+    except PartiallyDelivered as exc:
+        went = set(exc.delivered)
+        _finish([row for row in group if row.subscriber_id in went], DeliveryState.SENT, settings)
+        result.sent += len(went)
+        return _failed([row for row in group if row.subscriber_id not in went], exc, settings, result)
     except ChannelConfigError:
         _finish(group, DeliveryState.RETRYING, settings, "channel configuration refused")
         raise
     except DeliveryError as exc:
-        if exc.permanent:
-            log.error("edition %s: %d recipients failed for good: %s", group[0].edition_id, len(group), exc)
-            _finish(group, DeliveryState.FAILED, settings, str(exc))
-            result.failed += len(group)
-            return True
-        result.retry_after = exc.retry_after
-        _finish(group, DeliveryState.RETRYING, settings, str(exc))
-        return False
+        return _failed(group, exc, settings, result)
     _finish(group, DeliveryState.SENT, settings)
     result.sent += len(group)
     return True
+
+
+def _failed(group: list[Delivery], exc: DeliveryError, settings: Settings, result: BatchResult) -> bool:
+    """Record a failed group: for good when permanent, else left for the task's retry."""
+    if not group:
+        return True
+    if exc.permanent:
+        log.error("edition %s: %d recipients failed for good: %s", group[0].edition_id, len(group), exc)
+        _finish(group, DeliveryState.FAILED, settings, str(exc))
+        result.failed += len(group)
+        return True
+    result.retry_after = exc.retry_after
+    _finish(group, DeliveryState.RETRYING, settings, str(exc))
+    if exc.sent_count and len(group) == 1:  # a retry resumes after the messages that went out
+        with transaction(settings.database_url) as conn:
+            ledger.set_parts_sent(conn, group[0].id, exc.sent_count)
+    return False
 
 
 def _migrated(
@@ -132,23 +151,11 @@ def _migrated(
     with transaction(settings.database_url) as conn:
         subscriber_store.set_chat_id(conn, row.subscriber_id, exc.new_chat_id)
         ledger.set_address(conn, row.id, exc.new_chat_id)
-    moved = Recipient(
-        recipient.subscriber_id,
-        exc.new_chat_id,
-        recipient.name,
-        recipient.unsubscribe_url,
-        recipient.preferences_url,
-    )
+    moved = replace(recipient, address=exc.new_chat_id, parts_sent=max(recipient.parts_sent, exc.sent_count))
     try:
         sender.deliver(envelope, [moved])
     except DeliveryError as again:
-        state = DeliveryState.FAILED if again.permanent else DeliveryState.RETRYING
-        _finish([row], state, settings, str(again))
-        if state is DeliveryState.RETRYING:
-            result.retry_after = again.retry_after
-            return False
-        result.failed += 1
-        return True
+        return _failed([row], again, settings, result)
     _finish([row], DeliveryState.SENT, settings)
     result.sent += 1
     return True
@@ -171,17 +178,19 @@ def _finish(
         ledger.mark(conn, [row.id for row in group], state, datetime.now(UTC), error)
 
 
-def _recipient(settings: Settings, row: Delivery, list_name: str) -> Recipient:
-    key = settings.signing_key()
-    return Recipient(
-        subscriber_id=row.subscriber_id,
-        address=row.address,
-        name=row.name or "reader",  # "Hello, reader." rather than "Hello, ."
-        unsubscribe_url=links.unsubscribe_url(settings.public_url, key, row.subscriber_id, list_name),
-        preferences_url=links.preferences_url(
-            settings.public_url, key, row.subscriber_id, list_name, datetime.now(UTC)
-        ),
-    )
+def _recipients(settings: Settings, group: list[Delivery], list_name: str) -> list[Recipient]:
+    key, now, public = settings.signing_key(), datetime.now(UTC), settings.public_url
+    return [
+        Recipient(
+            subscriber_id=row.subscriber_id,
+            address=row.address,
+            name=row.name or "reader",  # "Hello, reader." rather than "Hello, ."
+            unsubscribe_url=links.unsubscribe_url(public, key, row.subscriber_id, list_name),
+            preferences_url=links.preferences_url(public, key, row.subscriber_id, list_name, now),
+            parts_sent=row.parts_sent,
+        )
+        for row in group
+    ]
 
 
 def envelope_for(settings: Settings, edition_id: int, list_name: str, content: object) -> Envelope:

@@ -168,6 +168,7 @@ def _row(
         "period": period,
         "state": "pending",
         "attempts": 0,
+        "parts_sent": 0,
         "updated_at": ctx.now,
     }
 

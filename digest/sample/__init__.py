@@ -19,7 +19,9 @@ OPML = HERE / "feeds.opml"
 SUBSCRIBERS = HERE / "subscribers.csv"
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
-RFC822 = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} (?:[+-]\d{4}|GMT|UT)")
+RFC822 = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} (?:[+-]\d{4}|GMT|UT)"
+)
 
 
 def _iso(text: str) -> datetime:
@@ -46,7 +48,9 @@ def shift_dates(text: str, delta: timedelta) -> str:
 
 def materialize(dest: Path, now: datetime) -> Path:
     """Copy the sample feeds and OPML into ``dest`` with dates moved up to ``now``; return the OPML."""
-    texts = {path.name: path.read_text(encoding="utf-8") for path in sorted(FEEDS.iterdir()) if path.is_file()}
+    texts = {
+        path.name: path.read_text(encoding="utf-8") for path in sorted(FEEDS.iterdir()) if path.is_file()
+    }
     newest = max(d for d in map(newest_date, texts.values()) if d is not None)
     delta = (now - timedelta(minutes=10)) - newest
     (dest / "feeds").mkdir(parents=True, exist_ok=True)

@@ -8,9 +8,10 @@ its worker died re-claims its own in-flight rows by their batch token.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
@@ -33,6 +34,7 @@ class Delivery:
     state: str
     attempts: int
     name: str
+    parts_sent: int = 0
 
 
 def add(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
@@ -51,31 +53,48 @@ def open_ids(conn: Connection, edition_id: int, channel: str) -> list[tuple[int,
     return [(int(a), int(b)) for a, b in conn.execute(query)]
 
 
-def claim(conn: Connection, ids: Sequence[int], batch: str, now: datetime) -> tuple[list[Delivery], int]:
-    """Take the open rows among ``ids`` for this batch; return them and how many were re-claimed.
+@dataclass(frozen=True, slots=True)
+class Claim:
+    rows: list[Delivery]  # claimed by this call: send them
+    reclaimed: int  # of those, rows a dead run of the same task had in flight
+    busy: list[int]  # in flight in another, maybe live, run of the same task: look again later
 
-    Rows already ``sending`` under the same batch token belong to this very task, delivered
-    again after its worker died: they are sent again (the documented at-most-one-batch repeat).
+
+def claim(
+    conn: Connection, ids: Sequence[int], batch: str, now: datetime, *, reclaim_after: timedelta
+) -> Claim:
+    """Take the open rows among ``ids`` for this run of a send task.
+
+    Every run of a task writes ``<batch>/<nonce>``. Rows another run of the same task left in
+    ``sending`` for longer than ``reclaim_after`` belong to a run that died (kill -9, lost
+    worker): they are sent again — the documented at-most-one-batch repeat. Younger ones may
+    belong to a live run (Redis redelivered the task while it was still working) and are left
+    alone, returned as ``busy`` so the caller looks again later.
     """
-    mine = and_(deliveries.c.state == DeliveryState.SENDING, deliveries.c.batch == batch)
+    run = f"{batch}/{uuid.uuid4().hex[:8]}"
+    same_task = and_(deliveries.c.state == DeliveryState.SENDING, deliveries.c.batch.like(f"{batch}/%"))
+    stale = and_(same_task, deliveries.c.updated_at < now - reclaim_after)
     reclaimed = conn.execute(
-        select(func.count()).select_from(deliveries).where(deliveries.c.id.in_(ids), mine)
+        select(func.count()).select_from(deliveries).where(deliveries.c.id.in_(ids), stale)
     ).scalar_one()
     conn.execute(
         update(deliveries)
-        .where(deliveries.c.id.in_(ids), or_(deliveries.c.state.in_([str(s) for s in OPEN]), mine))
+        .where(deliveries.c.id.in_(ids), or_(deliveries.c.state.in_([str(s) for s in OPEN]), stale))
         .values(
-            state=str(DeliveryState.SENDING), batch=batch, attempts=deliveries.c.attempts + 1, updated_at=now
+            state=str(DeliveryState.SENDING), batch=run, attempts=deliveries.c.attempts + 1, updated_at=now
         )
     )
     query = (
         select(deliveries, subscribers.c.name)
         .join(subscribers, subscribers.c.id == deliveries.c.subscriber_id)
-        .where(deliveries.c.id.in_(ids), mine)
+        .where(
+            deliveries.c.id.in_(ids), deliveries.c.batch == run, deliveries.c.state == DeliveryState.SENDING
+        )
         .order_by(deliveries.c.id)
     )
     rows = [_delivery(row) for row in conn.execute(query)]
-    return rows, int(reclaimed)
+    busy_query = select(deliveries.c.id).where(deliveries.c.id.in_(ids), same_task, deliveries.c.batch != run)
+    return Claim(rows, int(reclaimed), [int(x) for x in conn.execute(busy_query).scalars()])
 
 
 def _delivery(row: Any) -> Delivery:
@@ -89,6 +108,7 @@ def _delivery(row: Any) -> Delivery:
         state=row.state,
         attempts=row.attempts,
         name=row.name or "",
+        parts_sent=row.parts_sent,
     )
 
 
@@ -104,19 +124,22 @@ def mark(
     )
 
 
-def release(conn: Connection, ids: Sequence[int], batch: str, now: datetime) -> list[int]:
-    """Return this batch's unfinished rows to ``retrying``; give the ids still open."""
+def release(conn: Connection, claimed: Sequence[Delivery], ids: Sequence[int], now: datetime) -> list[int]:
+    """Return the claimed rows this run did not finish to ``retrying``; give the ids among
+    ``ids`` still open (for the task's retry)."""
     conn.execute(
         update(deliveries)
-        .where(
-            deliveries.c.id.in_(ids), deliveries.c.batch == batch, deliveries.c.state == DeliveryState.SENDING
-        )
+        .where(deliveries.c.id.in_([row.id for row in claimed]), deliveries.c.state == DeliveryState.SENDING)
         .values(state=str(DeliveryState.RETRYING), updated_at=now)
     )
     query = select(deliveries.c.id).where(
         deliveries.c.id.in_(ids), deliveries.c.state.in_([str(s) for s in OPEN])
     )
     return [int(x) for x in conn.execute(query.order_by(deliveries.c.id)).scalars()]
+
+
+def set_parts_sent(conn: Connection, delivery_id: int, parts: int) -> None:
+    conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(parts_sent=parts))
 
 
 def set_address(conn: Connection, delivery_id: int, address: str) -> None:
@@ -144,7 +167,9 @@ def reopen_failed(conn: Connection, edition_id: int, now: datetime) -> int:
     return int(conn.execute(statement).rowcount or 0)
 
 
-def stalled_editions(conn: Connection, *, open_before: datetime, sending_before: datetime) -> tuple[list[int], int]:
+def stalled_editions(
+    conn: Connection, *, open_before: datetime, sending_before: datetime
+) -> tuple[list[int], int]:
     """Editions whose open rows have waited since ``open_before``, after returning rows stuck in
     ``sending`` since ``sending_before`` (their task is lost: Redis restarted) to ``retrying``.
 

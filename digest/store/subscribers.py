@@ -12,7 +12,6 @@ from digest.models import Subscriber, SubscriberStatus
 from digest.store.common import insert_ignoring_conflicts
 from digest.store.tables import lists, memberships, subscribers, suppressions
 
-
 BREAKING = "breaking"
 
 
@@ -30,7 +29,9 @@ def list_id(conn: Connection, name: str) -> int | None:
 
 def digest_lists(conn: Connection) -> list[str]:
     """Names of the lists that get the scheduled edition."""
-    return list(conn.execute(select(lists.c.name).where(lists.c.kind == "digest").order_by(lists.c.name)).scalars())
+    return list(
+        conn.execute(select(lists.c.name).where(lists.c.kind == "digest").order_by(lists.c.name)).scalars()
+    )
 
 
 def all_lists(conn: Connection) -> list[tuple[int, str, str, int]]:
@@ -45,7 +46,7 @@ def all_lists(conn: Connection) -> list[tuple[int, str, str, int]]:
     query = select(lists.c.id, lists.c.name, lists.c.title, func.coalesce(active.c.n, 0)).outerjoin(
         active, active.c.list_id == lists.c.id
     )
-    return [tuple(row) for row in conn.execute(query.order_by(lists.c.name))]  # type: ignore[misc]
+    return [(int(a), str(b), str(c), int(d)) for a, b, c, d in conn.execute(query.order_by(lists.c.name))]
 
 
 def _row_values(sub: Subscriber) -> dict[str, Any]:

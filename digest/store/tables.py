@@ -160,6 +160,7 @@ deliveries = Table(
     Column("variant_id", Integer, ForeignKey("edition_variants.id", ondelete="CASCADE"), nullable=False),
     Column("state", String(16), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
+    Column("parts_sent", Integer, nullable=False, default=0),  # Telegram messages already out
     Column("batch", String(64)),
     Column("last_error", Text),
     Column("updated_at", UTCDateTime, nullable=False),

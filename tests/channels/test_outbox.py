@@ -262,3 +262,20 @@ def test_every_registered_name_is_a_channel_with_from_settings() -> None:
             continue
         assert cls.name == name
         assert callable(getattr(cls, "from_settings", None))
+
+
+def test_a_long_unsubscribe_url_stays_a_plain_ascii_header(tmp_path):
+    from email import message_from_bytes
+    from email.policy import default
+
+    from digest.channels.base import Envelope
+    from digest.channels.outbox import OutboxEmail
+    from digest.models import Recipient, RenderedEdition
+
+    long_url = "https://news.example.org/unsubscribe/" + "A" * 120 + ".sig"
+    envelope = Envelope(7, "daily", RenderedEdition("Hi", "", "<p>x</p>", "x", ()), "d@news.example.org",
+                        "Daily <daily.news.example.org>", "mailto:u@news.example.org")
+    raw = OutboxEmail(tmp_path).message(envelope, Recipient(1, "r@example.org", "R", long_url, "")).as_bytes()
+    assert b"=?utf-8?" not in raw.split(b"\r\n\r\n", 1)[0]
+    parsed = message_from_bytes(raw, policy=default)
+    assert f"<{long_url}>" in str(parsed["List-Unsubscribe"])

@@ -1,6 +1,6 @@
 """The ledger's guarantees, on real SQL (SQLite, or PostgreSQL with DIGEST_TEST_DATABASE_URL)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,7 +27,7 @@ def row(list_pk, edition_id, variant, sub_id, period="daily:2026-11-26", channel
     return {
         "edition_id": edition_id, "list_id": list_pk, "subscriber_id": sub_id, "channel": channel,
         "address": f"r{sub_id}@example.org", "variant_id": variant, "period": period,
-        "state": "pending", "attempts": 0, "updated_at": NOW,
+        "state": "pending", "attempts": 0, "parts_sent": 0, "updated_at": NOW,
     }
 
 
@@ -56,29 +56,46 @@ def test_the_same_slot_gives_the_same_edition(edition):
     assert (again, created) == (edition_id, False)
 
 
+LEASE = timedelta(seconds=60)
+
+
+def claim(db_url, ids, batch, at=NOW):
+    with transaction(db_url) as conn:
+        return ledger.claim(conn, ids, batch, at, reclaim_after=LEASE)
+
+
 def test_two_batches_cannot_claim_the_same_rows(edition):
     db_url, list_pk, edition_id, variant, ids = edition
     with transaction(db_url) as conn:
         ledger.add(conn, [row(list_pk, edition_id, variant, i) for i in ids])
         delivery_ids = [d for d, _ in ledger.open_ids(conn, edition_id, "email")]
-    with transaction(db_url) as conn:
-        first, _ = ledger.claim(conn, delivery_ids, "batch-a", NOW)
-    with transaction(db_url) as conn:
-        second, _ = ledger.claim(conn, delivery_ids, "batch-b", NOW)
-    assert len(first) == 5 and second == []
+    first = claim(db_url, delivery_ids, "batch-a")
+    second = claim(db_url, delivery_ids, "batch-b", NOW + timedelta(hours=1))
+    assert len(first.rows) == 5 and second.rows == [] and second.busy == []
 
 
-def test_a_redelivered_batch_reclaims_its_own_in_flight_rows_and_says_so(edition):
+def test_a_redelivered_task_reclaims_rows_a_dead_run_left_in_flight_and_says_so(edition):
     db_url, list_pk, edition_id, variant, ids = edition
     with transaction(db_url) as conn:
         ledger.add(conn, [row(list_pk, edition_id, variant, i) for i in ids])
         delivery_ids = [d for d, _ in ledger.open_ids(conn, edition_id, "email")]
-        ledger.claim(conn, delivery_ids, "batch-a", NOW)
+    claim(db_url, delivery_ids, "batch-a")
+    with transaction(db_url) as conn:
         ledger.mark(conn, delivery_ids[:2], DeliveryState.SENT, NOW)
-    with transaction(db_url) as conn:  # the worker died; the same task arrives again
-        rows, reclaimed = ledger.claim(conn, delivery_ids, "batch-a", NOW)
-    assert reclaimed == 3
-    assert [r.id for r in rows] == delivery_ids[2:]
+    again = claim(db_url, delivery_ids, "batch-a", NOW + LEASE * 2)  # the run died; the task came back
+    assert again.reclaimed == 3
+    assert [r.id for r in again.rows] == delivery_ids[2:]
+
+
+def test_a_redelivered_task_leaves_rows_a_live_run_is_sending(edition):
+    db_url, list_pk, edition_id, variant, ids = edition
+    with transaction(db_url) as conn:
+        ledger.add(conn, [row(list_pk, edition_id, variant, i) for i in ids])
+        delivery_ids = [d for d, _ in ledger.open_ids(conn, edition_id, "email")]
+    claim(db_url, delivery_ids, "batch-a")
+    again = claim(db_url, delivery_ids, "batch-a", NOW + LEASE / 2)
+    assert again.rows == [] and again.reclaimed == 0
+    assert again.busy == delivery_ids
 
 
 def test_release_returns_unreached_rows_for_the_retry(edition):
@@ -86,10 +103,10 @@ def test_release_returns_unreached_rows_for_the_retry(edition):
     with transaction(db_url) as conn:
         ledger.add(conn, [row(list_pk, edition_id, variant, i) for i in ids])
         delivery_ids = [d for d, _ in ledger.open_ids(conn, edition_id, "email")]
-        ledger.claim(conn, delivery_ids, "b", NOW)
+        taken = ledger.claim(conn, delivery_ids, "b", NOW, reclaim_after=LEASE)
         ledger.mark(conn, delivery_ids[:1], DeliveryState.SENT, NOW)
         ledger.mark(conn, delivery_ids[1:2], DeliveryState.FAILED, NOW, "bounced")
-        still_open = ledger.release(conn, delivery_ids, "b", NOW)
+        still_open = ledger.release(conn, taken.rows, delivery_ids, NOW)
         found = ledger.counts(conn, [edition_id])
     assert still_open == delivery_ids[2:]
     assert (found["sent"], found["failed"], found["retrying"], found["sending"]) == (1, 1, 3, 0)

@@ -1,0 +1,339 @@
+"""Telegram delivery through the Bot API (python-telegram-bot).
+
+An edition reaches a chat as ``envelope.content.telegram``: one or more ready HTML
+messages, sent in order. The first shows the link preview of the lead story, the
+others none.
+
+Progress and retries. A recipient may have had message 1 of 3 when message 2 fails.
+``deliver`` takes ``start_at`` (the index of the first message still to send, 0 by
+default) and every ``DeliveryError`` it raises carries ``sent_count``: how many of the
+edition's messages that chat has received, counting the ``start_at`` already sent. The
+caller stores it with the delivery and passes it back as ``start_at`` on the retry, so
+nothing is sent twice (``messages_sent(err)`` reads it). The one exception is a timeout
+whose request Telegram did carry out: that message goes again (at least once, never lost).
+
+A migrated group raises ``ChatMigrated(new_chat_id=...)`` at once and sends nothing more:
+the caller records the new id and retries with ``start_at=err.sent_count``. One path, and
+the id is never changed behind the caller's back.
+
+HTML that Telegram cannot parse ("can't parse entities") goes again as plain text (tags
+dropped, entities decoded), with a warning in the log naming the edition and the chat.
+
+Rate limits, shared by every worker through ``digest.ratelimit``: all messages
+(``settings.telegram_rate`` per second), each chat (1 per second, burst 3) and each group
+or channel (20 per minute). A wait longer than ``max_wait`` raises a transient
+``DeliveryError`` with ``retry_after`` so the task re-schedules instead of sleeping. A 429
+from Telegram backs the chat's limit off for the whole ``retry_after`` (and every chat
+for ``flood_pause``), so the other workers wait too.
+
+python-telegram-bot is asyncio; synchronous callers (Celery tasks) run its coroutines on
+one event loop per process, in a daemon thread, with one ``Bot`` (one connection pool)
+per channel. The bot token never appears in our messages or logs: a filter scrubs it from
+the records of httpx and python-telegram-bot, which put it in request URLs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import html
+import logging
+import os
+import re
+import threading
+from collections.abc import Coroutine, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from telegram import Bot, LinkPreviewOptions
+from telegram import error as tg
+from telegram.constants import ParseMode
+from telegram.request import HTTPXRequest
+
+from digest.channels.base import DeliveryChannel, Envelope
+from digest.errors import ChannelConfigError, ChatMigrated, ConfigError, DeliveryError, RecipientGone
+from digest.models import Channel, Recipient
+from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
+
+if TYPE_CHECKING:
+    from digest.config import Settings
+
+__all__ = ["TelegramChannel", "delivery_error", "messages_sent", "to_plain_text"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TelegramChannel(DeliveryChannel):
+    """Sends each recipient (a chat id, ``-100…`` group id or ``@channel``) the edition's messages."""
+
+    name: ClassVar[str] = "telegram"
+    medium: ClassVar[Channel] = Channel.TELEGRAM
+    max_batch: ClassVar[int] = 1
+
+    # The platform's limits (https://core.telegram.org/bots/faq#broadcasting-to-users).
+    body_maxlen: ClassVar[int] = 4096  # UTF-16 units after entity parsing
+    global_rate: ClassVar[float] = 30.0  # messages per second, all chats
+    per_chat_rate: ClassVar[float] = 1.0  # messages per second to one chat
+    per_chat_burst: ClassVar[int] = 3
+    group_per_minute: ClassVar[int] = 20  # messages per minute to one group or channel
+    group_burst: ClassVar[int] = 3
+    # Ours: the longest a worker sleeps for a slot before handing the wait to the task queue,
+    # and how long every chat pauses after Telegram answers 429 (it does not say which limit).
+    max_wait: ClassVar[float] = 5.0
+    flood_pause: ClassVar[float] = 1.0
+    timeout: ClassVar[float] = 10.0  # seconds per request
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_url: str = "https://api.telegram.org/bot",
+        limiter: RateLimiter,
+        rate: float = 28.0,
+        timeout: float | None = None,
+    ) -> None:
+        if not token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN", "required for the telegram channel")
+        self._token = token
+        self._api_url = api_url
+        self._limiter = limiter
+        self._rate = min(rate, self.global_rate)
+        self._timeout = timeout or self.timeout
+        # The bot's id is the public part of the token; it keeps two bots' limits apart.
+        self._keys = f"tg:{token.split(':', 1)[0]}"
+        self._bot: Bot | None = None
+        self._bot_pid = 0
+        self._bot_lock = threading.Lock()
+        _redactor.protect(token)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TelegramChannel:
+        return cls(
+            settings.telegram_bot_token or "",
+            api_url=settings.telegram_api_url,
+            limiter=limiter_for(settings),
+            rate=settings.telegram_rate,
+        )
+
+    def deliver(self, envelope: Envelope, recipients: Sequence[Recipient], *, start_at: int = 0) -> None:
+        """Send the messages from index ``start_at`` on; see the module docstring for retries."""
+        for recipient in recipients:
+            self._deliver_to(envelope, recipient.address, max(start_at, recipient.parts_sent))
+
+    def close(self) -> None:
+        with self._bot_lock:
+            bot, self._bot = self._bot, None
+        if bot is not None and self._bot_pid == os.getpid():
+            # Bot.shutdown() skips requests it did not initialize itself (we skip getMe).
+            _run(bot.request.shutdown(), self._timeout)
+
+    def _deliver_to(self, envelope: Envelope, chat: str, start_at: int) -> None:
+        messages = envelope.content.telegram
+        bot = self._get_bot()  # ready before a slot is taken, so the send follows the slot at once
+        for index in range(start_at, len(messages)):
+            try:
+                self._take_turn(chat)
+                self._send(bot, envelope, chat, index)
+            except tg.TelegramError as exc:
+                self._respect_flood(chat, exc)
+                raise _with_progress(delivery_error(exc, chat, self._token), index) from exc
+            except DeliveryError as err:
+                _with_progress(err, index)
+                raise
+
+    def _take_turn(self, chat: str) -> None:
+        """Wait for a slot on every limit this message counts against, or hand the wait back."""
+        limits = [(f"{self._keys}:chat:{chat}", self.per_chat_rate, self.per_chat_burst)]
+        if _is_group(chat):
+            # burst + rate * 60 s stays within the per-minute limit in any minute.
+            per_sec = (self.group_per_minute - self.group_burst) / 60.0
+            limits.append((f"{self._keys}:group:{chat}", per_sec, self.group_burst))
+        # The limit every worker shares comes last, so its slot is used the moment it comes.
+        limits.append((f"{self._keys}:all", self._rate, 1))
+        budget = self.max_wait
+        try:
+            for key, rate, burst in limits:
+                budget -= self._limiter.acquire(key, rate, burst, max_wait=budget)
+        except RateLimited as exc:
+            raise DeliveryError(
+                f"telegram: chat {chat}: rate limited, next slot in {exc.wait:.1f}s",
+                retry_after=exc.wait,
+            ) from None
+        except LimiterUnavailable as exc:
+            raise DeliveryError(f"telegram: {exc}", retry_after=self.max_wait) from exc
+
+    def _send(self, bot: Bot, envelope: Envelope, chat: str, index: int) -> None:
+        content = envelope.content
+        text = content.telegram[index]
+        preview = (
+            LinkPreviewOptions(url=content.lead_url)
+            if index == 0 and content.lead_url
+            else LinkPreviewOptions(is_disabled=True)
+        )
+        try:
+            _run(bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview),
+                 self._timeout)  # fmt: skip
+        except tg.BadRequest as exc:
+            if not _is_parse_error(exc):
+                raise
+            log.warning(
+                "telegram: edition %s, chat %s, message %d: Telegram could not parse the HTML (%s); "
+                "sent as plain text",
+                envelope.edition_id, chat, index + 1, _redactor.scrub(exc.message),
+            )  # fmt: skip
+            _run(bot.send_message(chat, to_plain_text(text), link_preview_options=preview), self._timeout)
+
+    def _respect_flood(self, chat: str, exc: tg.TelegramError) -> None:
+        """After a 429, make every worker wait: this chat for all of it, the others briefly."""
+        if not isinstance(exc, tg.RetryAfter):
+            return
+        wait = _retry_after(exc)
+        try:
+            self._limiter.back_off(f"{self._keys}:chat:{chat}", wait, self.per_chat_rate, self.per_chat_burst)
+            self._limiter.back_off(f"{self._keys}:all", min(wait, self.flood_pause), self._rate, 1)
+        except LimiterUnavailable:
+            log.warning("telegram: could not record a flood wait for chat %s: rate limiter unavailable", chat)
+
+    def _get_bot(self) -> Bot:
+        with self._bot_lock:
+            if self._bot is None or self._bot_pid != os.getpid():  # a forked worker builds its own
+                request = HTTPXRequest(
+                    connection_pool_size=16,
+                    connect_timeout=self._timeout,
+                    read_timeout=self._timeout,
+                    write_timeout=self._timeout,
+                    pool_timeout=self._timeout,
+                )
+                self._bot = Bot(self._token, base_url=self._api_url, request=request)
+                self._bot_pid = os.getpid()
+                _event_loop()
+            return self._bot
+
+
+def delivery_error(exc: tg.TelegramError, chat: str, token: str = "") -> DeliveryError:
+    """The one place Telegram's errors become digest's."""
+    detail = f"telegram: chat {chat}: {exc.message}"
+    if token:
+        detail = detail.replace(token, "***")
+    if isinstance(exc, tg.ChatMigrated):
+        return ChatMigrated(detail, new_chat_id=str(exc.new_chat_id))
+    if isinstance(exc, tg.RetryAfter):
+        return DeliveryError(detail, retry_after=_retry_after(exc))
+    if isinstance(exc, tg.Forbidden):  # blocked, kicked, deactivated, never started the bot
+        return RecipientGone(detail)
+    if isinstance(exc, tg.InvalidToken):
+        return ChannelConfigError(f"telegram: the bot token was refused ({exc.message})")
+    if isinstance(exc, tg.BadRequest):  # chat not found, message too long …: a retry will not help
+        return DeliveryError(detail, permanent=True)
+    return DeliveryError(detail)  # TimedOut, NetworkError (5xx included), unreadable replies
+
+
+def messages_sent(err: DeliveryError) -> int:
+    """How many of the edition's messages the chat had when ``deliver`` raised ``err``."""
+    return int(getattr(err, "sent_count", 0))
+
+
+def to_plain_text(message: str) -> str:
+    """A Telegram-HTML message as plain text: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", message))
+
+
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def _with_progress(err: DeliveryError, sent: int) -> DeliveryError:
+    err.sent_count = sent
+    return err
+
+
+def _is_group(chat: str) -> bool:
+    return chat.startswith(("-", "@"))
+
+
+def _is_parse_error(exc: tg.BadRequest) -> bool:
+    return "can't parse entities" in exc.message.lower()
+
+
+def _retry_after(exc: tg.RetryAfter) -> float:
+    value = exc.retry_after  # int, or a timedelta when PTB_TIMEDELTA=1 (PTB 22's opt-in)
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# -- one event loop per process ---------------------------------------------------------
+
+
+class _LoopThread:
+    """An asyncio loop running in a daemon thread; synchronous code submits coroutines."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="telegram-loop", daemon=True)
+        self.thread.start()
+
+
+_loop: _LoopThread | None = None
+_loop_lock = threading.Lock()
+
+
+def _after_fork() -> None:
+    global _loop, _loop_lock
+    _loop, _loop_lock = None, threading.Lock()  # the parent's thread did not survive the fork
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            _loop = _LoopThread()
+        return _loop.loop
+
+
+def _run(coro: Coroutine[Any, Any, T], timeout: float) -> T:
+    future = asyncio.run_coroutine_threadsafe(coro, _event_loop())
+    try:
+        # httpx's own timeouts end the call first; this only guards against a stuck loop.
+        return future.result(timeout * 4 + 5)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise tg.TimedOut("the request did not finish") from None
+
+
+# -- keeping the token out of logs -----------------------------------------------------
+
+
+class _TokenRedactor(logging.Filter):
+    """Replaces bot tokens in log records of the libraries that log request URLs."""
+
+    LOGGERS = ("httpx", "httpcore", "telegram")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tokens: set[str] = set()
+
+    def protect(self, token: str) -> None:
+        self._tokens.add(token)
+        # Filters on a logger do not apply to its children's records: attach to each one.
+        names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in self.LOGGERS]
+        for name in {*self.LOGGERS, *names}:
+            logger = logging.getLogger(name)
+            if self not in logger.filters:
+                logger.addFilter(self)
+
+    def scrub(self, text: str) -> str:
+        for token in tuple(self._tokens):
+            text = text.replace(token, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = self.scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        return True
+
+
+_redactor = _TokenRedactor()

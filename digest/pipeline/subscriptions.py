@@ -1,0 +1,433 @@
+"""The subscriber's own use cases: unsubscribe, preferences, sign-up with double opt-in,
+and what the email provider tells us about addresses (bounces, complaints).
+
+The web app calls these and nothing deeper. Links are checked here (``read_link``), so a
+forged, expired or moved token never reaches the store. Sign-up answers the same way
+whether or not the address is known: only the mailbox owner learns anything, by email.
+
+Errors (all ``DigestError``)::
+
+    InvalidLink         the token is forged, for another purpose, or expired (.expired)
+    UnknownSubscriber   the token is genuine but its subscriber is gone
+    InvalidInput        a form value is not acceptable (.field names it)
+    TooManySignUps      the address or the client signed up too often (.wait seconds)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection
+
+from digest import links, schedule
+from digest.channels.base import Envelope
+from digest.channels.registry import email_channel
+from digest.config import Settings
+from digest.errors import DigestError
+from digest.models import Recipient, RenderedEdition, Subscriber, SubscriberStatus
+from digest.ratelimit import LimiterUnavailable, RateLimiter, limiter_for
+from digest.render import make_environment
+from digest.store import subscribers as subscriber_store
+from digest.store import subscriptions as store
+from digest.store.db import transaction
+
+__all__ = [
+    "CONFIRM_TTL",
+    "KNOWN_TOPICS",
+    "InvalidInput",
+    "InvalidLink",
+    "PreferenceChange",
+    "PreferencesForm",
+    "ProviderEvent",
+    "SignUp",
+    "TooManySignUps",
+    "UnknownSubscriber",
+    "confirm",
+    "confirm_url",
+    "expire_unconfirmed",
+    "preferences_form",
+    "read_link",
+    "record_provider_event",
+    "record_provider_events",
+    "sign_up",
+    "signup_lists",
+    "unsubscribe",
+    "unsubscribe_page",
+    "update_preferences",
+]
+
+log = logging.getLogger(__name__)
+
+KNOWN_TOPICS = ("news", "analysis", "video", "culture")
+CONFIRM_TTL = timedelta(hours=48)
+MAX_TOPICS = 20
+# (rate per second, burst): 5 sign-ups an hour per client address, 3 a day per email address.
+IP_LIMIT = (5 / 3600, 5)
+ADDRESS_LIMIT = (3 / 86400, 3)
+_EMAIL = re.compile(r"^[^@\s<>\"'(),;:\\]+@[^@\s<>\"'(),;:\\]+\.[^@\s<>\"'(),;:\\]+$")
+_TOPIC = re.compile(r"^\w[\w &/+.-]{0,39}$")
+
+
+class InvalidLink(DigestError):
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__("link expired" if expired else "link not valid")
+        self.expired = expired
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.expired,))
+
+
+class UnknownSubscriber(DigestError):
+    """The link is genuine but its subscriber no longer exists."""
+
+
+class InvalidInput(DigestError):
+    def __init__(self, field_name: str, problem: str) -> None:
+        super().__init__(f"{field_name}: {problem}")
+        self.field = field_name
+        self.problem = problem
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.field, self.problem))
+
+
+class TooManySignUps(DigestError):
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"too many sign-ups, next in {wait:.0f}s")
+        self.wait = wait
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.wait,))
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+# --- links -------------------------------------------------------------------------------
+
+
+def read_link(settings: Settings, token: str, purpose: str, now: datetime | None = None) -> links.LinkClaim:
+    """The claim of a genuine, unexpired token for ``purpose``; else ``InvalidLink``."""
+    key = settings.signing_key()
+    claim = links.verify(key, token, purpose, _now(now))
+    if claim is not None:
+        return claim
+    # Checked as of the epoch, a genuine token cannot have expired: it tells "expired" from "forged".
+    if links.verify(key, token, purpose, datetime.fromtimestamp(0, UTC)) is not None:
+        raise InvalidLink(expired=True)
+    raise InvalidLink()
+
+
+def confirm_url(settings: Settings, subscriber_id: int, lists: Sequence[str], now: datetime) -> str:
+    expires = int((now + CONFIRM_TTL).timestamp())
+    token = links.sign(
+        settings.signing_key(), links.LinkClaim(subscriber_id, ",".join(lists), "confirm", expires)
+    )
+    return f"{settings.public_url}/confirm/{token}"
+
+
+# --- unsubscribe and preferences ---------------------------------------------------------
+
+
+def unsubscribe(settings: Settings, subscriber_id: int, list_name: str) -> Subscriber:
+    """Leave the list; with no list left the subscriber becomes ``unsubscribed``. Idempotent."""
+    with transaction(settings.database_url) as conn:
+        store.leave_list(conn, subscriber_id, list_name)
+        sub = store.by_id(conn, subscriber_id)
+        if sub is None:
+            raise UnknownSubscriber(f"no subscriber {subscriber_id}")
+        if not sub.lists and sub.status is not SubscriberStatus.UNSUBSCRIBED:
+            sub.status = SubscriberStatus.UNSUBSCRIBED
+            subscriber_store.set_status(conn, subscriber_id, sub.status)
+    log.info("subscriber %s left list %s", subscriber_id, list_name)
+    return sub
+
+
+def unsubscribe_page(settings: Settings, subscriber_id: int, list_name: str) -> tuple[Subscriber, str]:
+    """The subscriber and the title of the list the unsubscribe page is about."""
+    with transaction(settings.database_url) as conn:
+        sub = store.by_id(conn, subscriber_id)
+        if sub is None:
+            raise UnknownSubscriber(f"no subscriber {subscriber_id}")
+        titles = dict(store.existing_lists(conn))
+    return sub, titles.get(list_name, list_name.title())
+
+
+@dataclass(frozen=True, slots=True)
+class PreferencesForm:
+    """What the preferences page shows: the subscriber and the choices they have."""
+
+    subscriber: Subscriber
+    lists: list[tuple[str, str]]  # (name, title)
+    topics: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PreferenceChange:
+    name: str
+    topics: tuple[str, ...]
+    frequency: str  # "daily" or "weekly:<weekday>"
+    send_hour: int
+    timezone: str
+    lists: tuple[str, ...]
+
+
+def preferences_form(settings: Settings, subscriber_id: int) -> PreferencesForm:
+    with transaction(settings.database_url) as conn:
+        sub = store.by_id(conn, subscriber_id)
+        if sub is None:
+            raise UnknownSubscriber(f"no subscriber {subscriber_id}")
+        topics = sorted({*KNOWN_TOPICS, *store.feed_sections(conn)})
+        return PreferencesForm(sub, store.existing_lists(conn), topics)
+
+
+def update_preferences(settings: Settings, subscriber_id: int, change: PreferenceChange) -> Subscriber:
+    """Check and save the change; choosing no list unsubscribes, choosing one re-subscribes."""
+    frequency = _frequency(change.frequency)
+    if not 0 <= change.send_hour <= 23:
+        raise InvalidInput("send_hour", "choose an hour from 0 to 23")
+    timezone = _timezone(change.timezone)
+    topics = clean_topics(change.topics)
+    with transaction(settings.database_url) as conn:
+        sub = store.by_id(conn, subscriber_id)
+        if sub is None:
+            raise UnknownSubscriber(f"no subscriber {subscriber_id}")
+        chosen = _known_lists(conn, change.lists)
+        sub.name, sub.topics, sub.frequency = change.name.strip()[:200], topics, frequency
+        sub.send_hour, sub.timezone = change.send_hour, timezone
+        if not chosen:
+            sub.status = SubscriberStatus.UNSUBSCRIBED
+        elif sub.status is SubscriberStatus.UNSUBSCRIBED:
+            sub.status = SubscriberStatus.ACTIVE  # the signed link proves the mailbox is theirs
+        store.update_profile(conn, sub)
+        store.leave_lists_except(conn, subscriber_id, chosen)
+        store.join_lists(conn, subscriber_id, chosen)
+        sub.lists = tuple(chosen)
+    return sub
+
+
+def _frequency(value: str) -> str:
+    try:
+        kind, weekday = schedule.parse_frequency(value)
+    except ValueError:
+        raise InvalidInput("frequency", "choose daily or weekly on a weekday") from None
+    return kind if weekday is None else f"{kind}:{weekday}"
+
+
+def _timezone(value: str) -> str:
+    name = value.strip() or "UTC"
+    try:
+        schedule.zone(name)
+    except ValueError:
+        raise InvalidInput("timezone", f"unknown time zone {name!r}") from None
+    return name
+
+
+def clean_topics(values: Iterable[str]) -> tuple[str, ...]:
+    """Lower-cased, de-duplicated topics; free text may hold several, comma-separated."""
+    topics: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            topic = " ".join(part.split()).lower()
+            if not topic or topic in topics:
+                continue
+            if not _TOPIC.match(topic):
+                raise InvalidInput("topics", f"{topic[:40]!r} is not a topic (letters, digits, up to 40)")
+            topics.append(topic)
+    if len(topics) > MAX_TOPICS:
+        raise InvalidInput("topics", f"choose at most {MAX_TOPICS} topics")
+    return tuple(topics)
+
+
+def _known_lists(conn: Connection, names: Iterable[str]) -> list[str]:
+    existing = {name for name, _ in store.existing_lists(conn)}
+    return sorted({name for name in names if name in existing})
+
+
+# --- sign-up with double opt-in ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    email: str
+    name: str = ""
+    timezone: str = "UTC"
+    lists: tuple[str, ...] = field(default_factory=tuple)
+
+
+def signup_lists(settings: Settings) -> list[tuple[str, str]]:
+    """(name, title) of the lists a visitor may sign up for."""
+    with transaction(settings.database_url) as conn:
+        return [(n, t) for n, t in store.existing_lists(conn) if "," not in n and ":" not in n]
+
+
+def normalize_email(value: str) -> str:
+    address = value.strip().lower()
+    if len(address) > 254 or not _EMAIL.match(address):
+        raise InvalidInput("email", "enter an email address like name@example.org")
+    return address
+
+
+def sign_up(
+    settings: Settings,
+    form: SignUp,
+    *,
+    client: str,
+    limiter: RateLimiter | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Record the sign-up as ``unconfirmed`` and email a confirmation link.
+
+    Says nothing about whether the address was known: an active subscriber gets no email
+    and no change, a past one gets a link that re-subscribes them once followed.
+    """
+    now = _now(now)
+    email = normalize_email(form.email)
+    timezone = _timezone(form.timezone)
+    _throttle(limiter or limiter_for(settings), client, email)
+    with transaction(settings.database_url) as conn:
+        chosen = [n for n in _known_lists(conn, form.lists) if "," not in n and ":" not in n]
+        if not chosen:
+            raise InvalidInput("lists", "choose at least one list")
+        existing = subscriber_store.find(conn, email=email)
+        if subscriber_store.suppressed(conn, [email]) or (
+            existing is not None and existing.status is SubscriberStatus.ACTIVE
+        ):
+            log.info("sign-up for a known or suppressed address: no email sent")
+            return
+        if existing is None or existing.status is SubscriberStatus.UNCONFIRMED:
+            sub = Subscriber(
+                email=email,
+                name=form.name.strip()[:200],
+                timezone=timezone,
+                lists=tuple(chosen),
+                status=SubscriberStatus.UNCONFIRMED,
+            )
+            sub_id, _ = subscriber_store.save(conn, sub, now)
+        else:
+            sub_id = existing.id or 0  # unsubscribed: lists are joined when they confirm
+    _send_confirmation(settings, sub_id, email, form.name.strip()[:200], chosen, now)
+
+
+def _throttle(limiter: RateLimiter, client: str, email: str) -> None:
+    address_key = hashlib.sha256(email.encode()).hexdigest()[:32]
+    for key, (rate, burst) in (
+        (f"signup:ip:{client}", IP_LIMIT),
+        (f"signup:addr:{address_key}", ADDRESS_LIMIT),
+    ):
+        try:
+            wait = limiter.try_acquire(key, rate, burst)
+        except LimiterUnavailable as exc:
+            # Fail open: a Redis blip must not stop sign-ups.
+            log.warning("sign-up rate limit not checked: %s", exc)
+            return
+        if wait > 0:
+            raise TooManySignUps(wait)
+
+
+def _send_confirmation(
+    settings: Settings, sub_id: int, email: str, name: str, lists: Sequence[str], now: datetime
+) -> None:
+    url = confirm_url(settings, sub_id, lists, now)
+    page = make_environment(settings.templates_dir).get_template("web/confirm_email.html")
+    hours = int(CONFIRM_TTL.total_seconds() // 3600)
+    html = page.render(
+        newsroom=settings.newsroom_name, url=url, hours=hours, postal_address=settings.postal_address
+    )
+    text = (
+        f"Please confirm your subscription to {settings.newsroom_name}:\n\n{url}\n\n"
+        f"The link works for {hours} hours. If you did not sign up, "
+        f"ignore this email: you will get nothing else from us.\n\n{settings.postal_address}\n"
+    )
+    subject = f"Confirm your subscription to {settings.newsroom_name}"
+    content = RenderedEdition(
+        subject=subject, preheader="One click to confirm", html=html, text=text, telegram=()
+    )
+    host = urlsplit(settings.public_url).hostname or "localhost"
+    envelope = Envelope(
+        edition_id=0,
+        list_name="signup",
+        content=content,
+        from_email=settings.from_email,
+        list_id=f"{settings.newsroom_name} sign-up <signup.{host}>",
+        categories=("signup",),
+    )
+    channel = email_channel(settings)
+    try:
+        channel.deliver(envelope, [Recipient(subscriber_id=sub_id, address=email, name=name)])
+    finally:
+        channel.close()
+    log.info("confirmation sent to subscriber %s (%s)", sub_id, parseaddr(email)[1].rpartition("@")[2])
+
+
+def confirm(settings: Settings, token: str, now: datetime | None = None) -> Subscriber:
+    """Follow a confirmation link: the subscriber becomes active on the lists they chose."""
+    claim = read_link(settings, token, "confirm", now)
+    with transaction(settings.database_url) as conn:
+        sub = store.by_id(conn, claim.subscriber_id)
+        if sub is None:
+            raise UnknownSubscriber(f"no subscriber {claim.subscriber_id}")
+        store.join_lists(conn, claim.subscriber_id, [n for n in claim.list_name.split(",") if n])
+        subscriber_store.set_status(conn, claim.subscriber_id, SubscriberStatus.ACTIVE)
+        confirmed = store.by_id(conn, claim.subscriber_id)
+    assert confirmed is not None
+    log.info("subscriber %s confirmed", claim.subscriber_id)
+    return confirmed
+
+
+def expire_unconfirmed(settings: Settings, now: datetime, older_than: timedelta = timedelta(days=7)) -> int:
+    """Delete sign-ups not confirmed within ``older_than``; return how many."""
+    with transaction(settings.database_url) as conn:
+        deleted = store.delete_unconfirmed(conn, now - older_than)
+    if deleted:
+        log.info("expired %d unconfirmed sign-ups", deleted)
+    return deleted
+
+
+# --- what the email provider reports -----------------------------------------------------
+
+SUPPRESSING = frozenset({"bounce", "dropped", "spamreport", "unsubscribe", "group_unsubscribe"})
+UNSUBSCRIBING = frozenset({"spamreport", "unsubscribe", "group_unsubscribe"})
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEvent:
+    email: str
+    event: str  # SendGrid's event name: bounce, dropped, spamreport, unsubscribe …
+    kind: str = ""  # for bounces: "bounce" (hard) or "blocked" (temporary)
+
+
+def record_provider_event(settings: Settings, event: ProviderEvent, now: datetime | None = None) -> bool:
+    return record_provider_events(settings, [event], now) > 0
+
+
+def record_provider_events(
+    settings: Settings, events: Iterable[ProviderEvent], now: datetime | None = None
+) -> int:
+    """Suppress addresses that bounced, were dropped or complained; unsubscribe complainers.
+
+    Returns how many events led to an action. Other events (delivered, open …) are ignored.
+    """
+    now = _now(now)
+    acted = 0
+    with transaction(settings.database_url) as conn:
+        for event in events:
+            if event.event not in SUPPRESSING or not event.email or event.kind == "blocked":
+                continue
+            subscriber_store.suppress(conn, event.email, event.event, now)
+            if event.event in UNSUBSCRIBING:
+                sub = subscriber_store.find(conn, email=event.email) or subscriber_store.find(
+                    conn, email=event.email.lower()
+                )
+                if sub is not None and sub.id is not None:
+                    subscriber_store.set_status(conn, sub.id, SubscriberStatus.UNSUBSCRIBED)
+            acted += 1
+    return acted

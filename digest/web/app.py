@@ -1,0 +1,85 @@
+"""The web app for subscribers and providers: ``create_app(settings)``.
+
+Routes::
+
+    GET  /subscribe, POST /subscribe          sign-up (double opt-in, rate-limited)
+    GET  /confirm/{token}                     confirm a sign-up
+    GET  /unsubscribe/{token}                 a page with one button
+    POST /unsubscribe/{token}                 the button, or a provider's RFC 8058 one-click
+    GET  /preferences/{token}, POST …         topics, frequency, send hour, zone, lists
+    POST /webhooks/sendgrid                   SendGrid Event Webhook (signed)
+    GET  /editions/{id}                       an edition's web view
+    GET  /healthz, GET /metrics               operations
+
+Errors become pages that say what the reader can do, never how the server failed.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from digest.config import Settings
+from digest.pipeline import subscriptions as subs
+from digest.ratelimit import RateLimiter
+from digest.web import ops, subscribers, webhooks
+from digest.web.pages import Pages
+from digest.web.security import Csrf, SecurityHeaders
+
+__all__ = ["create_app"]
+
+_MESSAGES = {404: "There is nothing here.", 405: "This page cannot be used that way."}
+
+
+def create_app(
+    settings: Settings, *, limiter: RateLimiter | None = None, webhook_key: str | None = None
+) -> FastAPI:
+    """The app; ``limiter`` replaces the sign-up limiter (default: ``limiter_for(settings)``),
+    ``webhook_key`` the ``DIGEST_SENDGRID_WEBHOOK_KEY`` read from the environment."""
+    app = FastAPI(title="digest", docs_url=None, redoc_url=None, openapi_url=None)
+    csrf = Csrf(settings)
+    pages = Pages(settings, csrf)
+    key = webhook_key if webhook_key is not None else (settings.sendgrid_webhook_key or "")
+    app.include_router(subscribers.router(subscribers.WebContext(settings, pages, csrf, limiter)))
+    app.include_router(webhooks.router(settings, webhooks.SignatureCheck(key or None)))
+    app.include_router(ops.router(settings))
+    _error_pages(app, pages)
+    app.add_middleware(SecurityHeaders, https=settings.public_url.startswith("https://"))
+    return app
+
+
+def _error_pages(app: FastAPI, pages: Pages) -> None:
+    def page(request: Request, status: int, title: str, message: str) -> Response:
+        if request.url.path.startswith(("/webhooks/", "/healthz", "/metrics")):
+            return JSONResponse({"error": message}, status_code=status)
+        return pages.error(request, status, title, message)
+
+    @app.exception_handler(subs.InvalidLink)
+    def invalid_link(request: Request, exc: subs.InvalidLink) -> Response:
+        if exc.expired:
+            return page(request, 403, "This link has expired", "Use the link in a more recent email from us.")
+        return page(
+            request, 400, "This link is not valid", "Please use the link exactly as it came in the email."
+        )
+
+    @app.exception_handler(subs.UnknownSubscriber)
+    def unknown_subscriber(request: Request, exc: subs.UnknownSubscriber) -> Response:
+        return page(request, 404, "Subscription not found", "This subscription no longer exists.")
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        phrase = HTTPStatus(exc.status_code).phrase
+        # Our own HTTPExceptions carry a sentence for the reader; Starlette's carry the phrase.
+        given = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else ""
+        message = given or _MESSAGES.get(exc.status_code, "The request could not be handled.")
+        response = page(request, exc.status_code, phrase, message)
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return page(request, 400, "Bad request", "The form was incomplete. Please go back and try again.")

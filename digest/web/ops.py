@@ -1,0 +1,139 @@
+"""Operations and the public edition page: /healthz, /metrics, /editions/{id}.
+
+Monitoring reads the store directly (read-only counts, no use case to orchestrate).
+Metrics are computed at scrape time by a custom collector, so every web process
+reports the same numbers: the database's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import redis
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import text
+
+from digest.config import Settings
+from digest.models import Channel, DeliveryState, Recipient, SubscriberStatus
+from digest.render import personalize
+from digest.store import stats
+from digest.store.db import transaction
+from digest.web.security import EDITION_CSP
+
+__all__ = ["DigestCollector", "edition_path", "health", "router"]
+
+log = logging.getLogger(__name__)
+
+
+def health(settings: Settings) -> tuple[bool, dict[str, str]]:
+    """(all fine, component -> "ok" | "not configured" | "error: …")."""
+    report = {"database": _check(lambda: _ping_database(settings.database_url))}
+    broker, shared = settings.broker_url, settings.redis_url
+    report["broker"] = _check(lambda: _ping_redis(broker)) if broker else "not configured"
+    if shared and shared != broker:
+        report["redis"] = _check(lambda: _ping_redis(shared))
+    return all(v in ("ok", "not configured") for v in report.values()), report
+
+
+def _check(probe: Callable[[], None]) -> str:
+    try:
+        probe()
+    except Exception as exc:  # any failure means "not healthy"; the class names it, not the details
+        log.warning("health check failed: %s", exc)
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+def _ping_database(url: str) -> None:
+    with transaction(url) as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def _ping_redis(url: str) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+class DigestCollector(Collector):
+    """Gauges read from the database at each scrape."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def describe(self) -> list[Metric]:
+        return []  # described lazily: registering must not query the database
+
+    def collect(self) -> Iterator[Metric]:
+        with transaction(self.settings.database_url) as conn:
+            deliveries = stats.deliveries_by_state(conn)
+            statuses = stats.subscribers_by_status(conn)
+            suppressed = stats.suppressed_count(conn)
+            failing = stats.failing_feeds(conn)
+        rows = GaugeMetricFamily(
+            "digest_deliveries", "Delivery ledger rows by state and channel.", labels=["state", "channel"]
+        )
+        for state in DeliveryState:
+            for channel in Channel:
+                rows.add_metric([state.value, channel.value], deliveries.get((state.value, channel.value), 0))
+        yield rows
+        subscribers = GaugeMetricFamily("digest_subscribers", "Subscribers by status.", labels=["status"])
+        for status in SubscriberStatus:
+            subscribers.add_metric([status.value], statuses.get(status.value, 0))
+        yield subscribers
+        yield GaugeMetricFamily(
+            "digest_suppressed_addresses", "Addresses never emailed again.", value=suppressed
+        )
+        yield GaugeMetricFamily("digest_feeds_with_errors", "Feeds whose last fetch failed.", value=failing)
+
+
+def edition_path(settings: Settings, edition_id: int) -> Path:
+    """Where the pipeline writes an edition's web view (see digest.pipeline.planning)."""
+    return Path(settings.outbox_dir).parent / "editions" / f"{edition_id}.html"
+
+
+def router(settings: Settings) -> APIRouter:
+    api = APIRouter()
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DigestCollector(settings))
+    # The web view is for anyone: personal links become harmless public ones.
+    reader = Recipient(
+        subscriber_id=0,
+        address="",
+        name="",
+        unsubscribe_url="#",
+        preferences_url=f"{settings.public_url}/subscribe",
+    )
+
+    @api.get("/healthz")
+    def healthz() -> Response:
+        ok, report = health(settings)
+        return JSONResponse(report, status_code=200 if ok else 503)
+
+    @api.get("/metrics")
+    def metrics() -> Response:
+        try:
+            body = generate_latest(registry)
+        except Exception as exc:
+            log.warning("metrics: database not readable: %s", exc)
+            return Response("# database not readable\n", status_code=503, media_type="text/plain")
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    @api.get("/editions/{edition_id:int}", response_class=HTMLResponse)
+    def edition(edition_id: int) -> Response:
+        path = edition_path(settings, edition_id)
+        if not path.is_file():
+            raise HTTPException(404, "There is no edition with this number.")
+        html = personalize(path.read_text(encoding="utf-8"), reader, html_escape=True)
+        headers = {"Content-Security-Policy": EDITION_CSP, "Cache-Control": "public, max-age=300"}
+        return HTMLResponse(html, headers=headers)
+
+    return api

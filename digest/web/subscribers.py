@@ -1,0 +1,209 @@
+"""The subscriber's pages: unsubscribe (with RFC 8058 one-click), preferences, sign-up, confirm.
+
+Each route checks the form's CSRF token, calls one use case of
+``digest.pipeline.subscriptions`` and renders a page. Bad links and unknown subscribers
+are errors the app turns into pages (see ``digest.web.app``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from digest.config import Settings
+from digest.errors import DeliveryError
+from digest.pipeline import subscriptions as subs
+from digest.ratelimit import RateLimiter
+from digest.schedule import WEEKDAYS
+from digest.web.pages import Pages
+from digest.web.security import CSRF_FIELD, Csrf, client_address
+
+__all__ = ["WebContext", "router"]
+
+log = logging.getLogger(__name__)
+
+ONE_CLICK_BODY = b"List-Unsubscribe=One-Click"
+
+
+@dataclass(frozen=True, slots=True)
+class WebContext:
+    settings: Settings
+    pages: Pages
+    csrf: Csrf
+    limiter: RateLimiter | None = None
+
+
+@lru_cache(maxsize=1)
+def zones() -> list[str]:
+    return sorted(available_timezones())
+
+
+def router(ctx: WebContext) -> APIRouter:
+    api = APIRouter()
+    _unsubscribe_routes(api, ctx)
+    _preference_routes(api, ctx)
+    _signup_routes(api, ctx)
+    return api
+
+
+def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
+    settings, pages = ctx.settings, ctx.pages
+
+    @api.get("/unsubscribe/{token}", response_class=HTMLResponse)
+    def unsubscribe_page(request: Request, token: str) -> Response:
+        claim = subs.read_link(settings, token, "unsubscribe")
+        sub, title = subs.unsubscribe_page(settings, claim.subscriber_id, claim.list_name)
+        return pages.render(
+            request, "unsubscribe", list_title=title, email=sub.email or "", action=request.url.path
+        )
+
+    @api.post("/unsubscribe/{token}")
+    async def unsubscribe(request: Request, token: str) -> Response:
+        # A mail provider's one-click POST carries only List-Unsubscribe=One-Click (RFC 8058):
+        # no cookie, no CSRF token. The signed token in the URL is what authorizes it.
+        one_click = await _is_one_click(request)
+        claim = subs.read_link(settings, token, "unsubscribe")
+        if not one_click:
+            given = (await request.form()).get(CSRF_FIELD)
+            ctx.csrf.check(request, given if isinstance(given, str) else None)
+        sub = await run_in_threadpool(subs.unsubscribe, settings, claim.subscriber_id, claim.list_name)
+        if one_click:
+            return PlainTextResponse("unsubscribed\n")
+        _, title = await run_in_threadpool(
+            subs.unsubscribe_page, settings, claim.subscriber_id, claim.list_name
+        )
+        return pages.render(request, "unsubscribed", list_title=title, remaining=list(sub.lists))
+
+
+async def _is_one_click(request: Request) -> bool:
+    """True for the body RFC 8058 prescribes, urlencoded (as sent in practice) or multipart."""
+    body = await request.body()
+    if body.strip() == ONE_CLICK_BODY:
+        return True
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        fields = (await request.form()).multi_items()
+        return fields == [("List-Unsubscribe", "One-Click")]
+    return False
+
+
+def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
+    settings, pages = ctx.settings, ctx.pages
+
+    def show(request: Request, subscriber_id: int, status: int = 200, **extra: object) -> Response:
+        form = subs.preferences_form(settings, subscriber_id)
+        sub = form.subscriber
+        return pages.render(
+            request,
+            "preferences",
+            status,
+            sub=sub,
+            lists=form.lists,
+            topics=form.topics,
+            extra_topics=[t for t in sub.topics if t not in form.topics],
+            frequency=sub.frequency,
+            weekdays=WEEKDAYS,
+            zones=zones(),
+            action=request.url.path,
+            **{"saved": False, "error": "", **extra},
+        )
+
+    @api.get("/preferences/{token}", response_class=HTMLResponse)
+    def preferences_page(request: Request, token: str) -> Response:
+        claim = subs.read_link(settings, token, "preferences")
+        return show(request, claim.subscriber_id)
+
+    @api.post("/preferences/{token}", response_class=HTMLResponse)
+    def save_preferences(
+        request: Request,
+        token: str,
+        csrf_token: str | None = Form(None, alias=CSRF_FIELD),
+        name: str = Form(""),
+        lists: Annotated[list[str] | None, Form()] = None,
+        topics: Annotated[list[str] | None, Form()] = None,
+        more_topics: str = Form(""),
+        frequency: str = Form("daily"),
+        send_hour: str = Form("7"),
+        timezone: str = Form("UTC"),
+    ) -> Response:
+        claim = subs.read_link(settings, token, "preferences")
+        ctx.csrf.check(request, csrf_token)
+        try:
+            hour = int(send_hour) if send_hour.strip().isdigit() else -1
+            change = subs.PreferenceChange(
+                name=name,
+                topics=(*(topics or []), more_topics),
+                frequency=frequency,
+                send_hour=hour,
+                timezone=timezone,
+                lists=tuple(lists or []),
+            )
+            subs.update_preferences(settings, claim.subscriber_id, change)
+        except subs.InvalidInput as exc:
+            return show(request, claim.subscriber_id, 400, error=exc.problem)
+        return show(request, claim.subscriber_id, saved=True)
+
+
+def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
+    settings, pages = ctx.settings, ctx.pages
+
+    def form(request: Request, status: int = 200, **values: object) -> Response:
+        defaults: dict[str, object] = {"email": "", "name": "", "timezone": "UTC", "chosen": [], "error": ""}
+        lists = subs.signup_lists(settings)
+        if not values.get("chosen") and len(lists) == 1:
+            values["chosen"] = [lists[0][0]]
+        return pages.render(
+            request,
+            "subscribe",
+            status,
+            lists=lists,
+            zones=zones(),
+            action="/subscribe",
+            **{**defaults, **values},
+        )
+
+    @api.get("/subscribe", response_class=HTMLResponse)
+    def subscribe_page(request: Request) -> Response:
+        return form(request)
+
+    @api.post("/subscribe", response_class=HTMLResponse)
+    def subscribe(
+        request: Request,
+        csrf_token: str | None = Form(None, alias=CSRF_FIELD),
+        email: str = Form(""),
+        name: str = Form(""),
+        timezone: str = Form("UTC"),
+        lists: Annotated[list[str] | None, Form()] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        chosen = lists or []
+        signup = subs.SignUp(email=email, name=name, timezone=timezone, lists=tuple(chosen))
+        try:
+            subs.sign_up(settings, signup, client=client_address(request), limiter=ctx.limiter)
+        except subs.InvalidInput as exc:
+            return form(
+                request, 400, email=email, name=name, timezone=timezone, chosen=chosen, error=exc.problem
+            )
+        except subs.TooManySignUps as exc:
+            response = pages.error(
+                request, 429, "Too many sign-ups", "Too many attempts from here. Please try again later."
+            )
+            response.headers["Retry-After"] = str(max(1, int(exc.wait)))
+            return response
+        except DeliveryError as exc:
+            log.error("confirmation email not sent: %s", exc)
+            return pages.error(
+                request, 503, "Try again later", "We could not send the confirmation email just now."
+            )
+        return pages.render(request, "subscribe_sent")
+
+    @api.get("/confirm/{token}", response_class=HTMLResponse)
+    def confirm(request: Request, token: str) -> Response:
+        sub = subs.confirm(settings, token)
+        return pages.render(request, "confirmed", lists=list(sub.lists))

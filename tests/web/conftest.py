@@ -1,0 +1,95 @@
+"""Fixtures for the web app: a client over HTTPS, subscribers, lists and a little news."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from digest import links
+from digest.config import Settings
+from digest.models import FeedSpec, Item, Subscriber, SubscriberStatus
+from digest.ratelimit import InProcessRateLimiter
+from digest.store import feeds as feed_store
+from digest.store import items as item_store
+from digest.store import subscribers as subscriber_store
+from digest.store.db import transaction
+from digest.store.tables import deliveries
+from digest.web import create_app
+
+BASE = "https://testserver"
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings, limiter=InProcessRateLimiter(), webhook_key="")
+    with TestClient(app, base_url=BASE) as test_client:
+        yield test_client
+
+
+def add_subscriber(
+    settings: Settings,
+    email: str,
+    lists: tuple[str, ...] = ("daily",),
+    status: SubscriberStatus = SubscriberStatus.ACTIVE,
+) -> int:
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        for name in lists:
+            subscriber_store.ensure_list(conn, name, now)
+        sub_id, _ = subscriber_store.save(conn, Subscriber(email=email, lists=lists, status=status), now)
+    return sub_id
+
+
+def find(settings: Settings, email: str) -> Subscriber | None:
+    with transaction(settings.database_url) as conn:
+        return subscriber_store.find(conn, email=email)
+
+
+def add_news(settings: Settings, count: int = 3) -> None:
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        feed, _ = feed_store.add(conn, FeedSpec("https://wire.example.org/rss", "Wire"), now)
+        news = [
+            Item(
+                key=f"wire-{n}",
+                feed_id=feed.id,
+                source="Wire",
+                url=f"https://wire.example.org/story-{n}",
+                title=f"Story number {n} about the city council",
+                summary_text="What happened.",
+                published=now - timedelta(hours=n + 1),
+            )
+            for n in range(count)
+        ]
+        item_store.save(conn, news, now)
+
+
+def planned_subscribers(settings: Settings, edition_id: int | None) -> set[int]:
+    if edition_id is None:
+        return set()
+    with transaction(settings.database_url) as conn:
+        query = select(deliveries.c.subscriber_id).where(deliveries.c.edition_id == edition_id)
+        return set(conn.execute(query).scalars())
+
+
+def unsubscribe_path(settings: Settings, sub_id: int, list_name: str = "daily") -> str:
+    url = links.unsubscribe_url(settings.public_url, settings.signing_key(), sub_id, list_name)
+    return url.removeprefix(settings.public_url)
+
+
+def preferences_path(settings: Settings, sub_id: int, now: datetime | None = None) -> str:
+    url = links.preferences_url(
+        settings.public_url, settings.signing_key(), sub_id, "daily", now or datetime.now(UTC)
+    )
+    return url.removeprefix(settings.public_url)
+
+
+def csrf_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
