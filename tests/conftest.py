@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from digest import config
 from digest.store.db import engine_for, migrate
-from digest.store.tables import metadata
+from digest.store.schema import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
