@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_process_init
 from kombu.entity import Queue
 
 from beat_schedule import BEAT_SCHEDULE
-from digest import config
+from digest import config, logs
 from digest.store.db import dispose_all
 
 QUEUES = ("breaking", "send", "collect")
@@ -57,12 +57,29 @@ def _conf(settings: config.Settings) -> dict[str, Any]:
             # Look for tasks of dead workers every 10 s (kombu's default scans every 100 s).
             "unacked_restore_interval": 10,
             "unacked_restore_throttle": 1,
+            # A worker takes from its queues in the order -Q lists them (breaking first), not in
+            # turn: breaking news never waits behind a daily send's hundred batches.
+            "queue_order_strategy": "priority",
+            **({"global_keyprefix": settings.redis_prefix} if settings.redis_prefix else {}),
         },
         "broker_connection_retry_on_startup": True,
         "beat_schedule": BEAT_SCHEDULE,
         "timezone": "UTC",
         "worker_hijack_root_logger": False,
     }
+
+
+@setup_logging.connect
+def _setup_logging(loglevel: int | str | None = None, **_: Any) -> None:
+    # Celery's own set-up is replaced by ours, so a worker writes the lines DIGEST_LOG_FORMAT
+    # asks for (JSON for a collector); the level is the worker's --loglevel.
+    settings = config.get()
+    logs.setup(
+        loglevel or settings.log_level,
+        settings.log_format,
+        text_format="[%(asctime)s: %(levelname)s/%(processName)s] %(name)s: %(message)s",
+        quiet=("kombu", "httpx", "httpcore", "alembic", "python_http_client"),
+    )
 
 
 @worker_process_init.connect

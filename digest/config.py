@@ -8,6 +8,7 @@ stops start-up with a ``ConfigError`` that names the variable.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -77,6 +78,86 @@ def _hostlist(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def _hex_color(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?", value):
+        raise ValueError(f"expected a hex color like #b3261e, got {value!r}")
+    return value
+
+
+def _size(value: str) -> tuple[int, int]:
+    width, _, height = value.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise ValueError(f"expected WIDTHxHEIGHT in pixels like 160x40, got {value!r}")
+    return int(width), int(height)
+
+
+def _progress(value: str) -> tuple[int, int] | None:
+    if not value:
+        return None
+    done, _, goal = value.replace(",", "").replace(" ", "").partition("/")
+    if not (done.isdigit() and goal.isdigit() and int(goal) > 0):
+        raise ValueError(f"expected CURRENT/GOAL like 18340/25000, got {value!r}")
+    return int(done), int(goal)
+
+
+def _mapping(value: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for part in (p.strip() for p in value.split(";") if p.strip()):
+        key, sep, title = part.partition("=")
+        if not sep or not key.strip() or not title.strip():
+            raise ValueError(f"expected name=Title pairs separated by ';', got {part!r}")
+        pairs.append((key.strip().lower(), title.strip()))
+    return tuple(pairs)
+
+
+def _pairs(parse_value: Parser, shape: str) -> Parser:
+    """``a=1;b=2`` -> ``(("a", parse_value("1")), ("b", ...))``, names casefolded."""
+
+    def parse(value: str) -> tuple[tuple[str, Any], ...]:
+        pairs = []
+        for part in (p.strip() for p in value.split(";") if p.strip()):
+            name, sep, raw = (s.strip() for s in part.partition("="))
+            if not sep or not name or not raw:
+                raise ValueError(f"expected {shape} pairs separated by ';', got {part!r}")
+            pairs.append((name.casefold(), parse_value(raw)))
+        return tuple(pairs)
+
+    return parse
+
+
+def _fraction(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"expected a number from 0 to 1 (excluded), got {value!r}") from None
+    if not 0 <= number < 1:
+        raise ValueError(f"expected a number from 0 to 1 (excluded), got {value!r}")
+    return number
+
+
+def _bool(value: str) -> bool:
+    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value.lower() in ("true", "1", "yes")
+
+
+def _time_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"expected an IANA time zone like Europe/Kyiv, got {value!r}") from None
+    return value
+
+
+def _webhook_secret(value: str) -> str:
+    # What Telegram accepts as a webhook's secret_token.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+        raise ValueError("expected 1-256 characters: letters, digits, _ and -")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -108,6 +189,13 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         _optional(_url("redis", "rediss")),
         "Redis for shared rate limits and locks; defaults to the broker URL.",
+    ),
+    Setting(
+        "DIGEST_REDIS_PREFIX",
+        "redis_prefix",
+        "",
+        str,
+        "Prefix for every Redis key digest and Celery write, so several deployments can share one Redis.",
     ),
     Setting(
         "DIGEST_OUTBOX_DIR",
@@ -183,6 +271,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Telegram messages per second in total, shared by all workers (the platform allows ~30).",
     ),
     Setting(
+        "DIGEST_TELEGRAM_WEBHOOK_SECRET",
+        "telegram_webhook_secret",
+        "",
+        _optional(_webhook_secret),
+        "Secret Telegram sends with every webhook call to `digest bot --webhook-url` (required in that "
+        "mode; calls without it get 403): 1-256 letters, digits, `_` or `-`.",
+        secret=True,
+    ),
+    Setting(
+        "DIGEST_DEFAULT_TIMEZONE",
+        "default_timezone",
+        "UTC",
+        _time_zone,
+        "Time zone of readers who subscribe through the Telegram bot, until they choose theirs with `/time`.",
+    ),
+    Setting(
         "DIGEST_FROM_EMAIL",
         "from_email",
         "Digest <digest@localhost>",
@@ -225,6 +329,123 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         _optional(Path),
         "A folder whose templates override the bundled ones (same file names).",
+    ),
+    Setting(
+        "DIGEST_BRAND_COLOR",
+        "brand_color",
+        "#b3261e",
+        _hex_color,
+        "Accent colour of the email (masthead rule, section titles, button), a hex colour.",
+    ),
+    Setting(
+        "DIGEST_LOGO_URL",
+        "logo_url",
+        "",
+        _optional(_url("https")),
+        "https URL of the logo shown in the masthead instead of the newsroom name.",
+    ),
+    Setting(
+        "DIGEST_LOGO_SIZE",
+        "logo_size",
+        "160x40",
+        _size,
+        "Width and height the logo is shown at, in pixels (`WIDTHxHEIGHT`).",
+    ),
+    Setting(
+        "DIGEST_FOOTER_TEXT",
+        "footer_text",
+        "",
+        str,
+        "An extra line in every email footer (e.g. a tagline or a registration number).",
+    ),
+    Setting(
+        "DIGEST_CTA_TEXT",
+        "cta_text",
+        "",
+        str,
+        "Headline of the call-to-action block in the email, e.g. `Help us reach 25,000 members`. "
+        "Unset: no block.",
+    ),
+    Setting(
+        "DIGEST_CTA_PROGRESS",
+        "cta_progress",
+        "",
+        _progress,
+        "Progress figure of the call to action, `CURRENT/GOAL` (e.g. `18340/25000`), shown as "
+        "\"18,340 of 25,000\" with a bar. Unset: no figure.",
+    ),
+    Setting(
+        "DIGEST_CTA_BUTTON_LABEL",
+        "cta_button_label",
+        "Join us",
+        str,
+        "Label of the call-to-action button.",
+    ),
+    Setting(
+        "DIGEST_CTA_BUTTON_URL",
+        "cta_button_url",
+        "",
+        _optional(_url("http", "https")),
+        "Where the call-to-action button leads. Unset: no button.",
+    ),
+    Setting(
+        "DIGEST_SECTION_TITLES",
+        "section_titles",
+        "",
+        _mapping,
+        "Section titles by section name, `news=Top news;analysis=Analysis`; other sections keep "
+        "their own.",
+    ),
+    Setting(
+        "DIGEST_UTM_SOURCE",
+        "utm_source",
+        "digest",
+        str,
+        "`utm_source` added to links to stories and the call to action. Empty: no UTM parameters.",
+    ),
+    Setting(
+        "DIGEST_UTM_MEDIUM",
+        "utm_medium",
+        "email",
+        str,
+        "`utm_medium` of email links (Telegram links get `telegram`).",
+    ),
+    Setting(
+        "DIGEST_UTM_CAMPAIGN",
+        "utm_campaign",
+        "{list}",
+        str,
+        "`utm_campaign`; `{list}` and `{date}` (YYYY-MM-DD) are filled in.",
+    ),
+    Setting(
+        "DIGEST_UTM_SKIP_DOMAINS",
+        "utm_skip_domains",
+        "",
+        _hostlist,
+        "Comma-separated domains whose links get no UTM parameters (subdomains included).",
+    ),
+    Setting(
+        "DIGEST_EMAIL_MAX_KB",
+        "email_max_kb",
+        "90",
+        _positive(int),
+        "Size budget of an email's HTML in KB (1024 bytes), with room for each reader's links: "
+        "summaries, then the lowest-ranked stories, are left out until it fits (Gmail clips at 102 KB).",
+    ),
+    Setting(
+        "DIGEST_TELEGRAM_LEAD_PHOTO",
+        "telegram_lead_photo",
+        "false",
+        _bool,
+        "Send the lead story's photo with a caption before the Telegram digest (`true`/`false`).",
+    ),
+    Setting(
+        "DIGEST_TELEGRAM_BOT_USERNAME",
+        "telegram_bot_username",
+        "",
+        _optional(lambda value: value.lstrip("@")),
+        "The bot's username; adds a \"Manage topics\" button (`https://t.me/<bot>?start=topics`) "
+        "under Telegram digests.",
     ),
     Setting(
         "DIGEST_FETCH_TIMEOUT",
@@ -284,6 +505,30 @@ SETTINGS: tuple[Setting, ...] = (
         "Items older than this are not considered for an edition.",
     ),
     Setting(
+        "DIGEST_SECTION_PRIORITY",
+        "section_priority",
+        "",
+        _pairs(_positive(float), "section=weight"),
+        "Weight of each section in the ranking, e.g. `news=1.5;analysis=1.2;culture=0.8`. Unset, "
+        "or a section not named: 1.",
+    ),
+    Setting(
+        "DIGEST_CATEGORY_SECTIONS",
+        "category_sections",
+        "",
+        _pairs(str.casefold, "category=section"),
+        "Items with one of these categories go to that section instead of their feed's, e.g. "
+        "`Opinion=analysis;Video=video;Culture=culture`.",
+    ),
+    Setting(
+        "DIGEST_DIVERSITY",
+        "diversity",
+        "0.3",
+        _fraction,
+        "Share of its score a story loses for each story on the same topic (category) already in the "
+        "edition, so one topic does not fill it; 0 turns it off.",
+    ),
+    Setting(
         "DIGEST_EMAIL_BATCH",
         "email_batch",
         "1000",
@@ -298,7 +543,37 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds before Redis hands an unacknowledged task (its worker died) to another worker.",
     ),
     Setting(
+        "DIGEST_RESUME_AFTER",
+        "resume_after",
+        "600",
+        _positive(int),
+        "Seconds a delivery may wait unsent before the 5-minute sweeper queues it again (its task was "
+        "lost: Redis restarted or a message expired).",
+    ),
+    Setting(
         "DIGEST_LOG_LEVEL", "log_level", "INFO", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "Log level."
+    ),
+    Setting(
+        "DIGEST_LOG_FORMAT",
+        "log_format",
+        "text",
+        _choice("text", "json"),
+        "Log lines as `text` (for people) or `json` (one object per line, with edition, feed, channel "
+        "and counts as fields, for a log collector).",
+    ),
+    Setting(
+        "DIGEST_EDITOR_IDLE_MINUTES",
+        "editor_idle_minutes",
+        "30",
+        _positive(int),
+        "An editor's session ends after this many minutes without a request.",
+    ),
+    Setting(
+        "DIGEST_EDITOR_SESSION_HOURS",
+        "editor_session_hours",
+        "12",
+        _positive(int),
+        "An editor's session ends this many hours after sign-in, however active.",
     ),
 )
 
@@ -308,6 +583,7 @@ class Settings:
     database_url: str
     broker_url: str | None
     redis_url: str | None
+    redis_prefix: str
     outbox_dir: Path
     email_channel: str
     telegram_channel: str
@@ -318,12 +594,30 @@ class Settings:
     telegram_bot_token: str | None
     telegram_api_url: str
     telegram_rate: float
+    telegram_webhook_secret: str | None
+    default_timezone: str
     from_email: str
     public_url: str
     secret_key: str | None
     newsroom_name: str
     postal_address: str
     templates_dir: Path | None
+    brand_color: str
+    logo_url: str | None
+    logo_size: tuple[int, int]
+    footer_text: str
+    cta_text: str
+    cta_progress: tuple[int, int] | None
+    cta_button_label: str
+    cta_button_url: str | None
+    section_titles: tuple[tuple[str, str], ...]
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    utm_skip_domains: tuple[str, ...]
+    email_max_kb: int
+    telegram_lead_photo: bool
+    telegram_bot_username: str | None
     fetch_timeout: float
     fetch_max_bytes: int
     fetch_interval: int
@@ -332,9 +626,16 @@ class Settings:
     items_per_section: int
     max_per_source: int
     max_age_hours: float
+    section_priority: tuple[tuple[str, float], ...]
+    category_sections: tuple[tuple[str, str], ...]
+    diversity: float
     email_batch: int
     visibility_timeout: int
+    resume_after: int
     log_level: str
+    log_format: str
+    editor_idle_minutes: int = 30
+    editor_session_hours: int = 12
 
     @property
     def shared_redis_url(self) -> str | None:

@@ -222,8 +222,9 @@ def limiter_for(settings: Settings) -> RedisRateLimiter | InProcessRateLimiter:
     url = settings.shared_redis_url
     if not url:
         return _in_process
+    key = f"{settings.redis_prefix}|{url}"
     with _shared_lock:
-        if url not in _shared:
+        if key not in _shared:
             client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
-            _shared[url] = RedisRateLimiter(client)
-        return _shared[url]
+            _shared[key] = RedisRateLimiter(client, prefix=f"{settings.redis_prefix}digest:rl:")
+        return _shared[key]

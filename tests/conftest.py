@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 TEST_REDIS_DB = 13
 REDIS_URL = os.environ.get("DIGEST_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{TEST_REDIS_DB}")
+# Every key this run writes (Celery queues, rate limits) carries this prefix, so test runs
+# sharing the Redis database never take each other's tasks, and cleanup removes only ours.
+REDIS_PREFIX = f"digest-test-{os.getpid()}-{uuid.uuid4().hex[:6]}:"
 
 
 def _postgres_schema_url(base: str, schema: str) -> str:
@@ -67,6 +70,7 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: str) -> config.Setti
         "DIGEST_PUBLIC_URL": "https://news.example.org",
         "DIGEST_FROM_EMAIL": "The Daily Digest <digest@news.example.org>",
         "DIGEST_FETCH_ALLOWLIST": "127.0.0.1,localhost",
+        "DIGEST_REDIS_PREFIX": REDIS_PREFIX,
         **overrides,
     }
     return config.load(env, dotenv=False)
@@ -90,9 +94,9 @@ def redis_url() -> Iterator[str]:
         client.ping()
     except redis.RedisError:
         pytest.skip(f"Redis not reachable at {REDIS_URL}")
-    client.flushdb()
     yield REDIS_URL
-    client.flushdb()
+    for key in client.scan_iter(match=f"{REDIS_PREFIX}*", count=1000):
+        client.delete(key)
     client.close()
 
 

@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from digest import sample
-from tests.conftest import ROOT
+from tests.conftest import REDIS_PREFIX, ROOT
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -55,6 +55,7 @@ def http_opml(opml: Path, base_url: str) -> Path:
 
 def environment(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "SENDGRID_", "TELEGRAM_"))}
+    env["DIGEST_REDIS_PREFIX"] = REDIS_PREFIX
     env.update(values)
     env["PYTHONPATH"] = str(ROOT)
     return env

@@ -4,17 +4,24 @@ the local SendGrid test server: exactly once under faults, and after kill -9 mid
 from __future__ import annotations
 
 import time
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from digest.models import Subscriber, SubscriberStatus
 from digest.store import ledger
+from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from tests.fakes import FakeSendGrid
+from tests.fakes.telegram_server import FakeTelegram
 from tests.integration.helpers import Worker, cli, environment
 from tests.integration.population import fresh_items, subscribers_bulk
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+TOKEN = "123456:integration-token"
 
 
 def sendgrid_env(db_url: str, redis_url: str, tmp_path: Path, fake: FakeSendGrid, **extra: str) -> dict[str, str]:
@@ -36,26 +43,48 @@ def wait_until_sent(db_url: str, total: int, timeout: float) -> dict[str, int]:
         time.sleep(0.5)
 
 
-def test_every_recipient_gets_the_edition_exactly_once_despite_5xx_429_and_timeouts(db_url, redis_url, tmp_path):
+GROUP, MIGRATED_TO = "-1001000000001", "-1001000000999"
+BLOCKED = [str(500_000 + n) for n in range(0, 300, 60)]  # five chats that blocked the bot
+
+
+def test_5000_emails_and_300_chats_each_get_the_edition_once_despite_faults(db_url, redis_url, tmp_path):
     fresh_items(db_url)
-    subscribers_bulk(db_url, emails=5000)
-    with FakeSendGrid(record="full", schema_sample=5) as fake:
-        fake.faults(error_rate=0.1, rate_limited_rate=0.05, seed=7)
-        fake.script(503, 429, 500)
-        env = sendgrid_env(db_url, redis_url, tmp_path, fake, DIGEST_EMAIL_BATCH="250")
-        workers = [Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")]
+    subscribers_bulk(db_url, emails=5000, chats=300)
+    with transaction(db_url) as conn:
+        subscriber_store.save(conn, Subscriber(telegram_chat_id=GROUP, name="Newsroom group"), datetime.now(UTC))
+    with FakeSendGrid(record="full", schema_sample=5) as sendgrid, FakeTelegram(token=TOKEN) as telegram:
+        sendgrid.faults(error_rate=0.1, rate_limited_rate=0.05, slow_rate=0.02, slow_seconds=3, seed=7)
+        sendgrid.script(503, 429, 500)
+        for chat in BLOCKED:
+            telegram.block(chat)
+        telegram.migrate(GROUP, MIGRATED_TO)
+        telegram.fail_next(3, status=502, description="Bad Gateway", after=20)
+        telegram.force_flood(retry_after=3, times=2)
+        env = sendgrid_env(
+            db_url, redis_url, tmp_path, sendgrid, DIGEST_EMAIL_BATCH="250", DIGEST_TELEGRAM_CHANNEL="telegram",
+            TELEGRAM_BOT_TOKEN=TOKEN, DIGEST_TELEGRAM_API_URL=telegram.base_url, PTB_TIMEDELTA="1",
+        )
+        worker = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
         try:
             sent = cli(env, "send", "daily", "--no-follow")
             assert sent.returncode == 0, sent.stderr
-            counts = wait_until_sent(db_url, 5000, timeout=150)
+            counts = wait_until_sent(db_url, 5000 + 301, timeout=240)
         finally:
-            for worker in workers:
-                worker.stop()
-        assert counts["sent"] == 5000, counts
-        received = fake.recipient_counts()
-        assert len(received) == 5000
-        assert max(received.values()) == 1, "someone got the edition twice"
-        assert fake.statuses[429] >= 1 and (fake.statuses[500] + fake.statuses[503]) >= 1
+            worker.stop()
+        assert (counts["sent"], counts["failed"]) == (5000 + 301 - len(BLOCKED), len(BLOCKED)), counts
+        received = sendgrid.recipient_counts()
+        assert len(received) == 5000 and max(received.values()) == 1, "an email went out twice"
+        assert sendgrid.statuses[429] >= 1 and (sendgrid.statuses[500] + sendgrid.statuses[503]) >= 1
+        chats = Counter(m.chat_id for m in telegram.messages)
+        parts = max(chats.values())
+        assert set(chats.values()) == {parts}, "a chat got a message twice or missed one"
+        assert set(chats) == {str(500_000 + n) for n in range(300)} - set(BLOCKED) | {MIGRATED_TO}
+        assert telegram.flood_violations == 0, "a flood limit was broken"
+        assert any(f.forced for f in telegram.floods)
+    with transaction(db_url) as conn:
+        for chat in BLOCKED:
+            assert subscriber_store.find(conn, chat_id=chat).status == SubscriberStatus.UNSUBSCRIBED
+        assert subscriber_store.find(conn, chat_id=MIGRATED_TO) is not None
 
 
 def test_a_worker_killed_mid_send_is_replaced_and_everyone_is_served_with_at_most_one_batch_repeated(
