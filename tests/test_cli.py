@@ -109,3 +109,21 @@ def test_a_failing_feed_is_reported_and_the_others_still_collect(settings, tmp_p
 def test_send_to_an_unknown_list_names_it(settings):
     result = invoke("send", "nonexistent")
     assert result.exit_code == 1 and "'nonexistent'" in result.output
+
+
+def test_a_list_with_a_telegram_channel_posts_each_edition_there_once(settings):
+    from digest import pipeline
+    from tests.integration.population import fresh_items
+
+    assert invoke("lists", "add", "daily", "--telegram-channel", "@kyivdigest").exit_code == 0
+    fresh_items(settings.database_url)
+    plan = pipeline.plan_send("daily", settings, manual=True)
+    assert [(channel, len(ids)) for channel, ids in plan.batches] == [("telegram", 1)]
+    with transaction(settings.database_url) as conn:
+        channel = subscriber_store.find(conn, chat_id="@kyivdigest")
+    assert channel is not None and channel.lists == ("daily",) and channel.attributes["kind"] == "channel"
+
+
+def test_a_bad_telegram_channel_is_refused(settings):
+    result = invoke("lists", "add", "daily", "--telegram-channel", "kyivdigest")
+    assert result.exit_code == 1 and "invalid telegram_chat_id" in result.output

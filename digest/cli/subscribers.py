@@ -120,9 +120,24 @@ def add_list(
     name: str,
     title: str = typer.Option("", help="Title shown to readers."),
     breaking: bool = typer.Option(False, help="A breaking-news list: no scheduled digest."),
+    telegram_channel: str = typer.Option(
+        "", help="A Telegram channel or group (@name or -100… id) that gets one post per edition."
+    ),
+    timezone: str = typer.Option("UTC", help="Time zone of the channel's post (with --send-hour)."),
+    send_hour: int = typer.Option(7, help="Local hour of the channel's daily post."),
 ) -> None:
-    """Create a list (the list named `breaking` is a breaking-news list by default)."""
+    """Create a list (the list named `breaking` is a breaking-news list by default), optionally
+    with a Telegram channel that gets every edition as one post."""
     kind = subscriber_store.BREAKING if breaking else ""
+    name = name.lower()
     with context.db() as conn:
-        subscriber_store.ensure_list(conn, name.lower(), datetime.now(UTC), title, kind)
-    context.console.print(f"list {name} ready")
+        subscriber_store.ensure_list(conn, name, datetime.now(UTC), title, kind)
+    if telegram_channel:
+        # The channel is a subscriber of the list: the ledger then covers it like anyone else
+        # (one post per edition, never twice), and /stop or a ban unsubscribes it the same way.
+        header = ",".join(csvio.COLUMNS) + "\n"
+        row = f"{header},{telegram_channel},{name} channel,{timezone},{send_hour},,{name},daily\n"
+        subs = _read(row.encode(), "--telegram-channel")
+        subs[0].attributes["kind"] = "channel"
+        _save(subs)
+    context.console.print(f"list {name} ready" + (f", posting to {telegram_channel}" if telegram_channel else ""))
