@@ -1,22 +1,48 @@
 """Pure composition: from a pile of items to what one edition variant says.
 
-The steps, in order: drop items that are too old, cluster the rest into stories, take
-out what the previous edition already sent, rank, keep the subscriber's topics, and
-arrange sections. Same input, same edition.
+The steps, in order: drop items that are too old, give items their section (the feed's,
+or the one ``category_sections`` maps a category to), cluster the rest into stories —
+once per edition (``prepare``), since every variant shares them — then, per variant:
+take out what the reader already had, apply the editors' actions, rank, keep the
+reader's topics, and place stories into sections. Same input, same edition.
+
+Not repeating: an item whose key is in ``exclude_keys`` (already sent, unchanged) never
+appears again; a story with nothing else is left out. A story that grew — a new item in
+its cluster, or an item in ``updated_keys`` (sent, then changed at its source) — comes back
+with only its new or changed items, marked ``Story.updated``. Planning then records the
+story's items as sent, so that growth brings it back once, not in every edition after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+import dataclasses
+import math
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from digest.group import arrange_sections, cluster
+from digest.cluster import ClusterOptions, cluster_items
+from digest.editorial import EditorAction, story_action
+from digest.group import place
 from digest.models import EditionContent, Item, Story
-from digest.rank import make_story, rank
+from digest.rank import make_story, rank_order, score
 
-__all__ = ["ComposeOptions", "compose_edition", "matches_topics"]
+__all__ = [
+    "DEFAULT_SECTION_ORDER",
+    "Clusterer",
+    "ComposeOptions",
+    "Composition",
+    "Pool",
+    "compose",
+    "compose_edition",
+    "matches_topics",
+    "prepare",
+]
+
+DEFAULT_SECTION_ORDER = ("news", "analysis", "video", "culture")
+Clusterer = Callable[[Sequence[Item], ClusterOptions], list[list[Item]]]
+EXCLUDED = "excluded by an editor"
 
 
 class _EditorialSettings(Protocol):
@@ -28,6 +54,12 @@ class _EditorialSettings(Protocol):
     def max_per_source(self) -> int: ...
     @property
     def max_age_hours(self) -> float: ...
+    @property
+    def section_priority(self) -> tuple[tuple[str, float], ...]: ...
+    @property
+    def category_sections(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def diversity(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -38,22 +70,73 @@ class ComposeOptions:
     per_section: int = 5
     max_per_source: int = 3
     max_age_hours: float = 36
-    section_order: tuple[str, ...] = ("news", "analysis", "video", "culture")
-    window_hours: float = 36
+    section_order: tuple[str, ...] = DEFAULT_SECTION_ORDER
+    section_sizes: tuple[tuple[str, int], ...] = ()  # per list; sections not named get per_section
+    section_priority: tuple[tuple[str, float], ...] = ()  # section -> weight in the score
+    category_sections: tuple[tuple[str, str], ...] = ()  # item category -> section
+    diversity: float = 0.3  # score lost per already placed story on the same topic
+    cluster: ClusterOptions = field(default_factory=ClusterOptions)
 
     @classmethod
-    def from_settings(cls, settings: _EditorialSettings) -> ComposeOptions:
-        """Options from ``digest.config.Settings`` (or anything with the same fields)."""
+    def from_settings(
+        cls, settings: _EditorialSettings, layout: Sequence[tuple[str, int | None]] = ()
+    ) -> ComposeOptions:
+        """Options from ``digest.config.Settings`` and a list's section layout
+        (``digest.editorial.parse_layout``: the list's sections in order, with sizes)."""
         return cls(
             half_life_hours=settings.half_life_hours,
             per_section=settings.items_per_section,
             max_per_source=settings.max_per_source,
             max_age_hours=settings.max_age_hours,
+            section_priority=tuple(settings.section_priority),
+            category_sections=tuple(settings.category_sections),
+            diversity=settings.diversity,
+        ).with_layout(layout)
+
+    def with_layout(self, layout: Sequence[tuple[str, int | None]]) -> ComposeOptions:
+        """These options with a list's sections first, in its order and sizes."""
+        if not layout:
+            return self
+        named = tuple(name.casefold() for name, _ in layout)
+        return dataclasses.replace(
+            self,
+            section_order=named + tuple(n for n in self.section_order if n not in named),
+            section_sizes=tuple((name.casefold(), size) for name, size in layout if size is not None),
         )
 
 
-def compose_edition(
-    items: Sequence[Item],
+@dataclass(frozen=True)
+class Pool:
+    """An edition's fresh items, grouped into stories once; every variant composes from it."""
+
+    clusters: tuple[tuple[Item, ...], ...]
+
+
+@dataclass(slots=True)
+class Composition:
+    """One variant's content, and the stories that were candidates but did not make it."""
+
+    content: EditionContent
+    left_out: list[tuple[Story, str]]
+
+
+def prepare(
+    items: Sequence[Item], *, now: datetime, options: ComposeOptions, clusterer: Clusterer | None = None
+) -> Pool:
+    """Fresh items with their sections, clustered into stories (the costly step: do it once).
+
+    ``clusterer`` defaults to ``digest.cluster.cluster_items``.
+    """
+    sections = {category.casefold(): section.casefold() for category, section in options.category_sections}
+    fresh = [_sectioned(item, sections) for item in items if _is_fresh(item, now, options.max_age_hours)]
+    # The clusterer is deterministic for a given order; this order makes it so for any input.
+    fresh.sort(key=_chronological)
+    groups = (clusterer or cluster_items)(fresh, options.cluster)
+    return Pool(tuple(tuple(group) for group in groups))
+
+
+def compose(
+    items: Sequence[Item] | Pool,
     *,
     list_name: str,
     title: str,
@@ -61,25 +144,64 @@ def compose_edition(
     options: ComposeOptions = ComposeOptions(),  # frozen, so one shared default is safe
     topics: Sequence[str] = (),
     exclude_keys: Collection[str] = frozenset(),
-) -> EditionContent:
-    """The edition for one list and one set of topics.
-
-    Items whose key is in ``exclude_keys`` (already sent) never appear again. They still
-    take part in clustering, so a new report on an already-sent event is shown as that
-    story *updated* (``Story.updated``) rather than as a new story.
-    """
-    fresh = [item for item in items if _is_fresh(item, now, options.max_age_hours)]
-    clusters = cluster(fresh, window_hours=options.window_hours)
-    stories = [story for group in clusters if (story := _unsent_story(group, exclude_keys))]
-    ranked = rank(stories, now=now, half_life_hours=options.half_life_hours)
-    chosen = [story for story in ranked if matches_topics(story, topics)]
-    sections = arrange_sections(
+    updated_keys: Collection[str] = frozenset(),
+    actions: Mapping[str, EditorAction] | None = None,
+) -> Composition:
+    """The edition for one list and one set of topics, with what was left out and why."""
+    pool = items if isinstance(items, Pool) else prepare(items, now=now, options=options)
+    priority = dict(options.section_priority)
+    candidates: list[Story] = []
+    excluded: list[Story] = []
+    for group in pool.clusters:
+        story = _unsent_story(group, exclude_keys, updated_keys)
+        if story is None:
+            continue
+        # The whole cluster counts: an action on an item already sent still holds for its update.
+        action = story_action(group, actions or {})
+        scored = score(
+            story, now=now, half_life_hours=options.half_life_hours, section_priority=priority, action=action
+        )
+        (excluded if action.excluded else candidates).append(scored)
+    chosen = sorted((s for s in candidates if matches_topics(s, topics)), key=rank_order)
+    placement = place(
         chosen,
         order=options.section_order,
         per_section=options.per_section,
         max_per_source=options.max_per_source,
+        sizes=dict(options.section_sizes),
+        diversity=options.diversity,
     )
-    return EditionContent(list_name=list_name, title=title, date=now, sections=sections, topics=tuple(topics))
+    content = EditionContent(
+        list_name=list_name, title=title, date=now, sections=placement.sections, topics=tuple(topics)
+    )
+    left_out = placement.left_out + [(s, EXCLUDED) for s in sorted(excluded, key=rank_order)]
+    return Composition(content=content, left_out=sorted(left_out, key=lambda pair: rank_order(pair[0])))
+
+
+def compose_edition(
+    items: Sequence[Item] | Pool,
+    *,
+    list_name: str,
+    title: str,
+    now: datetime,
+    options: ComposeOptions = ComposeOptions(),
+    topics: Sequence[str] = (),
+    exclude_keys: Collection[str] = frozenset(),
+    updated_keys: Collection[str] = frozenset(),
+    actions: Mapping[str, EditorAction] | None = None,
+) -> EditionContent:
+    """The content of ``compose`` (see there)."""
+    return compose(
+        items,
+        list_name=list_name,
+        title=title,
+        now=now,
+        options=options,
+        topics=topics,
+        exclude_keys=exclude_keys,
+        updated_keys=updated_keys,
+        actions=actions,
+    ).content
 
 
 def _is_fresh(item: Item, now: datetime, max_age_hours: float) -> bool:
@@ -90,11 +212,27 @@ def _is_fresh(item: Item, now: datetime, max_age_hours: float) -> bool:
     return now - item.published <= timedelta(hours=max_age_hours)
 
 
-def _unsent_story(group: Sequence[Item], exclude_keys: Collection[str]) -> Story | None:
+def _sectioned(item: Item, sections: Mapping[str, str]) -> Item:
+    """The item in the section its first mapped category names, else the feed's section."""
+    for category in item.categories:
+        mapped = sections.get(category.casefold())
+        if mapped and mapped != item.section:
+            return dataclasses.replace(item, section=mapped)
+    return item
+
+
+def _chronological(item: Item) -> tuple[float, str]:
+    return (item.published.timestamp() if item.published else math.inf, item.key)
+
+
+def _unsent_story(
+    group: Sequence[Item], exclude_keys: Collection[str], updated_keys: Collection[str]
+) -> Story | None:
     unsent = [item for item in group if item.key not in exclude_keys]
     if not unsent:
         return None
-    return make_story(unsent, updated=len(unsent) < len(group))
+    grew = len(unsent) < len(group) or any(item.key in updated_keys for item in unsent)
+    return make_story(unsent, updated=grew)
 
 
 def matches_topics(story: Story, topics: Sequence[str]) -> bool:

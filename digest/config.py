@@ -657,8 +657,20 @@ class Settings:
         out: dict[str, object] = {}
         for setting in SETTINGS:
             value = getattr(self, setting.field)
-            out[setting.env] = "***" if setting.secret and value else value
+            out[setting.env] = "***" if setting.secret and value else _without_password(value)
         return out
+
+
+def _without_password(value: object) -> object:
+    """A URL with its password masked (``redis://:***@host``); any other value as it is."""
+    if not isinstance(value, str) or "://" not in value:
+        return value
+    parts = urlsplit(value)
+    if not parts.password:
+        return value
+    user = f"{parts.username}:" if parts.username else ":"
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}***@{host}").geturl()
 
 
 def load(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:

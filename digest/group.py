@@ -1,40 +1,49 @@
-"""Pure grouping: near-duplicate items become stories, stories become sections.
+"""Pure grouping: ranked stories become the sections of an edition.
 
-``cluster`` is a first, deliberately simple clusterer: TF-IDF cosine similarity on the
-title (counted twice) plus the first sentence of the summary, stopwords removed, words
-cut to a six-letter prefix (a crude stemmer that also works for inflected languages such
-as Ukrainian). Pairs above ``threshold`` that were published within ``window_hours`` of
-each other are joined with union-find (single link, so a chain of close pairs is one story).
-Known limits, for whoever replaces it (embeddings, entities) behind the same signature:
-synonyms do not meet ("quake" vs "earthquake"), and two events with the same actors can
-merge ("Zelensky meets Biden" / "Zelensky meets Macron" score about 0.43).
+Clustering items into stories lives in ``digest.cluster``. Here stories are placed, best
+first, into sections, under three limits: each section's size (per list), a cap on the
+stories one source leads, and diversity — each story's score is discounted for every
+already placed story on the same topic (``digest.rank.diversity_factor``), so one topic
+does not fill the digest. Pinned stories go first, into their own "top" section, outside
+sizes and diversity; they still count against their source's cap.
+
+Why diversity, and 0.3 (``DIGEST_DIVERSITY``): measured by ``bench/bench_diversity.py`` on
+the UCI dev set's busiest day (57 stories, 4 topics, gold stories), a 10-story edition by
+score alone is 10 stories of one topic; at 0.3 its biggest topic holds 4 of 10, all four
+topics appear, and the chosen stories keep 80% of the best possible score sum (0.15: 5 of
+10, 84%; 0.5: 3 of 10, 74%). A hard per-topic cap would need a number per edition size and
+would hold back a day when one topic really is the news; the discount only makes it earn it.
+
+Placement is greedy and lazy: a story's discount only grows as stories are placed, so a
+heap of possibly stale values is re-checked only when a story reaches the top (the usual
+lazy-greedy trick), which keeps large days fast.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from datetime import datetime
+import dataclasses
+import heapq
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from digest.models import Item, Section, Story
+from digest.rank import base_score, diversity_factor, topic_labels, topic_similarity, total
 
 __all__ = [
     "SECTION_TITLES",
+    "TOP_SECTION",
+    "Placement",
     "arrange_sections",
-    "cluster",
     "other_sources",
+    "place",
     "section_title",
-    "tokens",
 ]
 
-DEFAULT_THRESHOLD = 0.3
-STEM_LENGTH = 6
-MIN_SHARED_TOKENS = 2  # one shared name ("Kyiv") is not enough to call two items one story
-MAX_STORY_SIZE = 100  # words in more items than this act as stopwords (see _tfidf)
+TOP_SECTION = "top"
 
 SECTION_TITLES: dict[str, str] = {
+    TOP_SECTION: "Top stories",
     "news": "News",
     "analysis": "Analysis",
     "opinion": "Opinion",
@@ -46,119 +55,18 @@ SECTION_TITLES: dict[str, str] = {
     "world": "World",
 }
 
-# English, Ukrainian and Russian function words, plus headline boilerplate.
-_STOPWORD_TEXT = """
-    a about after again against all also am an and any are as at be because been before being
-    between both but by can could did do does doing down during each few for from further had
-    has have having he her here hers him his how i if in into is it its itself just me more most
-    my no nor not now of off on once only or other our out over own same she should so some such
-    than that the their them then there these they this those through to too under until up very
-    was we were what when where which while who whom why will with would you your yours
-    says said say new news live update updates breaking video watch photos report reports
-    і й та а але в у на з із до за від про що як це не ні чи його її їх він вона вони ми ви
-    для під над по при через після також вже ще бути був була було були
-    и в во на с со к ко от о об что как это не ни или его ее их он она они мы вы
-    для под над по при через после также уже еще быть был была было были
-"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
-
-
-def tokens(item: Item) -> list[str]:
-    """The words that identify an item's event: title twice, then the first sentence."""
-    first_sentence = _SENTENCE_END.split(item.summary_text.strip(), maxsplit=1)[0]
-    words = _words(item.title) * 2 + _words(first_sentence)
-    return words
-
-
-def _words(text: str) -> list[str]:
-    found = _WORD.findall(text.casefold())
-    return [w[:STEM_LENGTH] for w in found if len(w) > 1 and w not in _STOPWORDS]
-
-
-def cluster(
-    items: Sequence[Item], *, window_hours: float = 36, threshold: float = DEFAULT_THRESHOLD
-) -> list[list[Item]]:
-    """Group items about the same event; every item lands in exactly one group.
-
-    The result is deterministic: items are ordered by (published, key) first, groups come
-    in the order of their earliest item and keep that order inside.
-    """
-    ordered = sorted(items, key=_chronological)
-    vectors = _tfidf([tokens(item) for item in ordered])
-    parent = list(range(len(ordered)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in _similar_pairs(vectors, threshold):
-        if _within(ordered[i].published, ordered[j].published, window_hours):
-            root_i, root_j = find(i), find(j)
-            parent[max(root_i, root_j)] = min(root_i, root_j)
-
-    groups: dict[int, list[Item]] = defaultdict(list)
-    for index, item in enumerate(ordered):
-        groups[find(index)].append(item)
-    return [groups[root] for root in sorted(groups)]
-
-
-def _chronological(item: Item) -> tuple[float, str]:
-    # Undated items go last: they are the least trustworthy signal of "when".
-    stamp = item.published.timestamp() if item.published else math.inf
-    return (stamp, item.key)
-
-
-def _within(a: datetime | None, b: datetime | None, window_hours: float) -> bool:
-    if a is None or b is None:
-        return True
-    return abs((a - b).total_seconds()) <= window_hours * 3600
-
-
-def _tfidf(documents: list[list[str]]) -> list[dict[str, float]]:
-    """Unit TF-IDF vectors; words in very many documents are dropped like stopwords."""
-    frequency: Counter[str] = Counter()
-    for doc in documents:
-        frequency.update(set(doc))
-    count = len(documents)
-    # Above the size of the biggest plausible story, a word says "today", not "this event".
-    too_common = max(MAX_STORY_SIZE, count // 20)
-    vectors = []
-    for doc in documents:
-        weights = {
-            term: tf * (math.log((1 + count) / (1 + frequency[term])) + 1.0)
-            for term, tf in Counter(doc).items()
-            if frequency[term] <= too_common
-        }
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        vectors.append({term: w / norm for term, w in weights.items()})
-    return vectors
-
-
-def _similar_pairs(vectors: list[dict[str, float]], threshold: float) -> list[tuple[int, int]]:
-    """Index pairs whose cosine reaches ``threshold``, summed word by word over shared words only."""
-    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for index, vector in enumerate(vectors):
-        for term, weight in vector.items():
-            postings[term].append((index, weight))
-    dots: dict[tuple[int, int], float] = defaultdict(float)
-    shared: Counter[tuple[int, int]] = Counter()
-    for members in postings.values():
-        for position, (i, weight_i) in enumerate(members):
-            for j, weight_j in members[position + 1 :]:
-                dots[(i, j)] += weight_i * weight_j
-                shared[(i, j)] += 1
-    return sorted(
-        pair for pair, dot in dots.items() if dot >= threshold and shared[pair] >= MIN_SHARED_TOKENS
-    )
-
 
 def section_title(name: str) -> str:
     """A reader-facing title for a section name: "news" -> "News"."""
     return SECTION_TITLES.get(name.casefold()) or name.replace("-", " ").replace("_", " ").title()
+
+
+@dataclass(slots=True)
+class Placement:
+    """The sections of an edition, and the stories that did not fit with the reason why."""
+
+    sections: list[Section]
+    left_out: list[tuple[Story, str]] = field(default_factory=list)
 
 
 def arrange_sections(
@@ -167,26 +75,110 @@ def arrange_sections(
     order: Sequence[str] | None = None,
     per_section: int = 5,
     max_per_source: int = 3,
+    sizes: Mapping[str, int] | None = None,
+    diversity: float = 0.0,
 ) -> list[Section]:
+    """The sections of ``place`` (see there)."""
+    return place(
+        stories,
+        order=order,
+        per_section=per_section,
+        max_per_source=max_per_source,
+        sizes=sizes,
+        diversity=diversity,
+    ).sections
+
+
+def place(
+    stories: Sequence[Story],
+    *,
+    order: Sequence[str] | None = None,
+    per_section: int = 5,
+    max_per_source: int = 3,
+    sizes: Mapping[str, int] | None = None,
+    diversity: float = 0.0,
+) -> Placement:
     """Place ranked stories (best first) into sections by their lead's section.
 
-    Each section keeps at most ``per_section`` stories and each source leads at most
-    ``max_per_source`` stories in the whole edition. Sections named in ``order`` come
-    first in that order; the others follow in the order of their best story. Empty
-    sections are left out.
+    Each section keeps at most ``sizes[name]`` stories (``per_section`` when not named; 0
+    hides it) and each source leads at most ``max_per_source`` stories in the edition.
+    Sections come in ``order``, then the others in the order of their best story; empty
+    sections are left out. Stories keep the score they were placed with, diversity included.
     """
-    placed: dict[str, list[Story]] = {}
-    leads_by_source: Counter[str] = Counter()
-    for story in stories:
+    state = _State(per_section, max_per_source, {k.casefold(): v for k, v in (sizes or {}).items()})
+    pinned = [s for s in stories if s.score_parts.get("pinned")]
+    for story in pinned:
+        state.add(TOP_SECTION, story)
+    for story, reason in _greedy([s for s in stories if not s.score_parts.get("pinned")], state, diversity):
+        if reason:
+            state.left_out.append((story, reason))
+        else:
+            state.add(story.lead.section.casefold(), story)
+    wanted = [TOP_SECTION, *(name.casefold() for name in order or ())]
+    names = [n for n in wanted if n in state.placed] + [n for n in state.placed if n not in wanted]
+    sections = [Section(name=n, title=section_title(n), stories=state.placed[n]) for n in names]
+    return Placement(sections=[s for s in sections if s.stories], left_out=state.left_out)
+
+
+@dataclass(slots=True)
+class _State:
+    per_section: int
+    max_per_source: int
+    sizes: dict[str, int]
+    placed: dict[str, list[Story]] = field(default_factory=dict)
+    leads: Counter[str] = field(default_factory=Counter)
+    chosen_labels: list[frozenset[str]] = field(default_factory=list)
+    left_out: list[tuple[Story, str]] = field(default_factory=list)
+
+    def add(self, section: str, story: Story) -> None:
+        self.placed.setdefault(section, []).append(story)
+        self.leads[story.lead.source] += 1
+        self.chosen_labels.append(topic_labels(story))
+
+    def refusal(self, story: Story) -> str:
+        """Why ``story`` cannot be placed now, or "" if it can."""
         name = story.lead.section.casefold()
-        section = placed.setdefault(name, [])
-        if len(section) >= per_section or leads_by_source[story.lead.source] >= max_per_source:
+        size = self.sizes.get(name, self.per_section)
+        if size == 0:
+            return f"section {name} is not in this list"
+        if len(self.placed.get(name, ())) >= size:
+            return f"section {name} is full ({size})"
+        if self.leads[story.lead.source] >= self.max_per_source:
+            return f"{story.lead.source} already leads {self.max_per_source}"
+        return ""
+
+
+def _greedy(stories: Sequence[Story], state: _State, diversity: float) -> Iterator[tuple[Story, str]]:
+    """Stories in the order they are placed or refused, rescored with their diversity part.
+
+    The caller places each story it is given (``state.add``) before asking for the next.
+    """
+    labels = [topic_labels(story) for story in stories]
+    overlap = [sum(topic_similarity(mine, chosen) for chosen in state.chosen_labels) for mine in labels]
+    counted = [len(state.chosen_labels)] * len(stories)  # chosen stories overlap[i] accounts for
+    heap = [(-_value(story, overlap[i], diversity), i) for i, story in enumerate(stories)]
+    heapq.heapify(heap)
+    while heap:
+        _, i = heapq.heappop(heap)
+        if counted[i] < len(state.chosen_labels):  # stale: stories were placed since
+            fresh = state.chosen_labels[counted[i] :]
+            overlap[i] += sum(topic_similarity(labels[i], chosen) for chosen in fresh)
+            counted[i] = len(state.chosen_labels)
+            heapq.heappush(heap, (-_value(stories[i], overlap[i], diversity), i))
             continue
-        section.append(story)
-        leads_by_source[story.lead.source] += 1
-    wanted = [name.casefold() for name in order or ()]
-    names = [n for n in wanted if n in placed] + [n for n in placed if n not in wanted]
-    return [Section(name=n, title=section_title(n), stories=placed[n]) for n in names if placed[n]]
+        story = _with_diversity(stories[i], diversity_factor(overlap[i], diversity))
+        yield story, state.refusal(story)
+
+
+def _value(story: Story, overlap: float, diversity: float) -> float:
+    return base_score(story.score_parts) * diversity_factor(overlap, diversity) if story.score_parts else 0.0
+
+
+def _with_diversity(story: Story, factor: float) -> Story:
+    if not story.score_parts:
+        return story
+    parts = {**story.score_parts, "diversity": factor}
+    return dataclasses.replace(story, score=total(parts), score_parts=parts)
 
 
 def other_sources(story: Story) -> list[Item]:

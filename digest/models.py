@@ -159,6 +159,18 @@ class RenderedEdition:
     text: str
     telegram: tuple[str, ...]  # Telegram HTML messages, each within the length limit
     lead_url: str | None = None
+    # Sent with sendPhoto before the messages when set; the caption fits 1024 UTF-16 units.
+    telegram_photo: str | None = None
+    telegram_caption: str = ""
+    # URL buttons (label, url) under the last message; channels add per-chat ones (unsubscribe).
+    telegram_buttons: tuple[tuple[str, str], ...] = ()
+    # What the email size budget left out ("summaries of 12 stories", …), for `digest preview`.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def telegram_parts(self) -> int:
+        """Messages a chat receives: the photo (if any) counts as the first."""
+        return len(self.telegram) + (1 if self.telegram_photo else 0)
 
 
 class SubscriberStatus(StrEnum):

@@ -14,11 +14,20 @@ from digest import config, pipeline
 from digest.pipeline.planning import SendPlan, open_batches
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
-from digest.store.db import transaction
+from digest.store.db import DATABASE_DOWN, transaction
 
 log = logging.getLogger(__name__)
 
 MAX_SEND_RETRIES = 12
+# The database unreachable (restarting, failing over, a network cut): the task is tried again
+# with backoff — up to 2, 4, 8, 16, then 30 s, jittered — instead of failing; the ledger makes
+# a repeat safe.
+DATABASE_RETRY: dict[str, Any] = {
+    "autoretry_for": DATABASE_DOWN,
+    "retry_backoff": 2,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+}
 
 
 @shared_task(name="digest.collect_due")
@@ -30,7 +39,7 @@ def collect_due() -> int:
     return len(ids)
 
 
-@shared_task(name="digest.refresh_feed", acks_late=True)
+@shared_task(name="digest.refresh_feed", acks_late=True, max_retries=10, **DATABASE_RETRY)
 def refresh_feed(feed_id: int) -> dict[str, Any]:
     result = pipeline.refresh_feed(feed_id, config.get())
     return {"feed": result.url, "status": result.status, "new": result.new, "error": result.error}
@@ -58,6 +67,14 @@ def dispatch(plan: SendPlan) -> int:
     return plan.deliveries
 
 
+def dispatch_breaking(plan: SendPlan) -> int:
+    """Queue a breaking edition's batches on the ``breaking`` queue, in the plan's order
+    (channel posts first); their retries stay on that queue."""
+    for channel, ids in plan.batches:
+        send_batch.apply_async((plan.edition_id, channel, ids, uuid.uuid4().hex), queue="breaking")
+    return plan.deliveries
+
+
 @shared_task(name="digest.resume", acks_late=True)
 def resume(edition_id: int) -> int:
     """Queue the edition's rows still open (after a lost message or a long outage)."""
@@ -71,31 +88,43 @@ def resume(edition_id: int) -> int:
 def resume_stalled() -> int:
     """Re-queue deliveries whose task was lost (Redis restarted, a message expired).
 
-    Open rows that have waited ten minutes are queued again (claims make a duplicate task
-    harmless); rows stuck in ``sending`` for twice the visibility timeout lost their task
-    mid-send, so they go back to ``retrying`` — the one batch that may be repeated.
+    Open rows that have waited ``DIGEST_RESUME_AFTER`` (ten minutes) are queued again (claims
+    make a duplicate task harmless); rows stuck in ``sending`` for twice the visibility timeout
+    lost their task mid-send, so they go back to ``retrying`` — the one batch that may be repeated.
     """
     settings = config.get()
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
         editions, stuck = ledger.stalled_editions(
             conn,
-            open_before=now - timedelta(minutes=10),
+            open_before=now - timedelta(seconds=settings.resume_after),
             sending_before=now - timedelta(seconds=2 * settings.visibility_timeout),
         )
     if stuck:
-        log.warning("%d deliveries were stuck in sending (task lost); they will be sent again", stuck)
+        log.warning(
+            "%d deliveries were stuck in sending (task lost); they will be sent again",
+            stuck,
+            extra={"stuck": stuck},
+        )
     return sum(resume(edition_id) for edition_id in editions)
 
 
-@shared_task(name="digest.send_batch", bind=True, acks_late=True, max_retries=MAX_SEND_RETRIES)
+@shared_task(
+    name="digest.send_batch", bind=True, acks_late=True, max_retries=MAX_SEND_RETRIES, **DATABASE_RETRY
+)
 def send_batch(
     self: Task, edition_id: int, channel: str, delivery_ids: list[int], batch: str
 ) -> dict[str, int]:
     result = pipeline.send_batch(edition_id, channel, delivery_ids, batch, config.get())
     if result.retry:
         countdown = result.retry_after or backoff(self.request.retries)
-        log.info("edition %s: %d rows to retry in %.0fs", edition_id, len(result.retry), countdown)
+        log.info(
+            "edition %s: %d rows to retry in %.0fs",
+            edition_id,
+            len(result.retry),
+            countdown,
+            extra={"edition": edition_id, "channel": channel, "batch": batch, "retry": len(result.retry)},
+        )
         raise self.retry(args=(edition_id, channel, result.retry, batch), countdown=countdown)
     return {"sent": result.sent, "failed": result.failed, "reclaimed": result.reclaimed}
 

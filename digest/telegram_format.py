@@ -13,29 +13,36 @@ This module also holds the small escaping and link helpers the email renderer sh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from digest.group import other_sources
-from digest.models import EditionContent, Item, Section, Story
+from digest.models import EditionContent, Item, RenderedEdition, Section, Story
 
 __all__ = [
     "ALSO_IN_SHOWN",
     "TELEGRAM_ALLOWED_TAGS",
+    "TELEGRAM_MAX_CAPTION",
     "TELEGRAM_MAX_ENTITIES",
     "TELEGRAM_MAX_LENGTH",
+    "UNSUBSCRIBE_CALLBACK",
     "entity_count",
     "escape",
     "escape_attr",
+    "inline_keyboard",
+    "is_bot_subscriber",
     "render_telegram",
     "safe_href",
     "split_messages",
+    "telegram_extras",
     "truncate_html",
     "utf16_len",
 ]
 
 TELEGRAM_MAX_LENGTH = 4096
 TELEGRAM_MAX_ENTITIES = 100
+TELEGRAM_MAX_CAPTION = 1024  # a photo's caption, UTF-16 units after entity parsing
+UNSUBSCRIBE_CALLBACK = "unsubscribe"
 _ALLOWED = "b strong i em u ins s strike del a code pre blockquote tg-spoiler span"
 # What parse_mode=HTML accepts; span only as <span class="tg-spoiler">.
 TELEGRAM_ALLOWED_TAGS = frozenset(_ALLOWED.split())
@@ -45,6 +52,11 @@ _TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|.", re
 _OPEN_TAG = re.compile(r"<[a-zA-Z]")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][\w-]*)")
 _EMPTY_PAIR = re.compile(r"<([a-zA-Z][\w-]*)(?:\s[^<>]*)?></\1>")
+_BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+
+
+def _same(url: str) -> str:
+    return url
 
 
 def utf16_len(text: str) -> int:
@@ -80,12 +92,12 @@ def safe_href(url: str | None) -> str | None:
     return url.strip()
 
 
-def link(text: str, url: str | None) -> str:
-    """Escaped ``text``, as a link when ``url`` is a safe one."""
+def link(text: str, url: str | None, tag_link: Callable[[str], str] = _same) -> str:
+    """Escaped ``text``, as a link when ``url`` is a safe one (passed through ``tag_link``)."""
     href = safe_href(url)
     if href is None:
         return escape(text)
-    return f'<a href="{escape_attr(href)}">{escape(text)}</a>'
+    return f'<a href="{escape_attr(tag_link(href))}">{escape(text)}</a>'
 
 
 def truncate_html(html: str, limit: int, *, max_entities: int = TELEGRAM_MAX_ENTITIES) -> str:
@@ -166,36 +178,84 @@ def split_messages(
     return tuple(messages)
 
 
-def render_telegram(content: EditionContent, *, web_url: str) -> tuple[str, ...]:
-    """The edition as Telegram HTML messages: title, bold sections, linked headlines."""
-    return split_messages(_blocks(content, web_url))
+def render_telegram(
+    content: EditionContent, *, web_url: str, tag_link: Callable[[str], str] = _same
+) -> tuple[str, ...]:
+    """The edition as Telegram HTML messages: title, bold sections, linked headlines.
+
+    ``tag_link`` rewrites outbound story links (UTM parameters); the web view link is ours."""
+    return split_messages(_blocks(content, web_url, tag_link))
 
 
-def _blocks(content: EditionContent, web_url: str) -> list[str]:
+def telegram_extras(
+    lead: Item | None,
+    *,
+    web_url: str,
+    lead_photo: bool = False,
+    bot_username: str | None = None,
+    tag_link: Callable[[str], str] = _same,
+) -> tuple[str | None, str, tuple[tuple[str, str], ...]]:
+    """(photo URL, caption, URL buttons) that go with the messages.
+
+    The photo is the lead item's, when asked for and it has one; its caption is the linked
+    headline with byline and the photo's own caption, within ``TELEGRAM_MAX_CAPTION``. The
+    buttons: "Read all" (the web view) and, with a bot username, "Manage topics" (a deep link
+    that starts the bot with ``topics``)."""
+    buttons: list[tuple[str, str]] = []
+    if safe_href(web_url):
+        buttons.append(("Read all", web_url))
+    if bot_username and _BOT_USERNAME.fullmatch(bot_username):
+        buttons.append(("Manage topics", f"https://t.me/{bot_username}?start=topics"))
+    photo = safe_href(lead.image_url) if lead and lead_photo else None
+    if lead is None or photo is None:
+        return None, "", tuple(buttons)
+    caption = f"<b>{link(lead.title, lead.url, tag_link)}</b>\n{_byline(lead)}"
+    if lead.image_caption:
+        caption += f"\n\n{escape(' '.join(lead.image_caption.split()))}"
+    return photo, truncate_html(caption, TELEGRAM_MAX_CAPTION), tuple(buttons)
+
+
+def is_bot_subscriber(chat_id: str) -> bool:
+    """A private chat with the bot (a positive id), not a group or a channel (``-100…``, ``@name``)."""
+    return not chat_id.startswith(("-", "@"))
+
+
+def inline_keyboard(content: RenderedEdition, chat_id: str) -> dict[str, list[list[dict[str, str]]]] | None:
+    """The Bot API ``reply_markup`` for the last message to ``chat_id``: the edition's URL
+    buttons, and "Unsubscribe" (``callback_data="unsubscribe"``) for a bot subscriber."""
+    rows = [[{"text": label, "url": url} for label, url in content.telegram_buttons]]
+    if is_bot_subscriber(chat_id):
+        rows.append([{"text": "Unsubscribe", "callback_data": UNSUBSCRIBE_CALLBACK}])
+    rows = [row for row in rows if row]
+    return {"inline_keyboard": rows} if rows else None
+
+
+def _blocks(content: EditionContent, web_url: str, tag_link: Callable[[str], str]) -> list[str]:
     date = f"{content.date.day} {content.date:%B %Y}"
     blocks = [f"<b>{escape(content.title)}</b>\n{escape(date)}"]
     for section in content.sections:
-        blocks.extend(_section_blocks(section))
+        blocks.extend(_section_blocks(section, tag_link))
     if safe_href(web_url):
         blocks.append(link("Read the full edition", web_url))
     return blocks
 
 
-def _section_blocks(section: Section) -> list[str]:
+def _section_blocks(section: Section, tag_link: Callable[[str], str]) -> list[str]:
     # The section title travels with its first story so it never ends a message alone.
-    stories = [_story_block(story) for story in section.stories]
+    stories = [_story_block(story, tag_link) for story in section.stories]
     if stories:
         stories[0] = f"<b>{escape(section.title.upper())}</b>\n\n{stories[0]}"
     return stories
 
 
-def _story_block(story: Story) -> str:
+def _story_block(story: Story, tag_link: Callable[[str], str]) -> str:
     lead = story.lead
     marks = ("▶ " if lead.is_video else "") + ("🔄 " if story.updated else "")
-    line = f"{marks}<b>{link(lead.title, lead.url)}</b>\n{_byline(lead)}"
+    line = f"{marks}<b>{link(lead.title, lead.url, tag_link)}</b>\n{_byline(lead)}"
     also = other_sources(story)
     if also:
-        line += "\nAlso in: " + ", ".join(link(item.source, item.url) for item in also[:ALSO_IN_SHOWN])
+        shown = also[:ALSO_IN_SHOWN]
+        line += "\nAlso in: " + ", ".join(link(item.source, item.url, tag_link) for item in shown)
         if len(also) > ALSO_IN_SHOWN:
             line += f" and {len(also) - ALSO_IN_SHOWN} more"
     return line

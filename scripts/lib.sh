@@ -23,6 +23,11 @@ ensure_venv() {  # $1: pip extras, e.g. "test"
   fi
 }
 
+ensure_chromium() {  # headless Chromium for tests/browser (Debian's package; Playwright drives it)
+  [ -x /usr/bin/chromium ] && return 0
+  apt_install chromium || echo "chromium not installable: the browser tests will be skipped" >&2
+}
+
 redis_up() { "$VENV/bin/python" -c "import redis,sys; redis.Redis(socket_timeout=2).ping()" 2>/dev/null; }
 
 ensure_redis() {

@@ -20,13 +20,14 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from digest.channels.base import DeliveryChannel, Envelope
 from digest.config import Settings
 from digest.errors import DeliveryError
 from digest.models import Channel, Recipient
 from digest.render import personalize
+from digest.telegram_format import inline_keyboard
 
 __all__ = ["OutboxEmail", "OutboxTelegram", "list_unsubscribe", "subject_for"]
 
@@ -128,7 +129,8 @@ class OutboxEmail(DeliveryChannel):
 
 
 class OutboxTelegram(DeliveryChannel):
-    """Each Telegram message as ``telegram/<edition_id>/<chat_id>-<n>.json``, shaped like sendMessage."""
+    """Each Telegram part as ``telegram/<edition_id>/<chat_id>-<n>.json``: the lead photo shaped
+    like sendPhoto (when the edition has one), then the messages like sendMessage."""
 
     name: ClassVar[str] = "outbox-telegram"
     medium: ClassVar[Channel] = Channel.TELEGRAM
@@ -147,13 +149,24 @@ class OutboxTelegram(DeliveryChannel):
 
     def deliver(self, envelope: Envelope, recipients: Sequence[Recipient]) -> None:
         for recipient in recipients:
-            for n, text in enumerate(envelope.content.telegram, start=1):
-                payload = {
-                    "chat_id": recipient.address,
-                    "text": personalize(text, recipient, html_escape=True),
-                    "parse_mode": "HTML",
-                    "link_preview_options": {"is_disabled": True},
-                    "edition_id": envelope.edition_id,
-                }
+            for n, payload in enumerate(self.payloads(envelope, recipient), start=1):
                 data = json.dumps(payload, ensure_ascii=False, indent=2).encode()
                 _write_atomically(self.path_for(envelope.edition_id, recipient.address, n), data)
+
+    def payloads(self, envelope: Envelope, recipient: Recipient) -> list[dict[str, Any]]:
+        """The chat's parts in order: the lead photo (shaped like sendPhoto) when there is one,
+        then the messages (like sendMessage), the last one with the inline keyboard."""
+        content, chat = envelope.content, recipient.address
+        parts: list[dict[str, Any]] = []
+        if content.telegram_photo:
+            caption = personalize(content.telegram_caption, recipient, html_escape=True)
+            parts.append({"chat_id": chat, "photo": content.telegram_photo, "caption": caption,
+                          "parse_mode": "HTML", "edition_id": envelope.edition_id})  # fmt: skip
+        for text in content.telegram:
+            parts.append({"chat_id": chat, "text": personalize(text, recipient, html_escape=True),
+                          "parse_mode": "HTML", "link_preview_options": {"is_disabled": True},
+                          "edition_id": envelope.edition_id})  # fmt: skip
+        keyboard = inline_keyboard(content, chat)
+        if keyboard and parts:
+            parts[-1]["reply_markup"] = keyboard
+        return parts

@@ -1,13 +1,17 @@
 """Telegram delivery through the Bot API (python-telegram-bot).
 
 An edition reaches a chat as ``envelope.content.telegram``: one or more ready HTML
-messages, sent in order. The first shows the link preview of the lead story, the
-others none.
+messages, sent in order. When the edition has a lead photo (``telegram_photo``) it goes
+first, with its caption (sendPhoto), and counts as part 1; otherwise the first message
+shows the link preview of the lead story. The others show none. The last message carries
+the inline keyboard (``digest.telegram_format.inline_keyboard``): "Read all", "Manage
+topics" and, for bot subscribers only, "Unsubscribe" (``callback_data="unsubscribe"``).
+A photo Telegram refuses (it cannot fetch the URL …) is skipped with a warning.
 
 Progress and retries. A recipient may have had message 1 of 3 when message 2 fails.
 ``deliver`` takes ``start_at`` (the index of the first message still to send, 0 by
 default) and every ``DeliveryError`` it raises carries ``sent_count``: how many of the
-edition's messages that chat has received, counting the ``start_at`` already sent. The
+edition's parts (photo and messages) that chat has received, counting the ``start_at`` already sent. The
 caller stores it with the delivery and passes it back as ``start_at`` on the retry, so
 nothing is sent twice (``messages_sent(err)`` reads it). The one exception is a timeout
 whose request Telegram did carry out: that message goes again (at least once, never lost).
@@ -45,7 +49,7 @@ from collections.abc import Coroutine, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram import error as tg
 from telegram.constants import ParseMode
 from telegram.request import HTTPXRequest
@@ -54,6 +58,7 @@ from digest.channels.base import DeliveryChannel, Envelope
 from digest.errors import ChannelConfigError, ChatMigrated, ConfigError, DeliveryError, RecipientGone
 from digest.models import Channel, Recipient
 from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
+from digest.telegram_format import inline_keyboard
 
 if TYPE_CHECKING:
     from digest.config import Settings
@@ -129,9 +134,8 @@ class TelegramChannel(DeliveryChannel):
             _run(bot.request.shutdown(), self._timeout)
 
     def _deliver_to(self, envelope: Envelope, chat: str, start_at: int) -> None:
-        messages = envelope.content.telegram
         bot = self._get_bot()  # ready before a slot is taken, so the send follows the slot at once
-        for index in range(start_at, len(messages)):
+        for index in range(start_at, envelope.content.telegram_parts):
             try:
                 self._take_turn(chat)
                 self._send(bot, envelope, chat, index)
@@ -164,17 +168,32 @@ class TelegramChannel(DeliveryChannel):
             raise DeliveryError(f"telegram: {exc}", retry_after=self.max_wait) from exc
 
     def _send(self, bot: Bot, envelope: Envelope, chat: str, index: int) -> None:
+        """Send part ``index``: the lead photo first when there is one, then the messages."""
         content = envelope.content
+        if content.telegram_photo:
+            if index == 0:
+                self._send_photo(bot, envelope, chat)
+                return
+            index -= 1
         text = content.telegram[index]
         preview = (
             LinkPreviewOptions(url=content.lead_url)
-            if index == 0 and content.lead_url
+            if index == 0 and content.lead_url and not content.telegram_photo
             else LinkPreviewOptions(is_disabled=True)
         )
+        keyboard = inline_keyboard(content, chat) if index == len(content.telegram) - 1 else None
+        markup = _markup(keyboard) if keyboard else None
         try:
-            _run(bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview),
-                 self._timeout)  # fmt: skip
+            _run(bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview,
+                                  reply_markup=markup), self._timeout)  # fmt: skip
         except tg.BadRequest as exc:
+            if markup is not None and _is_button_error(exc):
+                # e.g. a "Read all" URL Telegram will not link to (localhost): the digest matters more.
+                log.warning("telegram: edition %s, chat %s: the buttons were refused (%s); sent without them",
+                            envelope.edition_id, chat, _redactor.scrub(exc.message))  # fmt: skip
+                _run(bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview),
+                     self._timeout)  # fmt: skip
+                return
             if not _is_parse_error(exc):
                 raise
             log.warning(
@@ -182,7 +201,25 @@ class TelegramChannel(DeliveryChannel):
                 "sent as plain text",
                 envelope.edition_id, chat, index + 1, _redactor.scrub(exc.message),
             )  # fmt: skip
-            _run(bot.send_message(chat, to_plain_text(text), link_preview_options=preview), self._timeout)
+            plain = to_plain_text(text)
+            _run(bot.send_message(chat, plain, link_preview_options=preview, reply_markup=markup),
+                 self._timeout)  # fmt: skip
+
+    def _send_photo(self, bot: Bot, envelope: Envelope, chat: str) -> None:
+        """The lead photo with its caption. A photo Telegram cannot fetch or show is skipped:
+        the digest itself matters more than its picture."""
+        content = envelope.content
+        assert content.telegram_photo is not None
+        try:
+            _run(bot.send_photo(chat, content.telegram_photo, caption=content.telegram_caption or None,
+                                parse_mode=ParseMode.HTML), self._timeout)  # fmt: skip
+        except tg.BadRequest as exc:
+            if _is_chat_error(exc):
+                raise
+            log.warning(
+                "telegram: edition %s, chat %s: the lead photo was refused (%s); sent the digest without it",
+                envelope.edition_id, chat, _redactor.scrub(exc.message),
+            )  # fmt: skip
 
     def _respect_flood(self, chat: str, exc: tg.TelegramError) -> None:
         """After a 429, make every worker wait: this chat for all of it, the others briefly."""
@@ -253,6 +290,23 @@ def _is_group(chat: str) -> bool:
 
 def _is_parse_error(exc: tg.BadRequest) -> bool:
     return "can't parse entities" in exc.message.lower()
+
+
+def _is_button_error(exc: tg.BadRequest) -> bool:
+    return any(word in exc.message.lower() for word in ("button", "reply markup", "keyboard"))
+
+
+def _is_chat_error(exc: tg.BadRequest) -> bool:
+    """A refusal about the chat, which the messages would get too (not about the photo)."""
+    return "chat" in exc.message.lower()
+
+
+def _markup(keyboard: dict[str, list[list[dict[str, str]]]]) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(b["text"], url=b.get("url"), callback_data=b.get("callback_data")) for b in row]
+        for row in keyboard["inline_keyboard"]
+    ]
+    return InlineKeyboardMarkup(rows)
 
 
 def _retry_after(exc: tg.RetryAfter) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import Connection
 
-from digest import config
+from digest import config, logs
 from digest.errors import ConfigError
-from digest.store.db import migrate, transaction
+from digest.store.db import DATABASE_DOWN, migrate, transaction
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -38,12 +37,14 @@ def _setup(loaded: config.Settings) -> None:
     global _ready
     if _ready:
         return
-    logging.basicConfig(
-        level=loaded.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("celery", "kombu", "httpx", "httpcore", "alembic"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(loaded.log_level)))
-    migrate(loaded.database_url)
+    text = "%(levelname)s %(name)s: %(message)s"
+    logs.setup(loaded.log_level, loaded.log_format, stream=sys.stderr, text_format=text)
+    try:
+        migrate(loaded.database_url)
+    except DATABASE_DOWN as exc:  # a sentence, not a traceback; the URL's password is not in it
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        err.print(f"[red]database unreachable:[/red] {escape(reason)}")
+        raise typer.Exit(2) from None
     from digest.celery_app import create_app
 
     create_app(loaded).set_default()

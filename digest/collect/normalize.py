@@ -20,8 +20,10 @@ import hashlib
 import html
 import math
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import nh3
@@ -59,6 +61,19 @@ _DROP_WITH_CONTENT = frozenset({
 # fmt: on
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _PIXEL = re.compile(r'\b(?:width|height)="\s*[01](?:px)?\s*"')
+# C0 controls but tab and newlines, and DEL: no reader wants them, and PostgreSQL refuses NUL
+# in text (one such title would fail the whole feed's refresh).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ENTRY_TEXT = (
+    "guid",
+    "link",
+    "title",
+    "summary_html",
+    "content_html",
+    "author",
+    "image_url",
+    "image_caption",
+)
 _STATED_MINUTES = re.compile(r"\b(\d{1,3})[\s-]*(?:min|mins|minutes?)\.?\s+read\b", re.IGNORECASE)
 
 
@@ -183,6 +198,7 @@ def _cap(text: str, limit: int) -> str:
 
 def normalize(entry: RawEntry, feed: Feed, *, first_seen: datetime) -> Item | None:
     """The entry as an Item of ``feed``, or None when it has nothing to show."""
+    entry = _without_controls(entry)
     body_html = entry.content_html or entry.summary_html or ""
     teaser_html = entry.summary_html or entry.content_html or ""
     text = html_to_text(teaser_html)
@@ -211,6 +227,18 @@ def normalize(entry: RawEntry, feed: Feed, *, first_seen: datetime) -> Item | No
         is_video=entry.media_type == "video",
         source_weight=feed.weight,
     )
+
+
+def _without_controls(entry: RawEntry) -> RawEntry:
+    texts: dict[str, Any] = {
+        name: _CONTROL.sub("", value)
+        for name in _ENTRY_TEXT
+        if isinstance(value := getattr(entry, name), str) and _CONTROL.search(value)
+    }
+    categories = [_CONTROL.sub("", name) for name in entry.categories]
+    if not texts and categories == entry.categories:
+        return entry
+    return replace(entry, **texts, categories=categories)
 
 
 def _clean(value: str | None, limit: int) -> str | None:

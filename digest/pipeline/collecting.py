@@ -66,7 +66,20 @@ def refresh_feed(feed_id: int, settings: Settings, now: datetime | None = None) 
             last_modified=result.last_modified,
         )
     status = "not-modified" if result.status == 304 else "ok"
-    log.info("feed %s: %s, %d new, %d updated", feed.url, status, counts.new, counts.updated)
+    log.info(
+        "feed %s: %s, %d new, %d updated",
+        feed.url,
+        status,
+        counts.new,
+        counts.updated,
+        extra={
+            "feed": feed.id,
+            "url": feed.url,
+            "status": status,
+            "new": counts.new,
+            "updated": counts.updated,
+        },
+    )
     return RefreshResult(feed.id, feed.url, status, counts.new, counts.updated)
 
 
@@ -86,7 +99,12 @@ def _record_failure(settings: Settings, feed: Feed, exc: FeedError, now: datetim
         delay = max(delay, timedelta(seconds=exc.retry_after))
     with transaction(settings.database_url) as conn:
         feed_store.record_error(conn, feed.id, now=now, next_fetch_at=now + delay, error=str(exc))
-    log.warning("feed failed (%d in a row): %s", feed.error_count + 1, exc)
+    log.warning(
+        "feed failed (%d in a row): %s",
+        feed.error_count + 1,
+        exc,
+        extra={"feed": feed.id, "url": feed.url, "status": "error", "errors": feed.error_count + 1},
+    )
     return RefreshResult(feed.id, feed.url, "error", error=str(exc))
 
 

@@ -9,9 +9,12 @@ one repeat the README documents — and the log says so.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from digest import links
@@ -21,12 +24,16 @@ from digest.config import Settings
 from digest.errors import ChannelConfigError, ChatMigrated, DeliveryError, PartiallyDelivered, RecipientGone
 from digest.models import Channel, DeliveryState, Recipient
 from digest.store import editions as edition_store
+from digest.store import editors as editor_store
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
-from digest.store.db import transaction
+from digest.store.db import DATABASE_DOWN, transaction
 from digest.store.ledger import Delivery
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DATABASE_PATIENCE = 60.0  # seconds a send keeps trying to record its outcome while the database is down
 
 
 @dataclass(slots=True)
@@ -44,6 +51,10 @@ def send_batch(
     """Send the open rows among ``delivery_ids``; ``result.retry`` lists those to try again."""
     reclaim_after = timedelta(seconds=settings.visibility_timeout)
     with transaction(settings.database_url) as conn:
+        stopped = editor_store.stopped_by(conn, edition_id)
+        if stopped is not None:  # an editor stopped the send: what is left is never sent
+            editor_store.fail_open(conn, edition_id, delivery_ids, f"stopped by {stopped}", datetime.now(UTC))
+            return BatchResult()
         claim = ledger.claim(conn, delivery_ids, batch, datetime.now(UTC), reclaim_after=reclaim_after)
         info = edition_store.info(conn, edition_id)
     if claim.reclaimed:
@@ -52,20 +63,53 @@ def send_batch(
             batch,
             edition_id,
             claim.reclaimed,
+            extra={"edition": edition_id, "channel": channel, "batch": batch, "reclaimed": claim.reclaimed},
         )
     result = BatchResult(reclaimed=claim.reclaimed)
     if claim.rows and info is not None:
         sender = channel_for(channel, settings)
         for group in _groups(claim.rows, sender.max_batch):
-            if not _deliver_group(sender, group, info[1], settings, result):
+            try:
+                if not _deliver_group(sender, group, info[1], settings, result):
+                    break
+            except DATABASE_DOWN as exc:
+                log.warning(
+                    "edition %s: database unreachable during batch %s (%s); the rest waits for a retry",
+                    edition_id,
+                    batch,
+                    type(exc).__name__,
+                    extra={"edition": edition_id, "channel": channel, "batch": batch},
+                )
                 break
-    # Claimed rows not reached go back for the task's retry; rows another live run of this
-    # task holds are looked at again after the reclaim delay.
-    with transaction(settings.database_url) as conn:
-        still_open = ledger.release(conn, claim.rows, delivery_ids, datetime.now(UTC))
+
+    # Claimed rows not reached go back for the task's retry (once the database answers again,
+    # or they would wait for the reclaim delay); rows another live run of this task holds are
+    # looked at again after the reclaim delay.
+    def release() -> list[int]:
+        with transaction(settings.database_url) as conn:
+            return ledger.release(conn, claim.rows, delivery_ids, datetime.now(UTC))
+
+    still_open = _patiently(settings, release, f"edition {edition_id}: releasing batch {batch}")
     result.retry = sorted({*still_open, *claim.busy}) or None
     if claim.busy and result.retry_after is None:
         result.retry_after = reclaim_after.total_seconds()
+    log.info(
+        "edition %s: %s batch %s: %d sent, %d failed, %d to retry",
+        edition_id,
+        channel,
+        batch,
+        result.sent,
+        result.failed,
+        len(result.retry or ()),
+        extra={
+            "edition": edition_id,
+            "channel": channel,
+            "batch": batch,
+            "sent": result.sent,
+            "failed": result.failed,
+            "retry": len(result.retry or ()),
+        },
+    )
     return result
 
 
@@ -126,7 +170,13 @@ def _failed(group: list[Delivery], exc: DeliveryError, settings: Settings, resul
     if not group:
         return True
     if exc.permanent:
-        log.error("edition %s: %d recipients failed for good: %s", group[0].edition_id, len(group), exc)
+        log.error(
+            "edition %s: %d recipients failed for good: %s",
+            group[0].edition_id,
+            len(group),
+            exc,
+            extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(group)},
+        )
         _finish(group, DeliveryState.FAILED, settings, str(exc))
         result.failed += len(group)
         return True
@@ -168,14 +218,43 @@ def _gone(group: list[Delivery], exc: DeliveryError, settings: Settings) -> None
             if row.channel == Channel.TELEGRAM:
                 subscriber_store.unsubscribe_chat(conn, row.address)
         ledger.mark(conn, [row.id for row in group], DeliveryState.FAILED, now, str(exc))
-    log.warning("recipient gone, unsubscribed: %s", exc)
+    log.warning(
+        "recipient gone, unsubscribed: %s",
+        exc,
+        extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(group)},
+    )
 
 
 def _finish(
     group: list[Delivery], state: DeliveryState, settings: Settings, error: str | None = None
 ) -> None:
-    with transaction(settings.database_url) as conn:
-        ledger.mark(conn, [row.id for row in group], state, datetime.now(UTC), error)
+    """Record the group's new state. What the provider accepted must be recorded ``sent``, or a
+    retry would send it again, so through a short database outage that write is retried."""
+
+    def write() -> None:
+        with transaction(settings.database_url) as conn:
+            ledger.mark(conn, [row.id for row in group], state, datetime.now(UTC), error)
+
+    if state is DeliveryState.SENT:
+        _patiently(settings, write, f"edition {group[0].edition_id}: recording {len(group)} rows as sent")
+    else:
+        write()
+
+
+def _patiently(settings: Settings, action: Callable[[], T], what: str) -> T:
+    """``action()``, tried again while the database is unreachable, for up to a minute — well
+    within the visibility timeout, so no other run of the task takes the rows meanwhile."""
+    give_up = time.monotonic() + min(DATABASE_PATIENCE, settings.visibility_timeout / 2)
+    pause = 0.5
+    while True:
+        try:
+            return action()
+        except DATABASE_DOWN as exc:
+            if time.monotonic() + pause > give_up:
+                raise
+            log.warning("%s: database unreachable (%s); again in %.1fs", what, type(exc).__name__, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 8.0)
 
 
 def _recipients(settings: Settings, group: list[Delivery], list_name: str) -> list[Recipient]:

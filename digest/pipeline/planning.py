@@ -18,12 +18,14 @@ from typing import Any
 from sqlalchemy import Connection
 
 from digest import schedule
-from digest.compose import ComposeOptions, compose_edition
+from digest.compose import ComposeOptions, Pool, compose_edition, prepare
 from digest.config import Settings
+from digest.editorial import EditorAction, active_actions
 from digest.errors import DigestError
 from digest.models import Channel, Item, Recipient, Subscriber
 from digest.render import Branding, Renderer, personalize
 from digest.store import editions as edition_store
+from digest.store import editorial as editorial_store
 from digest.store import items as item_store
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
@@ -65,7 +67,10 @@ class _Context:
     manual: bool
     ignore_hour: bool
     items: list[Item]
+    options: ComposeOptions
+    actions: dict[str, EditorAction]  # editor actions in force, by item key
     edition_id: int | None = None
+    pool: Pool | None = None  # the items clustered into stories, once per edition, when first needed
     variants: dict[str, int | None] = field(default_factory=dict)
 
 
@@ -101,8 +106,11 @@ def _context(
             raise UnknownList(list_name)
         since = now - timedelta(hours=settings.max_age_hours)
         items = item_store.recent(conn, since)
+        layout = editorial_store.layout(conn, list_name)
+        actions = active_actions(editorial_store.actions(conn, now=now), list_name=list_name, now=now)
     list_pk, _, title, _ = found[0]
-    return _Context(settings, list_pk, list_name, title, now, manual, ignore_hour, items)
+    options = ComposeOptions.from_settings(settings, layout)
+    return _Context(settings, list_pk, list_name, title, now, manual, ignore_hour, items, options, actions)
 
 
 def _pages(database_url: str, list_pk: int) -> Iterator[list[Subscriber]]:
@@ -184,16 +192,20 @@ def _variant(conn: Connection, ctx: _Context, sub: Subscriber, previous: int | N
 def _render_variant(
     conn: Connection, ctx: _Context, key: str, topics: tuple[str, ...], previous: int | None
 ) -> int | None:
-    exclude = item_store.keys_in_editions(conn, [previous] if previous else [])
+    sent = editorial_store.sent_items(conn, [previous] if previous else [])
+    if ctx.pool is None:
+        ctx.pool = prepare(ctx.items, now=ctx.now, options=ctx.options)
     title = ctx.list_title
     content = compose_edition(
-        ctx.items,
+        ctx.pool,
         list_name=ctx.list_name,
         title=title,
         now=ctx.now,
-        options=ComposeOptions.from_settings(ctx.settings),
+        options=ctx.options,
         topics=topics,
-        exclude_keys=exclude,
+        exclude_keys=sent.unchanged,
+        updated_keys=sent.changed,
+        actions=ctx.actions,
     )
     if not content.stories:
         log.info("nothing new for variant %s of list %s", key, ctx.list_name)
@@ -207,7 +219,11 @@ def _render_variant(
     web_url = f"{ctx.settings.public_url}/editions/{ctx.edition_id}"
     rendered = renderer_for(ctx.settings).render(content, edition_id=ctx.edition_id, web_url=web_url)
     variant_pk = edition_store.save_variant(conn, ctx.edition_id, key, rendered)
-    edition_store.record_items(conn, ctx.edition_id, [i.id for s in content.stories for i in s.items if i.id])
+    # What this variant's readers have now had: what it shows, plus what they had before that
+    # is still fresh, so a story that grew comes back once, not again in the next edition.
+    shown = [i.id for s in content.stories for i in s.items if i.id]
+    had = [i.id for group in ctx.pool.clusters for i in group if i.key in sent.all and i.id]
+    edition_store.record_items(conn, ctx.edition_id, shown + had)
     _write_web_view(ctx.settings, ctx.edition_id, key, rendered.html)
     return variant_pk
 

@@ -7,8 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+# The database could not be reached or answered (down, failing over, a network cut, SQLite
+# locked for too long): worth trying again later, unlike a programming or integrity error.
+DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 _engines: dict[str, Engine] = {}

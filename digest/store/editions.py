@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
@@ -29,7 +30,7 @@ def save_variant(conn: Connection, edition_id: int, topics_key: str, rendered: R
         "preheader": rendered.preheader,
         "html": rendered.html,
         "text": rendered.text,
-        "telegram": list(rendered.telegram),
+        "telegram": _telegram_json(rendered),
         "lead_url": rendered.lead_url,
     }
     insert_ignoring_conflicts(conn, edition_variants, [row])
@@ -47,15 +48,30 @@ def variant_id(conn: Connection, edition_id: int, topics_key: str) -> int | None
 
 def variant(conn: Connection, variant_pk: int) -> RenderedEdition:
     row = conn.execute(select(edition_variants).where(edition_variants.c.id == variant_pk)).one()
-    telegram = row.telegram if isinstance(row.telegram, list) else json.loads(row.telegram)
+    telegram = row.telegram if isinstance(row.telegram, list | dict) else json.loads(row.telegram)
+    if isinstance(telegram, list):  # rows written before photos and buttons
+        telegram = {"messages": telegram}
     return RenderedEdition(
         subject=row.subject,
         preheader=row.preheader,
         html=row.html,
         text=row.text,
-        telegram=tuple(telegram),
+        telegram=tuple(telegram["messages"]),
         lead_url=row.lead_url,
+        telegram_photo=telegram.get("photo"),
+        telegram_caption=telegram.get("caption", ""),
+        telegram_buttons=tuple((label, url) for label, url in telegram.get("buttons", ())),
     )
+
+
+def _telegram_json(rendered: RenderedEdition) -> dict[str, Any]:
+    """The Telegram part of a variant, in the one JSON column: messages, lead photo, buttons."""
+    return {
+        "messages": list(rendered.telegram),
+        "photo": rendered.telegram_photo,
+        "caption": rendered.telegram_caption,
+        "buttons": [list(button) for button in rendered.telegram_buttons],
+    }
 
 
 def record_items(conn: Connection, edition_id: int, item_ids: Sequence[int]) -> None:

@@ -6,7 +6,13 @@ from sqlalchemy import Connection, func, select
 
 from digest.store.tables import deliveries, feeds, subscribers, suppressions
 
-__all__ = ["deliveries_by_state", "failing_feeds", "subscribers_by_status", "suppressed_count"]
+__all__ = [
+    "deliveries_by_state",
+    "delivery_retries",
+    "failing_feeds",
+    "subscribers_by_status",
+    "suppressed_count",
+]
 
 
 def deliveries_by_state(conn: Connection) -> dict[tuple[str, str], int]:
@@ -15,6 +21,16 @@ def deliveries_by_state(conn: Connection) -> dict[tuple[str, str], int]:
         deliveries.c.state, deliveries.c.channel
     )
     return {(state, channel): int(n) for state, channel, n in conn.execute(query)}
+
+
+def delivery_retries(conn: Connection) -> dict[str, int]:
+    """channel -> attempts beyond the first, over every ledger row (how often sends were retried)."""
+    query = (
+        select(deliveries.c.channel, func.sum(deliveries.c.attempts - 1))
+        .where(deliveries.c.attempts > 1)
+        .group_by(deliveries.c.channel)
+    )
+    return {channel: int(n or 0) for channel, n in conn.execute(query)}
 
 
 def subscribers_by_status(conn: Connection) -> dict[str, int]:

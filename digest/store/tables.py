@@ -83,6 +83,8 @@ lists = Table(
     # "digest": gets the scheduled edition; "breaking": only manual and breaking sends.
     Column("kind", String(16), nullable=False, default="digest"),
     Column("created_at", UTCDateTime, nullable=False),
+    # [[section, size or null], ...] in edition order (`digest lists configure`); NULL: defaults.
+    Column("sections", JSON),
 )
 
 subscribers = Table(

@@ -10,6 +10,8 @@ Routes::
     POST /webhooks/sendgrid                   SendGrid Event Webhook (signed)
     GET  /editions/{id}                       an edition's web view
     GET  /healthz, GET /metrics               operations
+    /admin/…                                  editor pages (``digest.web.editor``)
+    /api/v1/…                                 the editors' JSON API (``digest.web.api``)
 
 Errors become pages that say what the reader can do, never how the server failed.
 """
@@ -26,7 +28,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from digest.config import Settings
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
-from digest.web import ops, subscribers, webhooks
+from digest.web import api, editor, ops, subscribers, webhooks
+from digest.web.editor_access import EditorContext
 from digest.web.pages import Pages
 from digest.web.security import Csrf, SecurityHeaders
 
@@ -47,6 +50,8 @@ def create_app(
     app.include_router(subscribers.router(subscribers.WebContext(settings, pages, csrf, limiter)))
     app.include_router(webhooks.router(settings, webhooks.SignatureCheck(key or None)))
     app.include_router(ops.router(settings))
+    editor.install(app, EditorContext.build(settings, pages, csrf, limiter))
+    app.mount("/api/v1", api.create_api(settings))
     _error_pages(app, pages)
     app.add_middleware(SecurityHeaders, https=settings.public_url.startswith("https://"))
     return app

@@ -75,6 +75,7 @@ class DigestCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         with transaction(self.settings.database_url) as conn:
             deliveries = stats.deliveries_by_state(conn)
+            retries = stats.delivery_retries(conn)
             statuses = stats.subscribers_by_status(conn)
             suppressed = stats.suppressed_count(conn)
             failing = stats.failing_feeds(conn)
@@ -85,6 +86,12 @@ class DigestCollector(Collector):
             for channel in Channel:
                 rows.add_metric([state.value, channel.value], deliveries.get((state.value, channel.value), 0))
         yield rows
+        retried = GaugeMetricFamily(
+            "digest_delivery_retries", "Send attempts beyond the first, by channel.", labels=["channel"]
+        )
+        for channel in Channel:
+            retried.add_metric([channel.value], retries.get(channel.value, 0))
+        yield retried
         subscribers = GaugeMetricFamily("digest_subscribers", "Subscribers by status.", labels=["status"])
         for status in SubscriberStatus:
             subscribers.add_metric([status.value], statuses.get(status.value, 0))
@@ -93,6 +100,41 @@ class DigestCollector(Collector):
             "digest_suppressed_addresses", "Addresses never emailed again.", value=suppressed
         )
         yield GaugeMetricFamily("digest_feeds_with_errors", "Feeds whose last fetch failed.", value=failing)
+        if self.settings.broker_url:
+            yield from _queue_metrics(self.settings.broker_url, self.settings.redis_prefix)
+
+
+def _queue_metrics(broker_url: str, prefix: str) -> Iterator[Metric]:
+    """Tasks waiting in each Celery queue (LLEN in Redis), and whether the broker answered."""
+    from digest.celery_app import QUEUES
+
+    up = GaugeMetricFamily("digest_broker_up", "1 when the broker answered this scrape.")
+    waiting = GaugeMetricFamily("digest_queue_length", "Tasks waiting in a Celery queue.", labels=["queue"])
+    client = redis.Redis.from_url(broker_url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for queue in QUEUES:
+                for name in _priority_lists(queue):
+                    pipe.llen(prefix + name)
+            lengths = pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("metrics: broker not readable: %s", type(exc).__name__)
+        up.add_metric([], 0)
+        yield up
+        return
+    finally:
+        client.close()
+    up.add_metric([], 1)
+    yield up
+    steps = len(_priority_lists(QUEUES[0]))
+    for n, queue in enumerate(QUEUES):
+        waiting.add_metric([queue], sum(lengths[n * steps : (n + 1) * steps]))
+    yield waiting
+
+
+def _priority_lists(queue: str) -> list[str]:
+    # kombu's Redis transport keeps a queue as one list per priority step: "send", "send\x06\x163" …
+    return [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
 
 
 def edition_path(settings: Settings, edition_id: int) -> Path:

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from digest.compose import ComposeOptions, compose_edition
+import pytest
+
+from digest.compose import ComposeOptions, compose_edition, prepare
+from digest.compose import compose as compose_with_reasons
+from digest.editorial import Action, EditorAction
 
 from .factories import NOW, item
 
 OPTIONS = ComposeOptions(per_section=5, max_per_source=3, max_age_hours=36)
 
 
+def same_event(items, _options) -> list[list]:
+    """A stand-in clusterer: items whose titles start with the same "Event:" are one story,
+    any other item is a story of its own.
+
+    These tests are about composing; how well stories are found is ``digest.cluster``'s,
+    and the real clusterer is used where it matters below.
+    """
+    events: dict[str, list] = {}
+    for found in items:
+        event = found.title.split(":")[0] if ":" in found.title else found.key
+        events.setdefault(event, []).append(found)
+    return list(events.values())
+
+
 def compose(items, **kwargs):
     kwargs.setdefault("options", OPTIONS)
-    return compose_edition(items, list_name="daily", title="Morning briefing", now=NOW, **kwargs)
+    pool = prepare(items, now=NOW, options=kwargs["options"], clusterer=same_event)
+    return compose_edition(pool, list_name="daily", title="Morning briefing", now=NOW, **kwargs)
 
 
 def lead_keys(content) -> list[str]:
@@ -23,11 +42,105 @@ def test_items_already_sent_are_left_out() -> None:
     assert sorted(lead_keys(content)) == ["a", "c"]
 
 
+QUAKE_SENT = item("old", "Japan quake: magnitude 7.1 earthquake strikes off coast", source="AP", hours_ago=20)
+QUAKE_NEW = item(
+    "new", "Japan quake: tsunami warning after 7.1 magnitude earthquake", source="BBC", hours_ago=2
+)
+
+
 def test_a_new_report_on_a_sent_story_comes_back_marked_updated() -> None:
-    sent = item("old", "Magnitude 7.1 earthquake strikes off coast of Japan", source="AP", hours_ago=20)
-    new = item("new", "Japan earthquake: magnitude 7.1 quake strikes off coast", source="BBC", hours_ago=2)
-    [only] = compose([sent, new], exclude_keys={"old"}).stories
+    [only] = compose([QUAKE_SENT, QUAKE_NEW], exclude_keys={"old"}).stories
     assert only.lead.key == "new" and only.also == [] and only.updated
+
+
+def test_a_story_that_grew_comes_back_once_then_not_again() -> None:
+    first = compose([QUAKE_SENT], exclude_keys=set())
+    second = compose([QUAKE_SENT, QUAKE_NEW], exclude_keys=sent_keys(first, set()))
+    third = compose([QUAKE_SENT, QUAKE_NEW], exclude_keys=sent_keys(second, sent_keys(first, set())))
+    assert [(s.lead.key, s.updated) for s in first.stories] == [("old", False)]
+    assert [(s.lead.key, s.updated) for s in second.stories] == [("new", True)]
+    assert third.stories == []
+
+
+def sent_keys(content, before: set[str]) -> set[str]:
+    """What planning records for an edition: its stories' items and what readers had before."""
+    return before | {i.key for s in content.stories for i in s.items}
+
+
+@pytest.mark.parametrize(
+    ("exclude", "updated", "expected"),
+    [
+        pytest.param(set(), set(), [("a", False)], id="never sent: new"),
+        pytest.param({"a"}, set(), [], id="sent and unchanged: left out"),
+        pytest.param(set(), {"a"}, [("a", True)], id="sent, then changed at its source: back, updated"),
+    ],
+)
+def test_an_item_sent_then_changed_comes_back_marked_updated(exclude, updated, expected) -> None:
+    content = compose([item("a")], exclude_keys=exclude, updated_keys=updated)
+    assert [(s.lead.key, s.updated) for s in content.stories] == expected
+
+
+def test_an_excluded_story_is_left_out_and_says_why() -> None:
+    actions = {"b": EditorAction("b", Action.EXCLUDE)}
+    result = compose_all([item("a", hours_ago=2), item("b", hours_ago=1)], actions=actions)
+    assert lead_keys(result.content) == ["a"]
+    assert [(s.lead.key, why) for s, why in result.left_out] == [("b", "excluded by an editor")]
+
+
+def test_excluding_a_sent_item_keeps_its_story_out_when_it_grows() -> None:
+    actions = {"old": EditorAction("old", Action.EXCLUDE)}
+    content = compose([QUAKE_SENT, QUAKE_NEW], exclude_keys={"old"}, actions=actions)
+    assert content.stories == []
+
+
+def test_a_pinned_story_leads_the_edition_in_top_stories() -> None:
+    actions = {"p": EditorAction("p", Action.PIN)}
+    content = compose([item("a", hours_ago=1), item("p", hours_ago=30, section="culture")], actions=actions)
+    assert [(s.name, [st.lead.key for st in s.stories]) for s in content.sections] == [
+        ("top", ["p"]),
+        ("news", ["a"]),
+    ]
+    assert max(content.stories, key=lambda s: s.score).lead.key == "p"
+
+
+def compose_all(items, **kwargs):
+    kwargs.setdefault("options", OPTIONS)
+    pool = prepare(items, now=NOW, options=kwargs["options"], clusterer=same_event)
+    return compose_with_reasons(pool, list_name="daily", title="Morning briefing", now=NOW, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("categories", "section"),
+    [
+        pytest.param((), "news", id="the feed's section"),
+        pytest.param(("Opinion",), "analysis", id="a mapped category moves it"),
+        pytest.param(("Kyiv", "video"), "video", id="the first mapped category, any case"),
+        pytest.param(("Kyiv",), "news", id="unmapped categories change nothing"),
+    ],
+)
+def test_a_category_map_sets_the_section(categories, section) -> None:
+    options = ComposeOptions(category_sections=(("opinion", "analysis"), ("Video", "video")))
+    [story] = compose([item("a", categories=categories)], options=options).stories
+    assert story.lead.section == section
+
+
+def test_a_lists_layout_orders_and_sizes_its_sections() -> None:
+    items = [item(f"n{i}", hours_ago=i + 1) for i in range(3)]
+    items += [item("v", section="video"), item("c", section="culture"), item("s", section="sport")]
+    options = OPTIONS.with_layout((("video", None), ("news", 2), ("culture", 0)))
+    content = compose(items, options=options)
+    assert [(s.name, len(s.stories)) for s in content.sections] == [("video", 1), ("news", 2), ("sport", 1)]
+
+
+def test_variants_compose_from_one_clustering_by_the_real_clusterer() -> None:
+    items = [QUAKE_SENT, QUAKE_NEW, item("c", "Opera premiere lit by generators", section="culture")]
+    pool = prepare(items, now=NOW, options=OPTIONS)
+    for topics in ((), ("culture",)):
+        direct = compose_edition(items, list_name="daily", title="t", now=NOW, options=OPTIONS, topics=topics)
+        assert (
+            compose_edition(pool, list_name="daily", title="t", now=NOW, options=OPTIONS, topics=topics)
+            == direct
+        )
 
 
 def test_items_older_than_max_age_are_dropped() -> None:
@@ -74,17 +187,27 @@ def test_the_edition_carries_list_title_date_and_topics() -> None:
     )
 
 
-def test_options_come_from_settings() -> None:
+def test_options_come_from_settings_and_the_lists_layout() -> None:
     class Settings:
         half_life_hours = 6.0
         items_per_section = 7
         max_per_source = 2
         max_age_hours = 24.0
+        section_priority = (("news", 1.5),)
+        category_sections = (("opinion", "analysis"),)
+        diversity = 0.2
 
-    options = ComposeOptions.from_settings(Settings())
+    options = ComposeOptions.from_settings(Settings(), (("culture", 2), ("news", None)))
     assert (options.half_life_hours, options.per_section, options.max_per_source, options.max_age_hours) == (
         6.0,
         7,
         2,
         24.0,
     )
+    assert (options.section_priority, options.category_sections, options.diversity) == (
+        (("news", 1.5),),
+        (("opinion", "analysis"),),
+        0.2,
+    )
+    assert options.section_order == ("culture", "news", "analysis", "video")
+    assert options.section_sizes == (("culture", 2),)

@@ -1,76 +1,44 @@
-"""Clustering items into stories and arranging stories into sections."""
+"""Placing ranked stories into sections: sizes, source caps, diversity and pins.
+
+Clustering items into stories is ``digest.cluster``'s (tests/core/test_cluster.py).
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from digest.group import arrange_sections, cluster, other_sources, section_title
+from digest.group import arrange_sections, other_sources, place, section_title
+from digest.rank import score
 
-from .factories import item, story
-
-QUAKE = [
-    item(
-        "r", "Magnitude 7.1 earthquake strikes off coast of Japan, tsunami warning issued", source="Reuters"
-    ),
-    item("b", "Japan earthquake: tsunami warning after 7.1 magnitude quake off coast", source="BBC"),
-    item("a", "Strong earthquake strikes Japan coast, tsunami warning", source="AP"),
-]
-BUDGET = item("k", "Parliament passes 2026 budget after late-night vote", source="Kyiv Independent")
-FINAL = item("g", "Shakhtar reach Europa League quarter-final", source="Guardian")
-
-
-def keys(groups: list[list]) -> list[set[str]]:
-    return sorted(({i.key for i in group} for group in groups), key=sorted)
-
-
-@pytest.mark.parametrize(
-    ("items", "expected"),
-    [
-        pytest.param(QUAKE, [{"r", "b", "a"}], id="same story from three outlets is merged"),
-        pytest.param([*QUAKE, BUDGET, FINAL], [{"a", "b", "r"}, {"g"}, {"k"}], id="different stories apart"),
-        pytest.param(
-            [
-                item("u1", "Верховна Рада ухвалила бюджет на 2026 рік", source="Українська правда"),
-                item("u2", "Рада ухвалила держбюджет-2026: бюджет на 2026 рік", source="Суспільне"),
-            ],
-            [{"u1", "u2"}],
-            id="inflected cyrillic headlines are merged",
-        ),
-        pytest.param(
-            [
-                item("old", "Magnitude 7.1 earthquake strikes off coast of Japan", hours_ago=60),
-                item("new", "Magnitude 7.1 earthquake strikes off coast of Japan", hours_ago=1),
-            ],
-            [{"new"}, {"old"}],
-            id="same words outside the time window stay apart",
-        ),
-        pytest.param(
-            [item("x", "Kyiv mayor opens new bridge"), item("y", "Kyiv marathon draws record crowd")],
-            [{"x"}, {"y"}],
-            id="one shared name is not enough",
-        ),
-        pytest.param([], [], id="nothing in, nothing out"),
-    ],
-)
-def test_cluster_groups_items_about_the_same_event(items: list, expected: list[set[str]]) -> None:
-    assert keys(cluster(items, window_hours=36)) == sorted(expected, key=sorted)
-
-
-def test_cluster_is_deterministic_whatever_the_input_order() -> None:
-    items = [*QUAKE, BUDGET, FINAL]
-    first = cluster(items)
-    again = cluster(list(reversed(items)))
-    assert [[i.key for i in g] for g in first] == [[i.key for i in g] for g in again]
-
-
-def test_every_item_lands_in_exactly_one_group() -> None:
-    items = [*QUAKE, BUDGET, FINAL]
-    assert sorted(i.key for g in cluster(items) for i in g) == sorted(i.key for i in items)
+from .factories import NOW, item, story
 
 
 def ranked(*specs: tuple[str, str, str]) -> list:
     """Stories best first from (key, section, source) triples."""
     return [story(item(key, section=section, source=source)) for key, section, source in specs]
+
+
+def scored(
+    key: str,
+    hours_ago: float,
+    *,
+    topics: tuple[str, ...] = (),
+    source: str = "",
+    pinned: bool = False,
+    section: str = "news",
+):
+    made = score(
+        story(item(key, hours_ago=hours_ago, categories=topics, source=source, section=section)),
+        now=NOW,
+        half_life_hours=12,
+    )
+    if pinned:
+        made.score_parts["pinned"] = 1.0
+    return made
+
+
+def layout(sections) -> dict[str, list[str]]:
+    return {s.name: [st.lead.key for st in s.stories] for s in sections}
 
 
 def test_arrange_sections_follows_the_requested_order_and_titles() -> None:
@@ -95,10 +63,88 @@ def test_arrange_sections_caps_leads_per_source_across_the_edition() -> None:
         ("n1", "news", "AP"), ("a1", "analysis", "AP"), ("n2", "news", "AP"), ("n3", "news", "BBC")
     )
     sections = arrange_sections(stories, order=None, per_section=5, max_per_source=2)
-    assert {s.name: [st.lead.key for st in s.stories] for s in sections} == {
-        "news": ["n1", "n3"],
-        "analysis": ["a1"],
-    }
+    assert layout(sections) == {"news": ["n1", "n3"], "analysis": ["a1"]}
+
+
+@pytest.mark.parametrize(
+    ("sizes", "expected"),
+    [
+        pytest.param({}, {"news": ["n0", "n1", "n2"], "video": ["v0", "v1"]}, id="default size everywhere"),
+        pytest.param({"news": 1}, {"news": ["n0"], "video": ["v0", "v1"]}, id="a list's own size"),
+        pytest.param({"video": 0}, {"news": ["n0", "n1", "n2"]}, id="size 0 hides a section"),
+    ],
+)
+def test_each_list_sizes_its_sections(sizes, expected) -> None:
+    stories = ranked(
+        ("n0", "news", "A"),
+        ("v0", "video", "B"),
+        ("n1", "news", "C"),
+        ("v1", "video", "D"),
+        ("n2", "news", "E"),
+    )
+    assert layout(arrange_sections(stories, per_section=3, sizes=sizes)) == expected
+
+
+def test_every_story_left_out_says_why() -> None:
+    stories = ranked(
+        ("n0", "news", "AP"),
+        ("n1", "news", "AP"),
+        ("n2", "news", "BBC"),
+        ("c0", "culture", "X"),
+        ("n3", "news", "DW"),
+    )
+    placement = place(stories, per_section=2, max_per_source=1, sizes={"culture": 0})
+    assert layout(placement.sections) == {"news": ["n0", "n2"]}
+    assert [(s.lead.key, why) for s, why in placement.left_out] == [
+        ("n1", "AP already leads 1"),
+        ("c0", "section culture is not in this list"),
+        ("n3", "section news is full (2)"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("diversity", "expected"),
+    [
+        pytest.param(0.0, ["w1", "w2", "w3", "e1"], id="off: the best scores, all on one topic"),
+        pytest.param(0.3, ["w1", "w2", "e1", "w3"], id="on: the third war story gives way"),
+        pytest.param(0.9, ["w1", "e1", "w2", "w3"], id="strong: the second already gives way"),
+    ],
+)
+def test_diversity_discounts_stories_on_a_topic_already_placed(diversity, expected) -> None:
+    stories = [
+        scored("w1", 1, topics=("War",)),
+        scored("w2", 2, topics=("war",)),
+        scored("w3", 3, topics=("War",)),
+        scored("e1", 10, topics=("Economy",)),
+    ]
+    [news] = arrange_sections(stories, per_section=4, diversity=diversity)
+    assert [s.lead.key for s in news.stories] == expected
+
+
+def test_the_diversity_part_records_the_discount_a_story_was_placed_with() -> None:
+    stories = [scored("w1", 1, topics=("War",)), scored("w2", 1, topics=("War", "Kyiv"))]
+    [news] = arrange_sections(stories, diversity=0.5)
+    first, second = news.stories
+    assert first.score_parts["diversity"] == 1.0
+    assert second.score_parts["diversity"] == pytest.approx(0.5**0.5)  # half the labels shared
+    assert second.score == pytest.approx(second.score_parts["recency"] * 0.5**0.5)
+
+
+def test_stories_without_topics_are_never_discounted() -> None:
+    stories = [scored("a", 1), scored("b", 2)]
+    [news] = arrange_sections(stories, diversity=0.9)
+    assert [s.score_parts["diversity"] for s in news.stories] == [1.0, 1.0]
+
+
+def test_pinned_stories_lead_in_their_own_section_outside_sizes_but_inside_source_caps() -> None:
+    stories = [
+        scored("p", 30, source="AP", pinned=True),
+        scored("n1", 1, source="AP"),
+        scored("n2", 2, source="BBC"),
+    ]
+    sections = arrange_sections(stories, per_section=1, max_per_source=1)
+    assert [(s.name, s.title) for s in sections] == [("top", "Top stories"), ("news", "News")]
+    assert layout(sections) == {"top": ["p"], "news": ["n2"]}
 
 
 def test_other_sources_lists_each_outlet_once_and_not_the_leads() -> None:

@@ -48,13 +48,13 @@ def rendered() -> RenderedEdition:
         pytest.param(PLACEHOLDERS["unsubscribe_url"], id="unsubscribe placeholder"),
         pytest.param(PLACEHOLDERS["preferences_url"], id="preferences placeholder"),
         pytest.param("1 Example Street, Kyiv, Ukraine", id="postal address"),
-        pytest.param("You receive this because you subscribed to daily", id="why you get it"),
+        pytest.param("You receive this email because you subscribed to daily", id="why you get it"),
         pytest.param(f'href="{WEB_URL}"', id="view in browser"),
         pytest.param('src="https://img.example/quake.jpg"', id="lead photo"),
         pytest.param('alt="A damaged road in Sendai"', id="photo alt text"),
-        pytest.param("4 min read", id="reading time"),
+        pytest.param("4\u00a0min read", id="reading time"),
         pytest.param('href="https://bbc.example/also"', id="also in link"),
-        pytest.param("▶ Video", id="video mark"),
+        pytest.param("▶\u00a0Video", id="video mark"),
         pytest.param("A strong quake hit <b", id="sanitized summary html kept"),
         pytest.param("Рада ухвалила бюджет 🇺🇦", id="cyrillic and emoji"),
         pytest.param("قمة في الدوحة", id="right-to-left text"),
@@ -71,9 +71,11 @@ def test_feed_text_is_escaped_in_the_html(rendered: RenderedEdition) -> None:
 
 
 def test_css_is_inlined_and_the_phone_media_query_kept(rendered: RenderedEdition) -> None:
-    assert 'style="' in rendered.html and "width:600px" in rendered.html
+    assert 'style="' in rendered.html and "max-width:600px" in rendered.html
     head = rendered.html.split("</head>")[0]
-    assert head.count("<style") == 1 and "@media (max-width: 620px)" in head
+    # Outlook's own fallback fonts (in a conditional comment), and the phone and dark rules.
+    assert head.count("<style") == 2 and "@media only screen and (max-width: 620px)" in head
+    assert "<!--[if mso]>\n<noscript>" in head
     assert ".byline {" not in head  # plain rules were inlined, not left behind
 
 

@@ -9,12 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.models import EditionContent
+from digest.models import EditionContent, RenderedEdition
+from digest.render import Branding, Renderer, Utm
 from digest.telegram_format import (
     TELEGRAM_ALLOWED_TAGS,
+    TELEGRAM_MAX_CAPTION,
     TELEGRAM_MAX_ENTITIES,
     TELEGRAM_MAX_LENGTH,
     escape,
+    inline_keyboard,
+    is_bot_subscriber,
     render_telegram,
     safe_href,
     split_messages,
@@ -220,3 +224,88 @@ def test_truncation_of_any_escaped_text_stays_within_limit_and_balanced(text: st
     result = truncate_html(html, limit)
     assert utf16_len(result) <= limit
     check(result)
+
+
+# --- the lead photo, the buttons and the keyboard -------------------------------------------
+
+PHOTO_BRANDING = Branding(
+    "The Kyiv Ledger", "1 Example Street", "https://ledger.example", telegram_lead_photo=True,
+    telegram_bot_username="ledger_bot", utm=Utm("ledger", "email", "{list}"),
+)  # fmt: skip
+
+
+def photo_edition(caption: str = "The stage, lit by generators") -> RenderedEdition:
+    lead = story(
+        item("lead", "Опера грає попри блекаут 🎭 & more", source="Kyiv Ledger", reading_minutes=3,
+             image_url="https://img.example/opera.jpg", image_caption=caption),
+        score=9.0,
+    )  # fmt: skip
+    content = edition(("News", [lead, story(item("b", "Second"), score=1.0)]))
+    return Renderer(PHOTO_BRANDING).render(content, edition_id=3, web_url=WEB_URL)
+
+
+def test_the_lead_photo_comes_with_a_linked_headline_and_its_caption() -> None:
+    result = photo_edition()
+    assert result.telegram_photo == "https://img.example/opera.jpg"
+    caption = check(result.telegram_caption)
+    assert "".join(caption.text).startswith("Опера грає попри блекаут 🎭 & more\nKyiv Ledger · 3 min read")
+    assert "The stage, lit by generators" in result.telegram_caption
+    assert (
+        'href="https://kyiv-ledger.example/lead?utm_source=ledger&amp;utm_medium=telegram'
+        in result.telegram_caption
+    )
+
+
+def test_a_long_photo_caption_is_cut_within_1024_utf16_units() -> None:
+    result = photo_edition(caption="Знімок 📸 " * 400)
+    assert utf16_len(result.telegram_caption) <= TELEGRAM_MAX_CAPTION
+    check(result.telegram_caption)
+    assert result.telegram_caption.endswith("…")
+
+
+def test_no_photo_unless_asked_for_and_available() -> None:
+    plain = Renderer(Branding("N", "A", "https://ledger.example"))
+    content = edition(("News", [story(item("a", image_url="https://img.example/a.jpg"))]))
+    assert plain.render(content, edition_id=1, web_url=WEB_URL).telegram_photo is None
+    no_image = edition(("News", [story(item("a"))]))
+    result = Renderer(PHOTO_BRANDING).render(no_image, edition_id=1, web_url=WEB_URL)
+    assert (result.telegram_photo, result.telegram_caption) == (None, "")
+
+
+def test_the_buttons_read_all_and_manage_topics() -> None:
+    assert photo_edition().telegram_buttons == (
+        ("Read all", WEB_URL),
+        ("Manage topics", "https://t.me/ledger_bot?start=topics"),
+    )
+    anonymous = Renderer(Branding("N", "A", "https://ledger.example"))
+    result = anonymous.render(edition(("News", [story(item("a"))])), edition_id=1, web_url=WEB_URL)
+    assert result.telegram_buttons == (("Read all", WEB_URL),)
+
+
+@pytest.mark.parametrize(
+    ("chat", "unsubscribe"),
+    [("123456789", True), ("@newsroom", False), ("-1001234567890", False), ("-4242", False)],
+)
+def test_only_bot_subscribers_get_an_unsubscribe_button(chat: str, unsubscribe: bool) -> None:
+    keyboard = inline_keyboard(photo_edition(), chat)
+    assert keyboard is not None
+    rows = keyboard["inline_keyboard"]
+    assert rows[0] == [
+        {"text": "Read all", "url": WEB_URL},
+        {"text": "Manage topics", "url": "https://t.me/ledger_bot?start=topics"},
+    ]
+    assert (rows[1:] == [[{"text": "Unsubscribe", "callback_data": "unsubscribe"}]]) is unsubscribe
+    assert is_bot_subscriber(chat) is unsubscribe
+
+
+def test_a_channel_post_without_buttons_has_no_keyboard() -> None:
+    assert inline_keyboard(RenderedEdition("s", "", "", "", ("m",)), "@newsroom") is None
+
+
+@pytest.mark.parametrize("title", ["Рада ухвалила бюджет 🇺🇦", "قمة في الدوحة", "פסגה בירושלים", "😀" * 30])
+def test_unicode_editions_split_within_4096_utf16_units_with_telegrams_tags(title: str) -> None:
+    messages = render_telegram(big_edition(150, title), web_url=WEB_URL)
+    assert len(messages) > 1
+    for message in messages:
+        check(message)
+    assert f"{title} 149" in "".join(messages)

@@ -19,11 +19,13 @@ chat still inside a retry_after it was given.
 
 Knobs: ``block``, ``migrate``, ``forget`` (chat not found), ``fail_next`` (500s or any
 status), ``slow`` (delay every response), ``force_flood`` (a 429 with a long
-retry_after), ``queue_update`` (for getUpdates).
+retry_after), ``queue_update`` (for getUpdates: messages, callback queries, any update).
 
 Records (thread-safe, timestamps from ``time.monotonic``): ``messages`` (accepted
-sends), ``edits``, ``floods`` (every 429 given), ``requests`` (every call); helpers
-``messages_for``, ``flood_violations``, ``rate_over``.
+sends, with their ``reply_markup``), ``edits``, ``answers`` (answerCallbackQuery
+parameters), ``commands`` (the last setMyCommands), ``webhook`` (the last setWebhook
+parameters, None after deleteWebhook), ``floods`` (every 429 given), ``requests``
+(every call); helpers ``messages_for``, ``flood_violations``, ``rate_over``.
 """
 
 from __future__ import annotations
@@ -46,7 +48,10 @@ __all__ = ["FakeTelegram", "Flood", "RequestRecord", "SentMessage", "parse_entit
 
 TEXT_MAXLEN = 4096
 CAPTION_MAXLEN = 1024
-_JSON_FIELDS = {"link_preview_options", "reply_markup", "entities", "caption_entities", "commands", "scope"}
+_JSON_FIELDS = {
+    "link_preview_options", "reply_markup", "entities", "caption_entities", "commands", "scope",
+    "allowed_updates",
+}  # fmt: skip
 _ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
     "blockquote", "tg-spoiler", "span", "tg-emoji",
@@ -64,6 +69,7 @@ class SentMessage:
     parse_mode: str | None
     link_preview: dict[str, Any] | None
     at: float
+    reply_markup: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,9 @@ class FakeTelegram:
         self.edits: list[SentMessage] = []
         self.floods: list[Flood] = []
         self.requests: list[RequestRecord] = []
+        self.answers: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []
+        self.webhook: dict[str, Any] | None = None
         self._script = _Script()
         self._lock = threading.Lock()
         self._next_id = 1
@@ -341,7 +350,19 @@ class FakeTelegram:
         if method == "getupdates":
             offset = int(params.get("offset", 0) or 0)
             return [u for u in self._script.updates if u["update_id"] >= offset]
-        if method in {"setmycommands", "answercallbackquery", "deletemycommands"}:
+        if method == "setmycommands":
+            self.commands = list(params.get("commands") or [])
+            return True
+        if method == "answercallbackquery":
+            self.answers.append(dict(params))
+            return True
+        if method == "setwebhook":
+            self.webhook = dict(params)
+            return True
+        if method == "deletewebhook":
+            self.webhook = None
+            return True
+        if method == "deletemycommands":
             return True
         if method == "editmessagetext":
             return self._edit(chat_id, params)
@@ -360,7 +381,7 @@ class FakeTelegram:
         self._accept(chat_id, now)
         message = SentMessage(
             self._next_id, method, chat_id, text, params.get("parse_mode"),
-            params.get("link_preview_options"), now,
+            params.get("link_preview_options"), now, params.get("reply_markup"),
         )  # fmt: skip
         self._next_id += 1
         self.messages.append(message)
@@ -373,6 +394,7 @@ class FakeTelegram:
         message = SentMessage(
             int(params.get("message_id", 0)), "editMessageText", chat_id or "", params.get("text"),
             params.get("parse_mode"), params.get("link_preview_options"), time.monotonic(),
+            params.get("reply_markup"),
         )  # fmt: skip
         self.edits.append(message)
         return self._message_json(message, plain)

@@ -1,0 +1,448 @@
+"""Breaking news: one short message to a list's chosen audiences, fast, once.
+
+A breaking send is an edition of its own (slot ``breaking-…``) with one rendered variant —
+a compact email (``templates/email/breaking.html``/``.txt``) and one Telegram message — and
+ledger rows with manual semantics (period ``edition:<id>``), so exactly-once holds as for any
+send. The audiences of a list are
+
+- ``channel``: its Telegram channels and groups (chat ids ``@name`` or negative),
+- ``bot``: its bot subscribers (private chats, positive ids),
+- ``email``: its email subscribers not on the suppression list.
+
+``send_breaking`` writes the channel rows first and hands them to ``dispatch`` before the
+(maybe 100,000) other rows are written, so the channel post goes out while the rest is
+planned. Rows are inserted with one ``INSERT … SELECT`` per audience.
+
+The same story (an item's key, or the URL of one written by hand) goes to a list once: a
+second attempt raises ``DuplicateBreaking`` unless the editor says ``again=True``. A unique
+key on (list, story, repeat) holds even against two editors clicking at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, not_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from digest.config import Settings
+from digest.errors import DigestError
+from digest.models import Channel, RenderedEdition
+from digest.pipeline.planning import TELEGRAM_BATCH, SendPlan, UnknownList, renderer_for
+from digest.render import PLACEHOLDERS, inline_css
+from digest.store import editions as edition_store
+from digest.store import editors as editor_store
+from digest.store import items as item_store
+from digest.store import ledger
+from digest.store import subscribers as subscriber_store
+from digest.store.db import transaction
+from digest.store.tables import deliveries, feeds, items, memberships, subscribers, suppressions
+from digest.telegram_format import TELEGRAM_MAX_LENGTH, escape, link, safe_href, truncate_html
+
+__all__ = [
+    "AUDIENCES",
+    "BreakingNews",
+    "BreakingPreview",
+    "BreakingSend",
+    "DuplicateBreaking",
+    "InvalidBreaking",
+    "news_from_item",
+    "news_from_text",
+    "preview",
+    "send_breaking",
+    "stop",
+]
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = ("channel", "bot", "email")
+AUDIENCE_TITLES = {
+    "channel": "Telegram channels and groups",
+    "bot": "Telegram bot subscribers",
+    "email": "Email subscribers",
+}
+TITLE_MAX = 300
+SUMMARY_MAX = 600
+TOPICS_KEY = "breaking"
+
+Dispatch = Callable[[SendPlan], object]
+
+
+class InvalidBreaking(DigestError):
+    """The story or the audience cannot be sent (no title, a bad link, an unknown item …)."""
+
+
+class DuplicateBreaking(DigestError):
+    """This story already went to this list; send it again only when the editor insists."""
+
+    def __init__(self, list_name: str, earlier: Sequence[EarlierSend]) -> None:
+        first = earlier[-1]
+        super().__init__(
+            f"this story was already sent to {list_name} (edition {first.edition_id}, "
+            f"{first.at:%Y-%m-%d %H:%M} UTC, by {first.by}); confirm to send it again"
+        )
+        self.list_name = list_name
+        self.earlier = list(earlier)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.list_name, self.earlier))
+
+
+@dataclass(frozen=True, slots=True)
+class BreakingNews:
+    title: str
+    url: str
+    summary: str = ""
+    source: str = ""
+    item_id: int | None = None
+    key: str = ""  # what "the same story" means: the item's key or "url:<digest>"
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierSend:
+    edition_id: int
+    at: datetime
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class BreakingPreview:
+    news: BreakingNews
+    list_name: str
+    audiences: tuple[str, ...]
+    counts: dict[str, int]  # audience -> recipients
+    rendered: RenderedEdition
+    earlier: list[EarlierSend] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(slots=True)
+class BreakingSend:
+    edition_id: int
+    list_name: str
+    counts: dict[str, int]
+    plans: list[SendPlan] = field(default_factory=list)  # in the order they were dispatched
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+# --- the story ----------------------------------------------------------------------------
+
+
+def news_from_text(title: str, url: str, summary: str = "", source: str = "") -> BreakingNews:
+    """A story written by hand: a headline, an http(s) link and an optional summary."""
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidBreaking("write a headline")
+    if len(title) > TITLE_MAX:
+        raise InvalidBreaking(f"the headline is longer than {TITLE_MAX} characters")
+    href = safe_href(url)
+    if href is None:
+        raise InvalidBreaking("the link must be a full http:// or https:// address")
+    summary = " ".join(summary.split())
+    if len(summary) > SUMMARY_MAX:
+        raise InvalidBreaking(f"the summary is longer than {SUMMARY_MAX} characters")
+    key = "url:" + hashlib.sha256(href.lower().rstrip("/").encode()).hexdigest()[:40]
+    return BreakingNews(title, href, summary, " ".join(source.split())[:200], None, key)
+
+
+def news_from_item(settings: Settings, item_id: int) -> BreakingNews:
+    """One of the collected items, as breaking news."""
+    with transaction(settings.database_url) as conn:
+        query = (
+            select(items, feeds.c.name.label("source"), feeds.c.weight.label("source_weight"))
+            .join(feeds, feeds.c.id == items.c.feed_id)
+            .where(items.c.id == item_id)
+        )
+        row = conn.execute(query).first()
+    if row is None:
+        raise InvalidBreaking(f"no item {item_id}")
+    item = item_store._item(row)
+    summary = " ".join(item.summary_text.split())
+    if len(summary) > SUMMARY_MAX:
+        summary = summary[:SUMMARY_MAX].rsplit(" ", 1)[0] + "…"
+    return BreakingNews(item.title[:TITLE_MAX], item.url, summary, item.source, item.id, item.key)
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime) -> RenderedEdition:
+    """The compact email (HTML and text) and the one Telegram message."""
+    renderer = renderer_for(settings)
+    context: dict[str, Any] = {
+        "branding": renderer.branding,
+        "news": news,
+        "list_name": list_name,
+        "subject": _one_line(f"Breaking: {news.title}"),
+        "preheader": _one_line(news.summary or news.title)[:150],
+        "date_label": f"{now:%A}, {now.day} {now:%B %Y}, {now:%H:%M} UTC",
+        "href": safe_href,
+        **{name: tag for name, tag in PLACEHOLDERS.items()},
+    }
+    html = renderer.env.get_template("email/breaking.html").render(context)
+    text = renderer.env.get_template("email/breaking.txt").render(context)
+    return RenderedEdition(
+        subject=context["subject"],
+        preheader=context["preheader"],
+        html=inline_css(html),
+        text=text,
+        telegram=(telegram_message(news),),
+        lead_url=safe_href(news.url),
+    )
+
+
+def telegram_message(news: BreakingNews) -> str:
+    parts = ["🔴 <b>BREAKING</b>", f"<b>{link(news.title, news.url)}</b>"]
+    if news.summary:
+        parts.append(escape(news.summary))
+    if news.source:
+        parts.append(f"<i>{escape(news.source)}</i>")
+    return truncate_html("\n\n".join(parts), TELEGRAM_MAX_LENGTH)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- audiences ----------------------------------------------------------------------------
+
+
+def _audience(list_pk: int, audience: str) -> tuple[Any, ColumnElement[bool]]:
+    """(address column, condition) of the list's active members in ``audience``."""
+    member = and_(
+        memberships.c.list_id == list_pk,
+        memberships.c.subscriber_id == subscribers.c.id,
+        subscribers.c.status == "active",
+    )
+    chat = subscribers.c.telegram_chat_id
+    if audience == "email":
+        unsuppressed = func.lower(subscribers.c.email).not_in(select(suppressions.c.email))
+        return subscribers.c.email, and_(member, subscribers.c.email.is_not(None), unsuppressed)
+    posts = or_(chat.like("@%"), chat.like("-%"))
+    if audience == "channel":
+        return chat, and_(member, chat.is_not(None), posts)
+    if audience == "bot":
+        return chat, and_(member, chat.is_not(None), not_(posts))
+    raise InvalidBreaking(f"unknown audience {audience!r} (choose from {', '.join(AUDIENCES)})")
+
+
+def _counts(conn: Connection, list_pk: int, audiences: Sequence[str]) -> dict[str, int]:
+    found = {}
+    for audience in audiences:
+        _, condition = _audience(list_pk, audience)
+        query = (
+            select(func.count())
+            .select_from(subscribers)
+            .join(memberships, memberships.c.subscriber_id == subscribers.c.id)
+        )
+        found[audience] = int(conn.execute(query.where(condition)).scalar_one())
+    return found
+
+
+def _insert_rows(
+    conn: Connection, list_pk: int, audience: str, edition_id: int, variant_id: int, now: datetime
+) -> int:
+    """One ``INSERT … SELECT`` of the audience's ledger rows (pending, period ``edition:<id>``)."""
+    address, condition = _audience(list_pk, audience)
+    channel = str(Channel.EMAIL) if audience == "email" else str(Channel.TELEGRAM)
+    columns = [
+        "edition_id", "list_id", "subscriber_id", "channel", "period", "address",
+        "variant_id", "state", "attempts", "parts_sent", "updated_at",
+    ]  # fmt: skip
+    source = (
+        select(
+            literal(edition_id),
+            literal(list_pk),
+            subscribers.c.id,
+            literal(channel),
+            literal(f"edition:{edition_id}"),
+            address,
+            literal(variant_id),
+            literal("pending"),
+            literal(0),
+            literal(0),
+            literal(now, deliveries.c.updated_at.type),
+        )
+        .select_from(subscribers)
+        .join(memberships, memberships.c.subscriber_id == subscribers.c.id)
+        .where(condition)
+        .order_by(subscribers.c.id)
+    )
+    # RETURNING counts the rows everywhere (psycopg reports no rowcount for INSERT … SELECT).
+    return len(conn.execute(deliveries.insert().from_select(columns, source).returning(deliveries.c.id)).all())
+
+
+def _list(conn: Connection, list_name: str) -> int:
+    list_pk = subscriber_store.list_id(conn, list_name)
+    if list_pk is None:
+        raise UnknownList(list_name)
+    return int(list_pk)
+
+
+def _audiences(chosen: Sequence[str]) -> tuple[str, ...]:
+    picked = tuple(a for a in AUDIENCES if a in set(chosen))
+    unknown = set(chosen) - set(AUDIENCES)
+    if unknown:
+        raise InvalidBreaking(f"unknown audience {sorted(unknown)[0]!r} (choose from {', '.join(AUDIENCES)})")
+    if not picked:
+        raise InvalidBreaking("choose at least one audience")
+    return picked
+
+
+def _earlier(conn: Connection, list_pk: int, key: str) -> list[EarlierSend]:
+    return [EarlierSend(ed, at, by) for _, ed, at, by in editor_store.breaking_repeats(conn, list_pk, key)]
+
+
+# --- preview, send, stop ------------------------------------------------------------------
+
+
+def preview(
+    settings: Settings, news: BreakingNews, list_name: str, audiences: Sequence[str] = AUDIENCES
+) -> BreakingPreview:
+    """Exactly what would be sent, to how many per audience, and whether it went out before."""
+    chosen = _audiences(audiences)
+    with transaction(settings.database_url) as conn:
+        list_pk = _list(conn, list_name)
+        counts = _counts(conn, list_pk, chosen)
+        earlier = _earlier(conn, list_pk, news.key)
+    rendered = render(settings, news, list_name, datetime.now(UTC))
+    return BreakingPreview(news, list_name, chosen, counts, rendered, earlier)
+
+
+def send_breaking(
+    settings: Settings,
+    news: BreakingNews,
+    list_name: str,
+    dispatch: Dispatch,
+    *,
+    actor: str,
+    audiences: Sequence[str] = AUDIENCES,
+    again: bool = False,
+) -> BreakingSend:
+    """Plan the breaking edition and hand its batches to ``dispatch``: channel posts first,
+    then email, then bot subscribers. Raises ``DuplicateBreaking`` for a story already sent
+    to this list unless ``again``."""
+    chosen = _audiences(audiences)
+    now = datetime.now(UTC)
+    rendered = render(settings, news, list_name, now)
+    with transaction(settings.database_url) as conn:
+        list_pk = _list(conn, list_name)
+        edition_id, variant_id = _create_edition(conn, list_pk, list_name, news, rendered, actor, again, now)
+        counts: dict[str, int] = {}
+        if "channel" in chosen:
+            counts["channel"] = _insert_rows(conn, list_pk, "channel", edition_id, variant_id, now)
+    sent = BreakingSend(edition_id, list_name, counts)
+    if counts.get("channel"):
+        sent.plans.append(_dispatch(settings, dispatch, sent, [str(Channel.TELEGRAM)]))
+    with transaction(settings.database_url) as conn:
+        for audience in ("email", "bot"):
+            if audience in chosen:
+                counts[audience] = _insert_rows(conn, list_pk, audience, edition_id, variant_id, now)
+    done = {i for plan in sent.plans for _, ids in plan.batches for i in ids}
+    sent.plans.append(_dispatch(settings, dispatch, sent, [str(Channel.EMAIL), str(Channel.TELEGRAM)], done))
+    log.info(
+        "breaking edition %s to %s by %s: %s",
+        edition_id,
+        list_name,
+        actor,
+        ", ".join(f"{a} {n}" for a, n in counts.items()),
+        extra={"edition": edition_id, "counts": counts},
+    )
+    return sent
+
+
+def _create_edition(
+    conn: Connection,
+    list_pk: int,
+    list_name: str,
+    news: BreakingNews,
+    rendered: RenderedEdition,
+    actor: str,
+    again: bool,
+    now: datetime,
+) -> tuple[int, int]:
+    earlier = _earlier(conn, list_pk, news.key)
+    if earlier and not again:
+        raise DuplicateBreaking(list_name, earlier)
+    repeat = len(earlier)
+    slot = f"breaking-{uuid.uuid4().hex[:16]}"
+    edition_id, _ = edition_store.get_or_create(
+        conn, list_pk, slot, _one_line(f"Breaking: {news.title}")[:300], now
+    )
+    variant_id = edition_store.save_variant(conn, edition_id, TOPICS_KEY, rendered)
+    if news.item_id is not None:
+        edition_store.record_items(conn, edition_id, [news.item_id])
+    row = {
+        "list_id": list_pk,
+        "item_key": news.key,
+        "repeat": repeat,
+        "edition_id": edition_id,
+        "title": news.title,
+        "url": news.url,
+        "created_by": actor,
+        "created_at": now,
+    }
+    try:
+        with conn.begin_nested():
+            editor_store.add_breaking(conn, row)
+    except IntegrityError:
+        # Another editor sent the same story a moment ago.
+        raise DuplicateBreaking(list_name, _earlier(conn, list_pk, news.key)) from None
+    details = {"edition": edition_id, "title": news.title, "url": news.url, "repeat": repeat}
+    editor_store.audit(conn, actor, "breaking.send", list_name, details, now)
+    return edition_id, variant_id
+
+
+def _dispatch(
+    settings: Settings,
+    dispatch: Dispatch,
+    sent: BreakingSend,
+    channels: list[str],
+    skip: set[int] | None = None,
+) -> SendPlan:
+    plan = SendPlan(
+        sent.list_name, sent.edition_id, batches=_batches(settings, sent.edition_id, channels, skip)
+    )
+    plan.recipients = plan.deliveries
+    dispatch(plan)
+    return plan
+
+
+def _batches(
+    settings: Settings, edition_id: int, channels: list[str], skip: set[int] | None
+) -> list[tuple[str, list[int]]]:
+    """Open rows of the edition cut into send batches, channel by channel in the given order."""
+    size = {str(Channel.EMAIL): settings.email_batch, str(Channel.TELEGRAM): TELEGRAM_BATCH}
+    batches: list[tuple[str, list[int]]] = []
+    with transaction(settings.database_url) as conn:
+        for channel in channels:
+            ids = [i for i, _ in ledger.open_ids(conn, edition_id, channel) if not skip or i not in skip]
+            batches += [(channel, ids[n : n + size[channel]]) for n in range(0, len(ids), size[channel])]
+    return batches
+
+
+def stop(settings: Settings, edition_id: int, actor: str) -> int:
+    """Stop an edition: rows not yet handed to a provider are failed "stopped by <actor>".
+
+    Send tasks already running finish the batch they hold; every later claim sees the flag.
+    """
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        if edition_store.info(conn, edition_id) is None:
+            raise InvalidBreaking(f"no edition {edition_id}")
+        stopped = editor_store.stop(conn, edition_id, actor, now)
+        editor_store.audit(conn, actor, "edition.stop", str(edition_id), {"stopped": stopped}, now)
+    log.warning("edition %s stopped by %s: %d deliveries cancelled", edition_id, actor, stopped)
+    return stopped

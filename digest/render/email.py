@@ -1,0 +1,236 @@
+"""The renderer: an edition variant becomes an email (HTML and text), a subject and Telegram messages.
+
+Pure given a Jinja environment. Each variant is rendered once; per-recipient values stay
+placeholders (``digest.render.personalize``). CSS is inlined here, once per variant, and the
+HTML is kept within the size budget (``digest.render.budget``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from premailer import Premailer
+
+from digest.group import other_sources
+from digest.models import EditionContent, Item, RenderedEdition, Section, Story
+from digest.render.branding import Branding
+from digest.render.budget import Trim, fit, strip_marks
+from digest.render.personalize import PLACEHOLDERS
+from digest.render.sanitize import clean_summary
+from digest.telegram_format import ALSO_IN_SHOWN, render_telegram, safe_href, telegram_extras
+
+__all__ = [
+    "BUNDLED_TEMPLATES",
+    "LEAD_IMAGE_SIZE",
+    "Renderer",
+    "inline_css",
+    "make_environment",
+    "preheader",
+    "subject_line",
+]
+
+log = logging.getLogger(__name__)
+
+BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+SUMMARY_MAX_CHARS = 320
+PREHEADER_HEADLINES = 3
+# Feeds do not say how large their photos are; 16:9 is what most news sites publish. Clients
+# that honour CSS keep the photo's own ratio (height: auto); Outlook uses these numbers.
+LEAD_IMAGE_SIZE = (552, 310)
+
+
+def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """Jinja environment: overrides first, bundled templates second; autoescape for html."""
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(BUNDLED_TEMPLATES)]
+    if templates_dir is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(templates_dir))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+class Renderer:
+    """Renders edition variants with one newsroom's branding and templates."""
+
+    def __init__(self, branding: Branding, templates_dir: Path | None = None) -> None:
+        self.branding = branding
+        self.env = make_environment(templates_dir)
+
+    def render(self, content: EditionContent, *, edition_id: int | None, web_url: str) -> RenderedEdition:
+        """The variant as subject, preheader, inlined HTML, plain text and Telegram messages."""
+        content = self._titled(content)
+        stories = content.stories
+        lead = _lead_story(content)
+        lead_index = next((i for i, s in enumerate(stories) if s is lead), None)
+        context = self._context(content, lead, edition_id=edition_id, web_url=web_url)
+
+        def email_html(trim: Trim) -> str:
+            page = self.env.get_template("email/edition.html").render(_trimmed(context, stories, trim))
+            return inline_css(page)
+
+        html, trim = fit(email_html, stories, lead_index, self.branding.max_email_bytes)
+        text = self.env.get_template("email/edition.txt").render(_trimmed(context, stories, trim))
+        notes = _notes(stories, trim, self.branding.max_email_bytes)
+        for note in notes:
+            log.info("edition %s: %s", edition_id, note)
+        tagger = self.branding.utm.tagger(content.list_name, content.date, medium="telegram")
+        photo, caption, buttons = telegram_extras(
+            lead.lead if lead else None,
+            web_url=web_url,
+            lead_photo=self.branding.telegram_lead_photo,
+            bot_username=self.branding.telegram_bot_username,
+            tag_link=tagger,
+        )
+        return RenderedEdition(
+            subject=context["subject"],
+            preheader=context["preheader"],
+            html=strip_marks(html),
+            text=text,
+            telegram=render_telegram(content, web_url=web_url, tag_link=tagger),
+            lead_url=safe_href(lead.lead.url) if lead else None,
+            telegram_photo=photo,
+            telegram_caption=caption,
+            telegram_buttons=buttons,
+            notes=notes,
+        )
+
+    def _titled(self, content: EditionContent) -> EditionContent:
+        """The content with the newsroom's own section titles."""
+        sections = [
+            Section(s.name, self.branding.section_title(s.name, s.title), s.stories) for s in content.sections
+        ]
+        return EditionContent(content.list_name, content.title, content.date, sections, content.topics)
+
+    def _context(
+        self, content: EditionContent, lead: Story | None, *, edition_id: int | None, web_url: str
+    ) -> dict[str, Any]:
+        tag = self.branding.utm.tagger(content.list_name, content.date)
+        cta = self.branding.cta
+        return {
+            "branding": self.branding,
+            "content": content,
+            "edition_id": edition_id,
+            "list_name": content.list_name,
+            "date_label": f"{content.date:%A}, {content.date.day} {content.date:%B %Y}",
+            "subject": subject_line(content, self.branding.newsroom_name),
+            "preheader": preheader(content),
+            "lead": lead,
+            "lead_image_size": LEAD_IMAGE_SIZE,
+            "cta": cta,
+            "cta_url": _outbound(cta.button_url, tag) if cta else None,
+            "web_url": safe_href(web_url) or "",
+            "home_url": safe_href(self.branding.public_url) or safe_href(web_url) or "",
+            "unsubscribe_url": PLACEHOLDERS["unsubscribe_url"],
+            "preferences_url": PLACEHOLDERS["preferences_url"],
+            "name": PLACEHOLDERS["name"],
+            "href": safe_href,
+            "out": lambda url: _outbound(url, tag),
+            "also": other_sources,
+            "also_shown": ALSO_IN_SHOWN,
+            "summary_html": lambda item: summary_html(item, tag),
+            "summary_text": summary_text,
+        }
+
+
+def _trimmed(context: dict[str, Any], stories: list[Story], trim: Trim) -> dict[str, Any]:
+    """The template context for one trim: sections without dropped stories, summaries hidden."""
+    index = {id(story): i for i, story in enumerate(stories)}
+    dropped = {id(stories[i]) for i in trim.dropped}
+    lead = context["lead"]
+    sections = [
+        Section(s.name, s.title, [st for st in s.stories if st is not lead and id(st) not in dropped])
+        for s in context["content"].sections
+    ]
+    return {
+        **context,
+        "sections": [section for section in sections if section.stories],
+        "sid": lambda story: index[id(story)],
+        "show_summary": lambda story: index[id(story)] not in trim.no_summary and _has_summary(story.lead),
+    }
+
+
+def _notes(stories: list[Story], trim: Trim, limit: int) -> tuple[str, ...]:
+    notes = []
+    budget = f"to keep the email within {limit // 1024} KB"
+    if trim.no_summary:
+        notes.append(f"left out the summaries of {len(trim.no_summary)} stories {budget}")
+    if trim.dropped:
+        titles = "; ".join(stories[i].lead.title for i in sorted(trim.dropped))
+        notes.append(f"left out the {len(trim.dropped)} lowest-ranked stories {budget}: {titles}")
+    return tuple(notes)
+
+
+def _outbound(url: str | None, tag: Callable[[str], str]) -> str | None:
+    href = safe_href(url)
+    return tag(href) if href else None
+
+
+def _lead_story(content: EditionContent) -> Story | None:
+    stories = content.stories
+    return max(stories, key=lambda story: story.score) if stories else None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _has_summary(item: Item) -> bool:
+    return bool(item.summary_html or item.summary_text.strip())
+
+
+def subject_line(content: EditionContent, newsroom_name: str) -> str:
+    """ "Newsroom, 5 March 2025: Lead headline" — on one line, as mail headers need."""
+    date = f"{content.date.day} {content.date:%B %Y}"
+    lead = _lead_story(content)
+    headline = lead.lead.title if lead else content.title
+    return _one_line(f"{newsroom_name}, {date}: {headline}")
+
+
+def preheader(content: EditionContent) -> str:
+    """The inbox preview line: the first few headlines."""
+    titles = [_one_line(story.lead.title) for story in content.stories[:PREHEADER_HEADLINES]]
+    return " · ".join(titles) or _one_line(content.title)
+
+
+def summary_text(item: Item, limit: int = SUMMARY_MAX_CHARS) -> str:
+    """The plain summary, shortened at a word boundary."""
+    text = _one_line(item.summary_text)
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def summary_html(item: Item, tag_link: Callable[[str], str] = lambda url: url) -> Markup:
+    """The summary for the email: the feed's HTML, cleaned again, when it is short; else
+    shortened text. Never feed markup marked safe without cleaning."""
+    if item.summary_html and len(_one_line(item.summary_text)) <= SUMMARY_MAX_CHARS:
+        cleaned = clean_summary(item.summary_html, tag_link)
+        if cleaned:
+            return cleaned
+    return Markup.escape(summary_text(item))
+
+
+def inline_css(page: str) -> str:
+    """Inline the ``<style>`` rules; media queries stay in a ``<style>`` for phones. No network."""
+    inliner = Premailer(
+        page,
+        allow_network=False,
+        allow_loading_external_files=False,
+        disable_validation=True,
+        cssutils_logging_level=logging.CRITICAL,
+        strip_important=False,
+        # Keep the template's own width/height attributes: they are what Outlook sizes images by.
+        disable_basic_attributes=["width", "height"],
+    )
+    result: str = inliner.transform(pretty_print=False)
+    return result

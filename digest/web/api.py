@@ -1,0 +1,240 @@
+"""The JSON API under ``/api/v1``: breaking news, edition progress and stop, lists, subscribers.
+
+For a CMS's "publish as breaking" button and scripts. Every route needs an API token
+(``Authorization: Bearer dg_…``, from ``digest editors token``) whose editor has the route's
+role; the OpenAPI document is at ``/api/v1/openapi.json``.
+
+    POST   /api/v1/breaking                    preview (confirm=false) or send     editor
+    GET    /api/v1/editions/{id}               delivery counts by state            viewer
+    POST   /api/v1/editions/{id}/stop          stop a send                         editor
+    GET    /api/v1/lists                       lists with active members           viewer
+    GET    /api/v1/items                       the latest items (to pick one)      viewer
+    GET    /api/v1/subscribers?q=              search                              editor
+    POST   /api/v1/subscribers                 add or update one                   editor
+    GET    /api/v1/subscribers/{id}            one                                 editor
+    DELETE /api/v1/subscribers/{id}            delete one                          editor
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from digest import csvio
+from digest.config import Settings
+from digest.models import Subscriber
+from digest.pipeline import breaking as news_desk
+from digest.pipeline.planning import UnknownList
+from digest.store import editors as editor_store
+from digest.store import items as item_store
+from digest.store import subscribers as subscriber_store
+from digest.store import subscriptions as subscription_store
+from digest.store.db import transaction
+from digest.web.auth import Actor, Role
+from digest.web.editor import progress
+from digest.web.editor_access import RequireToken
+from digest.web.editor_breaking import dispatcher
+from digest.web.editor_subscribers import one_subscriber, save_subscribers
+
+__all__ = ["create_api"]
+
+
+class BreakingRequest(BaseModel):
+    """An item by id, or a story by title and url; ``confirm: false`` only previews."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    list_name: str = Field("breaking", alias="list", description="The list whose audiences get it.")
+    item_id: int | None = Field(None, description="Id of a collected item (see GET /items).")
+    title: str = ""
+    url: str = ""
+    summary: str = ""
+    audiences: list[str] = Field(default_factory=lambda: list(news_desk.AUDIENCES))
+    confirm: bool = Field(False, description="false: show what would be sent; true: send.")
+    send_again: bool = Field(False, description="Send even though this story already went to the list.")
+
+
+class SubscriberIn(BaseModel):
+    email: str = ""
+    telegram_chat_id: str = ""
+    name: str = ""
+    timezone: str = "UTC"
+    send_hour: int = 7
+    topics: list[str] = Field(default_factory=list)
+    lists: list[str] = Field(default_factory=lambda: ["daily"])
+    frequency: str = "daily"
+
+
+def create_api(settings: Settings) -> FastAPI:
+    api = FastAPI(
+        title="digest editor API",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        description=__doc__,
+    )
+    viewer = Annotated[Actor, Depends(RequireToken(settings, Role.VIEWER))]
+    editor = Annotated[Actor, Depends(RequireToken(settings, Role.EDITOR))]
+    _errors(api)
+
+    @api.post("/breaking", tags=["breaking"])
+    def breaking(body: BreakingRequest, actor: editor) -> JSONResponse:
+        """Preview a breaking send, or (``confirm``) send it: Telegram channels first."""
+        try:
+            news = _news(settings, body)
+            if not body.confirm:
+                shown = news_desk.preview(settings, news, body.list_name, body.audiences)
+                return JSONResponse(_preview(shown))
+            sent = news_desk.send_breaking(
+                settings, news, body.list_name, dispatcher(settings),
+                actor=actor.label, audiences=body.audiences, again=body.send_again,
+            )  # fmt: skip
+        except news_desk.DuplicateBreaking as exc:
+            earlier = [{"edition": e.edition_id, "at": e.at.isoformat(), "by": e.by} for e in exc.earlier]
+            return JSONResponse({"error": str(exc), "earlier": earlier}, status_code=409)
+        except (news_desk.InvalidBreaking, UnknownList) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        body_out = {
+            "edition": sent.edition_id,
+            "counts": sent.counts,
+            "progress": f"/api/v1/editions/{sent.edition_id}",
+        }
+        return JSONResponse(body_out, status_code=202)
+
+    @api.get("/editions/{edition_id}", tags=["editions"])
+    def edition(edition_id: int, actor: viewer) -> dict[str, Any]:
+        """Delivery counts by state; ``finished`` once nothing is left to send."""
+        return progress(settings, edition_id)
+
+    @api.post("/editions/{edition_id}/stop", tags=["editions"])
+    def stop(edition_id: int, actor: editor) -> dict[str, Any]:
+        """Stop a send: what is not yet handed to a provider is never sent."""
+        try:
+            stopped = news_desk.stop(settings, edition_id, actor.label)
+        except news_desk.InvalidBreaking as exc:
+            raise HTTPException(404, str(exc)) from None
+        return {"stopped": stopped, **progress(settings, edition_id)}
+
+    @api.get("/lists", tags=["lists"])
+    def lists(actor: viewer) -> list[dict[str, Any]]:
+        with transaction(settings.database_url) as conn:
+            found = subscriber_store.all_lists(conn)
+        return [{"name": name, "title": title, "active": n} for _, name, title, n in found]
+
+    @api.get("/items", tags=["items"])
+    def latest_items(actor: viewer, limit: Annotated[int, Query(ge=1, le=200)] = 30) -> list[dict[str, Any]]:
+        with transaction(settings.database_url) as conn:
+            found = item_store.recent(conn, datetime.now(UTC) - timedelta(hours=48))[:limit]
+        return [
+            {"id": i.id, "title": i.title, "url": i.url, "source": i.source,
+             "published": i.published.isoformat() if i.published else None}
+            for i in found
+        ]  # fmt: skip
+
+    _subscriber_routes(api, settings)
+    return api
+
+
+def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
+    editor = Annotated[Actor, Depends(RequireToken(settings, Role.EDITOR))]
+
+    @api.get("/subscribers", tags=["subscribers"])
+    def search(
+        actor: editor, q: str = "", limit: Annotated[int, Query(ge=1, le=500)] = 50
+    ) -> list[dict[str, Any]]:
+        with transaction(settings.database_url) as conn:
+            ids = editor_store.search_subscribers(conn, q, limit)
+            found = [subscription_store.by_id(conn, i) for i in ids]
+        return [_subscriber(s) for s in found if s is not None]
+
+    @api.post("/subscribers", tags=["subscribers"], status_code=201)
+    def add(body: SubscriberIn, actor: editor) -> dict[str, Any]:
+        fields = {
+            **body.model_dump(exclude={"topics", "lists", "send_hour"}),
+            "send_hour": str(body.send_hour),
+            "topics": ";".join(body.topics),
+            "lists": ";".join(body.lists),
+        }
+        try:
+            sub = one_subscriber(fields)
+        except csvio.ImportProblems as exc:
+            raise HTTPException(400, "; ".join(p.problem for p in exc.problems)) from None
+        save_subscribers(settings, [sub], actor, "api")
+        with transaction(settings.database_url) as conn:
+            saved = subscriber_store.find(conn, email=sub.email, chat_id=sub.telegram_chat_id)
+        assert saved is not None
+        return _subscriber(saved)
+
+    @api.get("/subscribers/{subscriber_id}", tags=["subscribers"])
+    def one(subscriber_id: int, actor: editor) -> dict[str, Any]:
+        with transaction(settings.database_url) as conn:
+            found = subscription_store.by_id(conn, subscriber_id)
+        if found is None:
+            raise HTTPException(404, f"no subscriber {subscriber_id}")
+        return _subscriber(found)
+
+    @api.delete("/subscribers/{subscriber_id}", tags=["subscribers"], status_code=204)
+    def remove(subscriber_id: int, actor: editor) -> Response:
+        now = datetime.now(UTC)
+        with transaction(settings.database_url) as conn:
+            found = subscription_store.by_id(conn, subscriber_id)
+            if found is None:
+                raise HTTPException(404, f"no subscriber {subscriber_id}")
+            subscriber_store.remove(conn, found.email or found.telegram_chat_id or "")
+            target = found.email or found.telegram_chat_id or str(subscriber_id)
+            editor_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
+        return Response(status_code=204)
+
+
+def _errors(api: FastAPI) -> None:
+    @api.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @api.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"error": "invalid request", "problems": problems}, status_code=422)
+
+
+def _news(settings: Settings, body: BreakingRequest) -> news_desk.BreakingNews:
+    if body.item_id is not None:
+        if body.title or body.url:
+            raise news_desk.InvalidBreaking("give item_id, or title and url, not both")
+        return news_desk.news_from_item(settings, body.item_id)
+    return news_desk.news_from_text(body.title, body.url, body.summary)
+
+
+def _preview(shown: news_desk.BreakingPreview) -> dict[str, Any]:
+    return {
+        "list": shown.list_name,
+        "counts": shown.counts,
+        "total": shown.total,
+        "subject": shown.rendered.subject,
+        "email_html": shown.rendered.html,
+        "email_text": shown.rendered.text,
+        "telegram": shown.rendered.telegram[0],
+        "already_sent": [
+            {"edition": e.edition_id, "at": e.at.isoformat(), "by": e.by} for e in shown.earlier
+        ],
+    }
+
+
+def _subscriber(sub: Subscriber) -> dict[str, Any]:
+    return {
+        "id": sub.id,
+        "email": sub.email,
+        "telegram_chat_id": sub.telegram_chat_id,
+        "name": sub.name,
+        "timezone": sub.timezone,
+        "send_hour": sub.send_hour,
+        "frequency": sub.frequency,
+        "topics": list(sub.topics),
+        "lists": list(sub.lists),
+        "status": str(sub.status),
+    }

@@ -1,0 +1,106 @@
+"""Who may use an editor page or an API route: sessions, bearer tokens and roles.
+
+Every route under ``/admin`` and ``/api/v1`` (but the sign-in page and the OpenAPI document)
+declares one ``RequireEditor`` or ``RequireToken`` dependency naming the least role it needs;
+the tests walk the routes and check each one refuses strangers and lesser roles.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from digest.config import Settings
+from digest.ratelimit import RateLimiter, limiter_for
+from digest.web import auth
+from digest.web.auth import Actor, Role
+from digest.web.pages import Pages
+from digest.web.security import Csrf
+
+__all__ = ["EditorContext", "RequireEditor", "RequireToken", "SignInRequired"]
+
+
+@dataclass(frozen=True)
+class EditorContext:
+    settings: Settings
+    pages: Pages
+    csrf: Csrf
+    limiter: RateLimiter
+
+    @classmethod
+    def build(
+        cls, settings: Settings, pages: Pages, csrf: Csrf, limiter: RateLimiter | None
+    ) -> "EditorContext":
+        return cls(settings, pages, csrf, limiter or limiter_for(settings))
+
+    @property
+    def cookie(self) -> str:
+        # "__Host-": only this host, path /, Secure — no subdomain can set or read it.
+        return "__Host-digest_editor" if self.csrf.secure else "digest_editor"
+
+    def set_session(self, response: Response, token: str) -> None:
+        response.set_cookie(
+            self.cookie, token, httponly=True, secure=self.csrf.secure, samesite="strict", path="/"
+        )
+
+    def clear_session(self, response: Response) -> None:
+        response.delete_cookie(
+            self.cookie, path="/", secure=self.csrf.secure, httponly=True, samesite="strict"
+        )
+
+
+class SignInRequired(Exception):
+    """No live session: a page sends the browser to sign in, then back to ``next``."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__("sign in first")
+        self.next_path = next_path
+
+    def location(self) -> str:
+        return f"/admin/login?next={quote(self.next_path, safe='/')}"
+
+
+class RequireEditor:
+    """Dependency of an editor page: the signed-in editor, if their role is at least ``role``."""
+
+    def __init__(self, ctx: EditorContext, role: Role) -> None:
+        self.ctx = ctx
+        self.role = role
+
+    def __call__(self, request: Request) -> Actor:
+        token = request.cookies.get(self.ctx.cookie, "")
+        editor = auth.session_editor(self.ctx.settings, token) if token else None
+        if editor is None:
+            if request.method == "GET":
+                raise SignInRequired(request.url.path)
+            raise HTTPException(401, "Your session has ended. Please sign in again.")
+        actor = Actor(editor, editor.email)
+        if not actor.may(self.role):
+            raise HTTPException(403, f"This needs the {self.role} role; you are {editor.role}.")
+        return actor
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `digest editors token`.")
+
+
+class RequireToken:
+    """Dependency of an API route: the token's editor, if their role is at least ``role``."""
+
+    def __init__(self, settings: Settings, role: Role) -> None:
+        self.settings = settings
+        self.role = role
+
+    def __call__(
+        self, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> Actor:
+        challenge = {"WWW-Authenticate": "Bearer"}
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise HTTPException(401, "an API token is required (Authorization: Bearer …)", headers=challenge)
+        actor = auth.identify_token(self.settings, credentials.credentials)
+        if actor is None:
+            raise HTTPException(401, "unknown or revoked API token", headers=challenge)
+        if not actor.may(self.role):
+            raise HTTPException(403, f"this needs the {self.role} role; the token's editor is {actor.role}")
+        return actor

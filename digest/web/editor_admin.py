@@ -1,0 +1,145 @@
+"""Accounts, API tokens, lists and the audit log (admin role).
+
+Routes::
+
+    GET  /admin/accounts                      editors and tokens
+    POST /admin/accounts                      add an editor (or reset role and password)
+    POST /admin/accounts/{id}/disable|enable  lock an account out (sessions end) or let it back
+    POST /admin/tokens                        create an API token: shown once
+    POST /admin/tokens/{id}/revoke            revoke a token
+    GET  /admin/lists, POST /admin/lists      lists and their members; create one
+    GET  /admin/audit                         who did what, newest first
+"""
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from digest.store import editors as editor_store
+from digest.store import subscribers as subscriber_store
+from digest.store.db import transaction
+from digest.web import auth
+from digest.web.auth import Actor, Role
+from digest.web.editor_access import EditorContext, RequireEditor
+from digest.web.security import CSRF_FIELD
+
+__all__ = ["router"]
+
+LIST_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def router(ctx: EditorContext) -> APIRouter:
+    api = APIRouter(prefix="/admin")
+    admin = Annotated[Actor, Depends(RequireEditor(ctx, Role.ADMIN))]
+    token_field = Annotated[str | None, Form(alias=CSRF_FIELD)]
+    settings, pages = ctx.settings, ctx.pages
+
+    def accounts_page(request: Request, actor: Actor, status: int = 200, **notes: object) -> Response:
+        with transaction(settings.database_url) as conn:
+            editors = editor_store.all_editors(conn)
+            tokens = editor_store.all_tokens(conn)
+        context = {"error": "", "new_token": "", **notes}
+        return pages.render(
+            request, "editor/accounts", status, actor=actor, editors=editors, tokens=tokens, **context
+        )
+
+    @api.get("/accounts")
+    def accounts(request: Request, actor: admin) -> Response:
+        return accounts_page(request, actor)
+
+    @api.post("/accounts")
+    def add_account(
+        request: Request,
+        actor: admin,
+        email: Annotated[str, Form()] = "",
+        role: Annotated[str, Form()] = "viewer",
+        password: Annotated[str, Form()] = "",
+        csrf_token: token_field = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        try:
+            auth.add_editor(settings, email, role, password, actor.label)
+        except ValueError as exc:
+            return accounts_page(request, actor, 400, error=str(exc))
+        return RedirectResponse("/admin/accounts", status_code=303)
+
+    @api.post("/accounts/{editor_id}/{change}")
+    def lock(
+        request: Request, editor_id: int, change: str, actor: admin, csrf_token: token_field = None
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        if change not in ("disable", "enable"):
+            return accounts_page(request, actor, 404, error="Unknown change.")
+        if actor.editor is not None and actor.editor.id == editor_id and change == "disable":
+            return accounts_page(request, actor, 400, error="You cannot lock yourself out.")
+        now = datetime.now(UTC)
+        with transaction(settings.database_url) as conn:
+            found = editor_store.editor_by_id(conn, editor_id)
+            if found is not None:
+                editor_store.set_disabled(conn, editor_id, change == "disable")
+                editor_store.audit(conn, actor.label, f"editor.{change}", found.email, {}, now)
+        return RedirectResponse("/admin/accounts", status_code=303)
+
+    @api.post("/tokens")
+    def create_token(
+        request: Request,
+        actor: admin,
+        email: Annotated[str, Form()] = "",
+        name: Annotated[str, Form()] = "",
+        csrf_token: token_field = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        try:
+            value = auth.create_token(settings, email, name, actor.label)
+        except ValueError as exc:
+            return accounts_page(request, actor, 400, error=str(exc))
+        return accounts_page(request, actor, new_token=value)
+
+    @api.post("/tokens/{token_id}/revoke")
+    def revoke(request: Request, token_id: int, actor: admin, csrf_token: token_field = None) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        now = datetime.now(UTC)
+        with transaction(settings.database_url) as conn:
+            if editor_store.revoke_token(conn, token_id, now):
+                editor_store.audit(conn, actor.label, "token.revoke", str(token_id), {}, now)
+        return RedirectResponse("/admin/accounts", status_code=303)
+
+    def lists_page(request: Request, actor: Actor, status: int = 200, error: str = "") -> Response:
+        with transaction(settings.database_url) as conn:
+            lists = subscriber_store.all_lists(conn)
+        return pages.render(request, "editor/lists", status, actor=actor, lists=lists, error=error)
+
+    @api.get("/lists")
+    def lists(request: Request, actor: admin) -> Response:
+        return lists_page(request, actor)
+
+    @api.post("/lists")
+    def add_list(
+        request: Request,
+        actor: admin,
+        name: Annotated[str, Form()] = "",
+        title: Annotated[str, Form()] = "",
+        breaking: Annotated[str, Form()] = "",
+        csrf_token: token_field = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        slug = name.strip().lower()
+        if not LIST_NAME.match(slug):
+            return lists_page(request, actor, 400, "A list name is lower-case letters, digits, - and _.")
+        kind = "breaking" if breaking else "digest"
+        now = datetime.now(UTC)
+        with transaction(settings.database_url) as conn:
+            subscriber_store.ensure_list(conn, slug, now, title.strip()[:200], kind)
+            editor_store.audit(conn, actor.label, "list.add", slug, {"kind": kind}, now)
+        return RedirectResponse("/admin/lists", status_code=303)
+
+    @api.get("/audit")
+    def audit_log(request: Request, actor: admin) -> Response:
+        with transaction(settings.database_url) as conn:
+            entries = editor_store.audit_entries(conn, 200)
+        return pages.render(request, "editor/audit", actor=actor, entries=entries)
+
+    return api

@@ -1,0 +1,205 @@
+"""The breaking-news pages: choose a story and audiences, see exactly what goes out, confirm.
+
+Routes (editor role)::
+
+    GET  /admin/breaking              pick one of the latest items or write a story
+    POST /admin/breaking/preview      the rendered email and Telegram message, counts per audience
+    GET  /admin/breaking/email        the email as it will look (framed by the preview)
+    POST /admin/breaking/send         confirmed: plan, queue, go to the progress page
+
+A story already sent to the list is refused unless "send again anyway" is ticked.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from digest.config import Settings
+from digest.models import Recipient
+from digest.pipeline import breaking as news_desk
+from digest.pipeline.delivering import send_batch
+from digest.pipeline.planning import SendPlan, UnknownList
+from digest.render import personalize
+from digest.store import items as item_store
+from digest.store import subscribers as subscriber_store
+from digest.store.db import transaction
+from digest.web.auth import Actor, Role
+from digest.web.editor_access import EditorContext, RequireEditor
+from digest.web.security import CSRF_FIELD
+
+__all__ = ["EMAIL_FRAME_CSP", "StoryForm", "dispatcher", "framed_email", "router"]
+
+log = logging.getLogger(__name__)
+
+# The framed email: its own inline styles, no script, shown only inside our own pages.
+EMAIL_FRAME_CSP = (
+    "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https: data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox allow-popups"
+)
+
+
+def dispatcher(settings: Settings) -> news_desk.Dispatch:
+    """Queue a plan on the breaking queue. Without a broker the batches are sent on a thread
+    of this process, so the editor's page comes back at once to show progress."""
+    from digest.tasks import dispatch_breaking
+
+    def dispatch(plan: SendPlan) -> None:
+        if settings.broker_url:
+            dispatch_breaking(plan)
+        else:
+            threading.Thread(
+                target=_send_in_process, args=(settings, plan), name="breaking", daemon=True
+            ).start()
+
+    return dispatch
+
+
+def _send_in_process(settings: Settings, plan: SendPlan, attempts: int = 5) -> None:
+    try:
+        _send_batches(settings, plan, attempts)
+    except Exception:  # a thread has nobody to raise to; the rows stay open for `digest retry`
+        log.exception("in-process breaking send of edition %s failed", plan.edition_id)
+
+
+def _send_batches(settings: Settings, plan: SendPlan, attempts: int) -> None:
+    assert plan.edition_id is not None
+    for channel, ids in plan.batches:
+        batch, todo = uuid.uuid4().hex, ids
+        for _ in range(attempts):
+            result = send_batch(plan.edition_id, channel, todo, batch, settings)
+            if not result.retry:
+                break
+            todo = result.retry
+            time.sleep(min(result.retry_after or 1.0, 10.0))
+
+
+def framed_email(settings: Settings, html: str) -> HTMLResponse:
+    """A rendered email for an iframe of our pages, with neutral values for the reader's links."""
+    public = settings.public_url
+    anyone = Recipient(0, "", "reader", f"{public}/subscribe", f"{public}/subscribe")
+    headers = {"Content-Security-Policy": EMAIL_FRAME_CSP, "X-Frame-Options": "SAMEORIGIN"}
+    return HTMLResponse(personalize(html, anyone, html_escape=True), headers=headers)
+
+
+@dataclass(frozen=True)
+class StoryForm:
+    """What the editor chose: an item, or a story of their own; the list and audiences."""
+
+    item: str = ""
+    title: str = ""
+    url: str = ""
+    summary: str = ""
+    list_name: str = "breaking"
+    audiences: tuple[str, ...] = news_desk.AUDIENCES
+
+    def news(self, settings: Settings) -> news_desk.BreakingNews:
+        if self.item.strip():
+            if not self.item.strip().isdigit():
+                raise news_desk.InvalidBreaking("choose an item from the list")
+            return news_desk.news_from_item(settings, int(self.item))
+        return news_desk.news_from_text(self.title, self.url, self.summary)
+
+    def query(self) -> str:
+        pairs = [("item", self.item), ("title", self.title), ("url", self.url), ("summary", self.summary)]
+        return urlencode([*pairs, ("list", self.list_name)])
+
+
+def _form(
+    item: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    url: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+    list_name: Annotated[str, Form(alias="list")] = "breaking",
+    audiences: Annotated[list[str] | None, Form()] = None,
+) -> StoryForm:
+    return StoryForm(item, title, url, summary, list_name, tuple(audiences or ()))
+
+
+def router(ctx: EditorContext) -> APIRouter:
+    api = APIRouter(prefix="/admin/breaking")
+    editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
+    settings, pages = ctx.settings, ctx.pages
+
+    def page(request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = "") -> Response:
+        now = datetime.now(UTC)
+        with transaction(settings.database_url) as conn:
+            latest = item_store.recent(conn, now - timedelta(hours=48))[:30]
+            lists = subscriber_store.all_lists(conn)
+        return pages.render(
+            request, "editor/breaking", status, actor=actor, items=latest, lists=lists, form=form,
+            audience_titles=news_desk.AUDIENCE_TITLES, error=error,
+        )  # fmt: skip
+
+    def confirm_page(
+        request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = ""
+    ) -> Response:
+        try:
+            shown = news_desk.preview(settings, form.news(settings), form.list_name, form.audiences)
+        except (news_desk.InvalidBreaking, UnknownList) as exc:
+            return page(request, actor, form, 400, str(exc))
+        return pages.render(
+            request, "editor/breaking_confirm", status, actor=actor, form=form, shown=shown,
+            telegram=Markup(shown.rendered.telegram[0]), audience_titles=news_desk.AUDIENCE_TITLES,
+            email_src=f"/admin/breaking/email?{form.query()}", error=error,
+        )  # fmt: skip
+
+    @api.get("")
+    def breaking_page(request: Request, actor: editor, item: str = "", list: str = "breaking") -> Response:
+        return page(request, actor, StoryForm(item=item, list_name=list))
+
+    @api.post("/preview")
+    def preview(
+        request: Request,
+        actor: editor,
+        form: Annotated[StoryForm, Depends(_form)],
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        return confirm_page(request, actor, form)
+
+    @api.get("/email")
+    def email(
+        actor: editor,
+        item: str = "",
+        title: str = "",
+        url: str = "",
+        summary: str = "",
+        list_name: Annotated[str, Query(alias="list")] = "breaking",
+    ) -> Response:
+        form = StoryForm(item, title, url, summary, list_name)
+        try:
+            shown = news_desk.preview(settings, form.news(settings), form.list_name, form.audiences)
+        except (news_desk.InvalidBreaking, UnknownList) as exc:
+            raise HTTPException(400, str(exc)) from None
+        return framed_email(settings, shown.rendered.html)
+
+    @api.post("/send")
+    def send(
+        request: Request,
+        actor: editor,
+        form: Annotated[StoryForm, Depends(_form)],
+        again: Annotated[str, Form()] = "",
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        try:
+            sent = news_desk.send_breaking(
+                settings, form.news(settings), form.list_name, dispatcher(settings),
+                actor=actor.label, audiences=form.audiences, again=bool(again),
+            )  # fmt: skip
+        except news_desk.DuplicateBreaking as exc:
+            return confirm_page(request, actor, form, 409, str(exc))
+        except (news_desk.InvalidBreaking, UnknownList) as exc:
+            return page(request, actor, form, 400, str(exc))
+        return RedirectResponse(f"/admin/editions/{sent.edition_id}", status_code=303)
+
+    return api

@@ -1,0 +1,195 @@
+"""Subscribers and the suppression list, for editors.
+
+Routes (editor role)::
+
+    GET  /admin/subscribers?q=…            search
+    POST /admin/subscribers                add or update one (validated like a CSV row)
+    POST /admin/subscribers/import         a CSV file: every row, or none (bad lines listed)
+    GET  /admin/subscribers/export.csv     everyone, in the import format
+    POST /admin/subscribers/{id}/remove    delete one
+    GET  /admin/suppressions?q=…           addresses never emailed again
+    POST /admin/suppressions               add one
+    POST /admin/suppressions/remove        remove one
+"""
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from digest import csvio
+from digest.config import Settings
+from digest.models import Subscriber
+from digest.store import editors as editor_store
+from digest.store import subscribers as subscriber_store
+from digest.store import subscriptions as subscription_store
+from digest.store.db import transaction
+from digest.web import auth
+from digest.web.auth import Actor, Role
+from digest.web.editor_access import EditorContext, RequireEditor
+from digest.web.security import CSRF_FIELD
+
+__all__ = ["MAX_IMPORT_BYTES", "one_subscriber", "router", "save_subscribers"]
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+def one_subscriber(fields: dict[str, str]) -> Subscriber:
+    """One subscriber from form or JSON fields, checked exactly as a CSV row would be."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(csvio.COLUMNS)
+    writer.writerow([fields.get(column, "") for column in csvio.COLUMNS])
+    return csvio.read_subscribers(out.getvalue().encode(), "form")[0]
+
+
+def save_subscribers(
+    settings: Settings, subs: list[Subscriber], actor: Actor, source: str
+) -> tuple[int, int]:
+    """Save all of them in one transaction; (saved, new). Audited."""
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        ids = [subscriber_store.save(conn, sub, now) for sub in subs]
+        new = sum(1 for _, created in ids if created)
+        target = (subs[0].email or subs[0].telegram_chat_id or "") if len(subs) == 1 else source
+        details = {"saved": len(subs), "new": new, "ids": [i for i, _ in ids][:20]}
+        editor_store.audit(conn, actor.label, "subscribers.save", target or "", details, now)
+    return len(subs), new
+
+
+def router(ctx: EditorContext) -> APIRouter:
+    api = APIRouter(prefix="/admin")
+    editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
+    settings, pages = ctx.settings, ctx.pages
+    token_field = Annotated[str | None, Form(alias=CSRF_FIELD)]
+
+    def listing(request: Request, actor: Actor, q: str = "", status: int = 200, **notes: object) -> Response:
+        with transaction(settings.database_url) as conn:
+            ids = editor_store.search_subscribers(conn, q)
+            found = [s for s in (subscription_store.by_id(conn, i) for i in ids) if s is not None]
+            lists = subscriber_store.all_lists(conn)
+        context = {"message": "", "problems": [], **notes}
+        return pages.render(
+            request, "editor/subscribers", status, actor=actor, q=q, subs=found, lists=lists, **context
+        )
+
+    @api.get("/subscribers")
+    def subscribers(request: Request, actor: editor, q: str = "") -> Response:
+        return listing(request, actor, q)
+
+    @api.post("/subscribers")
+    def add(
+        request: Request,
+        actor: editor,
+        csrf_token: token_field = None,
+        email: Annotated[str, Form()] = "",
+        telegram_chat_id: Annotated[str, Form()] = "",
+        name: Annotated[str, Form()] = "",
+        timezone: Annotated[str, Form()] = "UTC",
+        lists: Annotated[str, Form()] = "daily",
+        topics: Annotated[str, Form()] = "",
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        fields = {"email": email, "telegram_chat_id": telegram_chat_id, "name": name, "timezone": timezone,
+                  "lists": lists, "topics": topics}  # fmt: skip
+        try:
+            sub = one_subscriber(fields)
+        except csvio.ImportProblems as exc:
+            return listing(request, actor, status=400, problems=[p.problem for p in exc.problems])
+        save_subscribers(settings, [sub], actor, "form")
+        return listing(request, actor, sub.email or sub.telegram_chat_id or "", message="Saved.")
+
+    @api.post("/subscribers/import")
+    async def import_csv(
+        request: Request, actor: editor, file: Annotated[UploadFile, File()], csrf_token: token_field = None
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        data = await file.read(MAX_IMPORT_BYTES + 1)
+        name = file.filename or "upload.csv"
+        if len(data) > MAX_IMPORT_BYTES:
+            return await run_in_threadpool(
+                listing, request, actor, "", 413, problems=["The file is too large."]
+            )
+        try:
+            subs = csvio.read_subscribers(data, name)
+        except csvio.ImportProblems as exc:
+            problems = [str(p) for p in exc.problems]
+            return await run_in_threadpool(listing, request, actor, "", 400, problems=problems)
+        saved, new = await run_in_threadpool(save_subscribers, settings, subs, actor, name)
+        message = f"{name}: {saved} subscribers imported ({new} new)."
+        return await run_in_threadpool(listing, request, actor, "", 200, message=message)
+
+    @api.get("/subscribers/export.csv")
+    def export(actor: editor) -> Response:
+        with transaction(settings.database_url) as conn:
+            text = csvio.write_subscribers(subscriber_store.everyone(conn))
+        auth.audit(settings, actor, "subscribers.export")
+        headers = {"Content-Disposition": 'attachment; filename="subscribers.csv"'}
+        return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+    @api.post("/subscribers/{subscriber_id}/remove")
+    def remove(
+        request: Request, subscriber_id: int, actor: editor, csrf_token: token_field = None
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        now = datetime.now(UTC)
+        with transaction(settings.database_url) as conn:
+            sub = subscription_store.by_id(conn, subscriber_id)
+            if sub is not None:
+                subscriber_store.remove(conn, sub.email or sub.telegram_chat_id or "")
+                target = sub.email or sub.telegram_chat_id or str(subscriber_id)
+                editor_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
+        return RedirectResponse("/admin/subscribers", status_code=303)
+
+    _suppression_routes(api, ctx)
+    return api
+
+
+def _suppression_routes(api: APIRouter, ctx: EditorContext) -> None:
+    settings, pages = ctx.settings, ctx.pages
+    role = Depends(RequireEditor(ctx, Role.EDITOR))
+
+    def listing(request: Request, actor: Actor, q: str = "", status: int = 200, error: str = "") -> Response:
+        with transaction(settings.database_url) as conn:
+            found = editor_store.suppression_list(conn, q)
+        return pages.render(request, "editor/suppressions", status, actor=actor, q=q, rows=found, error=error)
+
+    @api.get("/suppressions")
+    def suppressions(request: Request, actor: Annotated[Actor, role], q: str = "") -> Response:
+        return listing(request, actor, q)
+
+    @api.post("/suppressions")
+    def add(
+        request: Request,
+        actor: Annotated[Actor, role],
+        email: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form()] = "editor",
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        address = email.strip().lower()
+        if not csvio.EMAIL.match(address):
+            return listing(request, actor, status=400, error=f"{email!r} is not an email address.")
+        now = datetime.now(UTC)
+        with transaction(settings.database_url) as conn:
+            subscriber_store.suppress(conn, address, (reason.strip() or "editor")[:64], now)
+            editor_store.audit(conn, actor.label, "suppression.add", address, {"reason": reason}, now)
+        return RedirectResponse("/admin/suppressions", status_code=303)
+
+    @api.post("/suppressions/remove")
+    def remove(
+        request: Request,
+        actor: Annotated[Actor, role],
+        email: Annotated[str, Form()] = "",
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        now = datetime.now(UTC)
+        with transaction(settings.database_url) as conn:
+            if editor_store.unsuppress(conn, email):
+                editor_store.audit(conn, actor.label, "suppression.remove", email.strip().lower(), {}, now)
+        return RedirectResponse("/admin/suppressions", status_code=303)

@@ -1,0 +1,60 @@
+"""kill -9 of a worker in the middle of collecting: the refresh tasks it held come back
+(acks_late + the visibility timeout) and every feed is stored once, nothing twice.
+
+(kill -9 mid-send is tests/integration/test_delivery.py.)
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from digest.store.db import transaction
+from digest.store.tables import feeds, items
+from tests.faults.conftest import call_task, register_feeds, worker_env
+from tests.faults.infra import FeedSite, rss, wait_for
+from tests.integration.helpers import Worker
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+FEEDS = 12
+PER_FEED = 5
+
+
+def test_a_worker_killed_mid_collect_is_replaced_and_every_feed_is_stored_once(db_url, broker, tmp_path):
+    with FeedSite(delay=2.0) as site:
+        for n in range(FEEDS):
+            site.feeds[f"/f{n}.xml"] = rss(
+                f"outlet{n}", [(f"g{n}-{i}", f"https://outlet{n}.example/{i}", f"Story {i} of {n}")
+                               for i in range(PER_FEED)])  # fmt: skip
+        ids = register_feeds(db_url, [site.url(f"/f{n}.xml") for n in range(FEEDS)])
+        env = worker_env(db_url, broker.url, tmp_path, DIGEST_TASK_VISIBILITY_TIMEOUT="4")
+        first = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
+        replacement = None
+        try:
+            call_task(env, "digest.collect_due")
+            assert wait_for(lambda: sum(site.hits.values()) >= 2, timeout=30, step=0.05)
+            first.kill()  # two fetches in flight, the other ten queued or prefetched
+            in_flight = sum(site.hits.values())
+            replacement = Worker(env, tmp_path / "w2.log", concurrency=2, name="w2")
+            assert wait_for(lambda: _fetched(db_url) == FEEDS, timeout=50), "a feed was never collected"
+        finally:
+            first.stop()
+            if replacement:
+                replacement.stop()
+    with transaction(db_url) as conn:
+        stored = conn.execute(select(func.count()).select_from(items)).scalar_one()
+        per_url = conn.execute(select(items.c.feed_id, items.c.url, func.count()).group_by(
+            items.c.feed_id, items.c.url)).all()  # fmt: skip
+        errors = conn.execute(select(func.sum(feeds.c.error_count))).scalar_one()
+    assert stored == FEEDS * PER_FEED
+    assert {n for *_, n in per_url} == {1}, "a story was stored twice"
+    assert errors == 0
+    assert len(ids) == FEEDS and in_flight >= 2
+    assert sum(site.hits.values()) > FEEDS - 1, "the interrupted fetches were not made again"
+
+
+def _fetched(db_url: str) -> int:
+    with transaction(db_url) as conn:
+        query = select(func.count()).select_from(feeds).where(feeds.c.last_fetched_at.is_not(None))
+        return int(conn.execute(query).scalar_one())

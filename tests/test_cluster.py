@@ -1,0 +1,154 @@
+"""Story clustering: tables of headlines, invariants, and a dev-set quality floor."""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.bcubed import bcubed
+from digest.cluster import ClusterOptions, cluster_items, cluster_texts
+from digest.models import Item
+
+NOW = datetime(2025, 3, 5, 7, 0, tzinfo=UTC)
+DEV_SET = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared/corpora/uci-news-sample/uci-news-aggregator.first6365rows.csv"
+)
+# Measured with the defaults: 0.78 / 0.85 / 0.91 per UTC day, shuffled (bench/bench_cluster.py).
+DEV_SET_FLOOR = {"2014-03-10": 0.74, "2014-03-11": 0.80, "2014-03-12": 0.87}
+
+
+def item(key: str, title: str, *, source: str = "", hours_ago: float = 1.0, summary: str = "") -> Item:
+    return Item(
+        key=key,
+        feed_id=1,
+        source=source or f"Source {key}",
+        url=f"https://example.com/{key}",
+        title=title,
+        summary_text=summary,
+        published=NOW - timedelta(hours=hours_ago),
+    )
+
+
+QUAKE = [
+    item(
+        "r", "Magnitude 7.1 earthquake strikes off coast of Japan, tsunami warning issued", source="Reuters"
+    ),
+    item("b", "Japan earthquake: tsunami warning after 7.1 magnitude quake off coast", source="BBC"),
+    item("a", "Strong earthquakes strike Japan's coast, tsunami warnings", source="AP"),
+]
+MERGER = [
+    item("m1", "Chiquita and Fyffes agree merger to create world's largest banana company", source="FT"),
+    item("m2", "Fyffes, Chiquita to merge in $526 million deal creating top banana", source="Reuters"),
+]
+BANKRUPTCY = [
+    item("g1", "Bitcoin exchange Mt. Gox files for US bankruptcy protection", source="Reuters"),
+    item("g2", "Mt. Gox seeks bankruptcy protection in United States", source="WSJ"),
+]
+FED = [
+    item("f1", "Fed official says weak data caused by weather, should not slow taper", source="LA Times"),
+    item("f2", "Fed's Plosser: taper pace may be too slow", source="MarketWatch"),
+]
+ECB = [
+    item("e1", "ECB unlikely to end sterilisation of SMP purchases", source="Reuters"),
+    item("e2", "ECB keeps rates on hold, signals no end to bond sterilisation", source="FT"),
+]
+SBARRO = [
+    item("s1", "Pizza chain Sbarro files for bankruptcy for the second time", source="AP"),
+    item("s2", "Sbarro files Chapter 11 bankruptcy, plans to close restaurants", source="CNBC"),
+]
+
+
+def keys(groups: list[list[Item]]) -> list[set[str]]:
+    return sorted(({i.key for i in group} for group in groups), key=sorted)
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        pytest.param(QUAKE, [{"r", "b", "a"}], id="the same event from three outlets is one story"),
+        pytest.param(
+            [*QUAKE, *MERGER], [{"a", "b", "r"}, {"m1", "m2"}], id="two unrelated events stay apart"
+        ),
+        pytest.param(
+            [*FED, *ECB], [{"e1", "e2"}, {"f1", "f2"}], id="two central-bank stories sharing words stay apart"
+        ),
+        pytest.param(
+            [*BANKRUPTCY, *SBARRO],
+            [{"g1", "g2"}, {"s1", "s2"}],
+            id="two bankruptcies in a tiny batch stay apart",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known limit: in a batch of four, idf cannot tell 'files for bankruptcy' is common",
+            ),
+        ),
+        pytest.param([QUAKE[0]], [{"r"}], id="a single item is its own story"),
+        pytest.param([], [], id="no items make no stories"),
+    ],
+)
+def test_it_groups_items_into_stories(items, expected):
+    assert keys(cluster_items(items)) == expected
+
+
+def test_it_never_joins_items_further_apart_than_the_window():
+    late = [item("late", QUAKE[1].title, source="BBC", hours_ago=40)]
+    groups = cluster_items([*QUAKE, *late], ClusterOptions(window_hours=24))
+    assert keys(groups) == [{"a", "b", "r"}, {"late"}]
+
+
+def test_it_lets_undated_items_join_any_story():
+    undated = item("u", QUAKE[1].title)
+    undated.published = None
+    assert keys(cluster_items([*QUAKE, undated])) == [{"a", "b", "r", "u"}]
+
+
+def test_it_keeps_input_order_inside_and_between_stories():
+    mixed = [MERGER[0], QUAKE[0], MERGER[1], QUAKE[1], QUAKE[2]]
+    assert [[i.key for i in g] for g in cluster_items(mixed)] == [["m1", "m2"], ["r", "b", "a"]]
+
+
+def test_it_labels_each_story_by_its_first_index():
+    texts = [i.title for i in [MERGER[0], QUAKE[0], MERGER[1]]]
+    assert cluster_texts(texts, [0.0] * 3, ["x"] * 3) == [0, 1, 0]
+
+
+def test_it_refuses_sequences_of_different_lengths():
+    with pytest.raises(ValueError, match="differ in length"):
+        cluster_texts(["a", "b"], [0.0], ["x", "y"])
+
+
+def _uci_rows() -> list[dict[str, str]]:
+    if not DEV_SET.exists():
+        pytest.skip("no ../shared dev set")
+    with DEV_SET.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_it_places_every_item_once_and_is_deterministic_on_real_headlines():
+    rows = _uci_rows()[:600]
+    items = [item(str(n), r["TITLE"], source=r["PUBLISHER"], hours_ago=n / 100) for n, r in enumerate(rows)]
+    first = cluster_items(items)
+    assert sorted(i.key for g in first for i in g) == sorted(i.key for i in items)
+    assert keys(cluster_items(items)) == keys(first)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", sorted(DEV_SET_FLOOR))
+def test_it_keeps_its_dev_set_quality(day):
+    rows = [
+        r
+        for r in _uci_rows()
+        if datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC).date().isoformat() == day
+    ]
+    random.Random(day).shuffle(rows)  # the file lists each story's rows together
+    labels = cluster_texts(
+        [r["TITLE"] for r in rows],
+        [int(r["TIMESTAMP"]) / 1000 for r in rows],
+        [r["PUBLISHER"] for r in rows],
+    )
+    _, _, f1 = bcubed(labels, [r["STORY"] for r in rows])
+    assert f1 >= DEV_SET_FLOOR[day]
