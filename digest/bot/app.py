@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from digest.bot import keyboards as kb
 from digest.bot.handlers import Handlers
-from digest.channels.telegram import _redactor
+from digest.channels.telegram import token_redactor
 from digest.config import Settings
 from digest.errors import ConfigError
 
@@ -28,7 +28,7 @@ def build_application(settings: Settings, *, polling: bool = True) -> BotApplica
     token = settings.telegram_bot_token
     if not token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", "required to run the bot")
-    _redactor.protect(token)  # python-telegram-bot and httpx log request URLs, which hold it
+    token_redactor.protect(token)  # python-telegram-bot and httpx log request URLs, which hold it
     handlers = Handlers(settings)
     builder = (
         Application.builder()

@@ -110,7 +110,7 @@ class TelegramChannel(DeliveryChannel):
         self._bot: Bot | None = None
         self._bot_pid = 0
         self._bot_lock = threading.Lock()
-        _redactor.protect(token)
+        token_redactor.protect(token)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramChannel:
@@ -190,7 +190,7 @@ class TelegramChannel(DeliveryChannel):
             if markup is not None and _is_button_error(exc):
                 # e.g. a "Read all" URL Telegram will not link to (localhost): the digest matters more.
                 log.warning("telegram: edition %s, chat %s: the buttons were refused (%s); sent without them",
-                            envelope.edition_id, chat, _redactor.scrub(exc.message))  # fmt: skip
+                            envelope.edition_id, chat, token_redactor.scrub(exc.message))  # fmt: skip
                 _run(bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview),
                      self._timeout)  # fmt: skip
                 return
@@ -199,7 +199,7 @@ class TelegramChannel(DeliveryChannel):
             log.warning(
                 "telegram: edition %s, chat %s, message %d: Telegram could not parse the HTML (%s); "
                 "sent as plain text",
-                envelope.edition_id, chat, index + 1, _redactor.scrub(exc.message),
+                envelope.edition_id, chat, index + 1, token_redactor.scrub(exc.message),
             )  # fmt: skip
             plain = to_plain_text(text)
             _run(bot.send_message(chat, plain, link_preview_options=preview, reply_markup=markup),
@@ -218,7 +218,7 @@ class TelegramChannel(DeliveryChannel):
                 raise
             log.warning(
                 "telegram: edition %s, chat %s: the lead photo was refused (%s); sent the digest without it",
-                envelope.edition_id, chat, _redactor.scrub(exc.message),
+                envelope.edition_id, chat, token_redactor.scrub(exc.message),
             )  # fmt: skip
 
     def _respect_flood(self, chat: str, exc: tg.TelegramError) -> None:
@@ -390,4 +390,4 @@ class _TokenRedactor(logging.Filter):
         return True
 
 
-_redactor = _TokenRedactor()
+token_redactor = _TokenRedactor()
