@@ -110,12 +110,12 @@ def _run_stage(key: str, quick: bool) -> list[Row]:
                     break
             code = process.wait()
         except OSError as exc:
-            return [placeholder(key, "error", str(exc))]
+            return [{**placeholder(key, "error", str(exc)), "group": key}]
         if out.exists():
             rows: list[Row] = json.loads(out.read_text(encoding="utf-8"))
             if rows:
                 return rows
-        return [placeholder(key, "error", f"exit {code}: " + " | ".join(tail))]
+        return [{**placeholder(key, "error", f"exit {code}: " + " | ".join(tail)), "group": key}]
 
 
 def _child(key: str, quick: bool, out: str | None) -> int:
@@ -131,6 +131,8 @@ def _child(key: str, quick: bool, out: str | None) -> int:
         found = module.run(quick)
         rss = round(max(peak_rss_mb(), peak_rss_mb(children=True)), 1)
         rows = [normalize(r, rss) for r in found]
+    for found_row in rows:
+        found_row["group"] = key  # which stage of the suite gave the row
     if out:
         Path(out).write_text(json.dumps(rows, default=str), encoding="utf-8")
     return 0

@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from bench import common
-from bench.bench_send import API_KEY, REDIS_URL, SPAWN, WORKERS, SendGridProcess, _redis_up, _settings_for, _warm
+from bench.bench_send import (
+    API_KEY,
+    REDIS_URL,
+    SPAWN,
+    WORKERS,
+    SendGridProcess,
+    _redis_up,
+    _settings_for,
+    _warm,
+)
 from bench.common import Row, row
 
 RATE = 10.0  # SendGrid requests per second: the production default
@@ -33,7 +42,9 @@ CHANNEL = "@newsroom_live"
 CHANNEL_TARGET_S, EMAIL_TARGET_S = 3.0, 60.0
 
 
-def _environment(db_url: str, sendgrid_url: str, telegram_url: str, token: str, folder: Path) -> dict[str, str]:
+def _environment(
+    db_url: str, sendgrid_url: str, telegram_url: str, token: str, folder: Path
+) -> dict[str, str]:
     env = {
         "DIGEST_DATABASE_URL": db_url,
         "DIGEST_OUTBOX_DIR": str(folder / "outbox"),
@@ -72,14 +83,13 @@ def _ready(_: int = 0) -> float:
 
 
 def _measure(kind: str, size: int, folder: Path, sendgrid: SendGridProcess) -> dict[str, Any]:
-    from tests.fakes.telegram_server import FakeTelegram
-
     from digest import config
     from digest.models import Subscriber
     from digest.pipeline import breaking
     from digest.pipeline.planning import SendPlan
     from digest.store import subscribers as subscriber_store
     from digest.store.db import transaction
+    from tests.fakes.telegram_server import FakeTelegram
 
     with common.database(kind, folder, f"breaking_{kind}_{size}") as url, FakeTelegram() as telegram:
         now = datetime.now(UTC)
@@ -89,17 +99,23 @@ def _measure(kind: str, size: int, folder: Path, sendgrid: SendGridProcess) -> d
         env = _environment(url, sendgrid.url, telegram.base_url, telegram.token, folder)
         settings = config.load(env, dotenv=False)
         sendgrid.ask("reset")
-        news = breaking.news_from_text("Dam breached upstream", "https://wire.example/dam", "Evacuate the valley now.")
+        news = breaking.news_from_text(
+            "Dam breached upstream", "https://wire.example/dam", "Evacuate the valley now."
+        )
         with ProcessPoolExecutor(WORKERS, mp_context=SPAWN, initializer=_warm) as pool:
             list(pool.map(_ready, range(WORKERS)))  # the workers are up before the editor confirms
             futures: list[tuple[str, Future[tuple[int, float, float]]]] = []
 
             def dispatch(plan: SendPlan) -> None:
                 assert plan.edition_id is not None
-                futures.extend((ch, pool.submit(_send, env, plan.edition_id, ch, ids)) for ch, ids in plan.batches)
+                futures.extend(
+                    (ch, pool.submit(_send, env, plan.edition_id, ch, ids)) for ch, ids in plan.batches
+                )
 
             confirmed = time.time()
-            sent = breaking.send_breaking(settings, news, "breaking", dispatch, actor="bench", audiences=["channel", "email"])
+            sent = breaking.send_breaking(
+                settings, news, "breaking", dispatch, actor="bench", audiences=["channel", "email"]
+            )
             planned = time.time() - confirmed
             results = [(ch, future.result()) for ch, future in futures]
         channel_s = max(done for ch, (_, done, _) in results if ch == "telegram") - confirmed
@@ -107,12 +123,23 @@ def _measure(kind: str, size: int, folder: Path, sendgrid: SendGridProcess) -> d
         requests, accepted, unique, most = sendgrid.ask("counts")
         posts = len(telegram.messages_for(CHANNEL))
     if not (accepted == unique == size and most == 1 and posts == 1 and sent.counts["email"] == size):
-        raise RuntimeError(f"{kind}: accepted {accepted}, unique {unique}, most {most}, channel posts {posts}")
+        raise RuntimeError(
+            f"{kind}: accepted {accepted}, unique {unique}, most {most}, channel posts {posts}"
+        )
     worker_mb = max(mb for _, (_, _, mb) in results)
-    _log(f"{kind} {size:,}: planned in {planned:.1f}s, channel post at {channel_s:.2f}s, "
-         f"{size:,} emails at {email_s:.1f}s ({requests} requests)")  # fmt: skip
-    return {"kind": kind, "size": size, "plan_s": planned, "channel_s": channel_s, "email_s": email_s,
-            "requests": requests, "rss": max(worker_mb, common.peak_rss_mb())}  # fmt: skip
+    _log(
+        f"{kind} {size:,}: planned in {planned:.1f}s, channel post at {channel_s:.2f}s, "
+        f"{size:,} emails at {email_s:.1f}s ({requests} requests)"
+    )
+    return {
+        "kind": kind,
+        "size": size,
+        "plan_s": planned,
+        "channel_s": channel_s,
+        "email_s": email_s,
+        "requests": requests,
+        "rss": max(worker_mb, common.peak_rss_mb()),
+    }
 
 
 def _log(message: str) -> None:
@@ -131,14 +158,34 @@ def run(quick: bool = False) -> list[Row]:
     label = f"{size // 1000}k"
     for found in runs:
         suffix = "" if found["kind"] == "sqlite" else f" {found['kind']}"
-        note = (f"{found['size']:,} email recipients + 1 Telegram channel, {WORKERS} breaking workers, "
-                f"SendGrid at {RATE:.0f} requests/s ({found['requests']} requests); planned in "
-                f"{found['plan_s']:.1f}s; target {EMAIL_TARGET_S:.0f}s")  # fmt: skip
-        rows.append(row(f"breaking{suffix}", found["email_s"], None, f"s to {label} emails", ceiling=EMAIL_TARGET_S,
-                        peak_rss_mb=found["rss"], note=note, higher_is_better=False))  # fmt: skip
-        rows.append(row(f"breaking-channel{suffix}", found["channel_s"], None, "s to channel post",
-                        ceiling=CHANNEL_TARGET_S, peak_rss_mb=found["rss"],
-                        note=f"Telegram channel post accepted; target {CHANNEL_TARGET_S:.0f}s"))  # fmt: skip
+        note = (
+            f"{found['size']:,} email recipients + 1 Telegram channel, {WORKERS} breaking workers, "
+            f"SendGrid at {RATE:.0f} requests/s ({found['requests']} requests); planned in "
+            f"{found['plan_s']:.1f}s; target {EMAIL_TARGET_S:.0f}s"
+        )
+        rows.append(
+            row(
+                f"breaking{suffix}",
+                found["email_s"],
+                None,
+                f"s to {label} emails",
+                ceiling=EMAIL_TARGET_S,
+                peak_rss_mb=found["rss"],
+                note=note,
+                higher_is_better=False,
+            )
+        )
+        rows.append(
+            row(
+                f"breaking-channel{suffix}",
+                found["channel_s"],
+                None,
+                "s to channel post",
+                ceiling=CHANNEL_TARGET_S,
+                peak_rss_mb=found["rss"],
+                note=f"Telegram channel post accepted; target {CHANNEL_TARGET_S:.0f}s",
+            )
+        )
     return rows
 
 

@@ -147,7 +147,7 @@ def _measure(kind: str, count: int, folder: Path, base_url: str) -> dict[str, fl
 
 def run(quick: bool = False) -> list[Row]:
     count = 50 if quick else 500
-    kinds = (["postgresql"] if common.postgres_available() else []) + ["sqlite"]
+    kinds = (["postgresql"] if not quick and common.postgres_available() else []) + ["sqlite"]
     rows: list[Row] = []
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp:

@@ -44,16 +44,18 @@ window is set on editorial grounds (a digest's day) and was not tuned.
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from digest.models import Item
 
@@ -63,6 +65,10 @@ Floats = npt.NDArray[np.floating[Any]]
 Ints = npt.NDArray[np.int64]
 
 POWER_ITERATIONS = 1  # 0 loses 0.1 F1: the SVD must see the data twice
+PRIOR_DOCUMENTS = 20.0  # imaginary documents behind the common-word prior
+COMMON_SHARE = 0.5  # share of those documents that hold each common news word
+BOILERPLATE_SHARE = 0.6  # a summary word in this share of summaries (batch or source) is boilerplate
+BOILERPLATE_MIN = 3  # ... and in at least this many
 
 
 @dataclass(frozen=True)
@@ -74,19 +80,17 @@ class ClusterOptions:
     char_weight: float = 0.5  # share of character n-grams in each vector
     neighbours: int = 20  # k of the neighbour expansion
     expansion: float = 2.0  # weight of the neighbours' weighted sum (over k) against the item
-    seed_threshold: float = 0.5  # first pass over single items: tight seeds only
-    candidates: int = 30  # graph degree: how many nearest nodes may merge with each
-    max_rounds: int = 6  # passes over clusters after the seeds
     dimensions: int = 256  # rank of the LSA projection that makes products dense and fast
+    summary_weight: float = 0.5  # a summary word's weight against a title word's
 
 
 def cluster_items(items: Sequence[Item], options: ClusterOptions = ClusterOptions()) -> list[list[Item]]:
     """Group items into stories; each story keeps input order, stories come by first item.
 
-    The text is the title and the first sentence of the summary; undated items may join
-    any story.
+    The text is the title and, weighted lower, the first sentence of the summary less its
+    boilerplate (see ``_item_texts``); undated items may join any story.
     """
-    texts = [_item_text(item) for item in items]
+    texts = _item_texts(items)
     times = [item.published.timestamp() if item.published else math.nan for item in items]
     labels = cluster_texts(texts, times, [item.source for item in items], options)
     stories: dict[int, list[Item]] = {}
@@ -103,38 +107,101 @@ def cluster_texts(
 ) -> list[int]:
     """One label per text: the index of the first text of its story (NaN time: undated).
 
-    ``sources`` is accepted for the interface's sake and deliberately unused (see the
-    module docstring). Deterministic for a given input order.
+    A text's first line is its title; any further lines count ``options.summary_weight``
+    as much. ``sources`` is accepted for the interface's sake and deliberately unused (see
+    the module docstring). Deterministic for a given input order.
     """
     if not len(texts) == len(times) == len(sources):
         raise ValueError("cluster_texts: texts, times and sources differ in length")
     n = len(texts)
     if n < 2:
         return list(range(n))
-    stamps = np.asarray(times, dtype=np.float64)
+    spans = _spans(times)
     window = options.window_hours * 3600.0
-    vectors = _project(_vectors(texts, options.char_weight), options.dimensions)
-    vectors = _expand(vectors, stamps, window, options)
-    labels = _agglomerate(vectors, stamps, window, options)
+    with threadpool_limits(1, user_api="blas"):
+        vectors = _project(_vectors(texts, options), options.dimensions)
+        vectors = _expand(vectors, spans, window, options)
+        labels = _agglomerate(vectors, spans, window, options.threshold)
     return _first_index_labels(labels)
 
 
-def _item_text(item: Item) -> str:
-    first_sentence = _SENTENCE_END.split(item.summary_text.strip(), maxsplit=1)[0]
-    return f"{item.title}\n{first_sentence[:300]}"
+def _spans(times: Sequence[float]) -> tuple[Floats, Floats]:
+    """Each item's earliest and latest time, in float32 seconds after the first dated item.
+
+    An undated item spans nothing (+inf..-inf), so it widens no story it joins.
+    """
+    stamps = np.asarray(times, dtype=np.float64)
+    dated = ~np.isnan(stamps)
+    start = stamps[dated].min() if dated.any() else 0.0
+    relative = (stamps - start).astype(np.float32)
+    return np.where(dated, relative, np.inf), np.where(dated, relative, -np.inf)
 
 
-# ---- vectors -------------------------------------------------------------------------
+# ---- text: title plus the summary's own words ---------------------------------------------
 
-_STOPWORD_TEXT = """a about after again against all also am an and any are as at be because been before
-    being between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers him his how i if in into is it its itself just me more
-    most my no nor not now of off on once only or other our out over own same she should so some
-    such than that the their them then there these they this those through to too under until up
-    very was we were what when where which while who whom why will with would you your"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
+# Feed furniture that says nothing about the event: WordPress's "The post … appeared first
+# on …", "Read more", "Continue reading", a trailing "[…]".
+_FURNITURE = re.compile(
+    r"the post\b.*\bappeared first on\b.*|(read|continue reading|click here|see) more\b.*"
+    r"|continue reading\b.*|\[(…|\.\.\.)\]|\(more…?\)",
+    re.IGNORECASE,
+)
+
+
+def _item_texts(items: Sequence[Item]) -> list[str]:
+    """``"title\\nsummary words"`` per item, the summary stripped of what the batch repeats.
+
+    Boilerplate in a summary would join unrelated items, so a summary sentence keeps only
+    the words that say something about its item: a sentence found verbatim in another
+    item's summary is dropped whole (boilerplate, or syndicated copy whose title already
+    says it), and so are words found in most summaries of the batch or of the item's source.
+    """
+    leads = [_lead(item.summary_text) for item in items]
+    repeated = Counter(" ".join(words) for words in leads)
+    leads = [[] if repeated[" ".join(words)] > 1 else words for words in leads]
+    common = _frequent_words(leads)
+    by_source: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        by_source.setdefault(item.source, []).append(index)
+    for members in by_source.values():
+        boilerplate = common | _frequent_words([leads[i] for i in members])
+        for i in members:
+            leads[i] = [word for word in leads[i] if word not in boilerplate]
+    return [f"{item.title}\n{' '.join(words)}" for item, words in zip(items, leads, strict=True)]
+
+
+def _lead(summary: str) -> list[str]:
+    """The casefolded words of a summary's first sentence, feed furniture removed."""
+    sentence = _SENTENCE_END.split(summary.strip(), maxsplit=1)[0][:300]
+    return _WORD.findall(_FURNITURE.sub(" ", sentence).casefold())
+
+
+def _frequent_words(documents: list[list[str]]) -> set[str]:
+    """Words in at least ``BOILERPLATE_SHARE`` of the documents (and in three or more)."""
+    counts = Counter(word for words in documents for word in set(words))
+    floor = max(BOILERPLATE_MIN, BOILERPLATE_SHARE * len(documents))
+    return {word for word, count in counts.items() if count >= floor}
+
+
+# ---- vectors -------------------------------------------------------------------------------
+
+
+def _word_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """The ``[stop]`` and ``[common]`` sections of ``cluster_words.txt``."""
+    sections: dict[str, set[str]] = {}
+    current: set[str] = set()
+    text = resources.files("digest").joinpath("cluster_words.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[] \n"), set())
+        elif not line.startswith("#"):
+            current.update(line.split())
+    return frozenset(sections["stop"]), frozenset(sections["common"])
+
+
+_STOPWORDS, _COMMON = _word_lists()
 
 
 def _stem(word: str) -> str:
@@ -146,45 +213,94 @@ def _stem(word: str) -> str:
     return word
 
 
-def _word_terms(words: list[str]) -> list[str]:
-    return [_stem(w) for w in words if len(w) > 1 and w not in _STOPWORDS]
+_COMMON_TERMS = frozenset(_stem(word) for word in _COMMON)
 
 
-def _char_terms(words: list[str]) -> list[str]:
-    grams: list[str] = []
-    for word in words:
-        padded = f" {word} "
-        for size in (2, 3, 4):
-            grams.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
-    return grams
+def _vectors(texts: Sequence[str], options: ClusterOptions) -> sp.csr_matrix:
+    """Unit rows mixing word and character TF-IDF by ``options.char_weight``.
 
-
-def _vectors(texts: Sequence[str], char_weight: float) -> sp.csr_matrix:
-    """Unit rows mixing word and character TF-IDF by ``char_weight``."""
-    words = [_WORD.findall(text.casefold()) for text in texts]
-    word_part = _tfidf([_word_terms(w) for w in words], min_df=1)
-    if char_weight <= 0:
-        return word_part
-    char_part = _tfidf([_char_terms(w) for w in words], min_df=2)
-    mixed = sp.hstack([word_part * math.sqrt(1 - char_weight), char_part * math.sqrt(char_weight)])
-    return _normalize(sp.csr_matrix(mixed))
-
-
-def _tfidf(documents: list[list[str]], min_df: int) -> sp.csr_matrix:
-    """Sublinear tf times smoothed idf, rows L2-normalized; terms rarer than ``min_df`` dropped."""
+    Texts become a text-by-word matrix of token weights (title 1, summary
+    ``summary_weight``); words map to terms and to character n-grams once per distinct
+    word, by sparse products, so no Python loop runs over tokens twice.
+    """
     vocabulary: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
-    for row, terms in enumerate(documents):
-        for term in terms:
-            rows.append(row)
-            cols.append(vocabulary.setdefault(term, len(vocabulary)))
-    n = len(documents)
-    counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, len(vocabulary)))
+    weights: list[float] = []
+    for row, text in enumerate(texts):
+        title, _, summary = text.casefold().partition("\n")
+        for part, weight in ((title, 1.0), (summary, options.summary_weight)):
+            ids = [vocabulary.setdefault(word, len(vocabulary)) for word in _WORD.findall(part)]
+            rows += [row] * len(ids)
+            cols += ids
+            weights += [weight] * len(ids)
+    shape = (len(texts), len(vocabulary))
+    tokens = sp.csr_matrix((np.asarray(weights, dtype=np.float32), (rows, cols)), shape=shape)
+    words = list(vocabulary)
+    terms, common = _term_matrix(words)
+    word_part = _tfidf(tokens @ terms, min_df=1, prior=common)
+    if options.char_weight <= 0:
+        return word_part
+    char_part = _tfidf(tokens @ _gram_matrix(words), min_df=2, prior=None)
+    # A character n-gram's idf needs a batch big enough to show which grams are common;
+    # the word part has the common-word prior instead, so it carries small batches.
+    w = options.char_weight * len(texts) / (len(texts) + PRIOR_DOCUMENTS)
+    return _normalize(sp.hstack([word_part * math.sqrt(1 - w), char_part * math.sqrt(w)], format="csr"))
+
+
+def _term_matrix(words: list[str]) -> tuple[sp.csr_matrix, Floats]:
+    """Word-by-term 0/1 matrix (stopwords and single letters map to nothing; plurals merge)
+    and each term's prior document frequency (``COMMON_SHARE`` for common news words)."""
+    term_ids: dict[str, int] = {}
+    rows = []
+    for row, word in enumerate(words):
+        if len(word) > 1 and word not in _STOPWORDS:
+            rows.append((row, term_ids.setdefault(_stem(word), len(term_ids))))
+    matrix = _ones(rows, (len(words), len(term_ids)))
+    prior = np.asarray([COMMON_SHARE if t in _COMMON_TERMS else 0.0 for t in term_ids], dtype=np.float64)
+    return matrix, prior
+
+
+def _gram_matrix(words: list[str]) -> sp.csr_matrix:
+    """Word-by-n-gram counts of character 2–4-grams of each word padded with spaces."""
+    gram_ids: dict[str, int] = {}
+    pairs = []
+    for row, word in enumerate(words):
+        padded = f" {word} "
+        for size in (2, 3, 4):
+            for i in range(len(padded) - size + 1):
+                pairs.append((row, gram_ids.setdefault(padded[i : i + size], len(gram_ids))))
+    return _ones(pairs, (len(words), len(gram_ids)))
+
+
+def _ones(pairs: list[tuple[int, int]], shape: tuple[int, int]) -> sp.csr_matrix:
+    """A count matrix with a one added at each (row, column) pair."""
+    index = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    data = np.ones(len(index), dtype=np.float32)
+    matrix = sp.csr_matrix((data, (index[:, 0], index[:, 1])), shape=shape)
+    matrix.sum_duplicates()
+    return matrix
+
+
+def _tfidf(counts: sp.csr_matrix, min_df: int, prior: Floats | None) -> sp.csr_matrix:
+    """Sublinear tf times smoothed idf, rows L2-normalized; terms rarer than ``min_df`` dropped.
+
+    ``prior`` adds ``PRIOR_DOCUMENTS`` imaginary documents in which each term has that
+    share: it matters in a small batch, where a word in two of four headlines tells
+    nothing of whether it is a name or "files", and fades in a large one.
+    """
+    counts = sp.csr_matrix(counts, dtype=np.float32)
     counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=len(vocabulary))
-    idf = np.log((1 + n) / (1 + df)) + 1.0
-    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices].astype(np.float32)
+    counts.eliminate_zeros()
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
+    if prior is None:
+        idf = np.log((1 + n) / (1 + df)) + 1.0
+    else:
+        idf = np.log((1 + n + PRIOR_DOCUMENTS) / (1 + df + PRIOR_DOCUMENTS * prior)) + 1.0
+    # 1 + log(tf) for whole counts; a summary-only word (weight below one) keeps its weight.
+    data = counts.data
+    counts.data = np.where(data >= 1, 1.0 + np.log(np.maximum(data, 1)), data) * idf[counts.indices]
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
     # Terms in fewer than min_df rows add nothing to any dot product, only work; they are
     # dropped after the norms are taken, so a row made mostly of rare terms stays unlike others.
@@ -205,8 +321,11 @@ def _project(matrix: sp.csr_matrix, dimensions: int) -> Floats:
     """Rows in the top ``dimensions`` singular directions (randomized SVD, fixed seed).
 
     Dot products between rows are kept as well as the rank allows (exactly when there
-    are no more rows than dimensions); products in the dense space are BLAS-fast.
+    are no more rows than dimensions); products in the dense space are BLAS-fast. Bases
+    are made orthonormal through their small Gram matrices: LAPACK's QR of a tall matrix
+    burns ten times the CPU when its threads meet a busy machine.
     """
+    matrix = sp.csr_matrix(matrix[:, np.unique(matrix.indices)])  # terms dropped by min_df cost nothing
     n, width = matrix.shape
     if min(n, width) <= dimensions:
         left, values, _ = np.linalg.svd(matrix.toarray().astype(np.float64), full_matrices=False)
@@ -214,22 +333,31 @@ def _project(matrix: sp.csr_matrix, dimensions: int) -> Floats:
     generator = np.random.default_rng(0)
     basis = np.asarray(matrix @ generator.standard_normal((width, dimensions + 10), dtype=np.float32))
     for _ in range(POWER_ITERATIONS):
-        basis = np.linalg.qr(basis)[0]
-        basis = np.asarray(matrix @ np.asarray(matrix.T @ basis))
-    basis = np.linalg.qr(basis)[0]
+        basis = np.asarray(matrix @ np.asarray(matrix.T @ _orthonormal(basis)))
+    basis = _orthonormal(basis)
     small = np.asarray(matrix.T @ basis)
     # The small factor's left singular vectors, from its Gram matrix: cheaper than its SVD.
-    energy, left = np.linalg.eigh(small.T @ small)
+    energy, left = np.linalg.eigh(small.T.astype(np.float64) @ small)
     order = np.argsort(energy)[::-1][:dimensions]
     return np.asarray(basis @ (left[:, order] * np.sqrt(np.clip(energy[order], 0.0, None))), dtype=np.float32)
 
 
-def _expand(vectors: Floats, stamps: Floats, window: float, options: ClusterOptions) -> Floats:
+def _orthonormal(basis: Floats) -> Floats:
+    """An orthonormal basis of the columns' span, from the eigenvectors of their Gram matrix."""
+    energy, vectors = np.linalg.eigh(basis.T.astype(np.float64) @ basis)
+    keep = energy > energy.max() * 1e-10
+    return np.asarray(basis @ (vectors[:, keep] / np.sqrt(energy[keep])), dtype=np.float32)
+
+
+# ---- neighbours ----------------------------------------------------------------------------
+
+
+def _expand(vectors: Floats, spans: tuple[Floats, Floats], window: float, options: ClusterOptions) -> Floats:
     """Add each row's neighbours' similarity-weighted mean, then normalize."""
     if options.neighbours <= 0 or options.expansion <= 0:
         return _unit(vectors)
-    sizes = np.ones(vectors.shape[0])
-    near, sims = _top_neighbours(vectors, sizes, stamps, stamps, window, options.neighbours)
+    sizes = np.ones(vectors.shape[0], dtype=np.float32)
+    near, sims = _nearest(vectors, sizes, spans, window, options.neighbours)
     # Dividing by k, not by the weights' sum: an item with few or weak neighbours (a small
     # batch, an unusual event) must not take on the words of whatever happens to be nearest.
     weights = np.clip(sims, 0.0, None) / options.neighbours
@@ -243,19 +371,20 @@ def _unit(vectors: Floats) -> Floats:
     return np.asarray(vectors / norms, dtype=np.float32)
 
 
-def _top_neighbours(
-    sums: Floats, sizes: Floats, low: Floats, high: Floats, window: float, k: int
+def _nearest(
+    sums: Floats, sizes: Floats, spans: tuple[Floats, Floats], window: float, k: int
 ) -> tuple[Ints, Floats]:
     """Each row's ``k`` best partners by average similarity, blocked to bound memory.
 
-    Rows are (summed) vectors of clusters of ``sizes`` items spanning ``low``..``high``
+    Rows are summed vectors of clusters of ``sizes`` items spanning ``low``..``high``
     seconds; partners whose union would span more than ``window`` score -1.
     """
+    low, high = spans
     n = sums.shape[0]
     k = min(k, n - 1)
     near = np.zeros((n, k), dtype=np.int64)
     sims = np.zeros((n, k), dtype=np.float32)
-    timed = bool(np.nanmax(high) - np.nanmin(low) > window) if np.isfinite(low).any() else False
+    timed = bool(high.max() - low.min() > window)
     scale = (1.0 / sizes).astype(np.float32)
     transposed = np.ascontiguousarray(sums.T, dtype=np.float32)
     block = max(1, 2_000_000 // n)
@@ -265,112 +394,49 @@ def _top_neighbours(
         scores *= scale[start:stop, None]
         scores *= scale[None, :]
         if timed:
-            latest = np.fmax(high[start:stop, None], high[None, :])
-            scores[latest - np.fmin(low[start:stop, None], low[None, :]) > window] = -1.0
-        scores[np.arange(stop - start), np.arange(start, stop)] = -1.0
-        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            # The union spans more than the window iff one ends a window after the other starts.
+            apart = high[start:stop, None] - window > low[None, :]
+            apart |= high[None, :] - window > low[start:stop, None]
+            scores[apart] = -1.0
+        rows = np.arange(stop - start)
+        scores[rows, rows + start] = -1.0
+        best = scores.argmax(axis=1)[:, None] if k == 1 else np.argpartition(-scores, k - 1, axis=1)[:, :k]
         near[start:stop] = best
         sims[start:stop] = np.take_along_axis(scores, best, axis=1)
     return near, sims
 
 
-# ---- agglomeration ---------------------------------------------------------------------
+# ---- agglomeration -------------------------------------------------------------------------
 
 
-def _agglomerate(vectors: Floats, stamps: Floats, window: float, options: ClusterOptions) -> Ints:
-    """Seeds from single items first, then rounds over clusters with exact averages."""
-    n = vectors.shape[0]
-    labels = np.arange(n, dtype=np.int64)
-    level = options.seed_threshold
-    for _ in range(options.max_rounds + 1):
-        count = int(labels.max()) + 1
-        if count < 2:
-            break
-        members = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(count, n))
-        sums = np.asarray(members @ vectors, dtype=np.float32)
-        sizes = np.bincount(labels, minlength=count).astype(np.float64)
-        low, high = _spans(labels, stamps, count)
-        near, sims = _top_neighbours(sums, sizes, low, high, window, options.candidates)
-        merged = _average_linkage(sizes, low, high, _edges(near, sims, sizes, level), level, window)
-        labels = np.unique(merged, return_inverse=True)[1][labels]
-        if int(labels.max()) + 1 == count and level == options.threshold:
-            break
-        level = options.threshold
-    return labels
+def _agglomerate(vectors: Floats, spans: tuple[Floats, Floats], window: float, threshold: float) -> Ints:
+    """Group-average linkage, exact, by rounds of merging reciprocal nearest neighbours.
 
-
-def _spans(labels: Ints, stamps: Floats, count: int) -> tuple[Floats, Floats]:
-    """Earliest and latest time of each cluster; undated items widen nothing."""
-    low = np.full(count, np.inf)
-    high = np.full(count, -np.inf)
-    dated = ~np.isnan(stamps)
-    np.minimum.at(low, labels[dated], stamps[dated])
-    np.maximum.at(high, labels[dated], stamps[dated])
-    return low, high
-
-
-def _edges(near: Ints, sims: Floats, sizes: Floats, level: float) -> dict[tuple[int, int], float]:
-    """Candidate pairs with their summed similarity; pairs far below ``level`` are dropped."""
-    edges: dict[tuple[int, int], float] = {}
-    floor = level / 10
-    for i, (row, values) in enumerate(zip(near.tolist(), sims.tolist(), strict=True)):
-        for j, value in zip(row, values, strict=True):
-            if value > floor and i != j:
-                edges[(min(i, j), max(i, j))] = value * sizes[i] * sizes[j]
-    return edges
-
-
-def _average_linkage(
-    sizes: Floats, low: Floats, high: Floats, edges: dict[tuple[int, int], float], level: float, window: float
-) -> list[int]:
-    """Group-average merging over a sparse graph; returns each node's cluster root.
-
-    Edge weights are summed similarities, so a merged node's weight to a neighbour is the
-    sum of its parts' (missing edges count as 0). Stale heap entries are skipped.
+    A cluster is its summed vector, so the average similarity of two clusters is one dot
+    product over their sizes. Average linkage is reducible: a pair of clusters that are
+    each other's nearest stays so when other pairs merge, so merging every such pair above
+    ``threshold`` at once gives the same tree as merging the best pair one at a time.
     """
-    size, lo, hi = sizes.tolist(), low.tolist(), high.tolist()
-    adjacent: list[dict[int, float]] = [{} for _ in size]
-    for (i, j), weight in edges.items():
-        adjacent[i][j] = adjacent[j][i] = weight
-    averages = [(-w / (size[i] * size[j]), i, j) for (i, j), w in edges.items()]
-    heap = [entry for entry in averages if -entry[0] >= level]
-    heapq.heapify(heap)
-    root = list(range(len(size)))
-    while heap:
-        negative, a, b = heapq.heappop(heap)
-        if root[a] != a or root[b] != b or adjacent[a][b] / (size[a] * size[b]) != -negative:
-            continue
-        if max(hi[a], hi[b]) - min(lo[a], lo[b]) > window:
-            continue
-        if len(adjacent[a]) < len(adjacent[b]):
-            a, b = b, a
-        _absorb(adjacent, a, b)
-        root[b] = a
-        size[a] += size[b]
-        lo[a], hi[a] = min(lo[a], lo[b]), max(hi[a], hi[b])
-        for c, weight in adjacent[a].items():
-            average = weight / (size[min(a, c)] * size[max(a, c)])
-            if average >= level:
-                heapq.heappush(heap, (-average, min(a, c), max(a, c)))
-    return [_find(root, i) for i in range(len(size))]
-
-
-def _absorb(adjacent: list[dict[int, float]], a: int, b: int) -> None:
-    """Move node ``b``'s edges onto ``a``, adding weights where both had one."""
-    del adjacent[a][b]
-    for c, weight in adjacent[b].items():
-        if c == a:
-            continue
-        del adjacent[c][b]
-        total = adjacent[a].get(c, 0.0) + weight
-        adjacent[a][c] = adjacent[c][a] = total
-    adjacent[b] = {}
-
-
-def _find(root: list[int], i: int) -> int:
-    while root[i] != i:
-        i = root[i]
-    return i
+    labels = np.arange(vectors.shape[0], dtype=np.int64)
+    sums = np.array(vectors, dtype=np.float32)
+    sizes = np.ones(len(sums), dtype=np.float32)
+    low, high = (np.array(part) for part in spans)
+    while len(sums) > 1:
+        near, sims = _nearest(sums, sizes, (low, high), window, 1)
+        best, index = near[:, 0], np.arange(len(sums))
+        pairs = (best[best] == index) & (index < best) & (sims[:, 0] >= threshold)
+        if not pairs.any():
+            break
+        a, b = index[pairs], best[pairs]
+        sums[a] += sums[b]
+        sizes[a] += sizes[b]
+        low[a], high[a] = np.minimum(low[a], low[b]), np.maximum(high[a], high[b])
+        keep = np.ones(len(sums), dtype=bool)
+        keep[b] = False
+        index[b] = a
+        labels = (np.cumsum(keep) - 1)[index][labels]
+        sums, sizes, low, high = sums[keep], sizes[keep], low[keep], high[keep]
+    return labels
 
 
 def _first_index_labels(labels: Ints) -> list[int]:

@@ -11,13 +11,14 @@ from rich.markup import escape
 
 from digest import pipeline
 from digest.cli import context, progress
+from digest.cli.accounts import accounts_app
 from digest.cli.bench import bench
 from digest.cli.bot import bot
 from digest.cli.breaking import breaking
 from digest.cli.editor import configure_list, editor_app
-from digest.cli.editors import editors_app
 from digest.cli.feeds import feeds_app
 from digest.cli.preview import preview
+from digest.cli.stories import stories
 from digest.cli.subscribers import lists_app, subscribers_app
 from digest.cli.web import web
 from digest.pipeline.planning import UnknownList, open_batches
@@ -30,7 +31,7 @@ app = typer.Typer(help="digest: newsletter and notification digests for newsroom
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(subscribers_app, name="subscribers")
 app.add_typer(lists_app, name="lists")
-app.add_typer(editors_app, name="editors")
+app.add_typer(accounts_app, name="accounts")
 app.add_typer(editor_app, name="editor")
 lists_app.command("configure")(configure_list)
 app.command()(preview)
@@ -38,6 +39,7 @@ app.command()(web)
 app.command()(bench)
 app.command()(breaking)
 app.command()(bot)
+app.command()(stories)
 
 
 @app.command()

@@ -140,4 +140,5 @@ def add_list(
         subs = _read(row.encode(), "--telegram-channel")
         subs[0].attributes["kind"] = "channel"
         _save(subs)
-    context.console.print(f"list {name} ready" + (f", posting to {telegram_channel}" if telegram_channel else ""))
+    posting = f", posting to {telegram_channel}" if telegram_channel else ""
+    context.console.print(f"list {name} ready{posting}")

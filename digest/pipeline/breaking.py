@@ -281,7 +281,9 @@ def _insert_rows(
         .order_by(subscribers.c.id)
     )
     # RETURNING counts the rows everywhere (psycopg reports no rowcount for INSERT … SELECT).
-    return len(conn.execute(deliveries.insert().from_select(columns, source).returning(deliveries.c.id)).all())
+    return len(
+        conn.execute(deliveries.insert().from_select(columns, source).returning(deliveries.c.id)).all()
+    )
 
 
 def _list(conn: Connection, list_name: str) -> int:

@@ -7,6 +7,7 @@ is unique per (edition, recipient, channel) and per (list, recipient, channel, p
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Iterator
@@ -130,7 +131,7 @@ def _plan_page(conn: Connection, ctx: _Context, page: list[Subscriber]) -> tuple
         return 0, 0
     ids = [sub.id or 0 for sub, _ in due]
     taken = ledger.periods_taken(conn, ctx.list_pk, ids, [p for _, p in due if p != "manual"])
-    previous = edition_store.previous_editions(conn, ctx.list_pk, ids)
+    previous = ledger.latest_editions(conn, ctx.list_pk, ids)
     suppressed = subscriber_store.suppressed(conn, [sub.email for sub, _ in due if sub.email])
     rows: list[dict[str, Any]] = []
     skipped = 0
@@ -183,10 +184,16 @@ def _row(
 
 def _variant(conn: Connection, ctx: _Context, sub: Subscriber, previous: int | None) -> int | None:
     """The rendered variant for this subscriber's topics and previous edition (rendered once)."""
-    key = f"{','.join(sorted(t.lower() for t in sub.topics))}|after={previous or 0}"
+    key = _variant_key(sub.topics, previous)
     if key not in ctx.variants:
         ctx.variants[key] = _render_variant(conn, ctx, key, sub.topics, previous)
     return ctx.variants[key]
+
+
+@functools.lru_cache(maxsize=4096)
+def _variant_key(topics: tuple[str, ...], previous: int | None) -> str:
+    """Cached: a million subscribers share a few dozen keys."""
+    return f"{','.join(sorted(t.lower() for t in topics))}|after={previous or 0}"
 
 
 def _render_variant(

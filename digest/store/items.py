@@ -60,16 +60,26 @@ def save(conn: Connection, found: Sequence[Item], now: datetime) -> SaveCounts:
     return SaveCounts(len(fresh), updated, unchanged)
 
 
+# Lookups go in pages: PostgreSQL refuses an IN of 10,000 (feed, url) pairs ("stack depth
+# limit exceeded"), and a feed may well carry that many items.
+LOOKUP_PAGE = 500
+
+
 def _existing_by_key(conn: Connection, keys: list[str]) -> dict[str, Any]:
-    rows = conn.execute(select(items).where(items.c.key.in_(keys)))
-    return {row.key: row for row in rows}
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), LOOKUP_PAGE):
+        page = keys[start : start + LOOKUP_PAGE]
+        found.update((row.key, row) for row in conn.execute(select(items).where(items.c.key.in_(page))))
+    return found
 
 
 def _existing_by_url(conn: Connection, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], Any]:
-    if not pairs:
-        return {}
-    rows = conn.execute(select(items).where(tuple_(items.c.feed_id, items.c.url).in_(pairs)))
-    return {(row.feed_id, row.url): row for row in rows}
+    found: dict[tuple[int, str], Any] = {}
+    for start in range(0, len(pairs), LOOKUP_PAGE):
+        page = pairs[start : start + LOOKUP_PAGE]
+        rows = conn.execute(select(items).where(tuple_(items.c.feed_id, items.c.url).in_(page)))
+        found.update(((row.feed_id, row.url), row) for row in rows)
+    return found
 
 
 def _content(item: Item) -> dict[str, Any]:

@@ -9,7 +9,7 @@ its worker died re-claims its own in-flight rows by their batch token.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select, update
 
 from digest.models import DeliveryState
-from digest.store.common import insert_ignoring_conflicts
+from digest.store.common import among, insert_many_ignoring_conflicts
 from digest.store.tables import deliveries, subscribers
 
 OPEN = (DeliveryState.PENDING, DeliveryState.RETRYING)
@@ -38,19 +38,23 @@ class Delivery:
 
 
 def add(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Add pending rows; rows that already exist (same edition or same period) are skipped."""
-    return insert_ignoring_conflicts(conn, deliveries, rows)
+    """Add pending rows; rows that already exist (same edition or same period) are skipped.
+
+    Every row has the same keys (a page of the plan: one statement for all of them)."""
+    return insert_many_ignoring_conflicts(conn, deliveries, rows)
 
 
-def open_ids(conn: Connection, edition_id: int, channel: str) -> list[tuple[int, int]]:
-    """(id, variant id) of the rows still to send, grouped by variant."""
+def open_ids(conn: Connection, edition_id: int, channel: str) -> Iterator[tuple[int, int]]:
+    """(id, variant id) of the rows still to send, grouped by variant; streamed (a million
+    rows need not sit in memory at once), so read them before the transaction ends."""
     query = (
         select(deliveries.c.id, deliveries.c.variant_id)
         .where(deliveries.c.edition_id == edition_id, deliveries.c.channel == channel)
         .where(deliveries.c.state.in_([str(s) for s in OPEN]))
         .order_by(deliveries.c.variant_id, deliveries.c.id)
+        .execution_options(yield_per=10_000)
     )
-    return [(int(a), int(b)) for a, b in conn.execute(query)]
+    return ((int(a), int(b)) for a, b in conn.execute(query))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +79,11 @@ def claim(
     same_task = and_(deliveries.c.state == DeliveryState.SENDING, deliveries.c.batch.like(f"{batch}/%"))
     stale = and_(same_task, deliveries.c.updated_at < now - reclaim_after)
     reclaimed = conn.execute(
-        select(func.count()).select_from(deliveries).where(deliveries.c.id.in_(ids), stale)
+        select(func.count()).select_from(deliveries).where(among(conn, deliveries.c.id, ids), stale)
     ).scalar_one()
     conn.execute(
         update(deliveries)
-        .where(deliveries.c.id.in_(ids), or_(deliveries.c.state.in_([str(s) for s in OPEN]), stale))
+        .where(among(conn, deliveries.c.id, ids), or_(deliveries.c.state.in_([str(s) for s in OPEN]), stale))
         .values(
             state=str(DeliveryState.SENDING), batch=run, attempts=deliveries.c.attempts + 1, updated_at=now
         )
@@ -88,12 +92,16 @@ def claim(
         select(deliveries, subscribers.c.name)
         .join(subscribers, subscribers.c.id == deliveries.c.subscriber_id)
         .where(
-            deliveries.c.id.in_(ids), deliveries.c.batch == run, deliveries.c.state == DeliveryState.SENDING
+            among(conn, deliveries.c.id, ids),
+            deliveries.c.batch == run,
+            deliveries.c.state == DeliveryState.SENDING,
         )
         .order_by(deliveries.c.id)
     )
     rows = [_delivery(row) for row in conn.execute(query)]
-    busy_query = select(deliveries.c.id).where(deliveries.c.id.in_(ids), same_task, deliveries.c.batch != run)
+    busy_query = select(deliveries.c.id).where(
+        among(conn, deliveries.c.id, ids), same_task, deliveries.c.batch != run
+    )
     return Claim(rows, int(reclaimed), [int(x) for x in conn.execute(busy_query).scalars()])
 
 
@@ -119,7 +127,7 @@ def mark(
         return
     conn.execute(
         update(deliveries)
-        .where(deliveries.c.id.in_(ids))
+        .where(among(conn, deliveries.c.id, ids))
         .values(state=str(state), last_error=error[:2000] if error else None, updated_at=now)
     )
 
@@ -129,11 +137,14 @@ def release(conn: Connection, claimed: Sequence[Delivery], ids: Sequence[int], n
     ``ids`` still open (for the task's retry)."""
     conn.execute(
         update(deliveries)
-        .where(deliveries.c.id.in_([row.id for row in claimed]), deliveries.c.state == DeliveryState.SENDING)
+        .where(
+            among(conn, deliveries.c.id, [row.id for row in claimed]),
+            deliveries.c.state == DeliveryState.SENDING,
+        )
         .values(state=str(DeliveryState.RETRYING), updated_at=now)
     )
     query = select(deliveries.c.id).where(
-        deliveries.c.id.in_(ids), deliveries.c.state.in_([str(s) for s in OPEN])
+        among(conn, deliveries.c.id, ids), deliveries.c.state.in_([str(s) for s in OPEN])
     )
     return [int(x) for x in conn.execute(query.order_by(deliveries.c.id)).scalars()]
 
@@ -192,11 +203,26 @@ def periods_taken(
     conn: Connection, list_pk: int, subscriber_ids: Sequence[int], periods: Sequence[str]
 ) -> set[tuple[int, str, str]]:
     """(subscriber id, channel, period) already in the ledger for these subscribers."""
-    if not subscriber_ids:
+    if not subscriber_ids or not periods:
         return set()
     query = select(deliveries.c.subscriber_id, deliveries.c.channel, deliveries.c.period).where(
         deliveries.c.list_id == list_pk,
-        deliveries.c.subscriber_id.in_(subscriber_ids),
+        among(conn, deliveries.c.subscriber_id, subscriber_ids),
         deliveries.c.period.in_(set(periods)),
     )
     return {(int(a), str(b), str(c)) for a, b, c in conn.execute(query)}
+
+
+def latest_editions(conn: Connection, list_pk: int, subscriber_ids: Sequence[int]) -> dict[int, int]:
+    """Each subscriber's latest edition of this list in the ledger (the one not to repeat).
+
+    ``editions.previous_editions`` with one array parameter on PostgreSQL instead of an IN list
+    of a whole planning page."""
+    if not subscriber_ids:
+        return {}
+    query = (
+        select(deliveries.c.subscriber_id, func.max(deliveries.c.edition_id))
+        .where(deliveries.c.list_id == list_pk, among(conn, deliveries.c.subscriber_id, subscriber_ids))
+        .group_by(deliveries.c.subscriber_id)
+    )
+    return {int(sub): int(ed) for sub, ed in conn.execute(query)}

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, or_, select, update
 
 from digest.models import Subscriber, SubscriberStatus
-from digest.store.common import insert_ignoring_conflicts
+from digest.store.common import among, insert_ignoring_conflicts
 from digest.store.tables import lists, memberships, subscribers, suppressions
 
 BREAKING = "breaking"
@@ -139,7 +139,10 @@ def members_page(
     query = (
         select(subscribers)
         .join(memberships, memberships.c.subscriber_id == subscribers.c.id)
-        .where(memberships.c.list_id == list_pk, subscribers.c.id > after)
+        # Both sides bounded by ``after``: with only one, PostgreSQL's merge join scans the
+        # memberships index from the start on every page (quadratic in the list's length).
+        .where(memberships.c.list_id == list_pk, memberships.c.subscriber_id > after)
+        .where(subscribers.c.id > after)
         .order_by(subscribers.c.id)
         .limit(limit)
     )
@@ -165,6 +168,8 @@ def suppress(conn: Connection, email: str, reason: str, now: datetime) -> bool:
 
 
 def suppressed(conn: Connection, emails: Sequence[str]) -> set[str]:
-    lowered = [email.lower() for email in emails]
-    query = select(suppressions.c.email).where(suppressions.c.email.in_(lowered))
+    lowered = list({email.lower() for email in emails})
+    if not lowered:
+        return set()
+    query = select(suppressions.c.email).where(among(conn, suppressions.c.email, lowered))
     return set(conn.execute(query).scalars())

@@ -1,7 +1,7 @@
 """The JSON API under ``/api/v1``: breaking news, edition progress and stop, lists, subscribers.
 
 For a CMS's "publish as breaking" button and scripts. Every route needs an API token
-(``Authorization: Bearer dg_…``, from ``digest editors token``) whose editor has the route's
+(``Authorization: Bearer dg_…``, from ``digest accounts token``) whose editor has the route's
 role; the OpenAPI document is at ``/api/v1/openapi.json``.
 
     POST   /api/v1/breaking                    preview (confirm=false) or send     editor

@@ -1,7 +1,7 @@
 """Editor accounts: passwords, sessions, API tokens, roles and the audit log.
 
 Plain functions over ``digest.store.editors`` (no web framework here), shared by the editor
-pages, the JSON API and ``digest editors``.
+pages, the JSON API and ``digest accounts``.
 
 - Passwords are hashed with scrypt (memory-hard, in the standard library), with a random
   salt; the parameters travel in the hash so they can be raised later.
@@ -268,7 +268,7 @@ def create_token(settings: Settings, email: str, name: str, actor: str) -> str:
     with transaction(settings.database_url) as conn:
         found = store.editor_with_hash(conn, address)
         if found is None:
-            raise ValueError(f"no editor {address} (add one with `digest editors add`)")
+            raise ValueError(f"no editor {address} (add one with `digest accounts add`)")
         store.add_token(conn, found[0].id, name, _digest(token), now)
         store.audit(conn, actor, "token.create", address, {"name": name}, now)
     return token

@@ -82,7 +82,7 @@ class RequireEditor:
         return actor
 
 
-_bearer = HTTPBearer(auto_error=False, description="An API token from `digest editors token`.")
+_bearer = HTTPBearer(auto_error=False, description="An API token from `digest accounts token`.")
 
 
 class RequireToken:

@@ -66,7 +66,7 @@ def dispatcher(settings: Settings) -> news_desk.Dispatch:
 def _send_in_process(settings: Settings, plan: SendPlan, attempts: int = 5) -> None:
     try:
         _send_batches(settings, plan, attempts)
-    except Exception:  # a thread has nobody to raise to; the rows stay open for `digest retry`
+    except Exception:  # a thread has nobody to raise to; rows left open are re-queued by the sweeper
         log.exception("in-process breaking send of edition %s failed", plan.edition_id)
 
 

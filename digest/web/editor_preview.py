@@ -12,30 +12,18 @@ The preview composes and renders as planning would for a reader without topic ch
 after the list's latest edition, with the editor actions in force; it writes nothing.
 """
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from digest.compose import ComposeOptions, Composition, compose
 from digest.config import Settings
-from digest.editorial import (
-    DEFAULT_FACTOR,
-    Action,
-    EditorAction,
-    StoryAction,
-    active_actions,
-    describe,
-    story_action,
-)
-from digest.models import RenderedEdition
-from digest.pipeline.planning import renderer_for
-from digest.store import editions as edition_store
+from digest.editorial import DEFAULT_FACTOR, Action, EditorAction, StoryAction, describe, story_action
+from digest.pipeline.planning import UnknownList
+from digest.pipeline.preview import Preview, preview_edition
 from digest.store import editorial
-from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.web.auth import Actor, Role
@@ -43,41 +31,18 @@ from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.editor_breaking import framed_email
 from digest.web.security import CSRF_FIELD
 
-__all__ = ["NextEdition", "next_edition", "router"]
+__all__ = ["next_edition", "router"]
 
 CONTROLS = ("pin", "boost", "bury", "exclude", "clear")
 
 
-@dataclass(frozen=True)
-class NextEdition:
-    list_name: str
-    composition: Composition
-    rendered: RenderedEdition | None
-    actions: dict[str, EditorAction]
-
-
-def next_edition(settings: Settings, list_name: str, now: datetime | None = None) -> NextEdition:
-    """What the list's next edition would hold now (nothing is stored)."""
-    now = now or datetime.now(UTC)
-    with transaction(settings.database_url) as conn:
-        found = [row for row in subscriber_store.all_lists(conn) if row[1] == list_name]
-        if not found:
-            raise HTTPException(404, f"There is no list {list_name!r}.")
-        list_pk, _, title, _ = found[0]
-        fresh = item_store.recent(conn, now - timedelta(hours=settings.max_age_hours))
-        latest = edition_store.latest(conn, list_pk)
-        sent = item_store.keys_in_editions(conn, [latest] if latest else [])
-        actions = active_actions(editorial.actions(conn, now=now), list_name=list_name, now=now)
-        layout = editorial.layout(conn, list_name)
-    options = ComposeOptions.from_settings(settings, layout)
-    composition = compose(
-        fresh, list_name=list_name, title=title, now=now, options=options, exclude_keys=sent, actions=actions
-    )
-    rendered = None
-    if composition.content.stories:
-        web_url = f"{settings.public_url}/editions/preview"
-        rendered = renderer_for(settings).render(composition.content, edition_id=None, web_url=web_url)
-    return NextEdition(list_name, composition, rendered, actions)
+def next_edition(settings: Settings, list_name: str) -> Preview:
+    """What the list's next edition would hold now (nothing is stored): the same preview as
+    ``digest preview``, for a reader without topic choices who had the latest edition."""
+    try:
+        return preview_edition(list_name, settings)
+    except UnknownList:
+        raise HTTPException(404, f"There is no list {list_name!r}.") from None
 
 
 def router(ctx: EditorContext) -> APIRouter:
@@ -99,7 +64,7 @@ def router(ctx: EditorContext) -> APIRouter:
         shown = next_edition(settings, list_name)
         with transaction(settings.database_url) as conn:
             lists = subscriber_store.all_lists(conn)
-        telegram = [Markup(m) for m in shown.rendered.telegram] if shown.rendered else []
+        telegram = [Markup(m) for m in shown.rendered.telegram] if shown.composition.content.stories else []
         rows = [
             (story, reason, _mark(story_action(story.items, shown.actions)))
             for story, reason in [(s, "") for s in shown.composition.content.stories]
@@ -113,7 +78,7 @@ def router(ctx: EditorContext) -> APIRouter:
     @api.get("/{list_name}/email")
     def email(list_name: str, actor: viewer) -> Response:
         shown = next_edition(settings, list_name)
-        if shown.rendered is None:
+        if not shown.composition.content.stories:
             raise HTTPException(404, "Nothing new for this list: there is no next edition yet.")
         return framed_email(settings, shown.rendered.html)
 

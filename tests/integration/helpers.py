@@ -74,7 +74,7 @@ class Worker:
         self.log = log
         self.handle = log.open("w")
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "celery"), "-A", "worker", "worker", "-Q", "breaking,send,collect",
+            [str(VENV_BIN / "celery"), "-A", "worker", "worker", "-Q", "breaking,collect,send",
              "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
              "--loglevel=INFO"],
             env=env, cwd=ROOT, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True,

@@ -48,7 +48,9 @@ def wait_for(predicate, timeout: float, step: float = 0.05) -> bool:  # type: ig
     return False
 
 
-def test_breaking_news_goes_through_the_breaking_queue_ahead_of_a_queued_daily_send(db_url, redis_url, tmp_path):
+def test_breaking_news_goes_through_the_breaking_queue_ahead_of_a_queued_daily_send(
+    db_url, redis_url, tmp_path
+):
     fresh_items(db_url)
     subscribers_bulk(db_url, emails=DAILY_EMAILS)
     subscribers_bulk(db_url, chats=3, list_name="breaking", chat_start=900_000)
@@ -61,22 +63,45 @@ def test_breaking_news_goes_through_the_breaking_queue_ahead_of_a_queued_daily_s
     with FakeSendGrid(record="counts", schema_sample=1) as fake:
         fake.faults(slow_rate=1.0, slow_seconds=0.4)
         env = environment(
-            DIGEST_DATABASE_URL=db_url, DIGEST_BROKER_URL=redis_url, DIGEST_OUTBOX_DIR=str(tmp_path / "outbox"),
-            DIGEST_SECRET_KEY="integration", DIGEST_EMAIL_CHANNEL="sendgrid", SENDGRID_API_KEY=fake.api_key,
-            DIGEST_SENDGRID_API_URL=fake.url, DIGEST_SENDGRID_RATE="500", DIGEST_EMAIL_BATCH=str(BATCH),
+            DIGEST_DATABASE_URL=db_url,
+            DIGEST_BROKER_URL=redis_url,
+            DIGEST_OUTBOX_DIR=str(tmp_path / "outbox"),
+            DIGEST_SECRET_KEY="integration",
+            DIGEST_EMAIL_CHANNEL="sendgrid",
+            SENDGRID_API_KEY=fake.api_key,
+            DIGEST_SENDGRID_API_URL=fake.url,
+            DIGEST_SENDGRID_RATE="500",
+            DIGEST_EMAIL_BATCH=str(BATCH),
             DIGEST_LOG_LEVEL="WARNING",
-        )  # fmt: skip
+        )
         daily = cli(env, "send", "daily", "--no-follow")
         assert daily.returncode == 0, daily.stderr
         assert queues.llen(f"{REDIS_PREFIX}send") == DAILY_EMAILS // BATCH
         # The CLI queues the breaking send, then follows its progress until it is done.
         breaking = subprocess.Popen(
-            [str(VENV_BIN / "digest"), "breaking", "--title", "Dam breached upstream", "--url",
-             "https://wire.example.org/dam", "--list", "breaking", "--yes"],
-            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert wait_for(lambda: queues.llen(f"{REDIS_PREFIX}breaking") >= 3, timeout=60), "breaking tasks not on the breaking queue"
-        assert queues.llen(f"{REDIS_PREFIX}send") == DAILY_EMAILS // BATCH, "breaking tasks must not go to the send queue"
+            [
+                str(VENV_BIN / "digest"),
+                "breaking",
+                "--title",
+                "Dam breached upstream",
+                "--url",
+                "https://wire.example.org/dam",
+                "--list",
+                "breaking",
+                "--yes",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert wait_for(lambda: queues.llen(f"{REDIS_PREFIX}breaking") >= 3, timeout=60), (
+            "breaking tasks not on the breaking queue"
+        )
+        assert queues.llen(f"{REDIS_PREFIX}send") == DAILY_EMAILS // BATCH, (
+            "breaking tasks must not go to the send queue"
+        )
         worker = Worker(env, tmp_path / "worker.log", concurrency=1)
         try:
             out, err = breaking.communicate(timeout=120)

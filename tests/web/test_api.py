@@ -34,7 +34,9 @@ def api_route_list(client: TestClient) -> list[tuple[str, str, Role | None]]:
     found = []
     for route in api_routes(mount.app.routes):  # type: ignore[attr-defined]
         path = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], route.path)
-        found += [(method, path, required_role(route)) for method in sorted(route.methods) if method != "HEAD"]
+        found += [
+            (method, path, required_role(route)) for method in sorted(route.methods) if method != "HEAD"
+        ]
     return found
 
 
@@ -91,9 +93,13 @@ def test_a_revoked_token_no_longer_works(client, settings, editor_token):
 
 def test_the_openapi_document_describes_the_api_and_its_bearer_tokens(client):
     document = client.get("/api/v1/openapi.json").json()
-    assert {"/breaking", "/editions/{edition_id}", "/editions/{edition_id}/stop", "/lists", "/subscribers"} <= set(
-        document["paths"]
-    )
+    assert {
+        "/breaking",
+        "/editions/{edition_id}",
+        "/editions/{edition_id}/stop",
+        "/lists",
+        "/subscribers",
+    } <= set(document["paths"])
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert client.get("/openapi.json").status_code == 404, "the subscriber app keeps its docs off"
 
@@ -131,7 +137,10 @@ def test_a_bad_breaking_request_says_what_is_wrong(client, settings, editor_toke
     assert answer.status_code == 400 and "http" in answer.json()["error"]
     unknown = client.post("/api/v1/breaking", json={**STORY, "list": "nope"}, headers=editor_token)
     assert unknown.status_code == 400 and "nope" in unknown.json()["error"]
-    assert client.post("/api/v1/breaking", json={**STORY, "item_id": "x"}, headers=editor_token).status_code == 422
+    assert (
+        client.post("/api/v1/breaking", json={**STORY, "item_id": "x"}, headers=editor_token).status_code
+        == 422
+    )
 
 
 def test_a_send_is_stopped_through_the_api(client, settings, editor_token, monkeypatch):
@@ -142,7 +151,11 @@ def test_a_send_is_stopped_through_the_api(client, settings, editor_token, monke
     stopped = client.post(f"/api/v1/editions/{sent['edition']}/stop", headers=editor_token)
     assert stopped.status_code == 200
     body = stopped.json()
-    assert body["stopped"] == 7 and body["finished"] and body["stopped_by"] == "editor-api@example.org (token cms)"
+    assert (
+        body["stopped"] == 7
+        and body["finished"]
+        and body["stopped_by"] == "editor-api@example.org (token cms)"
+    )
     assert client.post("/api/v1/editions/999999/stop", headers=editor_token).status_code == 404
 
 
@@ -156,7 +169,10 @@ def test_subscribers_are_added_found_read_and_deleted(client, settings, editor_t
     assert sub["email"] == "new@example.org" and sub["lists"] == ["breaking"]
     found = client.get("/api/v1/subscribers", params={"q": "new@"}, headers=editor_token).json()
     assert [s["id"] for s in found] == [sub["id"]]
-    assert client.get(f"/api/v1/subscribers/{sub['id']}", headers=editor_token).json()["email"] == "new@example.org"
+    assert (
+        client.get(f"/api/v1/subscribers/{sub['id']}", headers=editor_token).json()["email"]
+        == "new@example.org"
+    )
     bad = client.post("/api/v1/subscribers", json={"email": "nope"}, headers=editor_token)
     assert bad.status_code == 400 and "invalid email" in bad.json()["error"]
     assert client.delete(f"/api/v1/subscribers/{sub['id']}", headers=editor_token).status_code == 204

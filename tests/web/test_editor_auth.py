@@ -79,7 +79,9 @@ def editor_routes(client: TestClient) -> list[tuple[str, str, Role | None]]:
     for route in api_routes(client.app.routes):  # type: ignore[attr-defined]
         if route.path.startswith("/admin"):
             path = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], route.path)
-            found += [(method, path, required_role(route)) for method in sorted(route.methods) if method != "HEAD"]
+            found += [
+                (method, path, required_role(route)) for method in sorted(route.methods) if method != "HEAD"
+            ]
     return found
 
 
@@ -123,12 +125,15 @@ def test_sign_in_is_rate_limited_per_account(client, settings):
     make_editor(settings)
     token = csrf_token(client.get("/admin/login").text)
     codes = [
-        client.post("/admin/login", data={"email": "ada@example.org", "password": "guess!!!!!!", "csrf_token": token})
-        .status_code
+        client.post(
+            "/admin/login", data={"email": "ada@example.org", "password": "guess!!!!!!", "csrf_token": token}
+        ).status_code
         for _ in range(7)
     ]
     assert codes[:5] == [401] * 5 and codes[-1] == 429
-    good = client.post("/admin/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf_token": token})
+    good = client.post(
+        "/admin/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf_token": token}
+    )
     assert good.status_code == 429, "even the right password waits once the limit is hit"
 
 
@@ -158,20 +163,26 @@ def _age_sessions(settings: Settings, **values: datetime) -> None:
 
 def test_a_session_ends_after_the_idle_time(client, settings):
     sign_in(client, settings)
-    _age_sessions(settings, last_seen_at=datetime.now(UTC) - timedelta(minutes=settings.editor_idle_minutes + 1))
+    _age_sessions(
+        settings, last_seen_at=datetime.now(UTC) - timedelta(minutes=settings.editor_idle_minutes + 1)
+    )
     answer = client.get("/admin", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/admin/login")
 
 
 def test_a_session_ends_after_its_lifetime_however_active(client, settings):
     sign_in(client, settings)
-    _age_sessions(settings, created_at=datetime.now(UTC) - timedelta(hours=settings.editor_session_hours, minutes=1))
+    _age_sessions(
+        settings, created_at=datetime.now(UTC) - timedelta(hours=settings.editor_session_hours, minutes=1)
+    )
     assert client.get("/admin", follow_redirects=False).status_code == 303
 
 
 def test_an_active_session_stays_open(client, settings):
     sign_in(client, settings)
-    _age_sessions(settings, last_seen_at=datetime.now(UTC) - timedelta(minutes=settings.editor_idle_minutes - 5))
+    _age_sessions(
+        settings, last_seen_at=datetime.now(UTC) - timedelta(minutes=settings.editor_idle_minutes - 5)
+    )
     assert client.get("/admin").status_code == 200
     assert client.get("/admin").status_code == 200, "the idle clock restarts with each request"
 

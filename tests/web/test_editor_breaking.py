@@ -24,7 +24,9 @@ from digest.store.tables import deliveries
 from tests.web.conftest import add_news, csrf_token
 from tests.web.test_editor_auth import sign_in
 
-NEWS = news_desk.news_from_text("Dam breached upstream", "https://wire.example.org/dam", "Evacuate the valley.")
+NEWS = news_desk.news_from_text(
+    "Dam breached upstream", "https://wire.example.org/dam", "Evacuate the valley."
+)
 
 
 def audience(settings: Settings, list_name: str = "breaking") -> None:
@@ -64,7 +66,9 @@ def run(settings: Settings, plans: list[SendPlan]) -> None:
 
 def rows(settings: Settings, edition_id: int) -> list[tuple[str, str, str, str | None]]:
     with transaction(settings.database_url) as conn:
-        query = select(deliveries.c.channel, deliveries.c.address, deliveries.c.state, deliveries.c.last_error)
+        query = select(
+            deliveries.c.channel, deliveries.c.address, deliveries.c.state, deliveries.c.last_error
+        )
         return [tuple(r) for r in conn.execute(query.where(deliveries.c.edition_id == edition_id))]  # type: ignore[misc]
 
 
@@ -74,7 +78,10 @@ def test_the_preview_counts_each_audience_of_the_list(settings):
     assert shown.counts == {"channel": 3, "bot": 2, "email": 2}
     assert "Dam breached upstream" in shown.rendered.html and "Evacuate the valley." in shown.rendered.text
     assert shown.rendered.subject == "Breaking: Dam breached upstream"
-    assert len(shown.rendered.telegram) == 1 and 'href="https://wire.example.org/dam"' in shown.rendered.telegram[0]
+    assert (
+        len(shown.rendered.telegram) == 1
+        and 'href="https://wire.example.org/dam"' in shown.rendered.telegram[0]
+    )
     assert not shown.earlier
 
 
@@ -108,7 +115,9 @@ def test_the_same_story_is_not_sent_twice_to_a_list_by_accident(settings):
     with pytest.raises(news_desk.DuplicateBreaking, match="already sent to breaking") as caught:
         news_desk.send_breaking(settings, NEWS, "breaking", Recorder(), actor="bob@example.org")
     assert caught.value.earlier[0].edition_id == first.edition_id
-    again = news_desk.send_breaking(settings, NEWS, "breaking", Recorder(), actor="bob@example.org", again=True)
+    again = news_desk.send_breaking(
+        settings, NEWS, "breaking", Recorder(), actor="bob@example.org", again=True
+    )
     assert again.edition_id != first.edition_id
     assert len(news_desk.preview(settings, NEWS, "breaking").earlier) == 2
 
@@ -148,7 +157,9 @@ def test_a_row_reopened_after_the_stop_is_still_not_sent(settings):
     sent = news_desk.send_breaking(settings, NEWS, "breaking", recorder, actor="test", audiences=["email"])
     news_desk.stop(settings, sent.edition_id, "ada@example.org")
     with transaction(settings.database_url) as conn:  # e.g. `digest retry`, or a retry after a 5xx
-        conn.execute(deliveries.update().where(deliveries.c.edition_id == sent.edition_id).values(state="retrying"))
+        conn.execute(
+            deliveries.update().where(deliveries.c.edition_id == sent.edition_id).values(state="retrying")
+        )
     run(settings, recorder.plans)
     assert {state for _, _, state, _ in rows(settings, sent.edition_id)} == {"failed"}
 
@@ -157,8 +168,14 @@ def test_a_row_reopened_after_the_stop_is_still_not_sent(settings):
 
 
 def _form(**extra: str) -> dict[str, object]:
-    return {"title": NEWS.title, "url": NEWS.url, "summary": NEWS.summary, "list": "breaking",
-            "audiences": ["channel", "bot", "email"], **extra}  # fmt: skip
+    return {
+        "title": NEWS.title,
+        "url": NEWS.url,
+        "summary": NEWS.summary,
+        "list": "breaking",
+        "audiences": ["channel", "bot", "email"],
+        **extra,
+    }
 
 
 def _wait_finished(client, edition_id: int, timeout: float = 20) -> dict[str, object]:
@@ -179,18 +196,25 @@ def test_an_editor_previews_confirms_and_watches_it_reach_100_percent(client, se
     assert confirm.status_code == 200
     assert 'data-audience="channel">3<' in confirm.text and 'data-audience="total">7<' in confirm.text
     assert "<b>BREAKING</b>" in confirm.text and "/admin/breaking/email?" in confirm.text
-    frame = client.get("/admin/breaking/email", params={"title": NEWS.title, "url": NEWS.url, "list": "breaking"})
+    frame = client.get(
+        "/admin/breaking/email", params={"title": NEWS.title, "url": NEWS.url, "list": "breaking"}
+    )
     assert frame.status_code == 200 and "Dam breached upstream" in frame.text
     assert "frame-ancestors 'self'" in frame.headers["content-security-policy"]
-    sent = client.post("/admin/breaking/send", data={**_form(), "csrf_token": csrf_token(confirm.text)},
-                       follow_redirects=False)  # fmt: skip
+    sent = client.post(
+        "/admin/breaking/send",
+        data={**_form(), "csrf_token": csrf_token(confirm.text)},
+        follow_redirects=False,
+    )
     assert sent.status_code == 303
     edition_id = int(sent.headers["location"].rsplit("/", 1)[1])
     progress = _wait_finished(client, edition_id)
     assert progress["percent"] == 100.0 and progress["counts"]["sent"] == 7  # type: ignore[index]
     posts = sorted(p.name for p in (Path(settings.outbox_dir) / "telegram" / str(edition_id)).iterdir())
     assert "@newsroom_live-1.json" in posts
-    message = json.loads((Path(settings.outbox_dir) / "telegram" / str(edition_id) / "@newsroom_live-1.json").read_text())
+    message = json.loads(
+        (Path(settings.outbox_dir) / "telegram" / str(edition_id) / "@newsroom_live-1.json").read_text()
+    )
     assert "Dam breached upstream" in json.dumps(message)
     assert "Edition" in client.get(sent.headers["location"]).text
 
@@ -204,7 +228,9 @@ def test_a_second_send_of_the_same_story_asks_for_explicit_confirmation(client, 
     again = client.post("/admin/breaking/send", data={**_form(), "csrf_token": token})
     assert again.status_code == 409
     assert "already sent to breaking" in again.text and 'name="again"' in again.text
-    forced = client.post("/admin/breaking/send", data={**_form(again="1"), "csrf_token": token}, follow_redirects=False)
+    forced = client.post(
+        "/admin/breaking/send", data={**_form(again="1"), "csrf_token": token}, follow_redirects=False
+    )
     assert forced.status_code == 303 and forced.headers["location"] != first.headers["location"]
     for answer in (first, forced):  # let the in-process sends finish before the database is emptied
         assert _wait_finished(client, int(answer.headers["location"].rsplit("/", 1)[1]))["finished"]
@@ -217,8 +243,10 @@ def test_an_item_from_the_feeds_can_be_sent_as_breaking(client, settings):
     page = client.get("/admin/breaking")
     assert "Story number 0 about the city council" in page.text
     item = page.text.split('name="item" id="item-', 1)[1].split('"', 1)[0]
-    confirm = client.post("/admin/breaking/preview", data={"item": item, "list": "breaking",
-                          "audiences": ["email"], "csrf_token": csrf_token(page.text)})  # fmt: skip
+    confirm = client.post(
+        "/admin/breaking/preview",
+        data={"item": item, "list": "breaking", "audiences": ["email"], "csrf_token": csrf_token(page.text)},
+    )
     assert confirm.status_code == 200 and "Breaking: Story number" in confirm.text
 
 
@@ -239,8 +267,9 @@ def test_an_editor_stops_a_send_from_its_page(client, settings, monkeypatch):
     sent = client.post("/admin/breaking/send", data={**_form(), "csrf_token": token}, follow_redirects=False)
     page = client.get(sent.headers["location"])
     assert "Stop this send" in page.text
-    stop = client.post(f"{sent.headers['location']}/stop", data={"csrf_token": csrf_token(page.text)},
-                       follow_redirects=False)  # fmt: skip
+    stop = client.post(
+        f"{sent.headers['location']}/stop", data={"csrf_token": csrf_token(page.text)}, follow_redirects=False
+    )
     assert stop.status_code == 303
     progress = client.get(f"{sent.headers['location']}/progress.json").json()
     assert progress["stopped_by"] == "editor@example.org" and progress["counts"]["failed"] == 7

@@ -47,7 +47,8 @@ def test_an_editor_pins_and_excludes_from_the_preview_and_it_is_audited(client, 
     page = client.get("/admin/preview/daily")
     token = csrf_token(page.text)
     answer = client.post(
-        "/admin/preview/daily/action", data={"item_key": "wire-2", "action": "exclude", "csrf_token": token},
+        "/admin/preview/daily/action",
+        data={"item_key": "wire-2", "action": "exclude", "csrf_token": token},
         follow_redirects=False,
     )
     assert answer.status_code == 303
@@ -55,10 +56,14 @@ def test_an_editor_pins_and_excludes_from_the_preview_and_it_is_audited(client, 
         assert [(a.item_key, str(a.action)) for a in actions(conn)] == [("wire-2", "exclude")]
         assert audit_entries(conn)[0].action == "editor.exclude"
     assert "left out" in client.get("/admin/preview/daily").text
-    client.post("/admin/preview/daily/action", data={"item_key": "wire-2", "action": "clear", "csrf_token": token})
+    client.post(
+        "/admin/preview/daily/action", data={"item_key": "wire-2", "action": "clear", "csrf_token": token}
+    )
     with transaction(settings.database_url) as conn:
         assert actions(conn) == []
-    bad = client.post("/admin/preview/daily/action", data={"item_key": "x", "action": "nuke", "csrf_token": token})
+    bad = client.post(
+        "/admin/preview/daily/action", data={"item_key": "x", "action": "nuke", "csrf_token": token}
+    )
     assert bad.status_code == 400
 
 
@@ -67,20 +72,36 @@ def test_subscribers_are_searched_added_imported_all_or_nothing_and_exported(cli
     sign_in(client, settings, "editor")
     assert "ann@example.org" in client.get("/admin/subscribers", params={"q": "ann"}).text
     token = form_token(client, "/admin/subscribers")
-    added = client.post("/admin/subscribers", data={"email": "bob@example.org", "lists": "daily;breaking",
-                        "timezone": "Europe/Kyiv", "csrf_token": token})  # fmt: skip
+    added = client.post(
+        "/admin/subscribers",
+        data={
+            "email": "bob@example.org",
+            "lists": "daily;breaking",
+            "timezone": "Europe/Kyiv",
+            "csrf_token": token,
+        },
+    )
     assert added.status_code == 200 and "Saved." in added.text
     bad = client.post("/admin/subscribers", data={"email": "bob@", "csrf_token": token})
     assert bad.status_code == 400 and "invalid email" in bad.text
     header = "email,telegram_chat_id,name,timezone,send_hour,topics,lists\n"
-    broken = header + "c@example.org,,C,UTC,7,,daily\nnot-an-email,,D,UTC,7,,daily\nd@example.org,,E,Mars/Base,7,,daily\n"
-    answer = client.post("/admin/subscribers/import", data={"csrf_token": token},
-                         files={"file": ("people.csv", io.BytesIO(broken.encode()), "text/csv")})  # fmt: skip
+    broken = (
+        header
+        + "c@example.org,,C,UTC,7,,daily\nnot-an-email,,D,UTC,7,,daily\nd@example.org,,E,Mars/Base,7,,daily\n"
+    )
+    answer = client.post(
+        "/admin/subscribers/import",
+        data={"csrf_token": token},
+        files={"file": ("people.csv", io.BytesIO(broken.encode()), "text/csv")},
+    )
     assert answer.status_code == 400 and "people.csv, line 3" in answer.text and "line 4" in answer.text
     assert "c@example.org" not in client.get("/admin/subscribers", params={"q": "c@"}).text, "all or nothing"
     good = header + "c@example.org,,C,UTC,7,,daily\n"
-    answer = client.post("/admin/subscribers/import", data={"csrf_token": token},
-                         files={"file": ("people.csv", io.BytesIO(good.encode()), "text/csv")})  # fmt: skip
+    answer = client.post(
+        "/admin/subscribers/import",
+        data={"csrf_token": token},
+        files={"file": ("people.csv", io.BytesIO(good.encode()), "text/csv")},
+    )
     assert answer.status_code == 200 and "1 subscribers imported (1 new)" in answer.text
     export = client.get("/admin/subscribers/export.csv")
     assert export.headers["content-type"].startswith("text/csv")
@@ -91,7 +112,9 @@ def test_subscribers_are_searched_added_imported_all_or_nothing_and_exported(cli
         found = subscriber_store.find(conn, email="bob@example.org")
         assert found is not None and found.lists == ("breaking", "daily")
         assert [e.action for e in audit_entries(conn)][:2] == ["subscribers.export", "subscribers.save"]
-    removed = client.post(f"/admin/subscribers/{found.id}/remove", data={"csrf_token": token}, follow_redirects=False)
+    removed = client.post(
+        f"/admin/subscribers/{found.id}/remove", data={"csrf_token": token}, follow_redirects=False
+    )
     assert removed.status_code == 303
     with transaction(settings.database_url) as conn:
         assert subscriber_store.find(conn, email="bob@example.org") is None
@@ -100,7 +123,9 @@ def test_subscribers_are_searched_added_imported_all_or_nothing_and_exported(cli
 def test_the_suppression_list_is_viewed_added_to_and_removed_from(client, settings):
     sign_in(client, settings, "editor")
     token = form_token(client, "/admin/suppressions")
-    client.post("/admin/suppressions", data={"email": "Spam@Example.org", "reason": "complaint", "csrf_token": token})
+    client.post(
+        "/admin/suppressions", data={"email": "Spam@Example.org", "reason": "complaint", "csrf_token": token}
+    )
     page = client.get("/admin/suppressions")
     assert "spam@example.org" in page.text and "complaint" in page.text
     with transaction(settings.database_url) as conn:
@@ -115,14 +140,20 @@ def test_the_suppression_list_is_viewed_added_to_and_removed_from(client, settin
 def test_an_admin_adds_an_editor_creates_a_token_shown_once_and_a_list(client, settings):
     sign_in(client, settings, "admin")
     token = form_token(client, "/admin/accounts")
-    client.post("/admin/accounts", data={"email": "eve@example.org", "role": "viewer", "password": PASSWORD,
-                "csrf_token": token})  # fmt: skip
-    created = client.post("/admin/tokens", data={"email": "eve@example.org", "name": "cms", "csrf_token": token})
+    client.post(
+        "/admin/accounts",
+        data={"email": "eve@example.org", "role": "viewer", "password": PASSWORD, "csrf_token": token},
+    )
+    created = client.post(
+        "/admin/tokens", data={"email": "eve@example.org", "name": "cms", "csrf_token": token}
+    )
     value = created.text.split('id="new-token">', 1)[1].split("<", 1)[0]
     assert value.startswith("dg_")
     assert value not in client.get("/admin/accounts").text, "a token is shown once"
     assert client.get("/api/v1/lists", headers={"Authorization": f"Bearer {value}"}).status_code == 200
-    weak = client.post("/admin/accounts", data={"email": "x@example.org", "password": "short", "csrf_token": token})
+    weak = client.post(
+        "/admin/accounts", data={"email": "x@example.org", "password": "short", "csrf_token": token}
+    )
     assert weak.status_code == 400 and "at least 10" in weak.text
     client.post("/admin/lists", data={"name": "evening", "title": "Evening", "csrf_token": token})
     assert "Evening" in client.get("/admin/lists").text

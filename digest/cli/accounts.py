@@ -1,4 +1,4 @@
-"""``digest editors``: accounts of the people who use the editor pages and the API."""
+"""``digest accounts``: accounts of the people who use the editor pages and the API."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from digest.cli import context
 from digest.store import editors as editor_store
 from digest.web import auth
 
-editors_app = typer.Typer(help="Manage editor accounts and API tokens.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Manage editor accounts and API tokens.", no_args_is_help=True)
 
 
 def cli_actor() -> str:
@@ -24,7 +24,7 @@ def cli_actor() -> str:
         return "cli"
 
 
-@editors_app.command("add")
+@accounts_app.command("add")
 def add(
     email: str = typer.Argument(..., help="The editor's email address (their sign-in name)."),
     role: str = typer.Option("editor", help="viewer (read-only), editor (+ sends) or admin (+ accounts)."),
@@ -43,7 +43,7 @@ def add(
     context.console.print(f"{'added' if created else 'updated'} {escape(editor.email)} ({editor.role})")
 
 
-@editors_app.command("list")
+@accounts_app.command("list")
 def list_editors() -> None:
     """Editors with their roles, and the API tokens."""
     with context.db() as conn:
@@ -63,7 +63,7 @@ def list_editors() -> None:
         context.console.print(listing)
 
 
-@editors_app.command("token")
+@accounts_app.command("token")
 def token(
     email: str = typer.Argument(..., help="The editor the token acts for (with their role)."),
     name: str = typer.Option(..., "--name", help="What uses the token, e.g. cms."),
