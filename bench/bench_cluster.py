@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from math import log, sqrt
 from pathlib import Path
+from typing import Any
 
 from digest.bcubed import bcubed
 from digest.cluster import ClusterOptions, cluster_texts
@@ -155,7 +156,7 @@ def measure(method: Labeller, rows: list[Row], threshold: float) -> dict[str, fl
 
 def cross_validated(
     method: Labeller, windows: dict[str, list[Row]], grid: Sequence[float]
-) -> dict[str, dict]:
+) -> dict[str, dict[str, float]]:
     """Per window: the threshold best on the other windows, and what it scores here."""
     scores = {(day, t): measure(method, rows, t) for day, rows in windows.items() for t in grid}
     chosen = {}
@@ -166,7 +167,7 @@ def cross_validated(
     return chosen
 
 
-def _row(stage: str, ours_: dict, base: dict, **extra: object) -> dict:
+def _row(stage: str, ours_: dict[str, float], base: dict[str, float], **extra: object) -> dict[str, Any]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "stage": stage,
@@ -185,7 +186,7 @@ def _row(stage: str, ours_: dict, base: dict, **extra: object) -> dict:
     }
 
 
-def run(quick: bool = False) -> list[dict]:
+def run(quick: bool = False) -> list[dict[str, Any]]:
     """Rows per day window (cross-validated thresholds), then the 10,000-item speed run."""
     if not DEV_SET.exists():
         print(f"skipped: no dev set at {DEV_SET}", file=sys.stderr)

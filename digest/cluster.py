@@ -2,42 +2,58 @@
 
 Method (chosen by measurement on the UCI dev set, see ``bench/bench_cluster.py``):
 
-1. Vectors: sublinear TF-IDF of words (casefolded, English stopwords dropped, plurals
-   stripped) and of character 2–4-grams inside words, each part L2-normalized and mixed
-   half and half. Character n-grams meet inflections and compounds that words miss
-   ("tapering"/"taper", "Fyffes-Chiquita"), and work for any language without a stemmer.
-2. LSA: a rank-256 randomized SVD (fixed seed) so all later products are dense and BLAS-fast.
+1. Text: the title, plus the first sentence of the summary at half weight, less its
+   boilerplate: feed furniture ("Read more", "The post … appeared first on …"), a sentence
+   that another item's summary repeats verbatim, and words found in most summaries of the
+   batch or of the item's source (sources are used for this only). Without that, five
+   unrelated items that all say "Read more on our website." became one story.
+2. Vectors: sublinear TF-IDF of words (casefolded, stopwords dropped, plurals stripped) and
+   of character 2–4-grams inside words, each part L2-normalized and mixed half and half.
+   Character n-grams meet inflections and compounds that words miss ("tapering"/"taper",
+   "Fyffes-Chiquita"), and work for any language without a stemmer. Small batches: words
+   in ``cluster_words.txt`` [common] (headline verbs like "files", "says"; "live", "video")
+   get a prior document frequency from 20 imaginary documents, and the n-grams' share
+   shrinks by n/(n+20), because idf computed from a handful of items knows nothing.
+3. LSA: a rank-256 randomized SVD (fixed seed) so all later products are dense and BLAS-fast.
    Neighbour expansion: each vector gets twice the similarity-weighted sum over k=20 of its
    nearest neighbours (within the time window) added, then is normalized again. A headline is
    short; its neighbours supply the words it did not use.
-3. Group-average (UPGMA) agglomerative clustering on those vectors, stopped when the
-   average cosine similarity between two clusters falls below ``threshold``, and never
-   joining two clusters whose items would span more than ``window_hours``. It runs on a
-   sparse candidate graph (each node's top neighbours, found by blocked dense products, so
-   time is O(n^2 d) but memory stays bounded): a first pass over items at a high level forms tight seeds,
-   then passes over clusters use exact cluster-to-cluster averages (from summed vectors)
-   until nothing merges.
+4. Exact group-average (UPGMA) agglomerative clustering, stopped when the average cosine
+   similarity between two clusters falls below ``threshold`` and never joining clusters
+   whose items would span more than ``window_hours``. A cluster is its summed vector, and
+   each round merges every pair of mutual nearest neighbours at once (valid because average
+   linkage is reducible), found by blocked dense products: O(n^2 d) time per round, bounded
+   memory, and about ten rounds, the first ones dominating.
 
 Why: measured on the 6,365 UCI headlines split into UTC-day windows (1,109 / 4,299 / 957
 items), each shuffled, threshold chosen by leave-one-day-out cross-validation
 (``python -m bench.bench_cluster``), B-cubed P/R/F1:
 
     window        ours (threshold)          title TF-IDF single pass (threshold)
-    2014-03-10    0.78/0.79/0.788 (0.13)    0.54/0.57/0.552 (0.05)
-    2014-03-11    0.80/0.89/0.840 (0.12)    0.62/0.79/0.693 (0.05)
-    2014-03-12    0.94/0.90/0.922 (0.14)    0.91/0.58/0.705 (0.10)
+    2014-03-10    0.78/0.82/0.798 (0.14)    0.54/0.57/0.552 (0.05)
+    2014-03-11    0.80/0.89/0.842 (0.13)    0.62/0.79/0.693 (0.05)
+    2014-03-12    0.93/0.90/0.917 (0.14)    0.91/0.58/0.705 (0.10)
+    mean                    0.852                     0.650
 
-Along the way (dense exact average linkage, same windows): word TF-IDF alone 0.79-0.82 mean
-F1; with neighbour expansion 0.84; with character n-grams 0.86-0.87; LSA at 256 dimensions
-costs about 0.005. Connected components of a thresholded graph chain unrelated stories
-(F1 <= 0.54). Speed, measured on a shared 2-core machine (load average 4-5): 600-4,000
-items/s; 10,000 items took 11 s of CPU and 27 s wall end to end through ``digest stories``
-(startup included), short of the 10 s goal; peak RSS about 350 MB.
-Known limit: in very small batches idf cannot tell which shared words are common, so two
-events with the same wording ("... files for bankruptcy") may merge.
+(At the default 0.14: 0.798 / 0.851 / 0.917.) Along the way: word TF-IDF alone 0.79-0.82
+mean F1; with neighbour expansion 0.84; with character n-grams 0.85-0.86. The earlier
+approximate linkage (sparse top-30 graph, seeds at 0.5, passes over clusters) scored 0.850
+and was three times slower; 128 dimensions cost 0.03 F1, expansion 1.0 0.07, k=10 0.015;
+centring the vectors, or n-gram shares of 0.4/0.6, cost 0.005-0.04. Connected components
+of a thresholded graph chain unrelated stories (F1 <= 0.54).
 
-Sources are not used: the same publisher may cover an event twice (UCI has 1,296 such
-repeats) and an update from one outlet belongs with its first report. UCI timestamps are
+Speed (shared 2-core machine, load average 4-7): 10,000 items in 3.4 s of CPU (2,900
+items/s of CPU, 2,700 of wall); ``digest stories`` on 10,000 items 4.7 s CPU end to end,
+about 1.2 s of it the CLI's imports; peak RSS about 350 MB. BLAS is held to one thread
+while clustering: OpenBLAS's threads spin on a busy host, and its QR and eigh burned ten
+times the CPU (QR is avoided anyway: bases are orthonormalized through Gram matrices).
+
+Known limit: in a batch of four, "Mt. Gox files for bankruptcy protection" and "Sbarro files
+for bankruptcy" still merge; the prior discounts "files" but "bankruptcy" looks as rare as
+the names.
+
+Sources do not separate stories: the same publisher may cover an event twice (UCI has 1,296
+such repeats) and an update from one outlet belongs with its first report. UCI timestamps are
 crawl times, contiguous per story, so a window of minutes would "solve" the dev set; the
 window is set on editorial grounds (a digest's day) and was not tuned.
 """
@@ -118,6 +134,7 @@ def cluster_texts(
         return list(range(n))
     spans = _spans(times)
     window = options.window_hours * 3600.0
+    # One BLAS thread: on a busy host OpenBLAS's spinning threads cost up to ten times the CPU.
     with threadpool_limits(1, user_api="blas"):
         vectors = _project(_vectors(texts, options), options.dimensions)
         vectors = _expand(vectors, spans, window, options)

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from digest.cli import context, progress
-from digest.cli.editors import cli_actor
+from digest.cli.accounts import cli_actor
 from digest.config import Settings
 from digest.pipeline import breaking as news_desk
 from digest.pipeline.planning import SendPlan, UnknownList

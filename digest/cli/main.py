@@ -28,19 +28,6 @@ from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 
 app = typer.Typer(help="digest: newsletter and notification digests for newsrooms.", no_args_is_help=True)
-app.add_typer(feeds_app, name="feeds")
-app.add_typer(subscribers_app, name="subscribers")
-app.add_typer(lists_app, name="lists")
-app.add_typer(accounts_app, name="accounts")
-app.add_typer(editor_app, name="editor")
-lists_app.command("configure")(configure_list)
-app.command()(preview)
-app.command()(web)
-app.command()(bench)
-app.command()(breaking)
-app.command()(bot)
-app.command()(stories)
-
 
 @app.command()
 def collect(all_feeds: bool = typer.Option(False, "--all", help="Fetch every feed, due or not.")) -> None:
@@ -190,3 +177,18 @@ def migrate() -> None:
     """Bring the database schema up to date (every command also does this first)."""
     context.settings()
     context.console.print("database is up to date")
+
+
+# The commands of their own modules, in the order `digest --help` lists them after the above.
+app.command()(preview)
+app.command()(breaking)
+app.command()(stories)
+app.command()(web)
+app.command()(bot)
+app.command()(bench)
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(subscribers_app, name="subscribers")
+app.add_typer(lists_app, name="lists")
+app.add_typer(editor_app, name="editor")
+app.add_typer(accounts_app, name="accounts")
+lists_app.command("configure")(configure_list)

@@ -1,5 +1,22 @@
-"""The web app for subscribers and providers (FastAPI): ``create_app(settings)``."""
+"""The web app (FastAPI): ``create_app(settings)``.
 
-from digest.web.app import create_app
+``create_app`` is imported on first use, so that ``digest.web.auth`` (used by the CLI to
+manage accounts) does not pull FastAPI into every command's start-up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from digest.web.app import create_app
 
 __all__ = ["create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from digest.web.app import create_app
+
+        return create_app
+    raise AttributeError(name)
