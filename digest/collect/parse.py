@@ -57,6 +57,7 @@ def parse(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
     if _looks_like_json(body, content_type):
         return _parse_json_feed(body, url)
     _refuse_entity_tricks(body, url)
+    body = _as_utf8_when_undeclared(body, content_type)
     parsed = _parse_fast(body)
     if parsed is None or len(parsed.entries) < len(_ENTRY_TAG.findall(body)):
         # Failed, or recovered from broken XML by dropping entries: feedparser may keep them.
@@ -69,6 +70,30 @@ def parse(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
         if parsed is None:
             raise ParseError(url, "not a feed: no RSS, Atom or JSON Feed found")
     return parsed
+
+
+_XML_ENCODING = re.compile(rb"<\?xml[^>]*\bencoding\s*=", re.IGNORECASE)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def _as_utf8_when_undeclared(body: bytes, content_type: str | None) -> bytes:
+    """XML without an encoding declaration is UTF-8 by the rules, but many old CMSs send
+    Latin-1/Windows-1252 that way: when the bytes are not UTF-8, read them in the HTTP
+    charset, else Windows-1252 (the web's usual default), rather than show "Caf\ufffd"."""
+    if _XML_ENCODING.search(body, 0, 1024):
+        return body
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    declared = _CHARSET.search(content_type or "")
+    for encoding in ([declared.group(1)] if declared else []) + ["cp1252"]:
+        try:
+            return body.decode(encoding, errors="replace").encode("utf-8")
+        except LookupError:
+            continue
+    return body
 
 
 def _looks_like_json(body: bytes, content_type: str | None) -> bool:

@@ -213,7 +213,8 @@ NUL_IN_JSON = json.dumps(
     ("body", "content_type", "titles"),
     [
         (WINDOWS_1251, "application/rss+xml", {"Київ отримав світло"}),
-        (UNDECLARED_LATIN1, "application/rss+xml", {"Caf\ufffd reopens"}),  # XML's default is UTF-8
+        # XML's default is UTF-8, but bytes that are not UTF-8 are read as Windows-1252.
+        (UNDECLARED_LATIN1, "application/rss+xml", {"Café reopens"}),
         (WRONG_HEADER, "application/rss+xml; charset=iso-8859-1", {"Львів — Одеса"}),
         (BAD_DATES, "application/rss+xml", {"Date is junk", "Date from the future", "Date before time"}),
         (NO_LINKS_OR_TITLES, "application/rss+xml", None),
