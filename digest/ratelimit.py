@@ -19,9 +19,10 @@ process, used when there is no Redis (the embedded mode).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import redis
@@ -39,7 +40,10 @@ __all__ = [
     "RateLimiter",
     "RedisRateLimiter",
     "limiter_for",
+    "wait_for_any",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class RateLimited(DigestError):
@@ -215,6 +219,23 @@ class InProcessRateLimiter(_GcraLimiter):
 _in_process = InProcessRateLimiter()
 _shared: dict[str, RedisRateLimiter] = {}
 _shared_lock = threading.Lock()
+
+
+def wait_for_any(limiter: RateLimiter, limits: Sequence[tuple[str, float, int]], *, purpose: str) -> float:
+    """Try each (key, rate per second, burst) in turn; the first wait asked for, else 0.
+
+    For limits that protect forms (sign-up, sign-in): when Redis cannot be reached they
+    fail open, with a warning, rather than lock everyone out.
+    """
+    for key, rate, burst in limits:
+        try:
+            wait = limiter.try_acquire(key, rate, burst)
+        except LimiterUnavailable as exc:
+            log.warning("%s rate limit not checked: %s", purpose, exc)
+            return 0.0
+        if wait > 0:
+            return wait
+    return 0.0
 
 
 def limiter_for(settings: Settings) -> RedisRateLimiter | InProcessRateLimiter:

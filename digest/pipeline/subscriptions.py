@@ -32,7 +32,7 @@ from digest.channels.registry import email_channel
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import Recipient, RenderedEdition, Subscriber, SubscriberStatus
-from digest.ratelimit import LimiterUnavailable, RateLimiter, limiter_for
+from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
 from digest.render import make_environment
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
@@ -319,18 +319,10 @@ def sign_up(
 
 def _throttle(limiter: RateLimiter, client: str, email: str) -> None:
     address_key = hashlib.sha256(email.encode()).hexdigest()[:32]
-    for key, (rate, burst) in (
-        (f"signup:ip:{client}", IP_LIMIT),
-        (f"signup:addr:{address_key}", ADDRESS_LIMIT),
-    ):
-        try:
-            wait = limiter.try_acquire(key, rate, burst)
-        except LimiterUnavailable as exc:
-            # Fail open: a Redis blip must not stop sign-ups.
-            log.warning("sign-up rate limit not checked: %s", exc)
-            return
-        if wait > 0:
-            raise TooManySignUps(wait)
+    limits = [(f"signup:ip:{client}", *IP_LIMIT), (f"signup:addr:{address_key}", *ADDRESS_LIMIT)]
+    wait = wait_for_any(limiter, limits, purpose="sign-up")
+    if wait > 0:
+        raise TooManySignUps(wait)
 
 
 def _send_confirmation(

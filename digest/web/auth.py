@@ -26,7 +26,7 @@ from typing import Any
 
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.ratelimit import LimiterUnavailable, RateLimiter
+from digest.ratelimit import RateLimiter, wait_for_any
 from digest.store import editors as store
 from digest.store.db import transaction
 from digest.store.editors import Editor
@@ -186,17 +186,10 @@ def authenticate(
 
 def _throttle(limiter: RateLimiter, client: str, address: str) -> None:
     account = hashlib.sha256(address.encode()).hexdigest()[:32]
-    for key, (rate, burst) in (
-        (f"login:ip:{client}", LOGIN_IP_LIMIT),
-        (f"login:acct:{account}", LOGIN_ACCOUNT_LIMIT),
-    ):
-        try:
-            wait = limiter.try_acquire(key, rate, burst)
-        except LimiterUnavailable as exc:
-            log.warning("sign-in rate limit not checked: %s", exc)
-            return
-        if wait > 0:
-            raise TooManyAttempts(wait)
+    limits = [(f"login:ip:{client}", *LOGIN_IP_LIMIT), (f"login:acct:{account}", *LOGIN_ACCOUNT_LIMIT)]
+    wait = wait_for_any(limiter, limits, purpose="sign-in")
+    if wait > 0:
+        raise TooManyAttempts(wait)
 
 
 # --- sessions -----------------------------------------------------------------------------
