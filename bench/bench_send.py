@@ -162,7 +162,12 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _run(
-    pool: ProcessPoolExecutor, env: dict[str, str], list_name: str, size: int, kind: str, sendgrid: SendGridProcess
+    pool: ProcessPoolExecutor,
+    env: dict[str, str],
+    list_name: str,
+    size: int,
+    kind: str,
+    sendgrid: SendGridProcess,
 ) -> Run:
     """plan_send in a fresh process, then every batch through the workers; checked exactly once."""
     sendgrid.ask("reset")

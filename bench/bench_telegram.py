@@ -25,7 +25,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from bench import common
 from bench.bench_send import REDIS_URL, WORKERS, _pool, _redis_up, _settings_for
@@ -84,7 +83,7 @@ def _plan(env: dict[str, str]) -> tuple[int, list[list[int]], list[list[str]]]:
 def _ours(pool: ProcessPoolExecutor, env: dict[str, str], edition_id: int, batches: list[list[int]]) -> int:
     """Every batch through the workers; retries queued again after their delay, like Celery."""
     sent = 0
-    if True:  # noqa: SIM108
+    if True:
         waiting: list[tuple[float, list[int]]] = []
         running: set[Future[tuple[int, list[int], float]]] = {
             pool.submit(_send, env, edition_id, ids) for ids in batches
@@ -160,7 +159,8 @@ def run(quick: bool = False) -> list[Row]:
                 "DIGEST_DATABASE_URL": url, "DIGEST_OUTBOX_DIR": str(Path(tmp) / "outbox"),
                 "DIGEST_SECRET_KEY": "bench", "DIGEST_TELEGRAM_CHANNEL": "telegram",
                 "TELEGRAM_BOT_TOKEN": TOKEN, "DIGEST_TELEGRAM_API_URL": server.url,
-                "DIGEST_TELEGRAM_RATE": str(RATE), "DIGEST_REDIS_URL": REDIS_URL, "DIGEST_LOG_LEVEL": "WARNING",
+                "DIGEST_TELEGRAM_RATE": str(RATE), "DIGEST_REDIS_URL": REDIS_URL,
+                "DIGEST_LOG_LEVEL": "WARNING",
             }  # fmt: skip
             import redis
 
@@ -176,12 +176,14 @@ def run(quick: bool = False) -> list[Row]:
     if sent != chats:
         raise RuntimeError(f"sent to {sent} of {chats} chats")
     print(f"[send-telegram] {chats} chats, {ours[0]} messages in {elapsed:.1f}s: {_rate(ours):.1f}/s, "
-          f"429s {ours[3]}, busiest second {ours[4]:.0f}; sequential {base[0]} messages: {_rate(base):.1f}/s, "
+          f"429s {ours[3]}, busiest second {ours[4]:.0f}; "
+          f"sequential {base[0]} messages: {_rate(base):.1f}/s, "
           f"429s {base[3]}", file=sys.stderr, flush=True)  # fmt: skip
     note = (f"{chats} chats ({ours[0]} messages) in {elapsed:.0f}s with {WORKERS} workers, 429s: {ours[3]}, "
             f"busiest second {ours[4]:.0f} msg; baseline sequential PTB defaults on {sample} chats "
             f"({base[0]} messages), 429s: {base[3]}; target ≥ 28/s sustained, no 429"
-            + ("" if quick else "; full run uses 2,000 of the 10,000 chats (28/s × 10k ≈ 6 min)"))  # fmt: skip
+            + ("" if quick else "; full run uses 2,000 of the 10,000 chats (28/s × 10k ≈ 6 min)")
+    )  # fmt: skip
     return [row("send-telegram", _rate(ours), _rate(base), "messages/s", ceiling=30.0, note=note)]
 
 

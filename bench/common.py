@@ -142,7 +142,9 @@ def table(rows: Sequence[Row], *, notes: bool = True) -> str:
         "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |",
         "|" + "|".join("-" * (w + 2) for w in widths) + "|",
     ]
-    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |" for line in body]
+    lines += [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |" for line in body
+    ]
     if notes:
         extra = [f"- {r['stage']}: {r['note']}" for r in rows if r.get("note")]
         if extra:
@@ -166,13 +168,83 @@ TOPICS = (
     "education", "transport", "agriculture", "defence", "justice", "environment", "housing",
     "media", "business", "travel",
 )  # fmt: skip
-WORDS = (
-    "parliament budget drone factory grain corridor ships opera premiere railway night trains "
-    "harbour mayor council court verdict minister reform bank inflation wheat export bridge "
-    "repair school teachers vaccine clinic hospital reactor grid blackout solar turbine startup "
-    "satellite museum festival stadium league final coach river flood forest wildfire tower "
-    "metro tram airport runway border customs pension tax audit strike union wages rent"
-).split()
+WORDS = [
+    "parliament",
+    "budget",
+    "drone",
+    "factory",
+    "grain",
+    "corridor",
+    "ships",
+    "opera",
+    "premiere",
+    "railway",
+    "night",
+    "trains",
+    "harbour",
+    "mayor",
+    "council",
+    "court",
+    "verdict",
+    "minister",
+    "reform",
+    "bank",
+    "inflation",
+    "wheat",
+    "export",
+    "bridge",
+    "repair",
+    "school",
+    "teachers",
+    "vaccine",
+    "clinic",
+    "hospital",
+    "reactor",
+    "grid",
+    "blackout",
+    "solar",
+    "turbine",
+    "startup",
+    "satellite",
+    "museum",
+    "festival",
+    "stadium",
+    "league",
+    "final",
+    "coach",
+    "river",
+    "flood",
+    "forest",
+    "wildfire",
+    "tower",
+    "metro",
+    "tram",
+    "airport",
+    "runway",
+    "border",
+    "customs",
+    "pension",
+    "tax",
+    "audit",
+    "strike",
+    "union",
+    "wages",
+    "rent",
+]
+
+
+_SUBSCRIBER_COLUMNS = (
+    "email",
+    "telegram_chat_id",
+    "name",
+    "timezone",
+    "send_hour",
+    "frequency",
+    "topics",
+    "status",
+    "attributes",
+    "created_at",
+)
 
 
 def postgres_available() -> bool:
@@ -186,7 +258,7 @@ def postgres_available() -> bool:
             conn.execute(text("select 1"))
         engine.dispose()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not here"
+    except Exception:
         return False
 
 
@@ -241,7 +313,8 @@ def fresh_items(url: str, now: Any, per_topic: int = 6, seed: int = 7) -> None:
         found = [
             Item(
                 key=f"{topic}-{n}", feed_id=feed.id, source="Wire", url=f"https://wire.example/{topic}/{n}",
-                title=" ".join(rng.sample(WORDS, 7)).capitalize(), summary_text=" ".join(rng.sample(WORDS, 20)),
+                title=" ".join(rng.sample(WORDS, 7)).capitalize(),
+                summary_text=" ".join(rng.sample(WORDS, 20)),
                 published=now - timedelta(minutes=20 + n * 7 + i), section=topic,
             )
             for i, topic in enumerate(TOPICS)
@@ -274,7 +347,7 @@ def subscribers(
             topics = json.dumps(variants[n % len(variants)])
             yield (email, chat, f"Reader {n}", "UTC", 0, "daily", topics, "active", "{}", stamp)
 
-    columns = "email, telegram_chat_id, name, timezone, send_hour, frequency, topics, status, attributes, created_at"
+    columns = ", ".join(_SUBSCRIBER_COLUMNS)
     engine = engine_for(url)
     raw = engine.raw_connection()
     try:
@@ -296,7 +369,8 @@ def subscribers(
             if batch:
                 cursor.executemany(f"INSERT INTO subscribers ({columns}) VALUES ({marks})", batch)
         cursor.execute(
-            f"INSERT INTO memberships (list_id, subscriber_id) SELECT {list_pk}, id FROM subscribers WHERE id > {before}"
+            "INSERT INTO memberships (list_id, subscriber_id) "
+            f"SELECT {list_pk}, id FROM subscribers WHERE id > {before}"
         )
         raw.commit()
         if engine.dialect.name == "postgresql":

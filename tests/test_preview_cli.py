@@ -141,3 +141,35 @@ def test_lists_configure_sets_shows_and_resets_the_sections(settings, newsroom):
     assert "daily: default sections and sizes" in invoke("lists", "configure", "daily", "--reset").output
     bad = runner.invoke(app, ["lists", "configure", "daily", "--sections", "news:lots"])
     assert bad.exit_code == 1 and "news:lots" in bad.output
+
+
+def test_a_test_send_reaches_the_editor_with_the_reader_headers_and_a_marked_subject(settings, tmp_path):
+    from email import message_from_bytes
+    from email.policy import default
+
+    from digest.cli import app
+    from tests.integration.population import fresh_items
+
+    fresh_items(settings.database_url)
+    runner = CliRunner()
+    runner.invoke(app, ["lists", "add", "daily"], catch_exceptions=False)
+    args = ["preview", "daily", "--out", str(tmp_path / "p"), "--send-to", "Desk@Example.org"]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (eml,) = (tmp_path / "outbox" / "email" / "0").glob("*.eml")
+    message = message_from_bytes(eml.read_bytes(), policy=default)
+    assert message["Subject"].startswith("[TEST] ")
+    assert message["To"].addresses[0].addr_spec == "desk@example.org"
+    for header in ("List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Message-ID", "Date"):
+        assert message[header], header
+
+
+def test_a_test_send_to_a_bad_address_is_refused(settings, tmp_path):
+    from digest.cli import app
+    from tests.integration.population import fresh_items
+
+    fresh_items(settings.database_url)
+    runner = CliRunner()
+    runner.invoke(app, ["lists", "add", "daily"], catch_exceptions=False)
+    result = runner.invoke(app, ["preview", "daily", "--out", str(tmp_path / "p"), "--send-to", "desk"])
+    assert result.exit_code == 1 and "not an email address: desk" in result.output

@@ -12,9 +12,10 @@ from rich.table import Table
 
 from digest.cli import context
 from digest.editorial import describe
+from digest.errors import DeliveryError
 from digest.models import Story
 from digest.pipeline.planning import UnknownList
-from digest.pipeline.preview import Preview, preview_edition, write_preview
+from digest.pipeline.preview import Preview, preview_edition, send_test, write_preview
 
 __all__ = ["preview"]
 
@@ -33,6 +34,9 @@ def preview(
         "--new-reader",
         help="For a reader who had nothing yet (default: one who had the latest edition).",
     ),
+    send_to: list[str] = typer.Option(
+        [], "--send-to", help="Also send it as a test email ([TEST] in the subject) to this address; repeatable."
+    ),
 ) -> None:
     """Build the next edition of LIST as the scheduler would, without storing or sending it,
     and write its email HTML, text and Telegram messages to files."""
@@ -47,6 +51,12 @@ def preview(
     _report(found, paths)
     if explain:
         _explain(found, left_out)
+    if send_to:
+        try:
+            send_test(found, settings, send_to)
+        except (DeliveryError, ValueError) as exc:
+            raise context.fail(f"test send failed: {exc}") from None
+        context.console.print(f"test email sent to {', '.join(send_to)}")
     if open_browser:
         webbrowser.open(paths[0].resolve().as_uri())
 

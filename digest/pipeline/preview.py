@@ -9,7 +9,8 @@ a mail client or a reviewer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,6 +90,25 @@ def preview_edition(
     web_url = f"{settings.public_url}/editions/preview"
     rendered = renderer_for(settings).render(composition.content, edition_id=None, web_url=web_url)
     return Preview(list_name, topics, composition, rendered, actions, previous)
+
+
+def send_test(preview: Preview, settings: Settings, addresses: Sequence[str]) -> None:
+    """Email the preview to editors through the configured channel, as readers would get it
+    (same headers, links to a sample reader), the subject marked [TEST]; no ledger row."""
+    from digest.channels.registry import email_channel
+    from digest.csvio import EMAIL
+    from digest.pipeline.delivering import envelope_for
+
+    bad = [address for address in addresses if not EMAIL.match(address.lower())]
+    if bad:
+        raise ValueError(f"not an email address: {', '.join(bad)}")
+    envelope = replace(envelope_for(settings, 0, preview.list_name, preview.rendered), test=True)
+    public = settings.public_url
+    editors = [
+        Recipient(0, address.lower(), "Editor", f"{public}/unsubscribe/test", f"{public}/preferences/test")
+        for address in addresses
+    ]
+    email_channel(settings).deliver(envelope, editors)
 
 
 def write_preview(preview: Preview, folder: Path, *, public_url: str) -> list[Path]:
