@@ -35,7 +35,7 @@ def preview(
         help="For a reader who had nothing yet (default: one who had the latest edition).",
     ),
     send_to: list[str] = typer.Option(
-        [], "--send-to", help="Also send it as a test email ([TEST] in the subject) to this address; repeatable."
+        [], "--send-to", help="Also email it as a test send ([TEST] subject) to this address; repeatable."
     ),
 ) -> None:
     """Build the next edition of LIST as the scheduler would, without storing or sending it,
