@@ -62,8 +62,9 @@ def refresh_feed(feed_id: int, settings: Settings, now: datetime | None = None) 
             feed.id,
             now=now,
             next_fetch_at=now + timedelta(seconds=interval),
-            etag=result.etag,
-            last_modified=result.last_modified,
+            # A 304 need not repeat the validators: keep the ones the feed already has.
+            etag=result.etag or feed.etag,
+            last_modified=result.last_modified or feed.last_modified,
         )
     status = "not-modified" if result.status == 304 else "ok"
     log.info(
