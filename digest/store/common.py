@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,7 @@ def insert_ignoring_conflicts(conn: Connection, table: Table, rows: Sequence[dic
 def insert_many_ignoring_conflicts(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
     """``insert_ignoring_conflicts`` for thousands of rows with the same keys, in one round trip.
 
-    PostgreSQL gets one ``INSERT … SELECT FROM unnest(<one array per column>)``; SQLite runs
+    PostgreSQL gets a COPY into a staging table and one ``INSERT … SELECT``; SQLite runs
     ``INSERT OR IGNORE`` through sqlite3's executemany. Neither needs RETURNING: the statement's
     row count is the number of rows that went in.
     """
@@ -34,20 +35,36 @@ def insert_many_ignoring_conflicts(conn: Connection, table: Table, rows: Sequenc
         return int(conn.execute(sqlite.insert(table).on_conflict_do_nothing(), list(rows)).rowcount)
     if conn.dialect.name != "postgresql":
         return insert_ignoring_conflicts(conn, table, rows)
+    return _copy_then_insert(conn, table, rows)
+
+
+def _copy_then_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    """PostgreSQL: COPY the rows into a session-private staging table (COPY is the fastest way
+    in, and psycopg writes it in C), then one INSERT … SELECT … ON CONFLICT DO NOTHING."""
     names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    arrays = []
-    for column in columns:
-        process = column.type.bind_processor(conn.dialect)
-        values = [row[column.name] for row in rows]
-        arrays.append([process(v) for v in values] if process else values)
+    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
     quote = conn.dialect.identifier_preparer
-    casts = ", ".join(f"%s::{column.type.compile(dialect=conn.dialect)}[]" for column in columns)
-    sql = (
-        f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) "
-        f"SELECT * FROM unnest({casts}) ON CONFLICT DO NOTHING"
-    )
-    return int(conn.exec_driver_sql(sql, tuple(arrays)).rowcount)
+    target = quote.format_table(table)
+    # One staging table per table and set of columns, kept for the session (temp tables are
+    # private to it) and emptied after each use.
+    shape = hashlib.sha1(",".join(names).encode()).hexdigest()[:8]
+    stage = quote.quote(f"_stage_{table.name}_{shape}")
+    columns = ", ".join(quote.quote(name) for name in names)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        create = f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {columns} FROM {target} WITH NO DATA"
+        cursor.execute(create)
+        with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = (row[name] for name in names)
+                copy.write_row([p(v) if p else v for p, v in zip(processors, values, strict=True)])
+        insert = f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING"
+        cursor.execute(insert)
+        inserted = int(cursor.rowcount)
+        cursor.execute(f"TRUNCATE {stage}")
+        return inserted
+    finally:
+        cursor.close()
 
 
 def among(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
