@@ -236,9 +236,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DIGEST_SENDGRID_RATE",
         "sendgrid_rate",
-        "10",
+        "100",
         _positive(float),
-        "SendGrid requests per second, shared by all workers through Redis.",
+        "SendGrid requests per second (each up to 1,000 recipients), shared by all workers through Redis; "
+        "SendGrid publishes no fixed limit and answers 429 with a reset time, which is honoured.",
     ),
     Setting(
         "DIGEST_SENDGRID_WEBHOOK_KEY",
