@@ -2,8 +2,9 @@
 
 Rows are claimed (``sending``) before the provider is called and marked ``sent`` right
 after it accepts them. If the worker dies in between, the task is delivered again
-(acks_late) with the same batch token and re-sends exactly that in-flight batch — the
-one repeat the README documents — and the log says so.
+(acks_late) with the same batch token; once the rows have been in flight longer than the
+visibility timeout, that run re-sends exactly the in-flight batch — the one repeat the
+README documents — and the log says so.
 """
 
 from __future__ import annotations
@@ -57,60 +58,67 @@ def send_batch(
             return BatchResult()
         claim = ledger.claim(conn, delivery_ids, batch, datetime.now(UTC), reclaim_after=reclaim_after)
         info = edition_store.info(conn, edition_id)
+    context = {"edition": edition_id, "channel": channel, "batch": batch}
     if claim.reclaimed:
         log.warning(
             "re-sending in-flight batch %s of edition %s (%d recipients) after an interrupted send",
-            batch,
-            edition_id,
-            claim.reclaimed,
-            extra={"edition": edition_id, "channel": channel, "batch": batch, "reclaimed": claim.reclaimed},
-        )
+            batch, edition_id, claim.reclaimed, extra={**context, "reclaimed": claim.reclaimed},
+        )  # fmt: skip
     result = BatchResult(reclaimed=claim.reclaimed)
     if claim.rows and info is not None:
-        sender = channel_for(channel, settings)
-        for group in _groups(claim.rows, sender.max_batch):
-            try:
-                if not _deliver_group(sender, group, info[1], settings, result):
-                    break
-            except DATABASE_DOWN as exc:
-                log.warning(
-                    "edition %s: database unreachable during batch %s (%s); the rest waits for a retry",
-                    edition_id,
-                    batch,
-                    type(exc).__name__,
-                    extra={"edition": edition_id, "channel": channel, "batch": batch},
-                )
-                break
+        _deliver_claimed(channel_for(channel, settings), claim.rows, info[1], settings, result, context)
+    _release(settings, claim, delivery_ids, result, reclaim_after, context)
+    counts = {"sent": result.sent, "failed": result.failed, "retry": len(result.retry or ())}
+    log.info(
+        "edition %s: %s batch %s: %d sent, %d failed, %d to retry",
+        edition_id, channel, batch, *counts.values(), extra={**context, **counts},
+    )  # fmt: skip
+    return result
 
-    # Claimed rows not reached go back for the task's retry (once the database answers again,
-    # or they would wait for the reclaim delay); rows another live run of this task holds are
-    # looked at again after the reclaim delay.
+
+def _deliver_claimed(
+    sender: DeliveryChannel,
+    rows: list[Delivery],
+    list_name: str,
+    settings: Settings,
+    result: BatchResult,
+    context: dict[str, object],
+) -> None:
+    """Hand the claimed rows over group by group, until one must wait for a retry."""
+    for group in _groups(rows, sender.max_batch):
+        try:
+            if not _deliver_group(sender, group, list_name, settings, result):
+                return
+        except DATABASE_DOWN as exc:
+            log.warning(
+                "edition %s: database unreachable during batch %s (%s); the rest waits for a retry",
+                context["edition"], context["batch"], type(exc).__name__, extra=context,
+            )  # fmt: skip
+            return
+
+
+def _release(
+    settings: Settings,
+    claim: ledger.Claim,
+    delivery_ids: list[int],
+    result: BatchResult,
+    reclaim_after: timedelta,
+    context: dict[str, object],
+) -> None:
+    """Claimed rows not reached go back for the task's retry (once the database answers again,
+    or they would wait for the reclaim delay); rows another live run of this task holds are
+    looked at again after the reclaim delay."""
+
     def release() -> list[int]:
         with transaction(settings.database_url) as conn:
             return ledger.release(conn, claim.rows, delivery_ids, datetime.now(UTC))
 
-    still_open = _patiently(settings, release, f"edition {edition_id}: releasing batch {batch}")
+    still_open = _patiently(
+        settings, release, f"edition {context['edition']}: releasing batch {context['batch']}"
+    )
     result.retry = sorted({*still_open, *claim.busy}) or None
     if claim.busy and result.retry_after is None:
         result.retry_after = reclaim_after.total_seconds()
-    log.info(
-        "edition %s: %s batch %s: %d sent, %d failed, %d to retry",
-        edition_id,
-        channel,
-        batch,
-        result.sent,
-        result.failed,
-        len(result.retry or ()),
-        extra={
-            "edition": edition_id,
-            "channel": channel,
-            "batch": batch,
-            "sent": result.sent,
-            "failed": result.failed,
-            "retry": len(result.retry or ()),
-        },
-    )
-    return result
 
 
 _channels: dict[tuple[str, int], DeliveryChannel] = {}
