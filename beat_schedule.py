@@ -15,6 +15,12 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=1),
         "options": {"queue": "send", "expires": 3000},
     },
+    # Sign-ups never confirmed expire after a week.
+    "expire-unconfirmed": {
+        "task": "digest.expire_unconfirmed",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"queue": "collect", "expires": 3000},
+    },
     # Re-queue deliveries whose task was lost (Redis restarted mid-send, say).
     "resume-stalled": {
         "task": "digest.resume_stalled",

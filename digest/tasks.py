@@ -84,6 +84,14 @@ def resume(edition_id: int) -> int:
     return sum(len(ids) for _, ids in batches)
 
 
+@shared_task(name="digest.expire_unconfirmed")
+def expire_unconfirmed() -> int:
+    """Delete sign-ups never confirmed within a week (double opt-in: they got nothing else)."""
+    from digest.pipeline.subscriptions import expire_unconfirmed as expire
+
+    return expire(config.get(), datetime.now(UTC))
+
+
 @shared_task(name="digest.resume_stalled")
 def resume_stalled() -> int:
     """Re-queue deliveries whose task was lost (Redis restarted, a message expired).
