@@ -127,3 +127,33 @@ def test_a_list_with_a_telegram_channel_posts_each_edition_there_once(settings):
 def test_a_bad_telegram_channel_is_refused(settings):
     result = invoke("lists", "add", "daily", "--telegram-channel", "kyivdigest")
     assert result.exit_code == 1 and "invalid telegram_chat_id" in result.output
+
+
+def test_status_counts_by_state_and_retry_resends_only_the_failed(settings):
+    from datetime import UTC, datetime
+
+    from digest import pipeline
+    from digest.models import DeliveryState, Subscriber
+    from digest.store import ledger
+    from tests.integration.population import fresh_items
+
+    fresh_items(settings.database_url)
+    with transaction(settings.database_url) as conn:
+        for n in range(3):
+            subscriber_store.save(conn, Subscriber(email=f"r{n}@example.org"), datetime.now(UTC))
+    plan = pipeline.plan_send("daily", settings, manual=True)
+    for channel, ids in plan.batches:
+        pipeline.send_batch(plan.edition_id, channel, ids, "first", settings)
+    with transaction(settings.database_url) as conn:
+        first_id = plan.batches[0][1][0]
+        ledger.mark(conn, [first_id], DeliveryState.FAILED, datetime.now(UTC), "550 mailbox full")
+    status = invoke("status", str(plan.edition_id)).output
+    assert "sent      2" in status and "failed    1" in status
+    assert invoke("retry", str(plan.edition_id)).exit_code == 0
+    with transaction(settings.database_url) as conn:
+        counts = ledger.counts(conn, [plan.edition_id])
+        attempts = conn.exec_driver_sql("select id, attempts from deliveries order by id").all()
+    assert (counts["sent"], counts["failed"]) == (3, 0)
+    assert {row_id: n for row_id, n in attempts} == {
+        row_id: (2 if row_id == first_id else 1) for row_id, _ in attempts
+    }, "only the failed delivery was sent again"
