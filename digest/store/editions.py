@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from digest.models import RenderedEdition
 from digest.store.common import insert_ignoring_conflicts
-from digest.store.tables import deliveries, edition_items, edition_variants, editions, lists
+from digest.store.tables import edition_items, edition_variants, editions, lists
 
 
 def get_or_create(conn: Connection, list_pk: int, slot: str, title: str, now: datetime) -> tuple[int, bool]:
@@ -86,18 +86,6 @@ def info(conn: Connection, edition_id: int) -> tuple[int, str, str, str] | None:
     )
     row = conn.execute(query.where(editions.c.id == edition_id)).first()
     return (row[0], row[1], row[2], row[3]) if row else None
-
-
-def previous_editions(conn: Connection, list_pk: int, subscriber_ids: Sequence[int]) -> dict[int, int]:
-    """Each subscriber's latest edition of this list (the one not to repeat)."""
-    if not subscriber_ids:
-        return {}
-    query = (
-        select(deliveries.c.subscriber_id, func.max(deliveries.c.edition_id))
-        .where(deliveries.c.list_id == list_pk, deliveries.c.subscriber_id.in_(subscriber_ids))
-        .group_by(deliveries.c.subscriber_id)
-    )
-    return {int(sub): int(ed) for sub, ed in conn.execute(query)}
 
 
 def latest(conn: Connection, list_pk: int) -> int | None:

@@ -214,10 +214,7 @@ def periods_taken(
 
 
 def latest_editions(conn: Connection, list_pk: int, subscriber_ids: Sequence[int]) -> dict[int, int]:
-    """Each subscriber's latest edition of this list in the ledger (the one not to repeat).
-
-    ``editions.previous_editions`` with one array parameter on PostgreSQL instead of an IN list
-    of a whole planning page."""
+    """Each subscriber's latest edition of this list in the ledger (the one not to repeat)."""
     if not subscriber_ids:
         return {}
     query = (
