@@ -56,11 +56,22 @@ def dispatcher(settings: Settings) -> news_desk.Dispatch:
         if settings.broker_url:
             dispatch_breaking(plan)
         else:
-            threading.Thread(
+            thread = threading.Thread(
                 target=_send_in_process, args=(settings, plan), name="breaking", daemon=True
-            ).start()
+            )
+            _in_process.append(thread)
+            thread.start()
 
     return dispatch
+
+
+_in_process: list[threading.Thread] = []
+
+
+def drain(timeout: float = 30.0) -> None:
+    """Wait for in-process breaking sends to finish (app shutdown, tests)."""
+    while _in_process:
+        _in_process.pop().join(timeout)
 
 
 def _send_in_process(settings: Settings, plan: SendPlan, attempts: int = 5) -> None:

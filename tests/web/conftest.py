@@ -19,9 +19,16 @@ from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.store.tables import deliveries
-from digest.web import create_app
+from digest.web import create_app, editor_breaking
 
 BASE = "https://testserver"
+
+
+@pytest.fixture(autouse=True)
+def in_process_sends_finish() -> Iterator[None]:
+    """A breaking send started without a broker runs on a thread: it ends with its test."""
+    yield
+    editor_breaking.drain()
 
 
 @pytest.fixture
