@@ -180,3 +180,15 @@ def test_the_call_to_action_shows_its_progress_bar_and_button(browser: Any, html
         assert button.is_visible() and button.evaluate(CONTRAST_JS) >= MIN_CONTRAST
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_section_titles_stay_readable_in_light_and_dark_mode(browser: Any, html: str, scheme: str) -> None:
+    page = open_page(browser, html, width=600, scheme=scheme)
+    try:
+        titles = page.locator("h2.section-title")
+        assert titles.count() >= 1
+        # Large, bold-ish text: WCAG asks 3:1.
+        assert min(titles.nth(i).evaluate(CONTRAST_JS) for i in range(titles.count())) >= 3.0
+    finally:
+        page.close()
