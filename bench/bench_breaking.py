@@ -26,14 +26,13 @@ from typing import Any
 
 from bench import common
 from bench.bench_send import (
-    API_KEY,
-    REDIS_URL,
     SPAWN,
     WORKERS,
     SendGridProcess,
     _redis_up,
     _settings_for,
     _warm,
+    sendgrid_environment,
 )
 from bench.common import Row, row
 
@@ -45,24 +44,9 @@ CHANNEL_TARGET_S, EMAIL_TARGET_S = 3.0, 60.0
 def _environment(
     db_url: str, sendgrid_url: str, telegram_url: str, token: str, folder: Path
 ) -> dict[str, str]:
-    env = {
-        "DIGEST_DATABASE_URL": db_url,
-        "DIGEST_OUTBOX_DIR": str(folder / "outbox"),
-        "DIGEST_SECRET_KEY": "bench-secret",
-        "DIGEST_PUBLIC_URL": "https://news.example.org",
-        "DIGEST_FROM_EMAIL": "The Daily Digest <digest@news.example.org>",
-        "DIGEST_EMAIL_CHANNEL": "sendgrid",
-        "SENDGRID_API_KEY": API_KEY,
-        "DIGEST_SENDGRID_API_URL": sendgrid_url,
-        "DIGEST_SENDGRID_RATE": str(RATE),
-        "DIGEST_TELEGRAM_CHANNEL": "telegram",
-        "TELEGRAM_BOT_TOKEN": token,
-        "DIGEST_TELEGRAM_API_URL": telegram_url,
-        "DIGEST_LOG_LEVEL": "WARNING",
-    }
-    if _redis_up():
-        env["DIGEST_REDIS_URL"] = REDIS_URL
-    return env
+    env = sendgrid_environment(db_url, sendgrid_url, folder, rate=RATE, redis=_redis_up())
+    telegram = {"TELEGRAM_BOT_TOKEN": token, "DIGEST_TELEGRAM_API_URL": telegram_url}
+    return {**env, **telegram, "DIGEST_TELEGRAM_CHANNEL": "telegram"}
 
 
 def _send(env: dict[str, str], edition_id: int, channel: str, ids: list[int]) -> tuple[int, float, float]:

@@ -77,7 +77,10 @@ class SendGridProcess:
 # -- the workers ------------------------------------------------------------------------------
 
 
-def _environment(db_url: str, sendgrid_url: str, folder: Path, batch: int, redis: bool) -> dict[str, str]:
+def sendgrid_environment(
+    db_url: str, sendgrid_url: str, folder: Path, *, rate: float, redis: bool
+) -> dict[str, str]:
+    """Settings for a send through the local SendGrid server (shared by the breaking bench)."""
     env = {
         "DIGEST_DATABASE_URL": db_url,
         "DIGEST_OUTBOX_DIR": str(folder / "outbox"),
@@ -87,13 +90,17 @@ def _environment(db_url: str, sendgrid_url: str, folder: Path, batch: int, redis
         "DIGEST_EMAIL_CHANNEL": "sendgrid",
         "SENDGRID_API_KEY": API_KEY,
         "DIGEST_SENDGRID_API_URL": sendgrid_url,
-        "DIGEST_SENDGRID_RATE": str(RATE),
-        "DIGEST_EMAIL_BATCH": str(batch),
+        "DIGEST_SENDGRID_RATE": str(rate),
         "DIGEST_LOG_LEVEL": "WARNING",
     }
     if redis:
         env["DIGEST_REDIS_URL"] = REDIS_URL
     return env
+
+
+def _environment(db_url: str, sendgrid_url: str, folder: Path, batch: int, redis: bool) -> dict[str, str]:
+    env = sendgrid_environment(db_url, sendgrid_url, folder, rate=RATE, redis=redis)
+    return {**env, "DIGEST_EMAIL_BATCH": str(batch)}
 
 
 _settings: dict[tuple[tuple[str, str], ...], Any] = {}
