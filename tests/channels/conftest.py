@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from digest.channels.base import Envelope
 from digest.models import Recipient, RenderedEdition
+from tests.fakes.telegram_server import FakeTelegram
 
-# `tests.fakes` needs the project root on sys.path; drop this once tests/ is a package
-# (tests/__init__.py) or pytest's `pythonpath = ["."]` is set.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+
+@pytest.fixture(autouse=True)
+def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB 22's opt-in: RetryAfter.retry_after is a timedelta, without a deprecation warning."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    """The local Telegram Bot API server."""
+    with FakeTelegram() as server:
+        yield server
 
 
 @pytest.fixture

@@ -35,18 +35,6 @@ def to(chat: str) -> list[Recipient]:
     return [Recipient(subscriber_id=1, address=chat)]
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PTB 22's opt-in: RetryAfter.retry_after is a timedelta, without a deprecation warning."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
 @pytest.fixture
 def channel(fake: FakeTelegram) -> Iterator[TelegramChannel]:
     sender = TelegramChannel(fake.token, api_url=fake.base_url, limiter=InProcessRateLimiter(), timeout=2)

@@ -40,17 +40,6 @@ def envelope(*messages: str, photo: str | None = PHOTO) -> Envelope:
     return Envelope(7, "daily", content, "digest@example.org", "Daily <daily.example.org>")
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
 @pytest.fixture
 def calls(fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     """Every (method, params) the fake received, reply_markup included."""
