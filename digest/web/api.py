@@ -10,7 +10,7 @@ role; the OpenAPI document is at ``/api/v1/openapi.json``.
     GET    /api/v1/lists                       lists with active members           viewer
     GET    /api/v1/items                       the latest items (to pick one)      viewer
     GET    /api/v1/subscribers?q=              search                              editor
-    POST   /api/v1/subscribers                 add or update one                   editor
+    POST   /api/v1/subscribers                 add, or update the fields given     editor
     GET    /api/v1/subscribers/{id}            one                                 editor
     DELETE /api/v1/subscribers/{id}            delete one                          editor
 """
@@ -28,6 +28,7 @@ from digest import csvio
 from digest.config import Settings
 from digest.models import Subscriber
 from digest.pipeline import breaking as news_desk
+from digest.pipeline import roster
 from digest.pipeline.planning import UnknownList
 from digest.store import editors as editor_store
 from digest.store import items as item_store
@@ -38,7 +39,7 @@ from digest.web.auth import Actor, Role
 from digest.web.editor import progress
 from digest.web.editor_access import RequireToken
 from digest.web.editor_breaking import dispatcher
-from digest.web.editor_subscribers import one_subscriber, save_subscribers
+from digest.web.editor_subscribers import one_change, save_subscribers
 
 __all__ = ["create_api"]
 
@@ -154,17 +155,23 @@ def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
 
     @api.post("/subscribers", tags=["subscribers"], status_code=201)
     def add(body: SubscriberIn, actor: editor) -> dict[str, Any]:
+        """Add a subscriber, or update the one with this email or chat id in the fields the
+        body gives (others stay as they are). Lists must exist: an admin creates them."""
+        given = body.model_fields_set
         fields = {
-            **body.model_dump(exclude={"topics", "lists", "send_hour"}),
-            "send_hour": str(body.send_hour),
-            "topics": ";".join(body.topics),
-            "lists": ";".join(body.lists),
+            **body.model_dump(include=given - {"topics", "lists", "send_hour"}),
+            "send_hour": str(body.send_hour) if "send_hour" in given else "",
+            "topics": ";".join(body.topics) if "topics" in given else "",
+            "lists": ";".join(body.lists) if "lists" in given else "",
         }
         try:
-            sub = one_subscriber(fields)
+            change = one_change(fields)
+            save_subscribers(settings, [change], actor, "api")
         except csvio.ImportProblems as exc:
             raise HTTPException(400, "; ".join(p.problem for p in exc.problems)) from None
-        save_subscribers(settings, [sub], actor, "api")
+        except roster.UnknownLists as exc:
+            raise HTTPException(400, str(exc)) from None
+        sub = change.subscriber
         with transaction(settings.database_url) as conn:
             saved = subscriber_store.find(conn, email=sub.email, chat_id=sub.telegram_chat_id)
         assert saved is not None
@@ -185,7 +192,7 @@ def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
             found = subscription_store.by_id(conn, subscriber_id)
             if found is None:
                 raise HTTPException(404, f"no subscriber {subscriber_id}")
-            subscriber_store.remove(conn, found.email or found.telegram_chat_id or "")
+            roster.remove_subscriber(conn, subscriber_id)
             target = found.email or found.telegram_chat_id or str(subscriber_id)
             editor_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
         return Response(status_code=204)
