@@ -33,8 +33,10 @@ def problems(data: bytes) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"https://evil.example\")", "+1+cmd|' /C calc'!A0",
-                                  "-2+3", "@SUM(A1:A9)", "\tTab", "\rCR"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name",
+    ['=HYPERLINK("https://evil.example")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\tTab", "\rCR"],
+)
 def test_an_exported_cell_a_spreadsheet_would_run_starts_with_a_quote(name: str) -> None:
     exported = csvio.write_subscribers([Subscriber(email="a@example.org", name=name)])
     [row] = list(csv.DictReader(io.StringIO(exported, newline="")))
@@ -60,21 +62,32 @@ def test_an_export_with_neutralised_cells_imports_back_to_the_same_values() -> N
 
 
 def test_a_stray_quote_refuses_the_file_naming_its_line_instead_of_swallowing_rows() -> None:
-    data = "\n".join([HEADER, "a@example.org,,Ann,UTC,7,,daily", 'b@example.org,,"Bob,UTC,7,,daily',
-                      "c@example.org,,Cy,UTC,7,,daily", "d@example.org,,Di,UTC,7,,daily"]).encode()  # fmt: skip
+    data = "\n".join(
+        [
+            HEADER,
+            "a@example.org,,Ann,UTC,7,,daily",
+            'b@example.org,,"Bob,UTC,7,,daily',
+            "c@example.org,,Cy,UTC,7,,daily",
+            "d@example.org,,Di,UTC,7,,daily",
+        ]
+    ).encode()
     found = problems(data)
     assert any(p.startswith("subs.csv, line 3:") and "quote" in p for p in found), found
 
 
 def test_a_quote_in_the_middle_of_a_field_refuses_the_file_naming_its_line() -> None:
-    data = "\n".join([HEADER, "a@example.org,,Ann,UTC,7,,daily", 'b@example.org,,"Bob"by,UTC,7,,daily']).encode()
+    data = "\n".join(
+        [HEADER, "a@example.org,,Ann,UTC,7,,daily", 'b@example.org,,"Bob"by,UTC,7,,daily']
+    ).encode()
     found = problems(data)
     assert len(found) == 1 and found[0].startswith("subs.csv, line 3:") and "quote" in found[0]
 
 
 def test_a_field_over_the_csv_limit_is_a_problem_naming_its_line() -> None:
     huge = "x" * (csv.field_size_limit() + 10)
-    data = "\n".join([HEADER, "a@example.org,,Ann,UTC,7,,daily", f'b@example.org,,"{huge}",UTC,7,,daily']).encode()
+    data = "\n".join(
+        [HEADER, "a@example.org,,Ann,UTC,7,,daily", f'b@example.org,,"{huge}",UTC,7,,daily']
+    ).encode()
     found = problems(data)
     assert found[-1].startswith("subs.csv, line 3:") and "longer than" in found[-1]
 
@@ -89,8 +102,16 @@ def test_a_name_with_a_control_character_is_refused_naming_the_field(name: str) 
 
 def test_the_cli_import_of_a_file_with_a_stray_quote_imports_nothing_and_exits_non_zero(settings, tmp_path):
     path = tmp_path / "subs.csv"
-    path.write_text("\n".join([HEADER, "a@example.org,,Ann,UTC,7,,daily", 'b@example.org,,"Bob,UTC,7,,daily',
-                               "c@example.org,,Cy,UTC,7,,daily"]))  # fmt: skip
+    path.write_text(
+        "\n".join(
+            [
+                HEADER,
+                "a@example.org,,Ann,UTC,7,,daily",
+                'b@example.org,,"Bob,UTC,7,,daily',
+                "c@example.org,,Cy,UTC,7,,daily",
+            ]
+        )
+    )
     result = runner.invoke(app, ["subscribers", "import", str(path)])
     assert result.exit_code != 0 and "line 3" in result.output
     assert "Traceback" not in result.output

@@ -26,8 +26,15 @@ def olena(settings) -> int:
     with transaction(settings.database_url) as conn:
         subscriber_store.ensure_list(conn, "daily", NOW)
         subscriber_store.ensure_list(conn, "breaking", NOW)
-        reader = Subscriber(email="olena@example.org", telegram_chat_id="12345", name="Olena",
-                            timezone="Europe/Kyiv", send_hour=8, topics=("news",), lists=("daily",))  # fmt: skip
+        reader = Subscriber(
+            email="olena@example.org",
+            telegram_chat_id="12345",
+            name="Olena",
+            timezone="Europe/Kyiv",
+            send_hour=8,
+            topics=("news",),
+            lists=("daily",),
+        )
         return subscriber_store.save(conn, reader, NOW)[0]
 
 
@@ -42,7 +49,13 @@ def list_names(settings) -> set[str]:
 def test_a_sign_up_with_a_line_break_in_the_name_is_refused_naming_the_field(client, settings):
     add_subscriber(settings, "someone@example.org")
     token = csrf_token(client.get("/subscribe").text)
-    data = {"csrf_token": token, "email": "new@example.org", "name": BREAK, "timezone": "UTC", "lists": ["daily"]}
+    data = {
+        "csrf_token": token,
+        "email": "new@example.org",
+        "name": BREAK,
+        "timezone": "UTC",
+        "lists": ["daily"],
+    }
     response = client.post("/subscribe", data=data)
     assert response.status_code == 400 and "name" in response.text and "control character" in response.text
     assert find(settings, "new@example.org") is None
@@ -51,8 +64,14 @@ def test_a_sign_up_with_a_line_break_in_the_name_is_refused_naming_the_field(cli
 def test_the_preferences_page_refuses_a_name_with_a_control_character(client, settings):
     sub_id = olena(settings)
     path = preferences_path(settings, sub_id)
-    data = {"csrf_token": csrf_token(client.get(path).text), "name": "Ol\x1bena", "lists": ["daily"],
-            "frequency": "daily", "send_hour": "8", "timezone": "Europe/Kyiv"}  # fmt: skip
+    data = {
+        "csrf_token": csrf_token(client.get(path).text),
+        "name": "Ol\x1bena",
+        "lists": ["daily"],
+        "frequency": "daily",
+        "send_hour": "8",
+        "timezone": "Europe/Kyiv",
+    }
     response = client.post(path, data=data)
     assert response.status_code == 400 and "name" in response.text
     assert find(settings, "olena@example.org").name == "Olena"
@@ -62,10 +81,15 @@ def test_the_editors_form_and_the_api_refuse_a_name_with_a_line_break(client, se
     olena(settings)
     sign_in(client, settings, "editor")
     token = form_token(client, "/admin/subscribers")
-    form = client.post("/admin/subscribers", data={"email": "x@example.org", "name": BREAK, "csrf_token": token})
+    form = client.post(
+        "/admin/subscribers", data={"email": "x@example.org", "name": BREAK, "csrf_token": token}
+    )
     assert form.status_code == 400 and "name: contains a control character" in form.text
-    api = client.post("/api/v1/subscribers", json={"email": "y@example.org", "name": BREAK},
-                      headers=token_for(settings, "editor"))  # fmt: skip
+    api = client.post(
+        "/api/v1/subscribers",
+        json={"email": "y@example.org", "name": BREAK},
+        headers=token_for(settings, "editor"),
+    )
     assert api.status_code == 400 and "name" in api.json()["error"]
     assert find(settings, "x@example.org") is None and find(settings, "y@example.org") is None
 
@@ -77,19 +101,29 @@ def test_the_editors_form_changes_only_the_fields_filled_in(client, settings):
     olena(settings)
     sign_in(client, settings, "editor")
     token = form_token(client, "/admin/subscribers")
-    saved = client.post("/admin/subscribers",
-                        data={"email": "olena@example.org", "topics": "analysis;culture", "csrf_token": token})  # fmt: skip
+    saved = client.post(
+        "/admin/subscribers",
+        data={"email": "olena@example.org", "topics": "analysis;culture", "csrf_token": token},
+    )
     assert saved.status_code == 200, saved.text
     sub = find(settings, "olena@example.org")
     assert sub.topics == ("analysis", "culture")
-    assert (sub.name, sub.telegram_chat_id, sub.timezone, sub.send_hour) == ("Olena", "12345", "Europe/Kyiv", 8)
+    assert (sub.name, sub.telegram_chat_id, sub.timezone, sub.send_hour) == (
+        "Olena",
+        "12345",
+        "Europe/Kyiv",
+        8,
+    )
     assert sub.lists == ("daily",)
 
 
 def test_the_api_changes_only_the_fields_the_body_gives(client, settings):
     olena(settings)
-    answer = client.post("/api/v1/subscribers", json={"email": "olena@example.org", "topics": ["video"]},
-                         headers=token_for(settings, "editor"))  # fmt: skip
+    answer = client.post(
+        "/api/v1/subscribers",
+        json={"email": "olena@example.org", "topics": ["video"]},
+        headers=token_for(settings, "editor"),
+    )
     assert answer.status_code == 201, answer.text
     body = answer.json()
     assert body["topics"] == ["video"] and body["name"] == "Olena" and body["telegram_chat_id"] == "12345"
@@ -100,10 +134,15 @@ def test_an_upload_that_changes_known_readers_says_how_many_and_which(client, se
     olena(settings)
     sign_in(client, settings, "editor")
     token = form_token(client, "/admin/subscribers")
-    csv_text = ("email,telegram_chat_id,name,timezone,send_hour,topics,lists\n"
-                "olena@example.org,,,,,video,\nnew@example.org,,New,UTC,7,,daily\n")  # fmt: skip
-    answer = client.post("/admin/subscribers/import", data={"csrf_token": token},
-                         files={"file": ("people.csv", io.BytesIO(csv_text.encode()), "text/csv")})  # fmt: skip
+    csv_text = (
+        "email,telegram_chat_id,name,timezone,send_hour,topics,lists\n"
+        "olena@example.org,,,,,video,\nnew@example.org,,New,UTC,7,,daily\n"
+    )
+    answer = client.post(
+        "/admin/subscribers/import",
+        data={"csrf_token": token},
+        files={"file": ("people.csv", io.BytesIO(csv_text.encode()), "text/csv")},
+    )
     assert answer.status_code == 200, answer.text
     assert "2 subscribers imported (1 new, 1 updated: olena@example.org)" in answer.text
     sub = find(settings, "olena@example.org")
@@ -115,8 +154,11 @@ def test_an_upload_that_changes_known_readers_says_how_many_and_which(client, se
 
 def test_the_api_does_not_create_an_unknown_list_it_names_it_in_a_400(client, settings):
     olena(settings)
-    answer = client.post("/api/v1/subscribers", json={"email": "a@example.org", "lists": ["free-crypto"]},
-                         headers=token_for(settings, "editor"))  # fmt: skip
+    answer = client.post(
+        "/api/v1/subscribers",
+        json={"email": "a@example.org", "lists": ["free-crypto"]},
+        headers=token_for(settings, "editor"),
+    )
     assert answer.status_code == 400 and "free-crypto" in answer.json()["error"]
     assert "free-crypto" not in list_names(settings) and find(settings, "a@example.org") is None
     assert 'value="free-crypto"' not in client.get("/subscribe").text
@@ -126,11 +168,16 @@ def test_the_editors_form_and_upload_do_not_create_lists(client, settings):
     olena(settings)
     sign_in(client, settings, "editor")
     token = form_token(client, "/admin/subscribers")
-    form = client.post("/admin/subscribers", data={"email": "a@example.org", "lists": "nope", "csrf_token": token})
+    form = client.post(
+        "/admin/subscribers", data={"email": "a@example.org", "lists": "nope", "csrf_token": token}
+    )
     assert form.status_code == 400 and "nope" in form.text
     csv_text = "email,telegram_chat_id,name,timezone,send_hour,topics,lists\nb@example.org,,B,UTC,7,,other\n"
-    upload = client.post("/admin/subscribers/import", data={"csrf_token": token},
-                         files={"file": ("people.csv", io.BytesIO(csv_text.encode()), "text/csv")})  # fmt: skip
+    upload = client.post(
+        "/admin/subscribers/import",
+        data={"csrf_token": token},
+        files={"file": ("people.csv", io.BytesIO(csv_text.encode()), "text/csv")},
+    )
     assert upload.status_code == 400 and "other" in upload.text
     assert list_names(settings) == {"daily", "breaking"}
 
@@ -147,7 +194,11 @@ def test_an_unsubscribe_link_for_a_list_whose_name_has_a_colon_verifies() -> Non
     key = b"k" * 32
     token = links.unsubscribe_url("https://x", key, 7, "city:hall:2", "abc").rsplit("/", 1)[1]
     claim = links.verify(key, token, "unsubscribe", NOW)
-    assert claim is not None and (claim.subscriber_id, claim.list_name, claim.binding) == (7, "city:hall:2", "abc")
+    assert claim is not None and (claim.subscriber_id, claim.list_name, claim.binding) == (
+        7,
+        "city:hall:2",
+        "abc",
+    )
 
 
 # --- deleting asks first and keeps past figures -----------------------------------------

@@ -19,7 +19,10 @@ from digest.store.tables import subscribers
 from tests.web.conftest import add_subscriber, find, preferences_path, unsubscribe_path
 
 NOW = datetime(2026, 11, 30, 7, tzinfo=UTC)
-ONE_CLICK = {"content": b"List-Unsubscribe=One-Click", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+ONE_CLICK = {
+    "content": b"List-Unsubscribe=One-Click",
+    "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+}
 
 
 def test_a_deleted_subscribers_id_is_never_given_to_the_next_one(settings):
@@ -71,7 +74,9 @@ def test_an_old_format_link_does_not_work_for_a_reader_who_never_had_one(client,
 def test_every_subscriber_has_a_token_of_their_own(settings):
     ids = [add_subscriber(settings, f"r{n}@example.org") for n in range(5)]
     with transaction(settings.database_url) as conn:
-        tokens = conn.execute(select(subscribers.c.link_token).where(subscribers.c.id.in_(ids))).scalars().all()
+        tokens = (
+            conn.execute(select(subscribers.c.link_token).where(subscribers.c.id.in_(ids))).scalars().all()
+        )
     assert len(set(tokens)) == 5 and all(len(t) >= 16 for t in tokens)
 
 
@@ -84,15 +89,37 @@ def test_the_migration_keeps_every_row_and_gives_old_rows_tokens_and_their_old_l
     command.upgrade(config, "0003")
     old = create_engine(url)
     with old.begin() as conn:
-        conn.execute(text("INSERT INTO lists (id, name, title, kind, created_at) VALUES (1, 'daily', 'Daily', 'digest', :t)"), {"t": NOW})
+        conn.execute(
+            text(
+                "INSERT INTO lists (id, name, title, kind, created_at) VALUES (1, 'daily', 'Daily', 'digest', :t)"  # noqa: E501
+            ),
+            {"t": NOW},
+        )
         for n in (1, 2, 3):
-            conn.execute(text("INSERT INTO subscribers (id, email, name, timezone, send_hour, frequency, topics, status, attributes, created_at) "
-                              "VALUES (:id, :e, 'R', 'UTC', 7, 'daily', '[]', 'active', '{}', :t)"), {"id": n, "e": f"r{n}@example.org", "t": NOW})
+            conn.execute(
+                text(
+                    "INSERT INTO subscribers (id, email, name, timezone, send_hour, frequency, topics, status, attributes, created_at) "  # noqa: E501
+                    "VALUES (:id, :e, 'R', 'UTC', 7, 'daily', '[]', 'active', '{}', :t)"
+                ),
+                {"id": n, "e": f"r{n}@example.org", "t": NOW},
+            )
             conn.execute(text("INSERT INTO memberships (list_id, subscriber_id) VALUES (1, :id)"), {"id": n})
-        conn.execute(text("INSERT INTO editions (id, list_id, slot, title, created_at) VALUES (1, 1, 's', 'T', :t)"), {"t": NOW})
-        conn.execute(text("INSERT INTO edition_variants (id, edition_id, topics_key, subject, preheader, html, text, telegram) VALUES (1, 1, '', 'S', '', 'h', 't', '[]')"))
-        conn.execute(text("INSERT INTO deliveries (edition_id, list_id, subscriber_id, channel, period, address, variant_id, state, attempts, parts_sent, updated_at) "
-                          "VALUES (1, 1, 3, 'email', 'p', 'r3@example.org', 1, 'sent', 1, 0, :t)"), {"t": NOW})
+        conn.execute(
+            text("INSERT INTO editions (id, list_id, slot, title, created_at) VALUES (1, 1, 's', 'T', :t)"),
+            {"t": NOW},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO edition_variants (id, edition_id, topics_key, subject, preheader, html, text, telegram) VALUES (1, 1, '', 'S', '', 'h', 't', '[]')"  # noqa: E501
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO deliveries (edition_id, list_id, subscriber_id, channel, period, address, variant_id, state, attempts, parts_sent, updated_at) "  # noqa: E501
+                "VALUES (1, 1, 3, 'email', 'p', 'r3@example.org', 1, 'sent', 1, 0, :t)"
+            ),
+            {"t": NOW},
+        )
     old.dispose()  # fmt: skip
     migrate(url)
     with transaction(url) as conn:
