@@ -100,7 +100,7 @@ def test_a_failing_feed_is_reported_and_the_others_still_collect(settings, tmp_p
     invoke("feeds", "add", str(good))
     invoke("feeds", "add", str(html))
     result = invoke("collect")
-    assert result.exit_code == 0
+    assert result.exit_code == 3  # feeds failed: cron and monitoring notice
     assert "page.xml" in result.output and "1 of 2 feeds failed" in result.output
     listed = invoke("feeds", "list").output
     assert "1:" in listed  # the error count shows on the failing feed
