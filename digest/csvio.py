@@ -61,7 +61,7 @@ def read_changes(data: bytes, source: str) -> list[SubscriberChange]:
     for line, row in _rows(reader, source):
         try:
             spanning = [k for k, v in row.items() if isinstance(v, str) and ("\n" in v or "\r" in v)]
-            if spanning:
+            if spanning and reader.line_num > line:
                 raise ValueError(
                     f"{spanning[0]}: a quoted field runs on to line {reader.line_num} (a stray quote?); "
                     "fields are one line each"
@@ -133,7 +133,7 @@ def _change(row: dict[str, str | None]) -> SubscriberChange:
     extra = {
         k: _unneutralise(check_text(k, v or "", max_length=2000))
         for k, v in row.items()
-        if k not in (*COLUMNS, "status") and k is not None
+        if k not in (*COLUMNS, "status") and k is not None and (v or "").strip()
     }
     given = {key for key in COLUMNS if value[key]} | ({"attributes"} if extra else set())
     sub = Subscriber(

@@ -96,7 +96,7 @@ def save_subscribers(
     ``create_lists``: the operator's CLI may create the lists a file names (by the list rule);
     everyone else gets ``UnknownLists`` and nothing is saved.
     """
-    named = sorted({name for change in changes for name in change.subscriber.lists})
+    named = sorted({name for change in changes if _joins(conn, change) for name in change.subscriber.lists})
     existing = {name for name, _ in subscription_store.existing_lists(conn)}
     missing = [n for n in named if n not in existing]
     if missing and not create_lists:
@@ -112,6 +112,14 @@ def save_subscribers(
         if changed and not created:
             updated.append(sub.email or sub.telegram_chat_id or str(sub_id))
     return SaveReport(len(changes), new, updated, ids)
+
+
+def _joins(conn: Connection, change: SubscriberChange) -> bool:
+    """Whether saving it joins its lists: given ones, or the defaults of a new subscriber."""
+    if "lists" in change.given:
+        return True
+    sub = change.subscriber
+    return subscriber_store.find(conn, email=sub.email, chat_id=sub.telegram_chat_id) is None
 
 
 def remove_subscriber(conn: Connection, subscriber_id: int) -> bool:
