@@ -166,6 +166,8 @@ class RenderedEdition:
     telegram_buttons: tuple[tuple[str, str], ...] = ()
     # What the email size budget left out ("summaries of 12 stories", …), for `digest preview`.
     notes: tuple[str, ...] = ()
+    # (title, url) of the stories it shows, in order: the archive's table of contents.
+    headlines: tuple[tuple[str, str], ...] = ()
 
     @property
     def telegram_parts(self) -> int:

@@ -142,3 +142,19 @@ def add_list(
         _save(subs)
     posting = f", posting to {telegram_channel}" if telegram_channel else ""
     context.console.print(f"list {name} ready{posting}")
+
+
+@lists_app.command("archive")
+def archive_list(
+    name: str = typer.Argument(..., help="The list."),
+    public: bool = typer.Option(..., "--public/--private", help="Open or close the list's public archive."),
+) -> None:
+    """Open or close a list's public archive (/archive/NAME and its Atom and JSON feeds)."""
+    from digest.pipeline import archive
+
+    try:
+        archive.set_public(context.settings(), name, public)
+    except archive.NoArchive:
+        raise context.fail(f"no list named {name!r} (see `digest lists list`)") from None
+    state = "public" if public else "private"
+    context.console.print(f"list {name}: archive {state}")

@@ -200,6 +200,7 @@ def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime
         text=text,
         telegram=(telegram_message(news),),
         lead_url=safe_href(news.url),
+        headlines=((news.title, news.url),),
     )
 
 

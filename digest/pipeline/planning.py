@@ -23,7 +23,8 @@ from digest.compose import ComposeOptions, Pool, compose_edition, prepare
 from digest.config import Settings
 from digest.editorial import EditorAction, active_actions
 from digest.errors import DigestError
-from digest.models import Channel, Item, Recipient, Subscriber
+from digest.models import Channel, Item, Subscriber
+from digest.pipeline.archive import neutral_recipient
 from digest.render import Branding, Renderer, personalize
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
@@ -240,9 +241,7 @@ def _write_web_view(settings: Settings, edition_id: int, key: str, html: str) ->
     with neutral values where each email has its reader's own links."""
     if not key.startswith("|"):
         return
-    public = settings.public_url
-    anyone = Recipient(0, "", "reader", f"{public}/subscribe", f"{public}/subscribe")
-    html = personalize(html, anyone, html_escape=True)
+    html = personalize(html, neutral_recipient(settings), html_escape=True)
     folder = Path(settings.outbox_dir).parent / "editions"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{edition_id}.html"

@@ -22,16 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
 from digest import links, schedule
-from digest.channels.base import Envelope
-from digest.channels.registry import email_channel
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.models import Recipient, RenderedEdition, Subscriber, SubscriberStatus
+from digest.models import Recipient, Subscriber, SubscriberStatus
+from digest.pipeline.notices import send_notice
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
 from digest.render import make_environment
 from digest.store import subscribers as subscriber_store
@@ -339,24 +337,15 @@ def _send_confirmation(
         f"The link works for {hours} hours. If you did not sign up, "
         f"ignore this email: you will get nothing else from us.\n\n{settings.postal_address}\n"
     )
-    subject = f"Confirm your subscription to {settings.newsroom_name}"
-    content = RenderedEdition(
-        subject=subject, preheader="One click to confirm", html=html, text=text, telegram=()
+    send_notice(
+        settings,
+        Recipient(subscriber_id=sub_id, address=email, name=name),
+        subject=f"Confirm your subscription to {settings.newsroom_name}",
+        preheader="One click to confirm",
+        html=html,
+        text=text,
+        category="signup",
     )
-    host = urlsplit(settings.public_url).hostname or "localhost"
-    envelope = Envelope(
-        edition_id=0,
-        list_name="signup",
-        content=content,
-        from_email=settings.from_email,
-        list_id=f"{settings.newsroom_name} sign-up <signup.{host}>",
-        categories=("signup",),
-    )
-    channel = email_channel(settings)
-    try:
-        channel.deliver(envelope, [Recipient(subscriber_id=sub_id, address=email, name=name)])
-    finally:
-        channel.close()
     log.info("confirmation sent to subscriber %s (%s)", sub_id, parseaddr(email)[1].rpartition("@")[2])
 
 

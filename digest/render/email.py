@@ -102,6 +102,7 @@ class Renderer:
             telegram_caption=caption,
             telegram_buttons=buttons,
             notes=notes,
+            headlines=tuple((s.lead.title, s.lead.url) for s in stories),
         )
 
     def _titled(self, content: EditionContent) -> EditionContent:

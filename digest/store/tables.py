@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData(
@@ -85,6 +86,8 @@ lists = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # [[section, size or null], ...] in edition order (`digest lists configure`); NULL: defaults.
     Column("sections", JSON),
+    # False: a private list, with no public archive or archive feeds.
+    Column("archive", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 subscribers = Table(
@@ -136,6 +139,8 @@ edition_variants = Table(
     Column("text", Text, nullable=False),
     Column("telegram", JSON, nullable=False),
     Column("lead_url", String(2048)),
+    # [[title, url], ...] of the stories it shows, in order: the archive's table of contents.
+    Column("headlines", JSON),
     UniqueConstraint("edition_id", "topics_key", name="uq_edition_variants_edition_topics"),
 )
 
