@@ -244,7 +244,7 @@ def test_the_web_view_shows_no_placeholders(tmp_path: Path, rendered: RenderedEd
     planning._write_web_view(settings, 7, "|after=0", rendered.html)
     page = (tmp_path / "editions" / "7.html").read_text()
     assert not re.search(r"-(unsubscribe_url|preferences_url|name)(_html)?-", page)
-    assert 'href="https://ledger.example/subscribe"' in page and "Hello, reader." in page
+    assert 'href="https://ledger.example/manage"' in page and "Hello, reader." in page
 
 
 def test_personalized_html_has_no_placeholders_left(rendered: RenderedEdition) -> None:
