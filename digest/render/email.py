@@ -152,9 +152,12 @@ def _trimmed(context: dict[str, Any], stories: list[Story], trim: Trim) -> dict[
         Section(s.name, s.title, [st for st in s.stories if st is not lead and id(st) not in dropped])
         for s in context["content"].sections
     ]
+    shown = [*([lead] if lead else []), *(st for s in sections for st in s.stories)]
     return {
         **context,
         "sections": [section for section in sections if section.stories],
+        "stories_shown": len(shown),
+        "reading_minutes": sum(story.lead.reading_minutes for story in shown),
         "sid": lambda story: index[id(story)],
         "show_summary": lambda story: index[id(story)] not in trim.no_summary and _has_summary(story.lead),
     }

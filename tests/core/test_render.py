@@ -51,7 +51,7 @@ def rendered() -> RenderedEdition:
         pytest.param("You receive this email because you subscribed to daily", id="why you get it"),
         pytest.param(f'href="{WEB_URL}"', id="view in browser"),
         pytest.param('src="https://img.example/quake.jpg"', id="lead photo"),
-        pytest.param('alt="A damaged road in Sendai"', id="photo alt text"),
+        pytest.param(">A damaged road in Sendai</p>", id="photo caption"),
         pytest.param("4\u00a0min read", id="reading time"),
         pytest.param('href="https://bbc.example/also"', id="also in link"),
         pytest.param("▶\u00a0Video", id="video mark"),
