@@ -12,6 +12,7 @@ from __future__ import annotations
 import email
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -151,3 +152,27 @@ def test_every_declared_fallback_says_what_the_client_gets():
         if feature.startswith("_"):
             continue
         assert entry["clients"] and len(entry["fallback"]) > 20, feature
+
+
+def contrast(foreground: str, background: str) -> float:
+    def luminance(color: str) -> float:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("render", [the_confirmation, the_links_email], ids=["confirmation", "links"])
+def test_one_off_emails_follow_the_digests_rules(db_url, tmp_path, render):
+    from tests.conftest import make_settings
+
+    settings = make_settings(db_url, tmp_path, DIGEST_BRAND_COLOR="#0057b8")
+    html = render(settings)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "prefers-color-scheme: dark" in html
+    assert "#0057b8" in html  # the newsroom's colour, not ours
+    footer = re.search(r'<td class="footer"[^>]*style="[^"]*color:\s*(#[0-9a-f]{6})', html)
+    assert footer, "the footer's colour is inlined"
+    assert contrast(footer.group(1), "#f2f2f2") >= 4.5

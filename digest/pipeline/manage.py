@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from digest import links
 from digest.config import Settings
 from digest.models import Recipient, SubscriberStatus
-from digest.pipeline.notices import send_notice
+from digest.pipeline.notices import render_notice, send_notice
 from digest.pipeline.subscriptions import TooManySignUps, normalize_email
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
 from digest.render import make_environment
@@ -58,14 +58,13 @@ def send_own_links(
         "preferences_url": preferences,
         "lists": rows,
     }
-    env = make_environment(settings.templates_dir)
     send_notice(
         settings,
         Recipient(subscriber_id=sub.id, address=address, name=sub.name),
         subject=f"Your {settings.newsroom_name} subscription",
         preheader="Your preferences and unsubscribe links",
-        html=env.get_template("web/links_email.html").render(context),
-        text=env.get_template("web/links_email.txt").render(context),
+        html=render_notice(settings, "web/links_email.html", **context),
+        text=make_environment(settings.templates_dir).get_template("web/links_email.txt").render(context),
         category="links",
     )
     log.info("subscription links sent to subscriber %s", sub.id)

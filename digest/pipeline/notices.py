@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from digest.channels.base import Envelope
 from digest.channels.registry import email_channel
 from digest.config import Settings
 from digest.models import Recipient, RenderedEdition
+from digest.render import Branding, inline_css, make_environment
 
-__all__ = ["send_notice"]
+__all__ = ["render_notice", "send_notice"]
+
+
+def render_notice(settings: Settings, template: str, **context: Any) -> str:
+    """A one-off email's HTML (``template`` extends ``email/_notice.html``), CSS inlined."""
+    env = make_environment(settings.templates_dir)
+    page = env.get_template(template).render(branding=Branding.from_settings(settings), **context)
+    return inline_css(page)
 
 
 def send_notice(

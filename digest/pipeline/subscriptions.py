@@ -29,9 +29,8 @@ from digest import links, schedule
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import Recipient, Subscriber, SubscriberStatus
-from digest.pipeline.notices import send_notice
+from digest.pipeline.notices import render_notice, send_notice
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
-from digest.render import make_environment
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store.db import transaction
@@ -327,11 +326,8 @@ def _send_confirmation(
     settings: Settings, sub_id: int, email: str, name: str, lists: Sequence[str], now: datetime
 ) -> None:
     url = confirm_url(settings, sub_id, lists, now)
-    page = make_environment(settings.templates_dir).get_template("web/confirm_email.html")
     hours = int(CONFIRM_TTL.total_seconds() // 3600)
-    html = page.render(
-        newsroom=settings.newsroom_name, url=url, hours=hours, postal_address=settings.postal_address
-    )
+    html = render_notice(settings, "web/confirm_email.html", url=url, hours=hours)
     text = (
         f"Please confirm your subscription to {settings.newsroom_name}:\n\n{url}\n\n"
         f"The link works for {hours} hours. If you did not sign up, "
