@@ -22,6 +22,7 @@ from digest.render.branding import Branding
 from digest.render.budget import Trim, fit, strip_marks
 from digest.render.personalize import PLACEHOLDERS
 from digest.render.sanitize import clean_summary
+from digest.render.subject import DEFAULT_SUBJECT_FORMAT, SubjectFields, format_subject
 from digest.telegram_format import ALSO_IN_SHOWN, render_telegram, safe_href, telegram_extras
 
 __all__ = [
@@ -123,7 +124,7 @@ class Renderer:
             "edition_id": edition_id,
             "list_name": content.list_name,
             "date_label": f"{content.date:%A}, {content.date.day} {content.date:%B %Y}",
-            "subject": subject_line(content, self.branding.newsroom_name),
+            "subject": subject_line(content, self.branding.newsroom_name, self.branding.subject_format),
             "preheader": preheader(content),
             "lead": lead,
             "lead_image_size": LEAD_IMAGE_SIZE,
@@ -192,12 +193,20 @@ def _has_summary(item: Item) -> bool:
     return bool(item.summary_html or item.summary_text.strip())
 
 
-def subject_line(content: EditionContent, newsroom_name: str) -> str:
-    """ "Newsroom, 5 March 2025: Lead headline" — on one line, as mail headers need."""
-    date = f"{content.date.day} {content.date:%B %Y}"
+def subject_line(content: EditionContent, newsroom_name: str, fmt: str = DEFAULT_SUBJECT_FORMAT) -> str:
+    """The subject from ``fmt`` (``DIGEST_SUBJECT_FORMAT``), on one line as mail headers need;
+    by default the top story's headline, so the news comes first."""
     lead = _lead_story(content)
-    headline = lead.lead.title if lead else content.title
-    return _one_line(f"{newsroom_name}, {date}: {headline}")
+    count = len(content.stories)
+    fields = SubjectFields(
+        top=lead.lead.title if lead else content.title,
+        list=content.title,
+        newsroom=newsroom_name,
+        date=f"{content.date.day} {content.date:%B}",
+        count=count,
+        more=max(0, count - 1),
+    )
+    return _one_line(format_subject(fmt, fields))
 
 
 def preheader(content: EditionContent) -> str:
