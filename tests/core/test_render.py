@@ -104,9 +104,8 @@ def test_the_subject_follows_the_newsrooms_format() -> None:
     branding = replace(BRANDING, subject_format="{list}, {date}: {top} and {more} more ({newsroom}, {count})")
     content = edition(("News", NEWS), ("Video", VIDEO))
     subject = Renderer(branding).render(content, edition_id=7, web_url=WEB_URL).subject
-    assert subject == (
-        f"{content.title}, 5 March: Magnitude 7.1 earthquake strikes off Japan and 4 more (The Kyiv Ledger, 5)"
-    )
+    lead = "Magnitude 7.1 earthquake strikes off Japan"
+    assert subject == f"{content.title}, 5 March: {lead} and 4 more (The Kyiv Ledger, 5)"
 
 
 def test_a_headline_with_braces_is_text_not_format() -> None:
