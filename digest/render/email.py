@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,7 @@ class Renderer:
         sections = [
             Section(s.name, self.branding.section_title(s.name, s.title), s.stories) for s in content.sections
         ]
-        return EditionContent(content.list_name, content.title, content.date, sections, content.topics)
+        return replace(content, sections=sections)
 
     def _context(
         self, content: EditionContent, lead: Story | None, *, edition_id: int | None, web_url: str
@@ -124,8 +125,10 @@ class Renderer:
             "edition_id": edition_id,
             "list_name": content.list_name,
             "date_label": f"{content.date:%A}, {content.date.day} {content.date:%B %Y}",
-            "subject": subject_line(content, self.branding.newsroom_name, self.branding.subject_format),
-            "preheader": preheader(content),
+            "subject": _one_line(content.words.subject)
+            or subject_line(content, self.branding.newsroom_name, self.branding.subject_format),
+            "preheader": _one_line(content.words.preheader) or preheader(content),
+            "note": content.words.note,
             "lead": lead,
             "lead_image_size": LEAD_IMAGE_SIZE,
             "cta": cta,

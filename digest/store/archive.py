@@ -8,10 +8,11 @@ database, so a web view is the same whichever machine serves it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, Select, func, or_, select, update
 
+from digest.store.common import aware
 from digest.store.tables import edition_variants, editions, lists
 
 __all__ = ["ArchivedEdition", "ArchivedList", "archived_list", "neutral_variant", "published", "set_archive"]
@@ -89,17 +90,12 @@ def published(
             title=row.title,
             subject=row.subject,
             preheader=row.preheader,
-            created_at=_utc(row.created_at),
+            created_at=aware(row.created_at) or row.created_at,
             breaking=row.slot.startswith("breaking-"),
             headlines=tuple((title, url) for title, url in row.headlines or ()),
         )
         for row in conn.execute(query)
     ]
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every one we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def neutral_variant(conn: Connection, edition_id: int) -> tuple[str, bool] | None:

@@ -184,3 +184,17 @@ suppressions = Table(
     Column("reason", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# What an editor wrote for a list's next editions (digest.models.EditorsWords): used by every
+# edition built while it is in force, until `until` or until an editor clears it.
+editors_words = Table(
+    "editors_words",
+    metadata,
+    Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("note", Text, nullable=False, default=""),
+    Column("subject", String(300), nullable=False, default=""),
+    Column("preheader", String(300), nullable=False, default=""),
+    Column("until", UTCDateTime),
+    Column("set_by", String(320), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)

@@ -1,4 +1,4 @@
-"""the public archive: private lists, and each variant's headlines
+"""the public archive (private lists, each variant's headlines) and the editors' words
 
 Revision ID: 0004_h0_archive
 Revises: 0003
@@ -19,9 +19,24 @@ def upgrade() -> None:
         batch.add_column(sa.Column("archive", sa.Boolean(), nullable=False, server_default=sa.true()))
     with op.batch_alter_table("edition_variants") as batch:
         batch.add_column(sa.Column("headlines", sa.JSON(), nullable=True))
+    op.create_table(
+        "editors_words",
+        sa.Column("list_id", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("preheader", sa.String(length=300), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("set_by", sa.String(length=320), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["list_id"], ["lists.id"], name=op.f("fk_editors_words_list_id_lists"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("list_id", name=op.f("pk_editors_words")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("editors_words")
     with op.batch_alter_table("edition_variants") as batch:
         batch.drop_column("headlines")
     with op.batch_alter_table("lists") as batch:
