@@ -116,3 +116,16 @@ def test_bad_words_are_refused_naming_the_field(world, settings, field, value, p
 def test_an_unknown_list_is_named(settings):
     with pytest.raises(UnknownList, match="weekly"):
         editors_words.set_words(settings, "weekly", actor="a", note=NOTE)
+
+
+def test_the_preview_shows_the_words_readers_will_get(world, settings):
+    from digest.pipeline.preview import preview_edition
+
+    world.add_items(3)
+    world.subscribe(kyiv(1))
+    editors_words.set_words(settings, "daily", actor="a", note=NOTE, subject="Kharkiv at night", now=NOW)
+
+    preview = preview_edition("daily", settings, now=NOW + timedelta(hours=1))
+
+    assert preview.rendered.subject == "Kharkiv at night"
+    assert "Our reporters spent the night in Kharkiv" in preview.rendered.html
