@@ -28,8 +28,6 @@ class NoArchive(DigestError):
         super().__init__(f"no public archive for {name!r}")
         self.name = name
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.name,))
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,8 +90,6 @@ class DuplicateBreaking(DigestError):
         self.list_name = list_name
         self.earlier = list(earlier)
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.list_name, self.earlier))
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,8 +34,6 @@ class InvalidWords(DigestError):
         self.field = field_name
         self.problem = problem
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.field, self.problem))
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,8 +77,6 @@ class InvalidLink(DigestError):
         super().__init__("link expired" if expired else "link not valid")
         self.expired = expired
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.expired,))
 
 
 class UnknownSubscriber(DigestError):
@@ -91,8 +89,6 @@ class InvalidInput(DigestError):
         self.field = field_name
         self.problem = problem
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.field, self.problem))
 
 
 class TooManySignUps(DigestError):
@@ -100,8 +96,6 @@ class TooManySignUps(DigestError):
         super().__init__(f"too many sign-ups, next in {wait:.0f}s")
         self.wait = wait
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.wait,))
 
 
 def _now(now: datetime | None) -> datetime:
