@@ -158,3 +158,20 @@ def archive_list(
         raise context.fail(f"no list named {name!r} (see `digest lists list`)") from None
     state = "public" if public else "private"
     context.console.print(f"list {name}: archive {state}")
+
+
+@lists_app.command("describe")
+def describe_list(
+    name: str = typer.Argument(..., help="The list."),
+    description: str = typer.Argument(..., help="One or two sentences for the sign-up page ('' removes it)."),
+) -> None:
+    """Say what a list brings, for readers choosing lists on the sign-up page."""
+    from digest.pipeline import archive
+
+    try:
+        archive.describe(context.settings(), name, description)
+    except archive.NoArchive:
+        raise context.fail(f"no list named {name!r} (see `digest lists list`)") from None
+    except ValueError as exc:
+        raise context.fail(f"description: {exc}") from None
+    context.console.print(f"list {name}: description saved")

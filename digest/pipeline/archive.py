@@ -68,6 +68,20 @@ def web_view(settings: Settings, edition_id: int) -> str | None:
     return personalize(html, neutral_recipient(settings), html_escape=True)
 
 
+DESCRIPTION_MAX = 300
+
+
+def describe(settings: Settings, list_name: str, description: str) -> str:
+    """Set what the sign-up page says of a list (one or two sentences; empty removes it)."""
+    text = " ".join(description.split())
+    if len(text) > DESCRIPTION_MAX:
+        raise ValueError(f"at most {DESCRIPTION_MAX} characters (this is {len(text)})")
+    with transaction(settings.database_url) as conn:
+        if not archive_store.set_description(conn, list_name, text):
+            raise NoArchive(list_name)
+    return text
+
+
 def set_public(settings: Settings, list_name: str, public: bool) -> None:
     """Open or close a list's archive."""
     with transaction(settings.database_url) as conn:

@@ -34,6 +34,7 @@ from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store.db import transaction
+from digest.zones import resolve_zone
 
 __all__ = [
     "CONFIRM_TTL",
@@ -44,6 +45,7 @@ __all__ = [
     "PreferencesForm",
     "ProviderEvent",
     "SignUp",
+    "SignupList",
     "TooManySignUps",
     "UnknownSubscriber",
     "confirm",
@@ -183,8 +185,7 @@ def preferences_form(settings: Settings, subscriber_id: int) -> PreferencesForm:
 def update_preferences(settings: Settings, subscriber_id: int, change: PreferenceChange) -> Subscriber:
     """Check and save the change; choosing no list unsubscribes, choosing one re-subscribes."""
     frequency = _frequency(change.frequency)
-    if not 0 <= change.send_hour <= 23:
-        raise InvalidInput("send_hour", "choose an hour from 0 to 23")
+    _send_hour(change.send_hour)
     timezone = _timezone(change.timezone)
     topics = clean_topics(change.topics)
     with transaction(settings.database_url) as conn:
@@ -214,12 +215,20 @@ def _frequency(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
-    name = value.strip() or "UTC"
-    try:
-        schedule.zone(name)
-    except ValueError:
-        raise InvalidInput("timezone", f"unknown time zone {name!r}") from None
+    """A zone from what a reader typed or picked: "Kyiv", "Kyiv, Ukraine" or "Europe/Kyiv"."""
+    typed = value.strip() or "UTC"
+    name = resolve_zone(typed[:100])
+    if name is None:
+        problem = f"unknown time zone {typed[:100]!r}: pick a city from the list, like Kyiv"
+        raise InvalidInput("timezone", problem)
+    schedule.zone(name)
     return name
+
+
+def _send_hour(value: int) -> int:
+    if not 0 <= value <= 23:
+        raise InvalidInput("send_hour", "choose an hour from 0 to 23")
+    return value
 
 
 def clean_topics(values: Iterable[str]) -> tuple[str, ...]:
@@ -252,12 +261,25 @@ class SignUp:
     name: str = ""
     timezone: str = "UTC"
     lists: tuple[str, ...] = field(default_factory=tuple)
+    send_hour: int = 7
 
 
-def signup_lists(settings: Settings) -> list[tuple[str, str]]:
-    """(name, title) of the lists a visitor may sign up for."""
+@dataclass(frozen=True, slots=True)
+class SignupList:
+    name: str
+    title: str
+    description: str
+    main: bool  # ticked on the form: the first list that gets the daily digest
+
+
+def signup_lists(settings: Settings) -> list[SignupList]:
+    """The lists a visitor may sign up for, with what each brings."""
     with transaction(settings.database_url) as conn:
-        return [(n, t) for n, t in store.existing_lists(conn) if "," not in n and ":" not in n]
+        described = store.list_descriptions(conn)
+        lists = [(n, t) for n, t in store.existing_lists(conn) if "," not in n and ":" not in n]
+        digests = set(subscriber_store.digest_lists(conn))
+    main = next((n for n, _ in lists if n in digests), lists[0][0] if lists else None)
+    return [SignupList(n, t, described.get(n, ""), n == main) for n, t in lists]
 
 
 def normalize_email(value: str) -> str:
@@ -299,6 +321,7 @@ def sign_up(
                 email=email,
                 name=form.name.strip()[:200],
                 timezone=timezone,
+                send_hour=_send_hour(form.send_hour),
                 lists=tuple(chosen),
                 status=SubscriberStatus.UNCONFIRMED,
             )

@@ -56,6 +56,12 @@ def archived_list(conn: Connection, name: str) -> ArchivedList | None:
     return ArchivedList(int(row.id), row.name, row.title, bool(row.archive)) if row else None
 
 
+def set_description(conn: Connection, name: str, description: str) -> bool:
+    """The list's description on the sign-up page; False when there is no such list."""
+    change = update(lists).where(lists.c.name == name).values(description=description)
+    return conn.execute(change).rowcount > 0
+
+
 def set_archive(conn: Connection, name: str, public: bool) -> bool:
     """Make a list's archive public or private; False when there is no such list."""
     return conn.execute(update(lists).where(lists.c.name == name).values(archive=public)).rowcount > 0

@@ -81,6 +81,8 @@ lists = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(64), nullable=False, unique=True),
     Column("title", String(200), nullable=False),
+    # One or two sentences for the sign-up page: what it brings and how often.
+    Column("description", String(500), nullable=False, default="", server_default=""),
     # "digest": gets the scheduled edition; "breaking": only manual and breaking sends.
     Column("kind", String(16), nullable=False, default="digest"),
     Column("created_at", UTCDateTime, nullable=False),

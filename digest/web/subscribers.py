@@ -24,6 +24,7 @@ from digest.ratelimit import RateLimiter
 from digest.schedule import WEEKDAYS
 from digest.web.pages import Pages
 from digest.web.security import CSRF_FIELD, Csrf, client_address
+from digest.zones import zone_choices
 
 __all__ = ["WebContext", "router"]
 
@@ -154,16 +155,19 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
     settings, pages = ctx.settings, ctx.pages
 
     def form(request: Request, status: int = 200, **values: object) -> Response:
-        defaults: dict[str, object] = {"email": "", "name": "", "timezone": "UTC", "chosen": [], "error": ""}
+        defaults: dict[str, object] = {
+            "email": "", "name": "", "timezone": "", "send_hour": 7, "chosen": [], "error": "", "field": "",
+        }  # fmt: skip
         lists = subs.signup_lists(settings)
-        if not values.get("chosen") and len(lists) == 1:
-            values["chosen"] = [lists[0][0]]
+        if not values.get("chosen"):
+            values["chosen"] = [item.name for item in lists if item.main]
         return pages.render(
             request,
             "subscribe",
             status,
             lists=lists,
-            zones=zones(),
+            zones=zone_choices(),
+            hours=range(24),
             action="/subscribe",
             **{**defaults, **values},
         )
@@ -179,17 +183,20 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
         email: str = Form(""),
         name: str = Form(""),
         timezone: str = Form("UTC"),
+        send_hour: str = Form("7"),
         lists: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
         chosen = lists or []
-        signup = subs.SignUp(email=email, name=name, timezone=timezone, lists=tuple(chosen))
+        hour = int(send_hour) if send_hour.strip().isdigit() and len(send_hour) < 3 else -1
+        signup = subs.SignUp(email=email, name=name, timezone=timezone, lists=tuple(chosen), send_hour=hour)
         try:
             subs.sign_up(settings, signup, client=client_address(request), limiter=ctx.limiter)
         except subs.InvalidInput as exc:
             return form(
-                request, 400, email=email, name=name, timezone=timezone, chosen=chosen, error=exc.problem
-            )
+                request, 400, email=email, name=name, timezone=timezone, send_hour=hour, chosen=chosen,
+                error=exc.problem, field=exc.field,
+            )  # fmt: skip
         except subs.TooManySignUps as exc:
             response = pages.error(
                 request, 429, "Too many sign-ups", "Too many attempts from here. Please try again later."

@@ -17,6 +17,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("lists") as batch:
         batch.add_column(sa.Column("archive", sa.Boolean(), nullable=False, server_default=sa.true()))
+        batch.add_column(sa.Column("description", sa.String(length=500), nullable=False, server_default=""))
     with op.batch_alter_table("edition_variants") as batch:
         batch.add_column(sa.Column("headlines", sa.JSON(), nullable=True))
     op.create_table(
@@ -40,4 +41,5 @@ def downgrade() -> None:
     with op.batch_alter_table("edition_variants") as batch:
         batch.drop_column("headlines")
     with op.batch_alter_table("lists") as batch:
+        batch.drop_column("description")
         batch.drop_column("archive")
