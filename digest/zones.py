@@ -15,7 +15,7 @@ from babel import Locale
 from babel.core import get_global
 from babel.dates import get_timezone_location
 
-__all__ = ["ZoneChoice", "resolve_zone", "zone_choices"]
+__all__ = ["ZoneChoice", "resolve_zone", "zone_choices", "zone_label"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,14 @@ def _index(locale: str) -> dict[str, str]:
     for zone in available_timezones():
         index[zone.casefold()] = zone
     return index
+
+
+def zone_label(name: str, locale: str = "en") -> str:
+    """ "Kyiv, Ukraine" for ``Europe/Kyiv`` (or an alias of it); the name itself when unknown."""
+    for choice in zone_choices(locale):
+        if name == choice.name or name in choice.aliases:
+            return choice.label
+    return name
 
 
 def resolve_zone(value: str, locale: str = "en") -> str | None:

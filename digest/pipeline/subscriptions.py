@@ -65,6 +65,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 KNOWN_TOPICS = ("news", "analysis", "video", "culture")
+# One line each on the preferences page; sections of the newsroom's own feeds show bare.
+TOPIC_DESCRIPTIONS = {
+    "news": "What happened: the day's main stories from every outlet we follow.",
+    "analysis": "Why it matters: explainers, opinion and long reads.",
+    "video": "Reports and interviews to watch.",
+    "culture": "Books, film, music and the arts.",
+}
 CONFIRM_TTL = timedelta(hours=48)
 MAX_TOPICS = 20
 # (rate per second, burst): 5 sign-ups an hour per client address, 3 a day per email address.
@@ -232,10 +239,11 @@ def _send_hour(value: int) -> int:
 
 
 def clean_topics(values: Iterable[str]) -> tuple[str, ...]:
-    """Lower-cased, de-duplicated topics; free text may hold several, comma-separated."""
+    """Lower-cased, de-duplicated topics; free text may hold several, separated by ';' as in
+    the CSV import (or by commas)."""
     topics: list[str] = []
     for value in values:
-        for part in value.split(","):
+        for part in re.split(r"[;,]", value):
             topic = " ".join(part.split()).lower()
             if not topic or topic in topics:
                 continue

@@ -200,3 +200,14 @@ editors_words = Table(
     Column("set_by", String(320), nullable=False),
     Column("set_at", UTCDateTime, nullable=False),
 )
+
+# Why readers left, when they said (optional, anonymous: no subscriber id is kept).
+unsubscribe_reasons = Table(
+    "unsubscribe_reasons",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,4 +1,5 @@
-"""the public archive (private lists, each variant's headlines) and the editors' words
+"""the public archive (private lists, each variant's headlines), list descriptions, the
+editors' words, and why readers leave
 
 Revision ID: 0004_h0_archive
 Revises: 0003
@@ -34,9 +35,22 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("list_id", name=op.f("pk_editors_words")),
     )
+    op.create_table(
+        "unsubscribe_reasons",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("list_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["list_id"], ["lists.id"], name=op.f("fk_unsubscribe_reasons_list_id_lists"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unsubscribe_reasons")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("unsubscribe_reasons")
     op.drop_table("editors_words")
     with op.batch_alter_table("edition_variants") as batch:
         batch.drop_column("headlines")
