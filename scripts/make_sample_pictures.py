@@ -39,7 +39,9 @@ def draw(name: str, target: Path) -> None:
     pixels = ImageDraw.Draw(image)
     for y in range(height):
         t = y / height
-        pixels.line([(0, y), (width, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
+        pixels.line(
+            [(0, y), (width, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+        )
     seed = hashlib.sha256(name.encode()).digest()
     light = (250, 235, 180) if any(word in name for word in NIGHT) else (255, 250, 220)
     cx, cy = 180 + seed[4] * 3, 120 + seed[5] // 3

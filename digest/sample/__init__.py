@@ -1,7 +1,13 @@
 """The bundled sample feeds and subscribers, for the demo and the tests.
 
 The feed files carry fixed dates; ``materialize`` copies them with every date moved so that
-the newest item is a few minutes old, so the demo finds fresh news whatever day it runs.
+the newest item is a few minutes old, so the demo finds fresh news whatever day it runs. They
+make one news day: every item is within the edition's 36 hours (``DIGEST_MAX_AGE_HOURS``)
+of the newest, so the demo's edition has all of them to choose from.
+
+``stories.csv`` gives each item (by source and title) its true story, for the tests that
+check how the sample is grouped; ``pictures/`` holds the pictures the feeds point at (see
+``picture``).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 FEEDS = HERE / "feeds"
 OPML = HERE / "feeds.opml"
 SUBSCRIBERS = HERE / "subscribers.csv"
+STORIES = HERE / "stories.csv"
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
 RFC822 = re.compile(
@@ -38,6 +45,11 @@ def _formats() -> list[tuple[re.Pattern[str], Callable[[str], datetime], Callabl
 def newest_date(text: str) -> datetime | None:
     found = [parse(m.group()) for pattern, parse, _ in _formats() for m in pattern.finditer(text)]
     return max(found) if found else None
+
+
+def oldest_date(text: str) -> datetime | None:
+    found = [parse(m.group()) for pattern, parse, _ in _formats() for m in pattern.finditer(text)]
+    return min(found) if found else None
 
 
 def shift_dates(text: str, delta: timedelta) -> str:
