@@ -303,14 +303,14 @@ def matches_topics(story: Story, topics: Sequence[str]) -> bool:
 
 
 def led_for_topics(story: Story, topics: Sequence[str]) -> Story | None:
-    """The story for a reader of ``topics``: as it is without topics or when its lead matches
-    them, else led by its best item that does; None when no item does."""
+    """The story for a reader of ``topics``: as it is without topics; else led by its best
+    item in one of their sections (the lead if it is), or failing that by its best item with
+    one of their categories; None when no item has either."""
     if not topics:
         return story
     wanted = {topic.casefold() for topic in topics}
-    if _item_matches(story.lead, wanted):
-        return story
-    for item in story.also:
-        if _item_matches(item, wanted):
-            return relead(story, item)
-    return None
+    in_section = [item for item in story.items if item.section.casefold() in wanted]
+    found = in_section or [item for item in story.items if _item_matches(item, wanted)]
+    if not found:
+        return None
+    return story if found[0] is story.lead else relead(story, found[0])

@@ -228,6 +228,21 @@ def test_a_reader_of_culture_gets_the_culture_piece_of_a_story_in_the_culture_se
     assert [i.key for i in content.sections[1].stories[0].also] == ["report"]
 
 
+def test_a_topic_readers_story_is_led_by_an_item_of_that_section_before_one_of_that_category() -> None:
+    items = [
+        item(
+            "report",
+            "Opera: premiere goes ahead",
+            source="Ledger",
+            categories=("Culture",),
+            source_weight=1.2,
+        ),
+        item("review", "Opera: the show must go on", source="Signal", section="culture"),
+    ]
+    [culture] = compose(items, topics=("culture",)).sections
+    assert (culture.name, [s.lead.key for s in culture.stories]) == ("culture", ["review"])
+
+
 def test_readers_without_topics_keep_the_best_lead() -> None:
     items = [
         item("report", "Opera: premiere goes ahead on generator power", source="Ledger", source_weight=1.2),

@@ -110,6 +110,13 @@ def test_the_source_cap_leaves_out_no_sample_story_carried_wider_than_one_it_kep
     assert wider == []
 
 
+def test_a_sample_reader_of_analysis_and_culture_gets_those_sections_only(settings, tmp_path) -> None:
+    """Amira Haddad in the sample's subscribers chose analysis and culture."""
+    collect_sample(settings, tmp_path / "sample", NOW)
+    chosen = preview_edition("daily", settings, now=NOW, new_reader=True, topics=("analysis", "culture"))
+    assert [section.name for section in chosen.composition.content.sections] == ["analysis", "culture"]
+
+
 def test_updated_marks_only_stories_whose_event_was_sent_before(settings, tmp_path) -> None:
     """An edition five hours before the sample's end, then the next one: what comes back
     marked [Updated] holds only items of events readers had in the first."""
