@@ -18,12 +18,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 HERE = Path(__file__).resolve().parent
 FEEDS = HERE / "feeds"
 OPML = HERE / "feeds.opml"
 SUBSCRIBERS = HERE / "subscribers.csv"
 STORIES = HERE / "stories.csv"
+PICTURES = HERE / "pictures"
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
 RFC822 = re.compile(
@@ -70,3 +72,13 @@ def materialize(dest: Path, now: datetime) -> Path:
         (dest / "feeds" / name).write_text(shift_dates(text, delta), encoding="utf-8")
     shutil.copy(OPML, dest / OPML.name)
     return dest / OPML.name
+
+
+def picture(url: str) -> Path | None:
+    """The bundled file of a picture the sample feeds point at (``https://<host>/<path>`` is
+    ``pictures/<host>/<path>``), or None for any other URL."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or not parts.hostname.endswith(".example"):
+        return None
+    path = (PICTURES / parts.hostname / unquote(parts.path).lstrip("/")).resolve()
+    return path if path.is_relative_to(PICTURES) and path.is_file() else None
