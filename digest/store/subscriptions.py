@@ -48,6 +48,12 @@ def link_binding(conn: Connection, subscriber_id: int) -> tuple[str, bool] | Non
     return None if row is None else (str(row.link_token), bool(row.legacy_links))
 
 
+def list_descriptions(conn: Connection) -> dict[str, str]:
+    """List name -> the description readers see when they sign up (lists without one left out)."""
+    query = select(lists.c.name, lists.c.description).where(lists.c.description != "")
+    return {name: description for name, description in conn.execute(query)}
+
+
 def existing_lists(conn: Connection) -> list[tuple[str, str]]:
     """(name, title) of every list, by name."""
     return [

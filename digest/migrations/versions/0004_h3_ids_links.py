@@ -8,7 +8,7 @@ already sent (``legacy_links``). A delivery's subscriber becomes nullable, set N
 subscriber is deleted, so past editions keep their figures.
 
 Revision ID: 0004_h3_ids_links
-Revises: 0003
+Revises: 0004_h0_archive
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_h3_ids_links"
-down_revision = "0003"
+down_revision = "0004_h0_archive"  # chained after main's 0004_h0_archive at the merge
 branch_labels = None
 depends_on = None
 
