@@ -91,3 +91,15 @@ def info(conn: Connection, edition_id: int) -> tuple[int, str, str, str] | None:
 def latest(conn: Connection, list_pk: int) -> int | None:
     query = select(func.max(editions.c.id)).where(editions.c.list_id == list_pk)
     return conn.execute(query).scalar()
+
+
+def web_view_html(conn: Connection, edition_id: int) -> str | None:
+    """The HTML of the edition's variant for readers without topic choices (its web view), from
+    the database every web process shares; None when the edition has none."""
+    query = (
+        select(edition_variants.c.html)
+        .where(edition_variants.c.edition_id == edition_id, edition_variants.c.topics_key.startswith("|"))
+        .order_by(edition_variants.c.id)
+        .limit(1)
+    )
+    return conn.execute(query).scalar()
