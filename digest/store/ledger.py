@@ -123,11 +123,14 @@ def _delivery(row: Any) -> Delivery:
 def mark(
     conn: Connection, ids: Sequence[int], state: DeliveryState, now: datetime, error: str | None = None
 ) -> None:
+    """Record rows' new state. A row recorded ``sent`` stays sent: a run cut off mid-send whose
+    rows another run re-claimed and sent meanwhile may report its late failure afterwards, and
+    re-opening them would send them a third time."""
     if not ids:
         return
     conn.execute(
         update(deliveries)
-        .where(among(conn, deliveries.c.id, ids))
+        .where(among(conn, deliveries.c.id, ids), deliveries.c.state != DeliveryState.SENT)
         .values(state=str(state), last_error=error[:2000] if error else None, updated_at=now)
     )
 
