@@ -32,6 +32,7 @@ def save_variant(conn: Connection, edition_id: int, topics_key: str, rendered: R
         "text": rendered.text,
         "telegram": _telegram_json(rendered),
         "lead_url": rendered.lead_url,
+        "headlines": [list(pair) for pair in rendered.headlines],
     }
     insert_ignoring_conflicts(conn, edition_variants, [row])
     found = variant_id(conn, edition_id, topics_key)
@@ -61,6 +62,7 @@ def variant(conn: Connection, variant_pk: int) -> RenderedEdition:
         telegram_photo=telegram.get("photo"),
         telegram_caption=telegram.get("caption", ""),
         telegram_buttons=tuple((label, url) for label, url in telegram.get("buttons", ())),
+        headlines=tuple((title, url) for title, url in row.headlines or ()),
     )
 
 
@@ -90,16 +92,4 @@ def info(conn: Connection, edition_id: int) -> tuple[int, str, str, str] | None:
 
 def latest(conn: Connection, list_pk: int) -> int | None:
     query = select(func.max(editions.c.id)).where(editions.c.list_id == list_pk)
-    return conn.execute(query).scalar()
-
-
-def web_view_html(conn: Connection, edition_id: int) -> str | None:
-    """The HTML of the edition's variant for readers without topic choices (its web view), from
-    the database every web process shares; None when the edition has none."""
-    query = (
-        select(edition_variants.c.html)
-        .where(edition_variants.c.edition_id == edition_id, edition_variants.c.topics_key.startswith("|"))
-        .order_by(edition_variants.c.id)
-        .limit(1)
-    )
     return conn.execute(query).scalar()
