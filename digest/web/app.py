@@ -29,6 +29,7 @@ from digest.config import Settings
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
 from digest.web import api, editor, ops, subscribers, webhooks
+from digest.web.body_limit import BodyLimit
 from digest.web.editor_access import EditorContext
 from digest.web.pages import Pages
 from digest.web.security import Csrf, SecurityHeaders
@@ -53,6 +54,10 @@ def create_app(
     editor.install(app, EditorContext.build(settings, pages, csrf, limiter))
     app.mount("/api/v1", api.create_api(settings))
     _error_pages(app, pages)
+    # Added first, so it runs inside SecurityHeaders: its 413s carry the headers too.
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, limits={"/webhooks/sendgrid": webhooks.MAX_BODY}
+    )
     app.add_middleware(SecurityHeaders, https=settings.public_url.startswith("https://"))
     return app
 
