@@ -29,6 +29,7 @@ from digest.config import Settings
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
 from digest.web import api, editor, ops, subscribers, webhooks
+from digest.web.bad_values import BAD_VALUE_ERRORS, describe
 from digest.web.body_limit import BodyLimit
 from digest.web.editor_access import EditorContext
 from digest.web.pages import Pages
@@ -93,3 +94,11 @@ def _error_pages(app: FastAPI, pages: Pages) -> None:
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         return page(request, 400, "Bad request", "The form was incomplete. Please go back and try again.")
+
+    def unstorable(request: Request, exc: Exception) -> Response:
+        # A number or text no database takes (2^63, a lone surrogate, NUL): the caller's error.
+        problem = describe(exc)
+        return page(request, 400, "Bad request", problem[:1].upper() + problem[1:] + ".")
+
+    for error in BAD_VALUE_ERRORS:
+        app.add_exception_handler(error, unstorable)
