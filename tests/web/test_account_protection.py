@@ -68,7 +68,12 @@ def test_resetting_a_password_on_the_accounts_page_ends_the_editors_sessions(cli
     assert stolen.get("/admin", follow_redirects=False).status_code == 200
     sign_in(client, settings, "admin")
     token = csrf_token(client.get("/admin/accounts").text)
-    data = {"email": "ada@example.org", "role": "editor", "password": "a brand new secret", "csrf_token": token}
+    data = {
+        "email": "ada@example.org",
+        "role": "editor",
+        "password": "a brand new secret",
+        "csrf_token": token,
+    }
     assert client.post("/admin/accounts", data=data, follow_redirects=False).status_code == 303
     assert live_sessions(settings, "ada@example.org") == 0
     assert stolen.get("/admin", follow_redirects=False).status_code == 303, "the old session is over"

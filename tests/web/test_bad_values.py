@@ -40,7 +40,9 @@ def test_every_editor_page_answers_an_id_of_2_to_the_63_with_a_4xx(client, setti
     for method, path, _ in editor_routes(client):
         if not re.search(r"/1(/|$)", path):
             continue
-        answer = client.request(method, with_big_ids(path), data={"csrf_token": token} if method != "GET" else None)
+        answer = client.request(
+            method, with_big_ids(path), data={"csrf_token": token} if method != "GET" else None
+        )
         assert 400 <= answer.status_code < 500, (method, path, answer.status_code)
         checked += 1
     assert checked >= 3

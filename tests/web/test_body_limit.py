@@ -74,7 +74,9 @@ def server(settings: Settings) -> Iterator[Server]:
         sock.close()
 
 
-def post(server: Server, path: str, *, total: int, chunked: bool, declared: int | None = None) -> tuple[int, bytes]:
+def post(
+    server: Server, path: str, *, total: int, chunked: bool, declared: int | None = None
+) -> tuple[int, bytes]:
     """POST ``total`` bytes of JSON-ish filler; stops sending as soon as the server answers."""
     conn = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     length = f"Content-Length: {declared if declared is not None else total}\r\n"
@@ -107,7 +109,9 @@ def _read_answer(conn: socket.socket) -> tuple[int, bytes]:
         data += piece
     head, _, rest = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    length = next((int(v) for k, _, v in (h.partition(": ") for h in lines[1:]) if k.lower() == "content-length"), 0)
+    length = next(
+        (int(v) for k, _, v in (h.partition(": ") for h in lines[1:]) if k.lower() == "content-length"), 0
+    )
     while len(rest) < length:
         piece = conn.recv(65536)
         if not piece:
