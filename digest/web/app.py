@@ -3,7 +3,8 @@
 Routes::
 
     GET  /subscribe, POST /subscribe          sign-up (double opt-in, rate-limited)
-    GET  /confirm/{token}                     confirm a sign-up
+    GET  /confirm/{token}                     a page with one button
+    POST /confirm/{token}                     the button: confirm a sign-up (once)
     GET  /unsubscribe/{token}                 a page with one button
     POST /unsubscribe/{token}                 the button, or a provider's RFC 8058 one-click
     GET  /preferences/{token}, POST …         topics, frequency, send hour, zone, lists
