@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -53,14 +54,15 @@ class Server:
     answers: list[tuple[int, bytes]] = field(default_factory=list)
 
 
-@pytest.fixture
-def server(settings: Settings) -> Iterator[Server]:
+@contextmanager
+def serving(app: ASGIApp) -> Iterator[Server]:
+    """``app`` behind a read counter, served by uvicorn on a free port of 127.0.0.1."""
     import uvicorn
 
-    counter = ReadCounter(create_app(settings, limiter=InProcessRateLimiter(), webhook_key=""))
+    counter = ReadCounter(app)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    running = uvicorn.Server(uvicorn.Config(counter, log_level="warning", lifespan="off"))
+    running = uvicorn.Server(uvicorn.Config(counter, log_level="warning"))
     thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -74,14 +76,27 @@ def server(settings: Settings) -> Iterator[Server]:
         sock.close()
 
 
+@pytest.fixture
+def server(settings: Settings) -> Iterator[Server]:
+    with serving(create_app(settings, limiter=InProcessRateLimiter(), webhook_key="")) as running:
+        yield running
+
+
 def post(
-    server: Server, path: str, *, total: int, chunked: bool, declared: int | None = None
+    server: Server,
+    path: str,
+    *,
+    total: int,
+    chunked: bool,
+    declared: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
     """POST ``total`` bytes of JSON-ish filler; stops sending as soon as the server answers."""
     conn = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     length = f"Content-Length: {declared if declared is not None else total}\r\n"
     head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
     head += "Transfer-Encoding: chunked\r\n" if chunked else length
+    head += "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     conn.sendall((head + "\r\n").encode())
     conn.settimeout(0.5)
     body = b"[" + b" " * (total - 2) + b"]"
