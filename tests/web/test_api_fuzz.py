@@ -19,11 +19,13 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
+from pydantic import BaseModel
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from digest.config import Settings
 from digest.ratelimit import InProcessRateLimiter
+from digest.web import api_models as out
 from digest.web import create_app
 from tests.web.conftest import add_news, add_subscriber
 from tests.web.test_api import token_for
@@ -83,3 +85,33 @@ def test_the_openapi_document_describes_what_each_operation_returns(app):
     assert {"SubscriberOut", "EditionProgress", "BreakingPreviewOut", "ListOut"} <= set(
         document["components"]["schemas"]
     )
+
+
+def matches(model: type[BaseModel], body: dict[str, object]) -> bool:
+    """The body is what the document says: the model's required fields, no field it does not
+    name, each of its type."""
+    model.model_validate(body)
+    required = {name for name, f in model.model_fields.items() if f.is_required()}
+    return required <= set(body) <= set(model.model_fields)
+
+
+def test_a_whole_breaking_send_answers_with_the_documented_models(client, settings):
+    from tests.web.test_api import STORY, wait_finished
+    from tests.web.test_editor_breaking import audience
+
+    audience(settings)
+    headers = token_for(settings, "editor")
+    preview = client.post("/api/v1/breaking", json=STORY, headers=headers)
+    assert preview.status_code == 200 and matches(out.BreakingPreviewOut, preview.json())
+    sent = client.post("/api/v1/breaking", json={**STORY, "confirm": True}, headers=headers)
+    assert sent.status_code == 202 and matches(out.BreakingSentOut, sent.json())
+    again = client.post("/api/v1/breaking", json={**STORY, "confirm": True}, headers=headers)
+    assert again.status_code == 409 and matches(out.DuplicateOut, again.json())
+    edition = sent.json()["edition"]
+    assert matches(out.EditionProgress, wait_finished(client, headers, edition))
+    stopped = client.post(f"/api/v1/editions/{edition}/stop", headers=headers)
+    assert stopped.status_code == 200 and matches(out.StoppedProgress, stopped.json())
+    listed = client.get("/api/v1/lists", headers=headers).json()
+    assert listed and all(matches(out.ListOut, entry) for entry in listed)
+    refused = client.get("/api/v1/lists")
+    assert refused.status_code == 401 and out.ApiError.model_validate(refused.json())
