@@ -80,3 +80,9 @@ def test_a_json_body_with_a_value_no_database_takes_is_a_422_naming_the_field(
 def test_a_search_for_text_with_nul_is_never_a_server_error(client, settings):
     answer = client.get("/api/v1/subscribers", params={"q": "a\x00b"}, headers=token_for(settings, "admin"))
     assert answer.status_code in (200, 422), answer.text
+
+
+def test_a_provider_event_with_a_lone_surrogate_is_a_400_that_says_so(client, settings):
+    body = '[{"email": "a\\ud800@example.org", "event": "bounce"}]'
+    answer = client.post("/webhooks/sendgrid", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400 and "surrogate" in answer.json()["error"]
