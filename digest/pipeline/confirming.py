@@ -34,9 +34,6 @@ class ConfirmationClosed(DigestError):
         super().__init__(f"confirmation link closed ({reason})")
         self.reason = reason  # "confirmed", "unsubscribed" or "unknown"
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.reason,))
-
 
 @dataclass(frozen=True, slots=True)
 class PendingConfirmation:

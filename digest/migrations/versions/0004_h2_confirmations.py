@@ -1,7 +1,7 @@
 """confirmation links, each usable once
 
 Revision ID: 0004_h2_confirmations
-Revises: 0003
+Revises: 0004_h0_archive
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_h2_confirmations"
-down_revision = "0003"
+down_revision = "0004_h0_archive"  # re-chained after main (merge of h0)
 branch_labels = None
 depends_on = None
 
