@@ -81,9 +81,10 @@ def import_cmd(file: Path = typer.Argument(..., exists=True, dir_okay=False, hel
     import_opml(file)
 
 
-def import_opml(file: Path) -> None:
+def import_opml(file: Path, *, bundled_sample: bool = False) -> None:
+    """Register the OPML's feeds: http(s) only, but the bundled sample's own local files."""
     try:
-        specs = parse_opml(file.read_bytes(), str(file), base_dir=file.parent)
+        specs = parse_opml(file.read_bytes(), str(file), local_dir=file.parent if bundled_sample else None)
     except ImportError_ as exc:
         raise context.fail(str(exc)) from None
     try:

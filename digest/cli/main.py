@@ -184,7 +184,8 @@ def demo() -> None:
 
     settings = context.settings()
     # The sample feeds are copied with their dates moved to today, so the demo has fresh news.
-    import_opml(sample.materialize(Path(settings.outbox_dir).parent / "sample", datetime.now(UTC)))
+    sample_opml = sample.materialize(Path(settings.outbox_dir).parent / "sample", datetime.now(UTC))
+    import_opml(sample_opml, bundled_sample=True)
     import_csv(sample.SUBSCRIBERS)
     run(once=True, interval=0)
     outbox = Path(settings.outbox_dir).resolve()

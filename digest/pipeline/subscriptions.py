@@ -32,6 +32,7 @@ from digest.errors import DigestError
 from digest.models import Recipient, Subscriber, SubscriberStatus
 from digest.pipeline.notices import render_notice, send_notice
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
+from digest.store import confirmations as confirmation_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store.db import transaction
@@ -50,7 +51,6 @@ __all__ = [
     "SignupList",
     "TooManySignUps",
     "UnknownSubscriber",
-    "confirm",
     "confirm_url",
     "expire_unconfirmed",
     "preferences_form",
@@ -152,9 +152,11 @@ def confirm_url(
 
 
 def unsubscribe(settings: Settings, subscriber_id: int, list_name: str) -> Subscriber:
-    """Leave the list; with no list left the subscriber becomes ``unsubscribed``. Idempotent."""
+    """Leave the list; with no list left the subscriber becomes ``unsubscribed``. Idempotent.
+    Confirmation links still open are closed: an old one cannot bring the reader back."""
     with transaction(settings.database_url) as conn:
         store.leave_list(conn, subscriber_id, list_name)
+        confirmation_store.close_open(conn, subscriber_id, "unsubscribed", datetime.now(UTC))
         sub = store.by_id(conn, subscriber_id)
         if sub is None:
             raise UnknownSubscriber(f"no subscriber {subscriber_id}")
@@ -376,6 +378,9 @@ def _send_confirmation(
     settings: Settings, sub_id: int, email: str, name: str, lists: Sequence[str], now: datetime, binding: str
 ) -> None:
     url = confirm_url(settings, sub_id, lists, now, binding)
+    token = url.rsplit("/", 1)[1]
+    with transaction(settings.database_url) as conn:  # recorded before it leaves: it works once
+        confirmation_store.issue(conn, confirmation_store.hash_token(token), sub_id, now)
     hours = int(CONFIRM_TTL.total_seconds() // 3600)
     html = render_notice(settings, "web/confirm_email.html", url=url, hours=hours)
     text = (
@@ -393,21 +398,6 @@ def _send_confirmation(
         category="signup",
     )
     log.info("confirmation sent to subscriber %s (%s)", sub_id, parseaddr(email)[1].rpartition("@")[2])
-
-
-def confirm(settings: Settings, token: str, now: datetime | None = None) -> Subscriber:
-    """Follow a confirmation link: the subscriber becomes active on the lists they chose."""
-    claim = read_link(settings, token, "confirm", now)
-    with transaction(settings.database_url) as conn:
-        sub = store.by_id(conn, claim.subscriber_id)
-        if sub is None:
-            raise UnknownSubscriber(f"no subscriber {claim.subscriber_id}")
-        store.join_lists(conn, claim.subscriber_id, [n for n in claim.list_name.split(",") if n])
-        subscriber_store.set_status(conn, claim.subscriber_id, SubscriberStatus.ACTIVE)
-        confirmed = store.by_id(conn, claim.subscriber_id)
-    assert confirmed is not None
-    log.info("subscriber %s confirmed", claim.subscriber_id)
-    return confirmed
 
 
 def expire_unconfirmed(settings: Settings, now: datetime, older_than: timedelta = timedelta(days=7)) -> int:
@@ -456,5 +446,6 @@ def record_provider_events(
                 )
                 if sub is not None and sub.id is not None:
                     subscriber_store.set_status(conn, sub.id, SubscriberStatus.UNSUBSCRIBED)
+                    confirmation_store.close_open(conn, sub.id, "unsubscribed", now)
             acted += 1
     return acted

@@ -225,3 +225,16 @@ unsubscribe_reasons = Table(
     Column("detail", Text, nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Each confirmation link sent, by the SHA-256 of its token: a link works once, and not after
+# the reader unsubscribed (``closed``: "confirmed" or "unsubscribed").
+confirmations = Table(
+    "confirmations",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime),
+    Column("closed", String(16)),
+    Index("ix_confirmations_subscriber", "subscriber_id"),
+)

@@ -47,6 +47,9 @@ def test_a_reader_signs_up_confirms_changes_topics_and_unsubscribes_with_one_cli
             assert "inbox" in page.inner_text("main").lower()
 
             page.goto(confirmation_link(Path(settings.outbox_dir), base))
+            assert "Confirm" in page.inner_text("h1"), "the link alone confirms nothing"
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
             assert "You are subscribed" in page.inner_text("h1")
             with transaction(settings.database_url) as conn:
                 sub = subscriber_store.find(conn, email="olena@example.org")
