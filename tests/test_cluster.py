@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from digest.bcubed import bcubed
-from digest.cluster import ClusterOptions, cluster_items, cluster_texts
+from digest.cluster import (
+    ClusterOptions,
+    cluster_items,
+    cluster_items_explained,
+    cluster_texts,
+    same_story,
+    similarity,
+)
+from digest.cluster.model import shipped_model
 from digest.models import Item
 
 NOW = datetime(2025, 3, 5, 7, 0, tzinfo=UTC)
@@ -207,3 +215,63 @@ def test_it_keeps_its_dev_set_quality(day):
     )
     _, _, f1 = bcubed(labels, [r["STORY"] for r in rows])
     assert f1 >= DEV_SET_FLOOR[day]
+
+
+# Look-alikes: the same kind of event in another place, or another prize, another court.
+LOOK_ALIKES = [
+    item("k1", "Russian missile strike on Kharkiv kills three, injures 20", source="Kyiv Ledger"),
+    item("k2", "Three killed as Russian missiles hit Kharkiv apartment block", source="Reuters"),
+    item("o1", "Russian drone attack on Odesa port damages grain terminal", source="AP"),
+    item("o2", "Drones hit Odesa port overnight, grain terminal on fire", source="BBC"),
+    item("p1", "Steppe Song wins top prize at IDFA documentary festival", source="Variety"),
+    item("p2", "Ukrainian novelist Kurkov wins Booker International Prize", source="Guardian"),
+    item("c1", "Supreme Court upholds ban on Moscow-linked church", source="Kyiv Ledger"),
+    item("c2", "Constitutional Court strikes down mobilisation age law", source="Reuters"),
+]
+
+
+def test_look_alike_events_in_a_small_batch_stay_apart_while_each_event_joins():
+    assert keys(cluster_items(LOOK_ALIKES)) == [{"c1"}, {"c2"}, {"k1", "k2"}, {"o1", "o2"}, {"p1"}, {"p2"}]
+
+
+def test_it_says_why_each_item_joined_its_story():
+    groups, why = cluster_items_explained([*QUAKE, *MERGER])
+    assert set(why) == {"b", "a", "m2"}  # each story's first item starts it: no reason
+    assert why["b"].story == 0 and why["m2"].story == 3
+    for reason in why.values():
+        assert {part.name for part in reason.parts} == {"title and summary words", "character n-grams"}
+        assert sum(part.weight for part in reason.parts) == pytest.approx(1.0)
+        assert 0 < reason.mixed <= 1 and reason.similarity > 0
+        assert reason.as_dict()["threshold"] == pytest.approx(shipped_model().threshold, abs=1e-3)
+
+
+def test_explaining_changes_no_story():
+    assert keys(cluster_items_explained(LOOK_ALIKES)[0]) == keys(cluster_items(LOOK_ALIKES))
+
+
+def test_a_pairs_similarity_needs_no_batch_and_is_symmetric():
+    quake, quake_again, merger = QUAKE[0], QUAKE[1], MERGER[0]
+    assert similarity(quake, quake_again) == pytest.approx(similarity(quake_again, quake))
+    assert similarity(quake, quake_again) > similarity(quake, merger)
+    assert similarity(quake, quake) == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        pytest.param("k1", "k2", True, id="two reports of one strike"),
+        pytest.param("k1", "o1", False, id="strikes on two cities"),
+        pytest.param("p1", "p2", False, id="two prizes"),
+        pytest.param("c1", "c2", False, id="two court rulings"),
+    ],
+)
+def test_same_story_tells_one_event_from_a_look_alike(a, b, same):
+    found = {i.key: i for i in LOOK_ALIKES}
+    assert same_story(found[a], found[b]) is same
+
+
+def test_unset_options_take_the_trained_settings():
+    settings = ClusterOptions().resolved()
+    assert settings.threshold == shipped_model().threshold
+    assert settings.char_weight == shipped_model().char_weight
+    assert ClusterOptions(threshold=0.5).resolved().threshold == 0.5
