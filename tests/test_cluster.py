@@ -26,8 +26,11 @@ DEV_SET = (
     Path(__file__).resolve().parents[1].parent
     / "shared/corpora/uci-news-sample/uci-news-aggregator.first6365rows.csv"
 )
-# Measured with the defaults: 0.798 / 0.851 / 0.917 per UTC day, shuffled (bench/bench_cluster.py).
-DEV_SET_FLOOR = {"2014-03-10": 0.78, "2014-03-11": 0.83, "2014-03-12": 0.90}
+# Days the shipped model never saw (bench/train_cluster.py leaves them out). Measured with the
+# defaults, each UTC day shuffled: F1 0.783 / 0.868 / 0.951 (the batch-idf clusterer before:
+# 0.798 / 0.851 / 0.917); small random batches of them: precision 0.91-1.00.
+DEV_SET_FLOOR = {"2014-03-10": 0.77, "2014-03-11": 0.85, "2014-03-12": 0.93}
+SMALL_BATCH_PRECISION = 0.88
 
 
 def item(key: str, title: str, *, source: str = "", hours_ago: float = 1.0, summary: str = "") -> Item:
@@ -101,8 +104,8 @@ def keys(groups: list[list[Item]]) -> list[set[str]]:
             marks=pytest.mark.xfail(
                 strict=True,
                 reason=(
-                    "known limit: in a batch of four, 'bankruptcy' and 'protection' look as rare as the"
-                    " names; the common-word prior discounts 'files' but not them"
+                    "known limit: 'files for bankruptcy protection' shares words and n-grams enough"
+                    " (cosine 0.35 against a threshold of 0.26) that two bankruptcies look like one"
                 ),
             ),
         ),
@@ -184,6 +187,16 @@ def test_it_refuses_sequences_of_different_lengths():
         cluster_texts(["a", "b"], [0.0], ["x", "y"])
 
 
+def _uci_day(day: str) -> list[dict[str, str]]:
+    rows = [
+        r
+        for r in _uci_rows()
+        if datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC).date().isoformat() == day
+    ]
+    random.Random(day).shuffle(rows)  # the file lists each story's rows together
+    return rows
+
+
 def _uci_rows() -> list[dict[str, str]]:
     if not DEV_SET.exists():
         pytest.skip("no ../shared dev set")
@@ -201,13 +214,8 @@ def test_it_places_every_item_once_and_is_deterministic_on_real_headlines():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("day", sorted(DEV_SET_FLOOR))
-def test_it_keeps_its_dev_set_quality(day):
-    rows = [
-        r
-        for r in _uci_rows()
-        if datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC).date().isoformat() == day
-    ]
-    random.Random(day).shuffle(rows)  # the file lists each story's rows together
+def test_it_keeps_its_quality_on_days_it_was_not_trained_on(day):
+    rows = _uci_day(day)
     labels = cluster_texts(
         [r["TITLE"] for r in rows],
         [int(r["TIMESTAMP"]) / 1000 for r in rows],
@@ -215,6 +223,18 @@ def test_it_keeps_its_dev_set_quality(day):
     )
     _, _, f1 = bcubed(labels, [r["STORY"] for r in rows])
     assert f1 >= DEV_SET_FLOOR[day]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", sorted(DEV_SET_FLOOR))
+def test_it_does_not_over_merge_small_batches_of_real_headlines(day):
+    rows = _uci_day(day)
+    precisions = []
+    for seed in range(10):
+        batch = random.Random(f"{day} {seed}").sample(rows, 60)
+        labels = cluster_texts([r["TITLE"] for r in batch], [0.0] * len(batch), [""] * len(batch))
+        precisions.append(bcubed(labels, [r["STORY"] for r in batch])[0])
+    assert sum(precisions) / len(precisions) >= SMALL_BATCH_PRECISION
 
 
 # Look-alikes: the same kind of event in another place, or another prize, another court.
