@@ -295,3 +295,10 @@ def test_unset_options_take_the_trained_settings():
     assert settings.threshold == shipped_model().threshold
     assert settings.char_weight == shipped_model().char_weight
     assert ClusterOptions(threshold=0.5).resolved().threshold == 0.5
+
+
+def test_a_word_in_every_item_of_the_batch_joins_nothing_though_training_never_saw_it():
+    # "Zorvania" is in no training headline, so its trained idf is the highest there is;
+    # in this batch it is in every item, so it says nothing about which event an item is.
+    items = [item(str(n), f"Zorvania: {title}") for n, title in enumerate(UNRELATED)]
+    assert keys(cluster_items(items)) == [{str(n)} for n in range(len(UNRELATED))]
