@@ -13,7 +13,8 @@ of wall and CPU time against the baseline in the same process.
 ``--quick`` uses the ten-day subset, its two halves standing in for months, two windows a
 fold capped at 1,500 items, and 2,000 items for speed: it checks that the stage runs.
 
-    .venv/bin/python -m bench.bench_cluster [--quick]    # the per-window table
+    .venv/bin/python -m bench.bench_cluster [--quick] [--every N]   # the per-window table
+                                                                    # (--every 4: each fourth day)
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ from digest.cluster import ClusterOptions, cluster_texts
 from digest.cluster.model import Model
 
 BASELINE_GRID = (0.2, 0.3, 0.4, 0.5)
-BASELINE_TUNING = 3  # training days the baseline's threshold is chosen on
+BASELINE_TUNING = 1  # training days the baseline's threshold is chosen on
 SPEED_ITEMS = 10_000
-TUNING = 3  # tuning days a fold's settings are chosen on (bench.train_cluster uses 8 for the shipped model)
+TUNING = 2  # tuning days a fold's settings are chosen on (bench.train_cluster uses 8 for the shipped model)
 
 Labeller = Callable[[Sequence[Row]], list[int]]
 
@@ -128,8 +129,8 @@ def _baseline_threshold(windows: dict[str, list[Row]], seed: str, tuning: int) -
     return max(BASELINE_GRID, key=lambda t: sum(measure(base_at(t), subset(windows[d]))["f1"] for d in days))
 
 
-def cross_validated(rows: list[Row], quick: bool) -> list[dict[str, Any]]:
-    """One row per scored window: trained on the other folds, scored on this one."""
+def cross_validated(rows: list[Row], quick: bool, every: int = 1) -> list[dict[str, Any]]:
+    """One row per scored window (every ``every``-th day): trained on the other folds."""
     group = _half if quick else month
     windows = day_windows(rows)
     monthly = _cached(f"counts-{'quick' if quick else 'dev'}", lambda: counts_by_month(rows, group))
@@ -144,7 +145,7 @@ def cross_validated(rows: list[Row], quick: bool) -> list[dict[str, Any]]:
             group=group,
         )
         base_threshold = _baseline_threshold(training, fold, 1 if quick else BASELINE_TUNING)
-        days = [d for d in windows if group(d) == fold][: 2 if quick else None]
+        days = [d for d in windows if group(d) == fold][:: max(1, every)][: 2 if quick else None]
         print(
             f"[cluster] fold {fold}: threshold {model.threshold}, chars {model.char_weight}", file=sys.stderr
         )
@@ -167,7 +168,16 @@ def cross_validated(rows: list[Row], quick: bool) -> list[dict[str, Any]]:
                         **{f"base_{k}": v for k, v in base.items()},
                     }
                 )
+                print(
+                    f"[cluster] {day} {variant} {len(members)} items: {_prf(mine)}",
+                    file=sys.stderr,
+                    flush=True,
+                )
     return scored
+
+
+def _prf(scores: dict[str, float]) -> str:
+    return f"P {scores['p']:.3f} R {scores['r']:.3f} F1 {scores['f1']:.3f}"
 
 
 def _cached(name: str, compute: Callable[[], Any]) -> Any:
@@ -255,12 +265,14 @@ def _row(stage: str, ours_: float, base: float, unit: str, **extra: object) -> d
     }
 
 
-def run(quick: bool = False, scored_out: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def run(
+    quick: bool = False, scored_out: list[dict[str, Any]] | None = None, every: int = 1
+) -> list[dict[str, Any]]:
     """Mean and worst window per variant, then the speed row; ``scored_out`` gets every window."""
     if not available():
         return [placeholder("cluster", "not available", f"no UCI dev set at {DEV_SET.parent} (../shared)")]
     rows = load(QUICK_SET if quick else DEV_SET)
-    scored = cross_validated(rows, quick)
+    scored = cross_validated(rows, quick, every)
     if scored_out is not None:
         scored_out.extend(scored)
     return [*summary(scored), speed(rows, 2_000 if quick else SPEED_ITEMS)]
@@ -272,7 +284,8 @@ def _cell(value: float) -> str:
 
 def main() -> None:
     scored: list[dict[str, Any]] = []
-    table = run(quick="--quick" in sys.argv, scored_out=scored)
+    every = int(sys.argv[sys.argv.index("--every") + 1]) if "--every" in sys.argv else 1
+    table = run(quick="--quick" in sys.argv, scored_out=scored, every=every)
     if not scored:
         print(table[0].get("note"), file=sys.stderr)
         return
