@@ -10,9 +10,7 @@ Method (measured on day windows of the UCI dev set not used for training: bench/
    trained weight. The idf is *trained*: document frequencies counted over a hundred days of
    headlines ship in ``model.json.gz``. An idf taken from the batch itself calls the words
    of the day's biggest story common and knows nothing in a batch of fifty; the trained one
-   scores a pair the same alone or among thousands. One exception: a term in 15% or more
-   of the batch is common there whatever training said ("Kyiv" in a Ukrainian newsroom's
-   feeds, rare in 2014's headlines) and takes the batch's lower idf.
+   scores a pair the same alone or among thousands.
 3. LSA: a rank-256 randomized SVD (fixed seed) so later products are dense and BLAS-fast;
    each vector then gets its neighbours' similarity-weighted sum added (``linkage.expand``).
 4. Exact group-average agglomeration, stopped at the trained threshold, never joining items

@@ -22,8 +22,6 @@ from digest.cluster.text import grams, terms, words
 __all__ = ["Parts", "mix", "parts", "project"]
 
 Floats = npt.NDArray[np.floating[Any]]
-BATCH_COMMON = 0.15  # share of a batch's rows that makes a term common in it
-BATCH_COMMON_MIN = 3
 POWER_ITERATIONS = 1  # 0 loses 0.1 F1: the SVD must see the data twice
 
 
@@ -78,19 +76,10 @@ def _mapping(features: list[list[str]]) -> tuple[sp.csr_matrix, list[str]]:
 
 
 def _tfidf(counts: sp.csr_matrix, idf: Floats) -> sp.csr_matrix:
-    """Sublinear tf times the trained idf, rows L2-normalized.
-
-    A term in ``BATCH_COMMON`` or more of the batch's rows is common here whatever the
-    training days said ("Kyiv" in a Ukrainian newsroom's feeds, unseen in training): it
-    takes the batch's idf when that is lower.
-    """
+    """Sublinear tf times the trained idf, rows L2-normalized."""
     counts = sp.csr_matrix(counts, dtype=np.float32)
     counts.sum_duplicates()
     counts.eliminate_zeros()
-    n = counts.shape[0]
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    common = df >= max(BATCH_COMMON_MIN, BATCH_COMMON * n)
-    idf = np.where(common, np.minimum(idf, np.log((1 + n) / (1 + df)) + 1.0), idf)
     # 1 + log(tf) for whole counts; a summary-only word (weight below one) keeps its weight.
     data = counts.data
     counts.data = (np.where(data >= 1, 1.0 + np.log(np.maximum(data, 1)), data) * idf[counts.indices]).astype(
