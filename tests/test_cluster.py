@@ -297,14 +297,6 @@ def test_unset_options_take_the_trained_settings():
     assert ClusterOptions(threshold=0.5).resolved().threshold == 0.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known limit: a word the training days never saw gets the highest idf even when every"
-        " item of the batch has it; demoting words common in the batch also split one-story"
-        " days (a story is 15-55% of 12 of the 101 dev days), so it was measured and left out"
-    ),
-)
 def test_a_word_in_every_item_of_the_batch_joins_nothing_though_training_never_saw_it():
     # "Zorvania" is in no training headline, so its trained idf is the highest there is;
     # in this batch it is in every item, so it says nothing about which event an item is.
