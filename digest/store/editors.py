@@ -53,6 +53,8 @@ editors = Table(
     Column("password_hash", String(256), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The zone the desk shows times in, chosen on the editor's account page.
+    Column("time_zone", String(64), nullable=False, default="UTC", server_default="UTC"),
 )
 
 editor_sessions = Table(
@@ -112,10 +114,12 @@ class Editor:
     role: str
     disabled: bool = False
     created_at: datetime | None = None
+    time_zone: str = "UTC"
 
 
 def _editor(row: Any) -> Editor:
-    return Editor(row.id, row.email, row.role, bool(row.disabled), aware(row.created_at))
+    zone = getattr(row, "time_zone", None) or "UTC"
+    return Editor(row.id, row.email, row.role, bool(row.disabled), aware(row.created_at), zone)
 
 
 def save_editor(
@@ -147,6 +151,10 @@ def editor_by_id(conn: Connection, editor_id: int) -> Editor | None:
 
 def all_editors(conn: Connection) -> list[Editor]:
     return [_editor(row) for row in conn.execute(select(editors).order_by(editors.c.email))]
+
+
+def set_time_zone(conn: Connection, editor_id: int, zone: str) -> None:
+    conn.execute(update(editors).where(editors.c.id == editor_id).values(time_zone=zone))
 
 
 def set_disabled(conn: Connection, editor_id: int, disabled: bool) -> None:
@@ -222,7 +230,9 @@ def _token(row: Any) -> ApiToken:
     return ApiToken(
         row.id,
         row.name,
-        Editor(row.editor_id, row.email, row.role, bool(row.disabled), aware(row.created_at_1)),
+        Editor(
+            row.editor_id, row.email, row.role, bool(row.disabled), aware(row.created_at_1), row.time_zone or "UTC"
+        ),
         aware(row.created_at),
         aware(row.last_used_at),
         row.revoked_at is not None,
@@ -241,6 +251,7 @@ def _tokens_query() -> Any:
         editors.c.role,
         editors.c.disabled,
         editors.c.created_at.label("created_at_1"),
+        editors.c.time_zone,
     ).join(editors, editors.c.id == api_tokens.c.editor_id)
 
 

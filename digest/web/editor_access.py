@@ -7,7 +7,7 @@ the tests walk the routes and check each one refuses strangers and lesser roles.
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,7 +19,7 @@ from digest.web.auth import Actor, Role
 from digest.web.pages import Pages
 from digest.web.security import Csrf
 
-__all__ = ["EditorContext", "RequireEditor", "RequireToken", "SignInRequired"]
+__all__ = ["EditorContext", "RequireEditor", "RequireToken", "SessionEnded", "SignInRequired"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,25 @@ class SignInRequired(Exception):
         return f"/admin/login?next={quote(self.next_path, safe='/')}"
 
 
+class SessionEnded(Exception):
+    """A form sent after the session ended: the sign-in page (401) returns to ``next_path``,
+    where the browser still holds what was typed (``editor.js`` keeps drafts)."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__("the session has ended")
+        self.next_path = next_path
+
+
+def return_path(request: Request) -> str:
+    """The editor page a form was sent from (its Referer, when it is one of ours)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = not referer.netloc or referer.netloc == request.url.netloc
+    path = referer.path + (f"?{referer.query}" if referer.query else "")
+    if same_site and path.startswith("/admin") and not path.startswith("//"):
+        return path
+    return "/admin"
+
+
 class RequireEditor:
     """Dependency of an editor page: the signed-in editor, if their role is at least ``role``."""
 
@@ -75,7 +94,7 @@ class RequireEditor:
         if editor is None:
             if request.method == "GET":
                 raise SignInRequired(request.url.path)
-            raise HTTPException(401, "Your session has ended. Please sign in again.")
+            raise SessionEnded(return_path(request))
         actor = Actor(editor, editor.email)
         if not actor.may(self.role):
             raise HTTPException(403, f"This needs the {self.role} role; you are {editor.role}.")

@@ -1,0 +1,24 @@
+"""the time zone an editor reads the desk in
+
+Revision ID: 0004_h7_editor_zone
+Revises: 0003
+Create Date: 2026-12-01
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_h7_editor_zone"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("editors") as batch:
+        batch.add_column(sa.Column("time_zone", sa.String(length=64), server_default="UTC", nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("editors") as batch:
+        batch.drop_column("time_zone")

@@ -1,0 +1,116 @@
+"""Read queries of the editors' desk: what one edition contained and how its delivery went.
+
+Counts come from the ledger (``deliveries``), grouped by channel and state; the reasons of
+failed rows are its ``last_error`` column, grouped so a thousand "mailbox full" are one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from digest.models import DeliveryState
+from digest.store.common import aware
+from digest.store.editors import breaking_sends, edition_stops
+from digest.store.tables import deliveries, edition_variants, editions, lists
+
+__all__ = ["EditionFacts", "FailureReason", "edition_facts"]
+
+REASONS_SHOWN = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FailureReason:
+    channel: str
+    reason: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class EditionFacts:
+    id: int
+    list_name: str
+    list_title: str
+    slot: str
+    title: str
+    created_at: datetime
+    triggered_by: str | None  # the editor of a breaking send; None for a scheduled edition
+    stopped_by: str | None
+    stopped_at: datetime | None
+    variant_ids: list[int] = field(default_factory=list)
+    # channel -> state -> rows
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    reasons: list[FailureReason] = field(default_factory=list)
+
+
+def edition_facts(conn: Connection, edition_id: int) -> EditionFacts | None:
+    """One edition with its list, who sent it, its variants, counts and failure reasons."""
+    query = (
+        select(
+            editions.c.id,
+            lists.c.name,
+            lists.c.title,
+            editions.c.slot,
+            editions.c.title.label("edition_title"),
+            editions.c.created_at,
+            edition_stops.c.stopped_by,
+            edition_stops.c.stopped_at,
+            breaking_sends.c.created_by,
+        )
+        .join(lists, lists.c.id == editions.c.list_id)
+        .outerjoin(edition_stops, edition_stops.c.edition_id == editions.c.id)
+        .outerjoin(breaking_sends, breaking_sends.c.edition_id == editions.c.id)
+        .where(editions.c.id == edition_id)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    variants = select(edition_variants.c.id).where(edition_variants.c.edition_id == edition_id)
+    return EditionFacts(
+        id=int(row.id),
+        list_name=row.name,
+        list_title=row.title,
+        slot=row.slot,
+        title=row.edition_title,
+        created_at=aware(row.created_at) or row.created_at,
+        triggered_by=row.created_by,
+        stopped_by=row.stopped_by,
+        stopped_at=aware(row.stopped_at),
+        variant_ids=[int(v) for v in conn.execute(variants.order_by(edition_variants.c.id)).scalars()],
+        counts=channel_counts(conn, [edition_id]).get(edition_id, {}),
+        reasons=failure_reasons(conn, edition_id),
+    )
+
+
+def channel_counts(conn: Connection, edition_ids: list[int]) -> dict[int, dict[str, dict[str, int]]]:
+    """edition -> channel -> state -> rows, every state present (zero when none)."""
+    found: dict[int, dict[str, dict[str, int]]] = {}
+    if not edition_ids:
+        return found
+    query = (
+        select(deliveries.c.edition_id, deliveries.c.channel, deliveries.c.state, func.count())
+        .where(deliveries.c.edition_id.in_(edition_ids))
+        .group_by(deliveries.c.edition_id, deliveries.c.channel, deliveries.c.state)
+    )
+    for edition, channel, state, n in conn.execute(query):
+        states = found.setdefault(int(edition), {}).setdefault(
+            str(channel), {str(s): 0 for s in DeliveryState}
+        )
+        states[str(state)] = int(n)
+    return found
+
+
+def failure_reasons(conn: Connection, edition_id: int, limit: int = REASONS_SHOWN) -> list[FailureReason]:
+    """The edition's failed rows grouped by channel and reason, the most frequent first."""
+    reason = func.coalesce(deliveries.c.last_error, "")
+    n = func.count().label("n")
+    query = (
+        select(deliveries.c.channel, reason.label("reason"), n)
+        .where(deliveries.c.edition_id == edition_id, deliveries.c.state == str(DeliveryState.FAILED))
+        .group_by(deliveries.c.channel, reason)
+        .order_by(n.desc(), reason)
+        .limit(limit)
+    )
+    return [FailureReason(str(c), str(r) or "no reason recorded", int(k)) for c, r, k in conn.execute(query)]
