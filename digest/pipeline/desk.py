@@ -6,14 +6,15 @@ render what these return.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from digest import schedule
 from digest.config import Settings
-from digest.errors import DigestError
-from digest.models import DeliveryState, Feed, Item, RenderedEdition
+from digest.errors import DeliveryError, DigestError
+from digest.models import DeliveryState, Feed, Item, Recipient, RenderedEdition
 from digest.store import desk as desk_store
 from digest.store import editions as edition_store
 from digest.store import editors as editor_store
@@ -21,7 +22,7 @@ from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store.db import transaction
 from digest.store.desk import EditionFacts, FailureReason
-from digest.store.editors import EditionSummary
+from digest.store.editors import EditionSummary, Editor
 
 __all__ = [
     "Dashboard",
@@ -31,12 +32,24 @@ __all__ = [
     "edition_report",
     "local_time",
     "progress",
-    "set_time_zone",
+    "send_test",
+    "set_preferences",
 ]
 
 LATEST_ITEMS = 30
 EDITIONS_SHOWN = 20
-OPEN_STATES = (str(DeliveryState.PENDING), str(DeliveryState.SENDING), str(DeliveryState.RETRYING))
+CHAT_ID = re.compile(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}")
+
+
+class InvalidInput(DigestError):
+    """A value on the editor's own account page that cannot be saved, with its field."""
+
+    def __init__(self, field_name: str, problem: str) -> None:
+        super().__init__(f"{field_name}: {problem}")
+        self.field, self.problem = field_name, problem
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.field, self.problem))
 
 
 class UnknownEdition(DigestError):
@@ -57,15 +70,53 @@ def local_time(moment: datetime | None, zone: str, *, seconds: bool = False) -> 
     return f"{here:%a} {here.day} {here:%b %Y}, {here.strftime(clock)} {here.tzname()}"
 
 
-def set_time_zone(settings: Settings, editor_id: int, zone: str, actor: str) -> str:
-    """Save the zone an editor reads the desk in; raises ValueError naming an unknown zone."""
+def set_preferences(settings: Settings, editor_id: int, zone: str, chat: str, actor: str) -> None:
+    """Save the zone an editor reads the desk in and the Telegram chat their test sends go to;
+    raises InvalidInput naming the field that is wrong."""
     name = zone.strip() or "UTC"
-    schedule.zone(name)
+    try:
+        schedule.zone(name)
+    except ValueError as exc:
+        raise InvalidInput("time zone", str(exc)) from None
+    chat_id = chat.strip() or None
+    if chat_id is not None and not CHAT_ID.fullmatch(chat_id):
+        raise InvalidInput("Telegram chat", f"{chat_id!r} is not a chat id (a number, or @name)")
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
-        editor_store.set_time_zone(conn, editor_id, name)
-        editor_store.audit(conn, actor, "editor.time_zone", actor, {"time_zone": name}, now)
-    return name
+        editor_store.set_preferences(conn, editor_id, name, chat_id)
+        details = {"time_zone": name, "telegram_chat_id": chat_id}
+        editor_store.audit(conn, actor, "editor.preferences", actor, details, now)
+
+
+def send_test(settings: Settings, editor: Editor, list_name: str, rendered: RenderedEdition) -> list[str]:
+    """Send ``rendered`` to the editor alone — their email, and their Telegram chat if they
+    gave one — marked as a test; no ledger row. Returns where it went."""
+    from digest.channels.registry import email_channel, telegram_channel
+    from digest.pipeline.delivering import envelope_for
+
+    envelope = replace(envelope_for(settings, 0, list_name, rendered), test=True)
+    public = settings.public_url
+    me = Recipient(0, editor.email, "Editor", f"{public}/unsubscribe/test", f"{public}/preferences/test")
+    went = []
+    try:
+        email_channel(settings).deliver(envelope, [me])
+        went.append(editor.email)
+        if editor.telegram_chat_id:
+            telegram_channel(settings).deliver(envelope, [replace(me, address=editor.telegram_chat_id)])
+            went.append(f"Telegram {editor.telegram_chat_id}")
+    except DeliveryError as exc:
+        raise TestSendFailed(went, str(exc)) from exc
+    return went
+
+
+class TestSendFailed(DigestError):
+    def __init__(self, went: list[str], reason: str) -> None:
+        done = f" (it did reach {', '.join(went)})" if went else ""
+        super().__init__(f"the test send failed: {reason}{done}")
+        self.went, self.reason = went, reason
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.went, self.reason))
 
 
 # --- progress -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ Routes::
     GET  /admin/login, POST /admin/login        sign in (CSRF, rate-limited)   anyone
     POST /admin/logout                          sign out                        viewer
     GET  /admin                                 feeds, latest items, editions   viewer
-    GET  /admin/account, POST /admin/account    the editor's time zone          viewer
+    GET  /admin/account, POST /admin/account    own time zone and test chat     viewer
     GET  /admin/static/editor.js                the polling script              anyone
 
 and the pages of ``editor_editions``, ``editor_breaking``, ``editor_preview``, ``editor_subscribers`` and
@@ -119,23 +119,38 @@ def router(ctx: EditorContext) -> APIRouter:
         request: Request,
         actor: viewer,
         time_zone: Annotated[str, Form()] = "",
+        telegram_chat_id: Annotated[str, Form()] = "",
         csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
         assert actor.editor is not None  # a session always has its editor
         try:
-            desk.set_time_zone(settings, actor.editor.id, time_zone, actor.label)
-        except ValueError as exc:
-            return _account(request, actor, 400, error=f"Time zone: {exc}.", zone=time_zone)
+            desk.set_preferences(settings, actor.editor.id, time_zone, telegram_chat_id, actor.label)
+        except desk.InvalidInput as exc:
+            error = f"{exc.field.capitalize()}: {exc.problem}."
+            return _account(request, actor, 400, error=error, zone=time_zone, chat=telegram_chat_id)
         return RedirectResponse("/admin/account?saved=1", status_code=303)
 
     def _account(
-        request: Request, actor: Actor, status: int = 200, *, notice: str = "", error: str = "", zone: str = ""
+        request: Request,
+        actor: Actor,
+        status: int = 200,
+        *,
+        notice: str = "",
+        error: str = "",
+        zone: str = "",
+        chat: str | None = None,
     ) -> Response:
-        current = zone or (actor.editor.time_zone if actor.editor else "UTC")
+        me = actor.editor
+        current = zone or (me.time_zone if me else "UTC")
+        chat = chat if chat is not None else (me.telegram_chat_id if me else "") or ""
+        try:
+            now = desk.local_time(datetime.now(UTC), current)
+        except ValueError:
+            now = desk.local_time(datetime.now(UTC), "UTC")
         return pages.render(
-            request, "editor/account", status, actor=actor, zones=zones(), zone=current,
-            notice=notice, error=error, now=desk.local_time(datetime.now(UTC), current),
+            request, "editor/account", status, actor=actor, zones=zones(), zone=current, chat=chat,
+            notice=notice, error=error, now=now,
         )  # fmt: skip
 
     @api.get("/static/editor.js")

@@ -6,6 +6,7 @@ Routes (editor role)::
     GET  /admin/breaking/preview      back to the form (a confirm step's return after sign-in)
     POST /admin/breaking/preview      the rendered email and Telegram message, counts per audience
     GET  /admin/breaking/email        the email as it will look (framed by the preview)
+    POST /admin/breaking/test         the same, to the editor alone (their email and chat)
     POST /admin/breaking/send         confirmed: plan, queue, go to the progress page
 
 A story already sent to the list is refused unless "send again anyway" is ticked.
@@ -154,7 +155,7 @@ def router(ctx: EditorContext) -> APIRouter:
         )  # fmt: skip
 
     def confirm_page(
-        request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = ""
+        request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = "", notice: str = ""
     ) -> Response:
         try:
             shown = news_desk.preview(settings, form.news(settings), form.list_name, form.audiences)
@@ -163,7 +164,7 @@ def router(ctx: EditorContext) -> APIRouter:
         return pages.render(
             request, "editor/breaking_confirm", status, actor=actor, form=form, shown=shown,
             telegram=Markup(shown.rendered.telegram[0]), audience_titles=news_desk.AUDIENCE_TITLES,
-            email_src=f"/admin/breaking/email?{form.query()}", error=error,
+            email_src=f"/admin/breaking/email?{form.query()}", error=error, notice=notice,
         )  # fmt: skip
 
     @api.get("")
@@ -202,6 +203,25 @@ def router(ctx: EditorContext) -> APIRouter:
         except (news_desk.InvalidBreaking, UnknownList) as exc:
             raise HTTPException(400, str(exc)) from None
         return framed_email(settings, shown.rendered.html)
+
+    @api.post("/test")
+    def test_send(
+        request: Request,
+        actor: editor,
+        form: Annotated[StoryForm, Depends(_form)],
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        assert actor.editor is not None  # pages are used through a session
+        try:
+            news = form.news(settings)
+            rendered = news_desk.preview(settings, news, form.list_name, form.audiences).rendered
+            went = desk.send_test(settings, actor.editor, form.list_name, rendered)
+        except (news_desk.InvalidBreaking, UnknownList) as exc:
+            return page(request, actor, form, 400, str(exc))
+        except desk.TestSendFailed as exc:
+            return confirm_page(request, actor, form, 502, error=f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+        return confirm_page(request, actor, form, notice=f"Test sent to {' and '.join(went)}. Nobody else got it.")
 
     @api.post("/send")
     def send(
