@@ -8,7 +8,7 @@ Routes::
     GET  /admin/account, POST /admin/account    own time zone and test chat     viewer
     GET  /admin/static/editor.js                the polling script              anyone
 
-and the pages of ``editor_editions``, ``editor_breaking``, ``editor_preview``, ``editor_subscribers`` and
+and the pages of ``editor_editions``, ``editor_breaking``, ``editor_readers``, ``editor_preview``, ``editor_subscribers`` and
 ``editor_admin``. Every form carries the CSRF token of ``digest.web.security``; every page
 needs a session (``digest.web.editor_access``); every change is audited.
 """
@@ -21,7 +21,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from digest.pipeline import desk
 from digest.render import BUNDLED_TEMPLATES
-from digest.web import auth, editor_admin, editor_breaking, editor_editions, editor_preview, editor_subscribers
+from digest.web import (
+    auth,
+    editor_admin,
+    editor_breaking,
+    editor_editions,
+    editor_preview,
+    editor_readers,
+    editor_subscribers,
+)
 from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor, SessionEnded, SignInRequired
 from digest.web.editor_editions import progress
@@ -40,6 +48,7 @@ def install(app: FastAPI, ctx: EditorContext) -> None:
     app.include_router(editor_breaking.router(ctx))
     app.include_router(editor_preview.router(ctx))
     app.include_router(editor_subscribers.router(ctx))
+    app.include_router(editor_readers.router(ctx))
     app.include_router(editor_admin.router(ctx))
 
     def sign_in(request: Request, exc: Exception) -> Response:

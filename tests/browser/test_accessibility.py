@@ -33,6 +33,8 @@ PAGES = {
     "/admin/preview": "/admin/preview",
     "/admin/preview/{list_name}": "/admin/preview/daily",
     "/admin/subscribers": "/admin/subscribers",
+    "/admin/subscribers/{subscriber_id}": "/admin/subscribers/{reader_id}",
+    "/admin/subscribers/{subscriber_id}/delete": "/admin/subscribers/{reader_id}/delete",
     "/admin/suppressions": "/admin/suppressions",
     "/admin/lists": "/admin/lists",
     "/admin/accounts": "/admin/accounts",
@@ -78,7 +80,7 @@ def test_the_sweep_covers_every_page_of_the_route_table(settings: Any) -> None:
 def _path(route: str, room: Newsroom) -> str:
     if route in room.reader_paths():
         return room.reader_paths()[route]
-    return PAGES[route].format(edition=room.edition_id)
+    return PAGES[route].format(edition=room.edition_id, reader_id=room.reader_id)
 
 
 def _blocking(page: Any) -> list[str]:
