@@ -25,9 +25,11 @@ from digest.store.desk import EditionFacts, FailureReason
 from digest.store.editors import EditionSummary, Editor
 
 __all__ = [
+    "AuditLog",
     "Dashboard",
     "EditionReport",
     "UnknownEdition",
+    "audit_log",
     "dashboard",
     "edition_report",
     "local_time",
@@ -249,3 +251,44 @@ def dashboard(settings: Settings, now: datetime | None = None) -> Dashboard:
         channels = desk_store.channel_counts(conn, [s.id for s in summaries])
     rows = [EditionRow(s, channels.get(s.id, {})) for s in summaries]
     return Dashboard(rows, feeds, latest, now)
+
+
+# --- the audit log ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    entry: Any  # digest.store.editorial.AuditEntry
+    headline: str  # the story's headline when the entry is about an item, else ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLog:
+    rows: list[AuditRow]
+    actors: list[str]
+    actions: list[str]
+
+
+def audit_log(
+    settings: Settings, actor: str = "", action: str = "", day_from: str = "", day_to: str = ""
+) -> AuditLog:
+    """The audit log filtered by editor, action and days (``day_to`` inclusive); entries about
+    a story carry its headline, not its key. Raises InvalidInput naming a bad date."""
+    since, until = _day(day_from, "from"), _day(day_to, "to", plus=1)
+    found = desk_store.AuditFilter(actor.strip(), action.strip(), since, until)
+    with transaction(settings.database_url) as conn:
+        entries = desk_store.audit_page(conn, found)
+        titles = desk_store.headlines(conn, [e.target for e in entries if e.action.startswith("editor.")])
+        actors, actions = desk_store.audit_choices(conn)
+    rows = [AuditRow(e, titles.get(e.target, "")) for e in entries]
+    return AuditLog(rows, actors, actions)
+
+
+def _day(value: str, what: str, plus: int = 0) -> datetime | None:
+    if not value.strip():
+        return None
+    try:
+        day = datetime.fromisoformat(value.strip()).date()
+    except ValueError:
+        raise InvalidInput(what, f"{value!r} is not a date like 2026-11-30") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=plus)

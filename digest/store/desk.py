@@ -1,4 +1,5 @@
-"""Read queries of the editors' desk: what one edition contained and how its delivery went.
+"""Read queries of the editors' desk: what one edition contained and how its delivery went;
+the audit log filtered, with headlines for the item keys it names.
 
 Counts come from the ledger (``deliveries``), grouped by channel and state; the reasons of
 failed rows are its ``last_error`` column, grouped so a thousand "mailbox full" are one line.
@@ -13,10 +14,19 @@ from sqlalchemy import Connection, func, select
 
 from digest.models import DeliveryState
 from digest.store.common import aware
+from digest.store.editorial import AuditEntry, audit_log
 from digest.store.editors import breaking_sends, edition_stops
-from digest.store.tables import deliveries, edition_variants, editions, lists
+from digest.store.tables import deliveries, edition_variants, editions, items, lists
 
-__all__ = ["EditionFacts", "FailureReason", "edition_facts"]
+__all__ = [
+    "AuditFilter",
+    "EditionFacts",
+    "FailureReason",
+    "audit_choices",
+    "audit_page",
+    "edition_facts",
+    "headlines",
+]
 
 REASONS_SHOWN = 20
 
@@ -114,3 +124,48 @@ def failure_reasons(conn: Connection, edition_id: int, limit: int = REASONS_SHOW
         .limit(limit)
     )
     return [FailureReason(str(c), str(r) or "no reason recorded", int(k)) for c, r, k in conn.execute(query)]
+
+
+# --- the audit log ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor: str = ""
+    action: str = ""  # an exact action ("breaking.send") or a family ("editor.")
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def audit_page(conn: Connection, found: AuditFilter, limit: int = 200) -> list[AuditEntry]:
+    """The newest audit entries matching ``found``."""
+    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+    if found.actor:
+        query = query.where(audit_log.c.actor == found.actor)
+    if found.action.endswith("."):
+        query = query.where(audit_log.c.action.startswith(found.action, autoescape=True))
+    elif found.action:
+        query = query.where(audit_log.c.action == found.action)
+    if found.since is not None:
+        query = query.where(audit_log.c.at >= found.since)
+    if found.until is not None:
+        query = query.where(audit_log.c.at < found.until)
+    return [
+        AuditEntry(aware(r.at) or r.at, r.actor, r.action, r.target, dict(r.details or {}))
+        for r in conn.execute(query)
+    ]
+
+
+def audit_choices(conn: Connection) -> tuple[list[str], list[str]]:
+    """(everyone who acted, every action recorded), for the filters."""
+    actors = conn.execute(select(audit_log.c.actor).distinct().order_by(audit_log.c.actor)).scalars()
+    actions = conn.execute(select(audit_log.c.action).distinct().order_by(audit_log.c.action)).scalars()
+    return list(actors), list(actions)
+
+
+def headlines(conn: Connection, keys: list[str]) -> dict[str, str]:
+    """item key -> headline, for the keys that are items'."""
+    if not keys:
+        return {}
+    query = select(items.c.key, items.c.title).where(items.c.key.in_(sorted(set(keys))))
+    return {str(k): str(t) for k, t in conn.execute(query)}
