@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from digest.models import DeliveryState
 from digest.store.common import aware
 from digest.store.editorial import AuditEntry, audit_log
 from digest.store.editors import breaking_sends, edition_stops
-from digest.store.tables import deliveries, edition_variants, editions, items, lists
+from digest.store.tables import deliveries, edition_variants, editions, feed_pauses, feeds, items, lists
 
 __all__ = [
     "AuditFilter",
@@ -25,7 +25,10 @@ __all__ = [
     "audit_choices",
     "audit_page",
     "edition_facts",
+    "feed_pauses_by_id",
     "headlines",
+    "set_feed_pause",
+    "update_feed",
 ]
 
 REASONS_SHOWN = 20
@@ -169,3 +172,28 @@ def headlines(conn: Connection, keys: list[str]) -> dict[str, str]:
         return {}
     query = select(items.c.key, items.c.title).where(items.c.key.in_(sorted(set(keys))))
     return {str(k): str(t) for k, t in conn.execute(query)}
+
+
+# --- feeds --------------------------------------------------------------------------------
+
+
+def feed_pauses_by_id(conn: Connection) -> dict[int, tuple[str, datetime | None]]:
+    """feed id -> (who paused it, when), for the paused feeds."""
+    query = select(feed_pauses.c.feed_id, feed_pauses.c.paused_by, feed_pauses.c.paused_at)
+    return {int(f): (str(by), aware(at)) for f, by, at in conn.execute(query)}
+
+
+def set_feed_pause(conn: Connection, feed_id: int, by: str | None, now: datetime) -> None:
+    """Pause the feed (``by`` who), or resume it (``by`` None)."""
+    conn.execute(delete(feed_pauses).where(feed_pauses.c.feed_id == feed_id))
+    if by is not None:
+        conn.execute(insert(feed_pauses).values(feed_id=feed_id, paused_by=by, paused_at=now))
+
+
+def update_feed(conn: Connection, feed_id: int, values: dict[str, object]) -> None:
+    """Write exactly the given columns among name, section and weight."""
+    unknown = set(values) - {"name", "section", "weight"}
+    if unknown:
+        raise ValueError(f"not an editable feed column: {sorted(unknown)[0]}")
+    if values:
+        conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))

@@ -179,3 +179,12 @@ suppressions = Table(
     Column("reason", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# A feed an editor paused: not fetched until resumed (its items and settings stay).
+feed_pauses = Table(
+    "feed_pauses",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("paused_by", String(400), nullable=False),
+    Column("paused_at", UTCDateTime, nullable=False),
+)

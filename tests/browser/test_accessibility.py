@@ -36,6 +36,7 @@ PAGES = {
     "/admin/subscribers/{subscriber_id}": "/admin/subscribers/{reader_id}",
     "/admin/subscribers/{subscriber_id}/delete": "/admin/subscribers/{reader_id}/delete",
     "/admin/suppressions": "/admin/suppressions",
+    "/admin/feeds": "/admin/feeds",
     "/admin/lists": "/admin/lists",
     "/admin/accounts": "/admin/accounts",
     "/admin/audit": "/admin/audit",
