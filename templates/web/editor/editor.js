@@ -72,6 +72,12 @@
     form.addEventListener("input", function () { save(form); });
     form.addEventListener("change", function () { save(form); });
   });
+  // A form that destroys something asks first (data-confirm="<the question>").
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
   document.querySelectorAll("[data-clear-draft]").forEach(function (el) {
     try { sessionStorage.removeItem("draft:" + el.getAttribute("data-clear-draft")); } catch (e) { /* storage off */ }
   });
