@@ -56,6 +56,7 @@ __all__ = [
     "latest_items",
     "news_from_item",
     "news_from_text",
+    "open_batches",
     "preview",
     "send_breaking",
     "stop",
@@ -188,8 +189,12 @@ def latest_items(settings: Settings, text: str = "", hours: int = 48, limit: int
         found = item_store.recent(conn, since)
     words = text.lower().split()
     if words:
-        found = [i for i in found if all(w in f"{i.title} {i.summary_text} {i.source}".lower() for w in words)]
+        found = [i for i in found if all(w in _searchable(i) for w in words)]
     return found[:limit]
+
+
+def _searchable(item: Item) -> str:
+    return f"{item.title} {item.summary_text} {item.source}".lower()
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -440,6 +445,11 @@ def _dispatch(
     plan.recipients = plan.deliveries
     dispatch(plan)
     return plan
+
+
+def open_batches(settings: Settings, edition_id: int) -> list[tuple[str, list[int]]]:
+    """The edition's rows still to send, Telegram first, in send batches (resume, retry)."""
+    return _batches(settings, edition_id, [str(Channel.TELEGRAM), str(Channel.EMAIL)], None)
 
 
 def _batches(

@@ -1,5 +1,6 @@
-"""Feeds from the editors' desk: add (checked by the SSRF guard, answered in words), edit,
-pause and resume, remove, import an OPML file; every change audited.
+"""Feeds and lists from the editors' desk. Feeds: add (checked by the SSRF guard, answered
+in words), edit, pause and resume, remove, import an OPML file. Lists: title, kind, and the
+order and size of their sections. Every change audited.
 
 The guard is the collector's own (``digest.collect.ssrf``): a feed the desk accepts is one
 the collector may fetch, and one it refuses says why in a sentence.
@@ -14,22 +15,28 @@ from urllib.parse import urlsplit
 
 from digest.collect import ssrf
 from digest.config import Settings
+from digest.editorial import format_layout, parse_layout
 from digest.errors import DigestError, ImportError_
 from digest.models import Feed, FeedSpec
 from digest.opml import parse_opml
 from digest.store import desk as desk_store
+from digest.store import editorial as editorial_store
 from digest.store import editors as editor_store
 from digest.store import feeds as feed_store
+from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 
 __all__ = [
     "FeedRow",
     "InvalidFeed",
+    "ListSettings",
     "add_feed",
     "all_feeds",
     "check_url",
     "edit_feed",
+    "edit_list",
     "import_opml",
+    "list_settings",
     "remove_feed",
     "set_paused",
 ]
@@ -168,3 +175,51 @@ def all_feeds(settings: Settings) -> list[FeedRow]:
         found = feed_store.all_feeds(conn)
         pauses = desk_store.feed_pauses_by_id(conn)
     return [FeedRow(f, *pauses.get(f.id, (None, None))) for f in found]
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListSettings:
+    name: str
+    title: str
+    kind: str
+    active: int
+    sections: str  # "news:5,analysis:3" in edition order; "" for the defaults
+
+
+def list_settings(settings: Settings, name: str) -> ListSettings:
+    with transaction(settings.database_url) as conn:
+        found = next((row for row in subscriber_store.all_lists(conn) if row[1] == name), None)
+        if found is None:
+            raise InvalidFeed("list", f"there is no list {name!r}")
+        kind = desk_store.list_kind(conn, name)
+        layout = editorial_store.layout(conn, name)
+    return ListSettings(name, found[2], kind, found[3], format_layout(layout))
+
+
+def edit_list(settings: Settings, name: str, changes: dict[str, str], actor: str) -> list[str]:
+    """Change the given fields among title, kind and sections; the names of those changed."""
+    current = list_settings(settings, name)
+    values: dict[str, object] = {}
+    if "title" in changes and changes["title"].strip() != current.title:
+        values["title"] = changes["title"].strip()[:200] or name
+    if "kind" in changes and changes["kind"] != current.kind:
+        if changes["kind"] not in ("digest", "breaking"):
+            raise InvalidFeed("kind", "choose digest (a scheduled edition) or breaking (breaking news only)")
+        values["kind"] = changes["kind"]
+    layout = None
+    if "sections" in changes and changes["sections"].replace(" ", "") != current.sections:
+        try:
+            layout = parse_layout(changes["sections"])
+        except ValueError as exc:
+            raise InvalidFeed("sections", str(exc)) from None
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        desk_store.update_list(conn, name, values)
+        if values:
+            editor_store.audit(conn, actor, "list.edit", name, dict(values), now)
+        if layout is not None:
+            editorial_store.set_layout(conn, name, layout, actor=actor, now=now)
+    return sorted([*values, *(["sections"] if layout is not None else [])])

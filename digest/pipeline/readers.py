@@ -99,9 +99,7 @@ def _day(value: str, what: str, *, next_day: bool = False) -> datetime | None:
 def find_readers(settings: Settings, found: ReaderFilter, page: int = 1) -> ReaderPage:
     page = max(1, page)
     with transaction(settings.database_url) as conn:
-        total, rows = reader_store.reader_page(
-            conn, found, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
+        total, rows = reader_store.reader_page(conn, found, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return ReaderPage(total, rows, page, max(1, -(-total // PAGE_SIZE)))
 
 
@@ -148,7 +146,9 @@ def update_reader(
     settings: Settings, subscriber_id: int, shown: dict[str, str], submitted: dict[str, str], actor: str
 ) -> list[str]:
     """Save the fields the editor changed (submitted differs from shown); the names changed."""
-    changed = [f for f in FIELDS if _norm(f, submitted.get(f, shown.get(f, ""))) != _norm(f, shown.get(f, ""))]
+    changed = [
+        f for f in FIELDS if _norm(f, submitted.get(f, shown.get(f, ""))) != _norm(f, shown.get(f, ""))
+    ]
     values = {f: _parse(f, submitted.get(f, "")) for f in changed if f != "lists"}
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:

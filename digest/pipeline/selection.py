@@ -24,7 +24,13 @@ __all__ = ["CONTROLS", "DURATIONS", "Applied", "InvalidSelection", "apply", "lef
 CONTROLS = ("pin", "boost", "bury", "exclude", "clear")
 # How long a web action lasts: hours (0 = until an editor clears it).
 DURATIONS = (0, 2, 6, 12, 24, 48)
-PAST_TENSE = {"pin": "Pinned", "boost": "Boosted", "bury": "Buried", "exclude": "Excluded", "clear": "Cleared"}
+PAST_TENSE = {
+    "pin": "Pinned",
+    "boost": "Boosted",
+    "bury": "Buried",
+    "exclude": "Excluded",
+    "clear": "Cleared",
+}
 
 
 class InvalidSelection(DigestError):

@@ -24,11 +24,15 @@ __all__ = [
     "FailureReason",
     "audit_choices",
     "audit_page",
+    "clear_stop",
     "edition_facts",
     "feed_pauses_by_id",
     "headlines",
+    "list_kind",
+    "reopen_failed",
     "set_feed_pause",
     "update_feed",
+    "update_list",
 ]
 
 REASONS_SHOWN = 20
@@ -197,3 +201,40 @@ def update_feed(conn: Connection, feed_id: int, values: dict[str, object]) -> No
         raise ValueError(f"not an editable feed column: {sorted(unknown)[0]}")
     if values:
         conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+
+
+# --- sending again ------------------------------------------------------------------------
+
+
+def reopen_failed(conn: Connection, edition_id: int, *, stopped: bool, now: datetime) -> int:
+    """Put the edition's failed rows back to pending: those an editor stopped (``stopped``),
+    or those that failed on their own. Neither was handed to a provider, so sending them
+    now sends nobody anything twice."""
+    is_stop = deliveries.c.last_error.startswith("stopped by ", autoescape=True)
+    statement = update(deliveries).where(
+        deliveries.c.edition_id == edition_id,
+        deliveries.c.state == str(DeliveryState.FAILED),
+        is_stop if stopped else ~is_stop,
+    )
+    values = {"state": str(DeliveryState.PENDING), "last_error": None, "updated_at": now}
+    return int(conn.execute(statement.values(**values)).rowcount or 0)
+
+
+def clear_stop(conn: Connection, edition_id: int) -> bool:
+    return bool(conn.execute(delete(edition_stops).where(edition_stops.c.edition_id == edition_id)).rowcount)
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+def update_list(conn: Connection, name: str, values: dict[str, object]) -> None:
+    """Write exactly the given columns among title and kind of the list ``name``."""
+    unknown = set(values) - {"title", "kind"}
+    if unknown:
+        raise ValueError(f"not an editable list column: {sorted(unknown)[0]}")
+    if values:
+        conn.execute(update(lists).where(lists.c.name == name).values(**values))
+
+
+def list_kind(conn: Connection, name: str) -> str:
+    return str(conn.execute(select(lists.c.kind).where(lists.c.name == name)).scalar() or "digest")

@@ -68,11 +68,7 @@ def reader_page(
     conditions = _conditions(found)
     total = conn.execute(select(func.count()).select_from(subscribers).where(*conditions)).scalar_one()
     query = (
-        select(subscribers)
-        .where(*conditions)
-        .order_by(subscribers.c.id.desc())
-        .offset(offset)
-        .limit(limit)
+        select(subscribers).where(*conditions).order_by(subscribers.c.id.desc()).offset(offset).limit(limit)
     )
     rows = conn.execute(query).all()
     return int(total), [(_subscriber(conn, row), aware(row.created_at)) for row in rows]

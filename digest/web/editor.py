@@ -8,7 +8,8 @@ Routes::
     GET  /admin/account, POST /admin/account    own time zone and test chat     viewer
     GET  /admin/static/editor.js                the polling script              anyone
 
-and the pages of ``editor_editions``, ``editor_breaking``, ``editor_readers``, ``editor_feeds``, ``editor_preview``, ``editor_subscribers`` and
+and the pages of ``editor_editions``, ``editor_breaking``, ``editor_readers``, ``editor_feeds``,
+``editor_lists``, ``editor_preview``, ``editor_subscribers`` and
 ``editor_admin``. Every form carries the CSRF token of ``digest.web.security``; every page
 needs a session (``digest.web.editor_access``); every change is audited.
 """
@@ -27,6 +28,7 @@ from digest.web import (
     editor_breaking,
     editor_editions,
     editor_feeds,
+    editor_lists,
     editor_preview,
     editor_readers,
     editor_subscribers,
@@ -51,6 +53,7 @@ def install(app: FastAPI, ctx: EditorContext) -> None:
     app.include_router(editor_subscribers.router(ctx))
     app.include_router(editor_readers.router(ctx))
     app.include_router(editor_feeds.router(ctx))
+    app.include_router(editor_lists.router(ctx))
     app.include_router(editor_admin.router(ctx))
 
     def sign_in(request: Request, exc: Exception) -> Response:

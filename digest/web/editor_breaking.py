@@ -221,7 +221,8 @@ def router(ctx: EditorContext) -> APIRouter:
             return page(request, actor, form, 400, str(exc))
         except desk.TestSendFailed as exc:
             return confirm_page(request, actor, form, 502, error=f"{str(exc)[0].upper()}{str(exc)[1:]}.")
-        return confirm_page(request, actor, form, notice=f"Test sent to {' and '.join(went)}. Nobody else got it.")
+        notice = f"Test sent to {' and '.join(went)}. Nobody else got it."
+        return confirm_page(request, actor, form, notice=notice)
 
     @api.post("/send")
     def send(

@@ -6,9 +6,11 @@ Routes::
     GET  /admin/editions/{id}/email/{variant}         the email as sent (framed)         viewer
     GET  /admin/editions/{id}/progress.json           counts by state (polled)           viewer
     POST /admin/editions/{id}/stop                    stop a send                        editor
+    POST /admin/editions/{id}/resume                  send what a stop held back         editor
+    POST /admin/editions/{id}/retry                   try the failed deliveries again    editor
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -16,10 +18,10 @@ from markupsafe import Markup
 
 from digest.config import Settings
 from digest.pipeline import breaking as news_desk
-from digest.pipeline import desk
+from digest.pipeline import desk, resending
 from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
-from digest.web.editor_breaking import framed_email
+from digest.web.editor_breaking import dispatcher, framed_email
 from digest.web.security import CSRF_FIELD
 
 __all__ = ["progress", "router"]
@@ -76,6 +78,22 @@ def router(ctx: EditorContext) -> APIRouter:
             news_desk.stop(settings, edition_id, actor.label)
         except news_desk.InvalidBreaking as exc:
             raise HTTPException(404, str(exc)) from None
+        return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)
+
+    @api.post("/{edition_id}/{again}")
+    def send_again(
+        request: Request,
+        edition_id: int,
+        again: Literal["resume", "retry"],
+        actor: editor,
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        use_case = resending.resume if again == "resume" else resending.retry_failed
+        try:
+            use_case(settings, edition_id, actor.label, dispatcher(settings))
+        except resending.NothingToSend as exc:
+            raise HTTPException(409, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
         return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)
 
     return api

@@ -63,7 +63,9 @@ def router(ctx: EditorContext) -> APIRouter:
             feeds_desk.add_feed(settings, url, name, section, weight, actor.label)
         except feeds_desk.InvalidFeed as exc:
             error = f"The feed was not added. {exc.field.capitalize()}: {exc.problem}."
-            return listing(request, actor, 400, error=error, url=url, name=name, section=section, weight=weight)
+            return listing(
+                request, actor, 400, error=error, url=url, name=name, section=section, weight=weight
+            )
         return done("added")
 
     @api.post("/import")
@@ -98,7 +100,9 @@ def router(ctx: EditorContext) -> APIRouter:
         try:
             changed = feeds_desk.edit_feed(settings, feed_id, given, actor.label)
         except feeds_desk.InvalidFeed as exc:
-            return listing(request, actor, 400, error=f"Nothing was saved. {exc.field.capitalize()}: {exc.problem}.")
+            return listing(
+                request, actor, 400, error=f"Nothing was saved. {exc.field.capitalize()}: {exc.problem}."
+            )
         return done("saved" if changed else "unchanged")
 
     @api.post("/{feed_id:int}/{change}")

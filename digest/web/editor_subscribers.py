@@ -38,6 +38,7 @@ from digest.web.security import CSRF_FIELD
 __all__ = ["MAX_IMPORT_BYTES", "one_subscriber", "router", "save_subscribers"]
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+FILTERS = ("list", "status", "channel", "since", "until")  # in readers.filter_from's order
 
 
 def one_subscriber(fields: dict[str, str]) -> Subscriber:
@@ -80,12 +81,10 @@ def router(ctx: EditorContext) -> APIRouter:
         problems: list[str] | None = None,
         message: str = "",
     ) -> Response:
-        chosen = {"q": q, "list": "", "status": "", "channel": "", "since": "", "until": "", **(filters or {})}
+        chosen = {"q": q, **dict.fromkeys(FILTERS, ""), **(filters or {})}
         problems = list(problems or [])
         try:
-            wanted = readers.filter_from(
-                chosen["q"], chosen["list"], chosen["status"], chosen["channel"], chosen["since"], chosen["until"]
-            )
+            wanted = readers.filter_from(chosen["q"], *(chosen[k] for k in FILTERS))
         except readers.InvalidEdit as exc:
             problems.append(f"Filter {exc.field}: {exc.problem}.")
             status, wanted = 400, readers.filter_from(chosen["q"])

@@ -38,6 +38,7 @@ PAGES = {
     "/admin/suppressions": "/admin/suppressions",
     "/admin/feeds": "/admin/feeds",
     "/admin/lists": "/admin/lists",
+    "/admin/lists/{name}": "/admin/lists/daily",
     "/admin/accounts": "/admin/accounts",
     "/admin/audit": "/admin/audit",
     "/subscribe": "/subscribe",
@@ -139,4 +140,3 @@ def _sweep(
     page.screenshot(path=str(artifacts / f"a11y-{name}-{width}.png"), full_page=True)
     if route == "/admin/login":
         page.close()
-

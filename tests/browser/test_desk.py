@@ -73,7 +73,10 @@ def test_the_dashboard_shows_editions_in_the_editors_zone_and_feeds_that_fit_the
             assert page.inner_text("[role=status]") == "Saved."
             page.goto(f"{base}/admin")
             row = page.locator(f'[data-edition="{room.edition_id}"]')
-            assert re.search(r"\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d IST", row.locator('[data-field="created"]').inner_text())
+            assert re.search(
+                r"\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d IST",
+                row.locator('[data-field="created"]').inner_text(),
+            )
             assert row.locator('[data-field="split"]').inner_text() == "email 12 · telegram 1"
             assert row.locator("progress").get_attribute("value") == "13"
             assert "very-long-host-name." * 8 in page.inner_text(".feed >> nth=1")
@@ -256,7 +259,9 @@ def test_subscribers_are_counted_filtered_edited_field_by_field_and_deleted_afte
     with serve(db_url, tmp_path) as (base, settings):
         room = seed(settings)
         with transaction(settings.database_url) as conn:
-            subscriber_store.save(conn, Subscriber(telegram_chat_id="5151", lists=("daily",)), datetime.now(UTC))
+            subscriber_store.save(
+                conn, Subscriber(telegram_chat_id="5151", lists=("daily",)), datetime.now(UTC)
+            )
         page = _page(browser)
         try:
             sign_in(page, base, "editor")
@@ -277,7 +282,9 @@ def test_subscribers_are_counted_filtered_edited_field_by_field_and_deleted_afte
             assert page.inner_text('[data-field="lists"]') == "breaking, daily"
             page.fill("#send_hour", "25")
             page.click("#save-subscriber")
-            assert "Send hour" in page.inner_text("#edit-error") and "Nothing was saved" in page.inner_text("#edit-error")
+            assert "Send hour" in page.inner_text("#edit-error") and "Nothing was saved" in page.inner_text(
+                "#edit-error"
+            )
             page.goto(f"{base}/admin/subscribers/{room.reader_id}")
             page.click("text=Delete this subscriber…")
             assert page.inner_text("h1") == "Delete reader@example.org?"
@@ -304,7 +311,10 @@ def test_the_audit_log_names_the_story_and_filters_by_editor_and_action(
             page.click("#filter-audit")
             entries = page.locator("ul.audit li")
             assert entries.count() == 1
-            assert entries.first.locator('[data-field="headline"]').inner_text() == "Story number 2 about the city council"
+            assert (
+                entries.first.locator('[data-field="headline"]').inner_text()
+                == "Story number 2 about the city council"
+            )
             page.select_option("#a-who", EDITORS["admin"])
             page.click("#filter-audit")
             assert page.inner_text("ul.audit") == "Nothing matches."

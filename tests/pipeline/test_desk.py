@@ -115,3 +115,42 @@ def test_an_editor_chooses_a_zone_and_a_chat_and_a_bad_one_is_named(settings):
         desk.set_preferences(settings, editor.id, "Mars/Olympus", "", "ada@example.org")
     with pytest.raises(desk.InvalidInput, match="Telegram chat"):
         desk.set_preferences(settings, editor.id, "UTC", "not a chat", "ada@example.org")
+
+
+def test_a_stopped_send_resumes_with_only_what_the_stop_held_back(settings):
+    from digest.pipeline import resending
+
+    audience(settings)
+    recorder = Recorder()
+    sent = news_desk.send_breaking(settings, NEWS, "breaking", recorder, actor="test")
+    run(settings, recorder.plans[:1])
+    news_desk.stop(settings, sent.edition_id, "ada@example.org")
+    again = Recorder()
+    assert resending.resume(settings, sent.edition_id, "ada@example.org", again) == 4
+    (plan,) = again.plans
+    assert [channel for channel, _ in plan.batches] == ["telegram", "email"] and plan.deliveries == 4
+    run(settings, again.plans)
+    shown = desk.progress(settings, sent.edition_id)
+    assert shown["counts"]["sent"] == 7 and shown["stopped_by"] is None and shown["percent"] == 100.0
+    with pytest.raises(resending.NothingToSend, match="not stopped"):
+        resending.resume(settings, sent.edition_id, "ada@example.org", again)
+
+
+def test_failed_deliveries_are_retried_but_stopped_ones_wait_for_a_resume(settings):
+    from digest.pipeline import resending
+
+    audience(settings)
+    recorder = Recorder()
+    sent = news_desk.send_breaking(settings, NEWS, "breaking", recorder, actor="test")
+    run(settings, recorder.plans)
+    with pytest.raises(resending.NothingToSend, match="no failed delivery"):
+        resending.retry_failed(settings, sent.edition_id, "ada", Recorder())
+    with transaction(settings.database_url) as conn:
+        conn.execute(
+            update(deliveries)
+            .where(deliveries.c.edition_id == sent.edition_id, deliveries.c.channel == "email")
+            .values(state="failed", last_error="timeout")
+        )
+    again = Recorder()
+    assert resending.retry_failed(settings, sent.edition_id, "ada", again) == 2
+    assert again.plans[0].deliveries == 2

@@ -46,8 +46,14 @@ def test_a_left_out_reason_reads_as_a_sentence():
     assert selection.left_out_words("section sport is full (3)") == "Section sport is full (3)."
 
 
+def _daily(settings) -> None:
+    with transaction(settings.database_url) as conn:
+        subscriber_store.ensure_list(conn, "daily", datetime.now(UTC))
+
+
 def test_a_web_pin_can_expire_and_a_bad_control_is_refused(settings):
     add_news(settings, 1)
+    _daily(settings)
     applied = selection.apply(settings, "daily", "wire-0", "pin", "ada@example.org", hours=6)
     assert applied.expires_at is not None
     assert timedelta(hours=5, minutes=59) < applied.expires_at - datetime.now(UTC) <= timedelta(hours=6)
@@ -146,6 +152,7 @@ def test_a_feed_edit_changes_only_what_was_given(settings):
 
 def test_the_audit_log_names_stories_by_headline_and_filters(settings):
     add_news(settings, 1)
+    _daily(settings)
     selection.apply(settings, "daily", "wire-0", "pin", "ada@example.org")
     selection.apply(settings, "daily", "wire-0", "bury", "bob@example.org")
     log = desk.audit_log(settings, actor="ada@example.org")
