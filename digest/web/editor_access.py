@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import Match
 
 from digest.config import Settings
 from digest.ratelimit import RateLimiter, limiter_for
@@ -72,13 +73,23 @@ class SessionEnded(Exception):
 
 
 def return_path(request: Request) -> str:
-    """The editor page a form was sent from (its Referer, when it is one of ours)."""
+    """The editor page a form was sent from: its Referer when the browser sends one of ours,
+    else the nearest page above the form's address (``/admin/preview/daily/action`` →
+    ``/admin/preview/daily``); our pages send no Referer (``Referrer-Policy: no-referrer``)."""
     referer = urlsplit(request.headers.get("referer", ""))
-    same_site = not referer.netloc or referer.netloc == request.url.netloc
-    path = referer.path + (f"?{referer.query}" if referer.query else "")
-    if same_site and path.startswith("/admin") and not path.startswith("//"):
-        return path
+    if referer.netloc == request.url.netloc and referer.path.startswith("/admin"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    path = request.url.path
+    while path.startswith("/admin/"):
+        if _is_page(request, path):
+            return path
+        path = path.rsplit("/", 1)[0]
     return "/admin"
+
+
+def _is_page(request: Request, path: str) -> bool:
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
 class RequireEditor:

@@ -34,7 +34,7 @@ def router(ctx: EditorContext) -> APIRouter:
         except feeds_desk.InvalidFeed as exc:
             raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
         return pages.render(
-            request, "editor/list", status, actor=actor, l=found, message="", error="", **notes
+            request, "editor/list", status, actor=actor, l=found, **{"message": "", "error": "", **notes}
         )
 
     @api.get("/{name}")

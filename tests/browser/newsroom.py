@@ -9,10 +9,11 @@ from typing import Any
 
 from digest import links
 from digest.config import Settings
-from digest.models import FeedSpec, Subscriber
+from digest.models import FeedSpec, Item, Subscriber
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import subscriptions as subs
 from digest.store import feeds as feed_store
+from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.web import auth, editor_breaking
@@ -39,15 +40,38 @@ class Newsroom:
         return {route: url.removeprefix(s.public_url) for route, url in urls.items()}
 
 
+HEADLINES = (
+    "Winter storm closes every school in the valley",
+    "Council approves the harbour budget after a long night",
+    "Hospital opens a new children's wing",
+    "Rail strike called for next week",
+    "Local team wins the cup final on penalties",
+)
+
+
 def seed(settings: Settings, readers: int = 12) -> Newsroom:
     now = datetime.now(UTC)
     add_news(settings, 6)
     with transaction(settings.database_url) as conn:
+        tv, _ = feed_store.add(conn, FeedSpec("https://tv.example.org/rss", "Frontline TV"), now)
+        news = [
+            Item(
+                key=f"tv-{n}",
+                feed_id=tv.id,
+                source="Frontline TV",
+                url=f"https://tv.example.org/{n}",
+                title=title,
+                summary_text="Reported this morning.",
+                published=now - timedelta(minutes=30 * n + 10),
+            )
+            for n, title in enumerate(HEADLINES)
+        ]
+        item_store.save(conn, news, now)
         broken, _ = feed_store.add(conn, FeedSpec("https://broken.example.org/" + "x" * 120, "Broken"), now)
         error = "HTTP 503 from " + "very-long-host-name." * 8
         feed_store.record_error(conn, broken.id, now=now, next_fetch_at=now + timedelta(hours=1), error=error)
-        for name in ("daily", "breaking"):
-            subscriber_store.ensure_list(conn, name, now)
+        subscriber_store.ensure_list(conn, "daily", now, "The Morning Briefing")
+        subscriber_store.ensure_list(conn, "breaking", now, "Breaking news", "breaking")
         reader_id, _ = subscriber_store.save(
             conn, Subscriber(email="reader@example.org", name="Rita Reader", lists=("daily",)), now
         )

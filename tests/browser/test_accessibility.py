@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
-
 from digest.web import create_app
 from tests.browser.newsroom import Newsroom, seed, sign_in
 from tests.browser.test_editor_flow import serve
+from tests.web.test_editor_auth import api_routes
 
 WIDTHS = (1280, 390)
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -64,11 +63,7 @@ NOT_PAGES = {
 
 def get_routes(settings: Any) -> set[str]:
     app = create_app(settings, webhook_key="")
-    found = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute) and "GET" in route.methods:
-            found.add(re.sub(r":\w+}", "}", route.path))
-    return found
+    return {re.sub(r":\w+}", "}", r.path) for r in api_routes(app.routes) if "GET" in r.methods}
 
 
 def test_the_sweep_covers_every_page_of_the_route_table(settings: Any) -> None:
