@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from digest.web import create_app
 from tests.browser.newsroom import Newsroom, seed, sign_in
 from tests.browser.test_editor_flow import serve
