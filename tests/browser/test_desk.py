@@ -90,7 +90,7 @@ def test_the_dashboard_shows_editions_in_the_editors_zone_and_feeds_that_fit_the
             page.close()
 
 
-def test_a_stopped_send_says_who_stopped_it_and_how_many_were_not_sent(
+def test_a_stopped_send_says_who_stopped_it_and_how_many_were_not_sent_and_can_resume(
     browser: Any, db_url: str, tmp_path: Path
 ) -> None:
     with serve(db_url, tmp_path) as (base, settings):
@@ -109,6 +109,12 @@ def test_a_stopped_send_says_who_stopped_it_and_how_many_were_not_sent(
             assert page.inner_text('[data-field="percent"]') == "0"
             assert page.locator("progress").first.evaluate("bar => bar.value") == 0
             assert page.locator("form.stop").count() == 0
+            page.click("#resume-send")  # and on second thought, it goes out after all
+            page.wait_for_url(f"{base}/admin/editions/{held.edition_id}")
+            page.wait_for_selector('[data-progress][data-finished="true"]', timeout=20_000)
+            page.wait_for_function("document.querySelector('[data-state=sent]').textContent === '13'")
+            assert page.inner_text('[data-field="percent"]') == "100"
+            assert page.inner_text('[data-field="stopped"]') == ""
         finally:
             page.close()
 
