@@ -15,6 +15,8 @@ needs a session (``digest.web.editor_access``); every change is audited.
 """
 
 from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import available_timezones
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -37,7 +39,6 @@ from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor, SessionEnded, SignInRequired
 from digest.web.editor_editions import progress
 from digest.web.security import CSRF_FIELD, client_address
-from digest.web.subscribers import zones
 
 __all__ = ["install", "progress"]
 
@@ -174,6 +175,12 @@ def router(ctx: EditorContext) -> APIRouter:
         )
 
     return api
+
+
+@lru_cache(maxsize=1)
+def zones() -> list[str]:
+    """The IANA zones an editor can choose on their account page."""
+    return sorted(available_timezones())
 
 
 def _safe_next(value: str) -> str:
