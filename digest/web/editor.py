@@ -16,8 +16,8 @@ needs a session (``digest.web.editor_access``); every change is audited.
 
 from datetime import UTC, datetime
 from functools import lru_cache
-from zoneinfo import available_timezones
 from typing import Annotated
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response

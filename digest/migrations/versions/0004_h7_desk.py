@@ -1,7 +1,7 @@
 """the editors' desk: an editor's time zone and Telegram chat for test sends; paused feeds
 
 Revision ID: 0004_h7_desk
-Revises: 0003
+Revises: 0004_h0_archive
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_h7_desk"
-down_revision = "0003"
+down_revision = "0004_h0_archive"
 branch_labels = None
 depends_on = None
 
