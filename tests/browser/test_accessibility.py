@@ -42,6 +42,8 @@ PAGES = {
     "/admin/accounts": "/admin/accounts",
     "/admin/audit": "/admin/audit",
     "/subscribe": "/subscribe",
+    "/manage": "/manage",
+    "/archive/{list_name}": "/archive/daily",
     "/confirm/{token}": "{reader}",
     "/unsubscribe/{token}": "{reader}",
     "/preferences/{token}": "{reader}",
@@ -59,6 +61,8 @@ NOT_PAGES = {
     "/admin/breaking/email": "the email, framed by the confirm step",
     "/admin/breaking/preview": "a redirect back to the breaking form",
     "/admin/subscribers/export.csv": "a CSV download",
+    "/archive/{list_name}/feed.json": "a JSON Feed",
+    "/archive/{list_name}/feed.xml": "an Atom feed",
 }
 
 
