@@ -238,3 +238,12 @@ confirmations = Table(
     Column("closed", String(16)),
     Index("ix_confirmations_subscriber", "subscriber_id"),
 )
+
+# A feed an editor paused: not fetched until resumed (its items and settings stay).
+feed_pauses = Table(
+    "feed_pauses",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("paused_by", String(400), nullable=False),
+    Column("paused_at", UTCDateTime, nullable=False),
+)
