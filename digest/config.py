@@ -246,8 +246,9 @@ SETTINGS: tuple[Setting, ...] = (
         "sendgrid_webhook_key",
         "",
         _optional(str),
-        "Verification key of SendGrid's Signed Event Webhook (base64 EC public key). Unset: events "
-        "are accepted unsigned.",
+        "Verification key of SendGrid's Signed Event Webhook (base64 EC public key). Required when "
+        "`DIGEST_EMAIL_CHANNEL=sendgrid`: unsigned events are then refused (see "
+        "`DIGEST_SENDGRID_WEBHOOK_INSECURE_UNSIGNED`).",
     ),
     Setting(
         "TELEGRAM_BOT_TOKEN",
@@ -576,6 +577,54 @@ SETTINGS: tuple[Setting, ...] = (
         _positive(int),
         "An editor's session ends this many hours after sign-in, however active.",
     ),
+    Setting(
+        "DIGEST_SENDGRID_WEBHOOK_INSECURE_UNSIGNED",
+        "sendgrid_webhook_insecure_unsigned",
+        "false",
+        _bool,
+        "INSECURE: `true` accepts unsigned SendGrid events although email goes through SendGrid, so "
+        "anyone can unsubscribe and suppress any address with one request. Leave `false` and set "
+        "`DIGEST_SENDGRID_WEBHOOK_KEY`.",
+    ),
+    Setting(
+        "DIGEST_TRACK_CLICKS",
+        "track_clicks",
+        "true",
+        _bool,
+        "Story links go through our signed redirect (`/r/<token>`) that counts clicks; `false` links "
+        "straight to the article.",
+    ),
+    Setting(
+        "DIGEST_HUMAN_CLICK_MIN_SECONDS",
+        "human_click_min_seconds",
+        "10",
+        _positive(int),
+        "A click sooner than this many seconds after the provider accepted the message counts as a "
+        "machine click (mail scanners follow links on arrival).",
+    ),
+    Setting(
+        "DIGEST_BREAKER_COMPLAINT_RATE",
+        "breaker_complaint_rate",
+        "0.003",
+        _positive(float),
+        "An edition's remaining email batches pause when spam reports exceed this share of delivered "
+        "emails (0.003 = 0.3 %), once `DIGEST_BREAKER_MIN_DELIVERED` were delivered.",
+    ),
+    Setting(
+        "DIGEST_BREAKER_MIN_DELIVERED",
+        "breaker_min_delivered",
+        "1000",
+        _positive(int),
+        "Delivered emails an edition needs before its spam-report rate can pause it.",
+    ),
+    Setting(
+        "DIGEST_BREAKER_BOUNCE_RATE",
+        "breaker_bounce_rate",
+        "0.05",
+        _positive(float),
+        "An edition's remaining email batches pause when hard bounces exceed this share of the "
+        "emails sent (0.05 = 5 %).",
+    ),
 )
 
 
@@ -637,6 +686,12 @@ class Settings:
     log_format: str
     editor_idle_minutes: int = 30
     editor_session_hours: int = 12
+    sendgrid_webhook_insecure_unsigned: bool = False
+    track_clicks: bool = True
+    human_click_min_seconds: int = 10
+    breaker_complaint_rate: float = 0.003
+    breaker_min_delivered: int = 1000
+    breaker_bounce_rate: float = 0.05
 
     @property
     def shared_redis_url(self) -> str | None:

@@ -209,6 +209,7 @@ class Recipient:
     unsubscribe_url: str = ""
     preferences_url: str = ""
     parts_sent: int = 0  # messages of a multi-message send already delivered: resume after them
+    click_key: str = ""  # the reader half of tracked links (digest.tracking); "": counted for nobody
 
 
 class DeliveryState(StrEnum):

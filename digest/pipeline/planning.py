@@ -25,6 +25,8 @@ from digest.editorial import EditorAction, active_actions
 from digest.errors import DigestError
 from digest.models import Channel, Item, Recipient, Subscriber
 from digest.render import Branding, Renderer, personalize
+from digest.tracking import LinkTracker
+from digest.store import edition_stories as story_store
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
 from digest.store import items as item_store
@@ -231,6 +233,7 @@ def _render_variant(
     shown = [i.id for s in content.stories for i in s.items if i.id]
     had = [i.id for group in ctx.pool.clusters for i in group if i.key in sent.all and i.id]
     edition_store.record_items(conn, ctx.edition_id, shown + had)
+    story_store.record(conn, ctx.edition_id, [s.lead.id for s in content.stories if s.lead.id])
     _write_web_view(ctx.settings, ctx.edition_id, key, rendered.html)
     return variant_pk
 
@@ -257,7 +260,8 @@ _renderers: dict[int, Renderer] = {}
 def renderer_for(settings: Settings) -> Renderer:
     """One renderer (and so one compiled Jinja environment) per settings object."""
     if id(settings) not in _renderers:
-        _renderers[id(settings)] = Renderer(Branding.from_settings(settings), settings.templates_dir)
+        tracker = LinkTracker(settings.public_url, settings.signing_key()) if settings.track_clicks else None
+        _renderers[id(settings)] = Renderer(Branding.from_settings(settings), settings.templates_dir, tracker)
     return _renderers[id(settings)]
 
 
