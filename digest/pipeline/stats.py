@@ -24,7 +24,7 @@ from digest.store import reach
 from digest.store.db import transaction
 from digest.store.tables import editions, lists
 
-__all__ = ["EMAIL_KEYS", "TELEGRAM_KEYS", "edition_stats", "human_clicks", "list_trends"]
+__all__ = ["EMAIL_KEYS", "TELEGRAM_KEYS", "TREND_KEYS", "edition_stats", "human_clicks", "list_trends"]
 
 EMAIL_KEYS = (
     "recipients", "delivered", "bounced", "dropped", "deferred", "opened", "machine_opens",

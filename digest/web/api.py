@@ -7,6 +7,7 @@ role; the OpenAPI document is at ``/api/v1/openapi.json``.
     POST   /api/v1/breaking                    preview (confirm=false) or send     editor
     GET    /api/v1/editions/{id}               delivery counts by state            viewer
     POST   /api/v1/editions/{id}/stop          stop a send                         editor
+    GET    /api/v1/editions/{id}/stats         what the edition did (see README)   viewer
     GET    /api/v1/lists                       lists with active members           viewer
     GET    /api/v1/items                       the latest items (to pick one)      viewer
     GET    /api/v1/subscribers?q=              search                              editor
@@ -34,6 +35,7 @@ from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
 from digest.store.db import transaction
+from digest.web import api_stats
 from digest.web.auth import Actor, Role
 from digest.web.editor import progress
 from digest.web.editor_access import RequireToken
@@ -81,6 +83,7 @@ def create_api(settings: Settings) -> FastAPI:
     viewer = Annotated[Actor, Depends(RequireToken(settings, Role.VIEWER))]
     editor = Annotated[Actor, Depends(RequireToken(settings, Role.EDITOR))]
     _errors(api)
+    api_stats.install(api, settings)
 
     @api.post("/breaking", tags=["breaking"])
     def breaking(body: BreakingRequest, actor: editor) -> JSONResponse:

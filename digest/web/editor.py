@@ -10,8 +10,8 @@ Routes::
     POST /admin/editions/{id}/stop              stop a send                     editor
     GET  /admin/static/editor.js                the polling script              anyone
 
-and the pages of ``editor_breaking``, ``editor_preview``, ``editor_subscribers`` and
-``editor_admin``. Every form carries the CSRF token of ``digest.web.security``; every page
+and the pages of ``editor_breaking``, ``editor_preview``, ``editor_subscribers``,
+``editor_admin`` and ``editor_stats``. Every form carries the CSRF token of ``digest.web.security``; every page
 needs a session (``digest.web.editor_access``); every change is audited.
 """
 
@@ -28,7 +28,7 @@ from digest.store import editors as editor_store
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store.db import transaction
-from digest.web import auth, editor_admin, editor_breaking, editor_preview, editor_subscribers
+from digest.web import auth, editor_admin, editor_breaking, editor_preview, editor_stats, editor_subscribers
 from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor, SignInRequired
 from digest.web.security import CSRF_FIELD, client_address
@@ -46,6 +46,7 @@ def install(app: FastAPI, ctx: EditorContext) -> None:
     app.include_router(editor_preview.router(ctx))
     app.include_router(editor_subscribers.router(ctx))
     app.include_router(editor_admin.router(ctx))
+    app.include_router(editor_stats.router(ctx))
 
     def sign_in(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInRequired)
