@@ -90,7 +90,9 @@ def request_reason(request: ClickRequest, *, min_seconds: float) -> str | None:
     if request.method.upper() == "HEAD":
         return "head"
     if any(
-        value in request.headers.get(name, "").lower() for name in PREFETCH_HEADERS for value in PREFETCH_VALUES
+        value in request.headers.get(name, "").lower()
+        for name in PREFETCH_HEADERS
+        for value in PREFETCH_VALUES
     ):
         return "prefetch"
     agent = request.user_agent.lower()

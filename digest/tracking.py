@@ -83,7 +83,9 @@ def read_token(key: bytes, token: str) -> LinkTarget | None:
         target = LinkTarget(int(edition), channels[channel_code], int(item), url, None)
     except (ValueError, KeyError, UnicodeDecodeError):
         return None
-    return LinkTarget(target.edition_id, target.channel, target.item_id, target.url, _reader(key, reader, target))
+    return LinkTarget(
+        target.edition_id, target.channel, target.item_id, target.url, _reader(key, reader, target)
+    )
 
 
 def _reader(key: bytes, half: str, target: LinkTarget) -> int | None:

@@ -126,7 +126,8 @@ class TelegramChannel(DeliveryChannel):
     def deliver(self, envelope: Envelope, recipients: Sequence[Recipient], *, start_at: int = 0) -> None:
         """Send the messages from index ``start_at`` on; see the module docstring for retries."""
         for recipient in recipients:
-            self._deliver_to(_personalized(envelope, recipient), recipient.address, max(start_at, recipient.parts_sent))
+            start = max(start_at, recipient.parts_sent)
+            self._deliver_to(_personalized(envelope, recipient), recipient.address, start)
 
     def close(self) -> None:
         with self._bot_lock:

@@ -20,9 +20,8 @@ from digest.config import Settings
 from digest.models import Channel, DeliveryState
 from digest.store import editors as editor_store
 from digest.store import events as event_store
-from digest.store import ledger
+from digest.store import ledger, reach
 from digest.store import pauses as pause_store
-from digest.store import reach
 from digest.store.db import transaction
 
 __all__ = ["BOUNCE_MIN_SENT", "cancel", "check", "is_paused", "resume", "trip_reason"]
@@ -37,9 +36,14 @@ def is_paused(conn: Connection, edition_id: int) -> bool:
     return pause_store.is_paused(conn, edition_id)
 
 
-def trip_reason(settings: Settings, *, sent: int, delivered: int, complaints: int, bounces: int) -> str | None:
+def trip_reason(
+    settings: Settings, *, sent: int, delivered: int, complaints: int, bounces: int
+) -> str | None:
     """Why these figures trip the breaker, or None. Pure: the rule, apart from the data."""
-    if delivered >= settings.breaker_min_delivered and complaints > settings.breaker_complaint_rate * delivered:
+    if (
+        delivered >= settings.breaker_min_delivered
+        and complaints > settings.breaker_complaint_rate * delivered
+    ):
         return (
             f"{complaints} spam reports for {delivered} delivered emails "
             f"(over {settings.breaker_complaint_rate:.1%})"

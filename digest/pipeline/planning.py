@@ -25,7 +25,6 @@ from digest.editorial import EditorAction, active_actions
 from digest.errors import DigestError
 from digest.models import Channel, Item, Recipient, Subscriber
 from digest.render import Branding, Renderer, personalize
-from digest.tracking import LinkTracker
 from digest.store import edition_stories as story_store
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
@@ -33,6 +32,7 @@ from digest.store import items as item_store
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
+from digest.tracking import LinkTracker
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,10 @@ class _Clicks:
 def human_clicks(stored: Sequence[click_store.StoredClick], links_in_edition: int) -> _Clicks:
     """One edition's clicks, judged together (``digest.machine_clicks.classify``)."""
     judged = classify(
-        [Click(_recipient(c.subscriber_id, c.channel), f"{c.item_id}|{c.url}", c.at, c.machine_reason) for c in stored],
+        [
+            Click(_recipient(c.subscriber_id, c.channel), f"{c.item_id}|{c.url}", c.at, c.machine_reason)
+            for c in stored
+        ],
         links_in_edition=links_in_edition,
     )
     out = _Clicks()
@@ -84,7 +87,9 @@ def edition_stats(settings: Settings, edition_id: int) -> dict[str, Any] | None:
                 "title": story.title,
                 "url": story.url,
                 "clicks": len(judged.by_story.get(story.item_id, ())),
-                "click_rate": round(len(judged.by_story.get(story.item_id, ())) / delivered, 4) if delivered else 0.0,
+                "click_rate": round(len(judged.by_story.get(story.item_id, ())) / delivered, 4)
+                if delivered
+                else 0.0,
             }
             for story in stories
         ],
@@ -131,7 +136,9 @@ def _telegram(rows: dict[int, str], judged: _Clicks) -> dict[str, int]:
 TREND_KEYS = ("subscribers", "delivered", "clicked", "unsubscribed", "complaints")
 
 
-def list_trends(settings: Settings, list_name: str, days: int, now: datetime | None = None) -> list[dict[str, Any]]:
+def list_trends(
+    settings: Settings, list_name: str, days: int, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """One entry per edition of the list in the last ``days`` days, oldest first: its date,
     subscribers (recipients addressed), delivered, unique human clickers, unsubscribes, complaints."""
     now = now or datetime.now(UTC)

@@ -162,7 +162,9 @@ class Renderer:
 
         def tracked(url: str) -> str:
             item_id = story_of.get(url, 0)
-            return tracker.track(tag(url), edition_id=edition_id, channel=channel, item_id=item_id, reader=placeholder)
+            return tracker.track(
+                tag(url), edition_id=edition_id, channel=channel, item_id=item_id, reader=placeholder
+            )
 
         return tracked
 

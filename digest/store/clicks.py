@@ -44,9 +44,13 @@ def add(conn: Connection, click: StoredClick) -> None:
 
 def for_editions(conn: Connection, edition_ids: Sequence[int]) -> list[StoredClick]:
     """The clicks of these editions, oldest first."""
-    query = select(clicks).where(clicks.c.edition_id.in_(list(edition_ids))).order_by(clicks.c.at, clicks.c.id)
+    query = (
+        select(clicks).where(clicks.c.edition_id.in_(list(edition_ids))).order_by(clicks.c.at, clicks.c.id)
+    )
     return [
-        StoredClick(r.edition_id, r.subscriber_id, r.channel, r.item_id, r.url, r.method, r.machine_reason, r.at)
+        StoredClick(
+            r.edition_id, r.subscriber_id, r.channel, r.item_id, r.url, r.method, r.machine_reason, r.at
+        )
         for r in conn.execute(query)
     ]
 

@@ -23,7 +23,9 @@ class ShownStory:
 
 def record(conn: Connection, edition_id: int, lead_ids: Sequence[int]) -> None:
     """Record a variant's stories in order (variants share an edition: the first position wins)."""
-    rows = [{"edition_id": edition_id, "item_id": item_id, "position": n} for n, item_id in enumerate(lead_ids)]
+    rows = [
+        {"edition_id": edition_id, "item_id": item_id, "position": n} for n, item_id in enumerate(lead_ids)
+    ]
     insert_ignoring_conflicts(conn, edition_stories, rows)
 
 
@@ -38,5 +40,7 @@ def shown(conn: Connection, edition_id: int) -> list[ShownStory]:
 
 
 def count(conn: Connection, edition_id: int) -> int:
-    query = select(func.count()).select_from(edition_stories).where(edition_stories.c.edition_id == edition_id)
+    query = (
+        select(func.count()).select_from(edition_stories).where(edition_stories.c.edition_id == edition_id)
+    )
     return int(conn.execute(query).scalar_one())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from digest.store.tables import email_events, webhook_signatures
@@ -82,7 +82,9 @@ def remember_signature(conn: Connection, digest: str, signed_at: datetime, keep:
     return conn.execute(statement).first() is not None
 
 
-def readers_by_event(conn: Connection, edition_ids: Sequence[int]) -> dict[tuple[int, str, bool, str], set[int]]:
+def readers_by_event(
+    conn: Connection, edition_ids: Sequence[int]
+) -> dict[tuple[int, str, bool, str], set[int]]:
     """(edition, event, machine, kind) -> the subscribers with such an event, for these editions."""
     query = (
         select(
@@ -104,6 +106,8 @@ def readers_by_event(conn: Connection, edition_ids: Sequence[int]) -> dict[tuple
 def anonymize(conn: Connection, subscriber_id: int, pseudonym: int) -> int:
     """Detach a forgotten reader's events from them (``pseudonym`` is negative); rows changed."""
     statement = (
-        update(email_events).where(email_events.c.subscriber_id == subscriber_id).values(subscriber_id=pseudonym)
+        update(email_events)
+        .where(email_events.c.subscriber_id == subscriber_id)
+        .values(subscriber_id=pseudonym)
     )
     return int(conn.execute(statement).rowcount or 0)

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select, update
 from digest.store.common import insert_ignoring_conflicts
 from digest.store.tables import edition_pauses, editions, lists
 
-__all__ = ["Pause", "is_paused", "pause", "paused_editions", "pause_of", "resolve"]
+__all__ = ["Pause", "is_paused", "pause", "pause_of", "paused_editions", "resolve"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,3 +248,14 @@ edition_stories = Table(
     Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, nullable=False),
 )
+
+forgotten_deliveries = Table(
+    "forgotten_deliveries",
+    metadata,
+    # What a forgotten reader's deliveries counted for (``digest subscribers forget``): the
+    # ledger rows go with the reader; past editions' figures stay as they were.
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    Column("subscriber_id", Integer, primary_key=True),  # the reader's random negative pseudonym
+    Column("channel", String(16), primary_key=True),
+    Column("state", String(16), nullable=False),
+)

@@ -11,8 +11,8 @@ Routes::
     GET  /admin/static/editor.js                the polling script              anyone
 
 and the pages of ``editor_breaking``, ``editor_preview``, ``editor_subscribers``,
-``editor_admin`` and ``editor_stats``. Every form carries the CSRF token of ``digest.web.security``; every page
-needs a session (``digest.web.editor_access``); every change is audited.
+``editor_admin`` and ``editor_stats``. Every form carries the CSRF token of
+``digest.web.security``; every page needs a session (``digest.web.editor_access``); every change is audited.
 """
 
 from datetime import UTC, datetime, timedelta

@@ -6,20 +6,19 @@ Routes::
     GET  /admin/editions/{id}/stats.csv       the same as CSV (figures, then stories)   viewer
     POST /admin/editions/{id}/resume          resume email the breaker paused           editor
     POST /admin/editions/{id}/cancel          cancel the rest of that email             editor
-    GET  /admin/lists/{name}/trends           30/90-day trends of a list (charts)       viewer
-    GET  /admin/lists/{name}/trends.json      ?days=30|90                               viewer
-    GET  /admin/lists/{name}/trends.csv       ?days=30|90                               viewer
+    GET  /admin/lists/{list}/trends           30/90-day trends of a list (charts)       viewer
+    GET  /admin/lists/{list}/trends.json      ?days=30|90                               viewer
+    GET  /admin/lists/{list}/trends.csv       ?days=30|90                               viewer
     GET  /admin/breaker.json                  editions the breaker paused (dashboard)   viewer
-    GET  /admin/static/stats.js, /admin/static/chart.umd.min.js   the charts' scripts    anyone
+    GET  /static/stats.js, /static/chart.umd.min.js   the charts' scripts                anyone
 
 Charts are drawn by Chart.js, vendored in ``digest/web/static/chartjs`` and served from our
 own origin (the pages' CSP allows scripts from self only).
 """
 
-from __future__ import annotations
-
 import csv
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -48,7 +47,7 @@ Days = Annotated[int, Query(ge=1, le=366)]
 
 
 def router(ctx: EditorContext) -> APIRouter:
-    api = APIRouter(prefix="/admin")
+    api = APIRouter()
     settings, pages = ctx.settings, ctx.pages
     viewer = Annotated[Actor, Depends(RequireEditor(ctx, Role.VIEWER))]
     editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
@@ -65,15 +64,17 @@ def router(ctx: EditorContext) -> APIRouter:
         )  # fmt: skip
         return found
 
-    @api.get("/editions/{edition_id}/stats.json")
+    @api.get("/admin/editions/{edition_id}/stats.json")
     def edition_json(edition_id: EditionId, actor: viewer) -> Response:
         return JSONResponse(figures(edition_id))
 
-    @api.get("/editions/{edition_id}/stats.csv")
+    @api.get("/admin/editions/{edition_id}/stats.csv")
     def edition_csv_file(edition_id: EditionId, actor: viewer) -> Response:
         return _csv(edition_csv(figures(edition_id)), f"edition-{edition_id}-stats.csv")
 
-    def decide(request: Request, edition_id: int, actor: Actor, csrf_token: str | None, resume: bool) -> Response:
+    def decide(
+        request: Request, edition_id: int, actor: Actor, csrf_token: str | None, resume: bool
+    ) -> Response:
         ctx.csrf.check(request, csrf_token)
         now = datetime.now(UTC)
         done = (
@@ -88,33 +89,35 @@ def router(ctx: EditorContext) -> APIRouter:
             editor_store.audit(conn, actor.label, action, f"edition {edition_id}", {}, now)
         return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)
 
-    @api.post("/editions/{edition_id}/resume")
+    @api.post("/admin/editions/{edition_id}/resume")
     def resume(
         request: Request, edition_id: EditionId, actor: editor,
         csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     ) -> Response:  # fmt: skip
         return decide(request, edition_id, actor, csrf_token, resume=True)
 
-    @api.post("/editions/{edition_id}/cancel")
+    @api.post("/admin/editions/{edition_id}/cancel")
     def cancel(
         request: Request, edition_id: EditionId, actor: editor,
         csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     ) -> Response:  # fmt: skip
         return decide(request, edition_id, actor, csrf_token, resume=False)
 
-    @api.get("/lists/{name}/trends")
-    def trends_page(request: Request, name: str, actor: viewer) -> Response:
-        return pages.render(request, "editor/list_stats", actor=actor, list_name=name)
+    @api.get("/admin/lists/{list_name}/trends")
+    def trends_page(request: Request, list_name: str, actor: viewer) -> Response:
+        return pages.render(request, "editor/list_stats", actor=actor, list_name=list_name)
 
-    @api.get("/lists/{name}/trends.json")
-    def trends_json(name: str, actor: viewer, days: Days = 30) -> Response:
-        return JSONResponse({"list": name, "days": days, "editions": stats.list_trends(settings, name, days)})
+    @api.get("/admin/lists/{list_name}/trends.json")
+    def trends_json(list_name: str, actor: viewer, days: Days = 30) -> Response:
+        found = stats.list_trends(settings, list_name, days)
+        return JSONResponse({"list": list_name, "days": days, "editions": found})
 
-    @api.get("/lists/{name}/trends.csv")
-    def trends_csv_file(name: str, actor: viewer, days: Days = 30) -> Response:
-        return _csv(trends_csv(stats.list_trends(settings, name, days)), f"{name}-trends-{days}d.csv")
+    @api.get("/admin/lists/{list_name}/trends.csv")
+    def trends_csv_file(list_name: str, actor: viewer, days: Days = 30) -> Response:
+        found = stats.list_trends(settings, list_name, days)
+        return _csv(trends_csv(found), f"{list_name}-trends-{days}d.csv")
 
-    @api.get("/breaker.json")
+    @api.get("/admin/breaker.json")
     def paused(actor: viewer) -> Response:
         with transaction(settings.database_url) as conn:
             found = pause_store.paused_editions(conn)
@@ -124,7 +127,7 @@ def router(ctx: EditorContext) -> APIRouter:
         )  # fmt: skip
 
     @api.get("/static/{name}")
-    def script(name: str) -> Response:
+    def script(name: str) -> Response:  # public scripts: no data in them
         if name not in SCRIPTS:
             raise HTTPException(404)
         return Response(
@@ -147,11 +150,15 @@ def edition_csv(figures: dict[str, Any]) -> str:
     writer.writerow(["figure", "total", "email", "telegram"])
     channels = figures["by_channel"]
     for key in stats.EMAIL_KEYS:
-        writer.writerow([key, figures[key], channels["email"].get(key, ""), channels["telegram"].get(key, "")])
+        writer.writerow(
+            [key, figures[key], channels["email"].get(key, ""), channels["telegram"].get(key, "")]
+        )
     writer.writerow([])
     writer.writerow(["story", "url", "clicks", "click_rate"])
     for story in figures["stories"]:
-        writer.writerow([csv_cell(story["title"]), csv_cell(story["url"]), story["clicks"], story["click_rate"]])
+        writer.writerow(
+            [csv_cell(story["title"]), csv_cell(story["url"]), story["clicks"], story["click_rate"]]
+        )
     return out.getvalue()
 
 
@@ -166,8 +173,9 @@ def trends_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _csv(text: str, filename: str) -> Response:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)  # a list name in a header: nothing else gets in
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{safe}"'},
     )

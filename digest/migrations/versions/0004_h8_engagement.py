@@ -62,7 +62,10 @@ def upgrade() -> None:
         sa.Column("resolved_by", sa.String(length=200), nullable=True),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["edition_id"], ["editions.id"], name=op.f("fk_edition_pauses_edition_id_editions"), ondelete="CASCADE"
+            ["edition_id"],
+            ["editions.id"],
+            name=op.f("fk_edition_pauses_edition_id_editions"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("edition_id", name=op.f("pk_edition_pauses")),
     )
@@ -72,16 +75,36 @@ def upgrade() -> None:
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["edition_id"], ["editions.id"], name=op.f("fk_edition_stories_edition_id_editions"), ondelete="CASCADE"
+            ["edition_id"],
+            ["editions.id"],
+            name=op.f("fk_edition_stories_edition_id_editions"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["item_id"], ["items.id"], name=op.f("fk_edition_stories_item_id_items"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("edition_id", "item_id", name=op.f("pk_edition_stories")),
     )
+    op.create_table(
+        "forgotten_deliveries",
+        sa.Column("edition_id", sa.Integer(), nullable=False),
+        sa.Column("subscriber_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["edition_id"],
+            ["editions.id"],
+            name=op.f("fk_forgotten_deliveries_edition_id_editions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "edition_id", "subscriber_id", "channel", name=op.f("pk_forgotten_deliveries")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("forgotten_deliveries")
     op.drop_table("edition_stories")
     op.drop_table("edition_pauses")
     op.drop_table("webhook_signatures")
