@@ -12,13 +12,16 @@
     return new Chart(canvas, {
       type: "bar",
       data: { labels: labels, datasets: [{ label: label, data: values, backgroundColor: "#b3261e" }] },
-      options: { indexAxis: horizontal ? "y" : "x", animation: false, plugins: { legend: { display: false } },
-                 scales: { x: { beginAtZero: true }, y: { beginAtZero: true } } },
+      options: { indexAxis: horizontal ? "y" : "x", animation: false, aspectRatio: 3,
+                 plugins: { legend: { display: false } },
+                 scales: { x: { beginAtZero: true, ticks: { precision: 0 } },
+                           y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
   }
 
-  function cell(row, text) {
+  function cell(row, text, numeric) {
     var td = document.createElement("td");
+    if (numeric) { td.className = "num"; }
     td.textContent = String(text);
     row.appendChild(td);
   }
@@ -33,8 +36,8 @@
       Object.keys(s.by_channel.email).forEach(function (k) {
         var row = document.createElement("tr");
         row.dataset.figure = k;
-        cell(row, k); cell(row, s[k]); cell(row, s.by_channel.email[k]);
-        cell(row, k in s.by_channel.telegram ? s.by_channel.telegram[k] : "");
+        cell(row, k); cell(row, s[k], true); cell(row, s.by_channel.email[k], true);
+        cell(row, k in s.by_channel.telegram ? s.by_channel.telegram[k] : "", true);
         table.appendChild(row);
       });
       var pause = root.querySelector(".breaker");
@@ -57,7 +60,7 @@
           data: { labels: labels, datasets: keys.map(function (k, i) {
             return { label: k, data: t.editions.map(function (e) { return e[k]; }), borderColor: colours[i] };
           }) },
-          options: { animation: false, scales: { y: { beginAtZero: true } } },
+          options: { animation: false, aspectRatio: 3, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
         });
         root.dataset["ready" + days] = "true";
       });
