@@ -135,6 +135,12 @@ def _fraction(value: str) -> float:
     return number
 
 
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"expected a whole number (0 or more), got {value!r}")
+    return int(value)
+
+
 def _bool(value: str) -> bool:
     if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
         raise ValueError(f"expected true or false, got {value!r}")
@@ -625,6 +631,22 @@ SETTINGS: tuple[Setting, ...] = (
         "An edition's remaining email batches pause when hard bounces exceed this share of the "
         "emails sent (0.05 = 5 %).",
     ),
+    Setting(
+        "DIGEST_SUNSET_EDITIONS",
+        "sunset_editions",
+        "0",
+        _count,
+        "Sunsetting: readers with no human open and no human click in their last this many emailed "
+        "editions get one \"still want this?\" email with a keep link. 0 (the default) turns it off.",
+    ),
+    Setting(
+        "DIGEST_SUNSET_DAYS",
+        "sunset_days",
+        "14",
+        _positive(int),
+        "Sunsetting: days a reader has to answer (click the keep link, or open or click anything) "
+        "before they become `inactive`: not sent to, not deleted, reactivated by any later click.",
+    ),
 )
 
 
@@ -692,6 +714,8 @@ class Settings:
     breaker_complaint_rate: float = 0.003
     breaker_min_delivered: int = 1000
     breaker_bounce_rate: float = 0.05
+    sunset_editions: int = 0
+    sunset_days: int = 14
 
     @property
     def shared_redis_url(self) -> str | None:

@@ -177,6 +177,7 @@ class SubscriberStatus(StrEnum):
     ACTIVE = "active"
     UNCONFIRMED = "unconfirmed"
     UNSUBSCRIBED = "unsubscribed"
+    INACTIVE = "inactive"  # sunset: asked "still want this?" and did not answer; not sent to
 
 
 @dataclass(slots=True)

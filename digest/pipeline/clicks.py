@@ -10,6 +10,7 @@ from digest.config import Settings
 from digest.machine_clicks import ClickRequest, request_reason
 from digest.store import clicks as click_store
 from digest.store import reach
+from digest.store import sunset as sunset_store
 from digest.store.db import transaction
 from digest.telegram_format import safe_href
 
@@ -71,6 +72,8 @@ def _record(
                 at=now,
             ),
         )
+        if reason is None:  # a reader: any question sunsetting asked is answered
+            sunset_store.engaged(conn, [target.subscriber_id])
 
 
 def _aware(moment: datetime) -> datetime:

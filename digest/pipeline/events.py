@@ -21,6 +21,7 @@ from digest.config import Settings
 from digest.pipeline import breaker
 from digest.pipeline import subscriptions as subs
 from digest.store import events as event_store
+from digest.store import sunset as sunset_store
 from digest.store.db import transaction
 
 __all__ = ["EVENTS", "EventsOutcome", "WebhookEvent", "from_sendgrid", "record_webhook_events"]
@@ -121,6 +122,10 @@ def record_webhook_events(
     with transaction(settings.database_url) as conn:
         new_keys = event_store.save_new(conn, stored, now)
     fresh = _first_of_each(events, new_keys)
+    readers = [e.subscriber_id for e in fresh if e.subscriber_id and e.event == "open" and not e.machine]
+    if readers:
+        with transaction(settings.database_url) as conn:
+            sunset_store.engaged(conn, readers)
     provider = [subs.ProviderEvent(email=e.email, event=e.event, kind=e.kind) for e in fresh]
     acted = subs.record_provider_events(settings, provider, now) if provider else 0
     editions = sorted({e.edition_id for e in fresh if e.edition_id and e.event in BREAKER_EVENTS})

@@ -10,6 +10,7 @@ Routes::
     POST /webhooks/sendgrid                   SendGrid Event Webhook (signed)
     GET  /editions/{id}                       an edition's web view
     GET  /r/{token}                           a tracked story link (``digest.web.redirect``)
+    GET  /keep/{token}, POST …                the sunsetting email's keep link
     GET  /healthz, GET /metrics               operations
     /admin/…                                  editor pages (``digest.web.editor``)
     /api/v1/…                                 the editors' JSON API (``digest.web.api``)
@@ -29,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from digest.config import Settings
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
-from digest.web import api, editor, ops, redirect, subscribers, webhooks
+from digest.web import api, editor, keep, ops, redirect, subscribers, webhooks
 from digest.web.editor_access import EditorContext
 from digest.web.pages import Pages
 from digest.web.security import Csrf, SecurityHeaders
@@ -52,6 +53,7 @@ def create_app(
     app.include_router(webhooks.router(settings, webhooks.SignatureCheck(key or None)))
     app.include_router(ops.router(settings))
     app.include_router(redirect.router(settings))
+    app.include_router(keep.router(settings, pages, csrf))
     editor.install(app, EditorContext.build(settings, pages, csrf, limiter))
     app.mount("/api/v1", api.create_api(settings))
     _error_pages(app, pages)
