@@ -73,7 +73,7 @@ def _record(
             ),
         )
         if reason is None:  # a reader: any question sunsetting asked is answered
-            sunset_store.engaged(conn, [target.subscriber_id])
+            sunset_store.engaged(conn, [target.subscriber_id], now)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -125,7 +125,7 @@ def record_webhook_events(
     readers = [e.subscriber_id for e in fresh if e.subscriber_id and e.event == "open" and not e.machine]
     if readers:
         with transaction(settings.database_url) as conn:
-            sunset_store.engaged(conn, readers)
+            sunset_store.engaged(conn, readers, now)
     provider = [subs.ProviderEvent(email=e.email, event=e.event, kind=e.kind) for e in fresh]
     acted = subs.record_provider_events(settings, provider, now) if provider else 0
     editions = sorted({e.edition_id for e in fresh if e.edition_id and e.event in BREAKER_EVENTS})

@@ -55,7 +55,8 @@ def run(settings: Settings, now: datetime | None = None) -> SunsetResult:
     with transaction(settings.database_url) as conn:
         for reader in overdue:
             subscriber_store.set_status(conn, reader.id, SubscriberStatus.INACTIVE)
-    to_ask = [r for r in quiet if r.asked_at is None and r.email]
+    # Someone who answered is asked again only when editions sent after the answer went unread.
+    to_ask = [r for r in quiet if r.asked_at is None and r.email and not _answered_since(r)]
     for reader in to_ask:
         _ask(settings, reader, now)
     if to_ask or overdue:
@@ -65,13 +66,21 @@ def run(settings: Settings, now: datetime | None = None) -> SunsetResult:
 
 def keep(settings: Settings, token: str, now: datetime | None = None) -> int:
     """The keep link: the reader stays (or becomes active again); their subscriber id."""
-    claim = links.verify(settings.signing_key(), token, PURPOSE, now or datetime.now(UTC))
+    claim = links.verify(settings.signing_key(), token, PURPOSE, datetime.now(UTC))
     if claim is None:
         raise InvalidLink()
+    now = now or datetime.now(UTC)
     with transaction(settings.database_url) as conn:
-        if not store.engaged(conn, [claim.subscriber_id]):
-            store.set_asked(conn, claim.subscriber_id, None)
+        if not store.engaged(conn, [claim.subscriber_id], now):
+            store.set_asked(conn, claim.subscriber_id, None, kept=now)
     return claim.subscriber_id
+
+
+def _answered_since(reader: store.Reader) -> bool:
+    if reader.kept_at is None or reader.quiet_since is None:
+        return False
+    quiet_since = reader.quiet_since if reader.quiet_since.tzinfo else reader.quiet_since.replace(tzinfo=UTC)
+    return _when(reader.kept_at) >= quiet_since
 
 
 def _when(stamp: str | None) -> datetime:
