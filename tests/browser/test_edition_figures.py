@@ -247,7 +247,7 @@ def look_at_the_pages(browser, artifacts, settings, base, edition_id, figures) -
     page = browser.new_page(viewport={"width": 1300, "height": 1600})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("response", lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
+    page.on("response", lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else 0)
     try:
         page.goto(f"{base}/admin/login")
         page.fill("#email", "viewer@example.org")
