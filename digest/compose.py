@@ -26,7 +26,7 @@ from digest.cluster import ClusterOptions, cluster_items
 from digest.editorial import EditorAction, story_action
 from digest.group import place
 from digest.models import EditionContent, Item, Story
-from digest.rank import make_story, rank_order, score
+from digest.rank import engagement_factor, make_story, rank_order, score
 
 __all__ = [
     "DEFAULT_SECTION_ORDER",
@@ -75,6 +75,7 @@ class ComposeOptions:
     section_priority: tuple[tuple[str, float], ...] = ()  # section -> weight in the score
     category_sections: tuple[tuple[str, str], ...] = ()  # item category -> section
     diversity: float = 0.3  # score lost per already placed story on the same topic
+    engagement: tuple[tuple[str, float], ...] = ()  # "section:x"/"source:<feed id>" -> click lift
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
 
     @classmethod
@@ -92,6 +93,10 @@ class ComposeOptions:
             category_sections=tuple(settings.category_sections),
             diversity=settings.diversity,
         ).with_layout(layout)
+
+    def with_engagement(self, lifts: Mapping[str, float]) -> ComposeOptions:
+        """These options with click lifts for the engagement part of the score (``digest.rank``)."""
+        return dataclasses.replace(self, engagement=tuple(sorted(lifts.items())))
 
     def with_layout(self, layout: Sequence[tuple[str, int | None]]) -> ComposeOptions:
         """These options with a list's sections first, in its order and sizes."""
@@ -150,6 +155,7 @@ def compose(
     """The edition for one list and one set of topics, with what was left out and why."""
     pool = items if isinstance(items, Pool) else prepare(items, now=now, options=options)
     priority = dict(options.section_priority)
+    lifts = dict(options.engagement)
     candidates: list[Story] = []
     excluded: list[Story] = []
     for group in pool.clusters:
@@ -158,9 +164,11 @@ def compose(
             continue
         # The whole cluster counts: an action on an item already sent still holds for its update.
         action = story_action(group, actions or {})
+        lift = engagement_factor(lifts, story.lead.section, story.lead.feed_id) if lifts else 1.0
         scored = score(
-            story, now=now, half_life_hours=options.half_life_hours, section_priority=priority, action=action
-        )
+            story, now=now, half_life_hours=options.half_life_hours, section_priority=priority, action=action,
+            engagement=lift,
+        )  # fmt: skip
         (excluded if action.excluded else candidates).append(scored)
     chosen = sorted((s for s in candidates if matches_topics(s, topics)), key=rank_order)
     placement = place(

@@ -135,6 +135,16 @@ def _fraction(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"expected a number (0 or more), got {value!r}") from None
+    if not 0 <= number < float("inf"):
+        raise ValueError(f"expected a number (0 or more), got {value!r}")
+    return number
+
+
 def _count(value: str) -> int:
     if not value.isdigit():
         raise ValueError(f"expected a whole number (0 or more), got {value!r}")
@@ -647,6 +657,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Sunsetting: days a reader has to answer (click the keep link, or open or click anything) "
         "before they become `inactive`: not sent to, not deleted, reactivated by any later click.",
     ),
+    Setting(
+        "DIGEST_ENGAGEMENT_WEIGHT",
+        "engagement_weight",
+        "0",
+        _non_negative_float,
+        "Weight of readers' clicks in the ranking: how yesterday's editions' stories of a section and "
+        "a source were clicked, compared with all stories, becomes one more score part (shown in "
+        "`digest preview --explain`), capped at ×1.2 (÷1.2). 0 (the default) turns it off.",
+    ),
 )
 
 
@@ -716,6 +735,7 @@ class Settings:
     breaker_bounce_rate: float = 0.05
     sunset_editions: int = 0
     sunset_days: int = 14
+    engagement_weight: float = 0.0
 
     @property
     def shared_redis_url(self) -> str | None:

@@ -24,6 +24,7 @@ from digest.config import Settings
 from digest.editorial import EditorAction, active_actions
 from digest.errors import DigestError
 from digest.models import Channel, Item, Recipient, Subscriber
+from digest.pipeline.stats import engagement_lifts
 from digest.render import Branding, Renderer, personalize
 from digest.store import edition_stories as story_store
 from digest.store import editions as edition_store
@@ -112,7 +113,7 @@ def _context(
         layout = editorial_store.layout(conn, list_name)
         actions = active_actions(editorial_store.actions(conn, now=now), list_name=list_name, now=now)
     list_pk, _, title, _ = found[0]
-    options = ComposeOptions.from_settings(settings, layout)
+    options = ComposeOptions.from_settings(settings, layout).with_engagement(engagement_lifts(settings, now))
     return _Context(settings, list_pk, list_name, title, now, manual, ignore_hour, items, options, actions)
 
 

@@ -19,6 +19,7 @@ from digest.config import Settings
 from digest.editorial import EditorAction, active_actions
 from digest.models import Recipient, RenderedEdition
 from digest.pipeline.planning import UnknownList, renderer_for
+from digest.pipeline.stats import engagement_lifts
 from digest.render import personalize
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
@@ -76,12 +77,13 @@ def preview_edition(
         actions = active_actions(editorial_store.actions(conn, now=now), list_name=list_name, now=now)
         previous = None if new_reader else edition_store.latest(conn, list_pk)
         sent = editorial_store.sent_items(conn, [previous] if previous else [])
+    options = ComposeOptions.from_settings(settings, layout).with_engagement(engagement_lifts(settings, now))
     composition = compose(
         items,
         list_name=list_name,
         title=title,
         now=now,
-        options=ComposeOptions.from_settings(settings, layout),
+        options=options,
         topics=topics,
         exclude_keys=sent.unchanged,
         updated_keys=sent.changed,

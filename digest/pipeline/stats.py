@@ -24,7 +24,15 @@ from digest.store import reach
 from digest.store.db import transaction
 from digest.store.tables import editions, lists
 
-__all__ = ["EMAIL_KEYS", "TELEGRAM_KEYS", "TREND_KEYS", "edition_stats", "human_clicks", "list_trends"]
+__all__ = [
+    "EMAIL_KEYS",
+    "TELEGRAM_KEYS",
+    "TREND_KEYS",
+    "edition_stats",
+    "engagement_lifts",
+    "human_clicks",
+    "list_trends",
+]
 
 EMAIL_KEYS = (
     "recipients", "delivered", "bounced", "dropped", "deferred", "opened", "machine_opens",
@@ -171,3 +179,30 @@ def _editions_since(conn: Connection, list_name: str, since: datetime) -> list[t
         .order_by(editions.c.created_at, editions.c.id)
     )
     return [(int(i), created) for i, created in conn.execute(query)]
+
+
+def engagement_lifts(settings: Settings, now: datetime) -> dict[str, float]:
+    """Click lifts for the ranking's engagement part (``digest.rank.engagement_factor``):
+    for each section and source, unique human clicks per story shown in the last day's
+    editions over the same for every story, pulled towards 1 by ``DIGEST_ENGAGEMENT_WEIGHT``.
+    Empty when the weight is 0 or nobody clicked."""
+    if settings.engagement_weight <= 0:
+        return {}
+    with transaction(settings.database_url) as conn:
+        recent = select(editions.c.id).where(editions.c.created_at >= now - timedelta(days=1))
+        edition_ids = [int(i) for i in conn.execute(recent.where(editions.c.created_at <= now)).scalars()]
+        shown = {e: story_store.shown_with_source(conn, e) for e in edition_ids}
+        stored = click_store.for_editions(conn, edition_ids)
+    per_story: list[tuple[str, int, int]] = []  # (section, feed id, unique human clicks)
+    for edition_id, stories in shown.items():
+        judged = human_clicks([c for c in stored if c.edition_id == edition_id], max(1, len(stories)))
+        per_story += [(s.section, feed, len(judged.by_story.get(s.item_id, ()))) for s, feed in stories]
+    overall = sum(n for *_, n in per_story) / len(per_story) if per_story else 0.0
+    if overall <= 0:
+        return {}
+    groups: dict[str, list[int]] = {}
+    for section, feed, n in per_story:
+        groups.setdefault(f"section:{section.casefold()}", []).append(n)
+        groups.setdefault(f"source:{feed}", []).append(n)
+    weight = settings.engagement_weight
+    return {key: 1 + weight * (sum(ns) / len(ns) / overall - 1) for key, ns in groups.items()}

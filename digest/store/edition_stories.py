@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, select
 from digest.store.common import insert_ignoring_conflicts
 from digest.store.tables import edition_stories, items
 
-__all__ = ["ShownStory", "count", "record", "shown"]
+__all__ = ["ShownStory", "count", "record", "shown", "shown_with_source"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +44,14 @@ def count(conn: Connection, edition_id: int) -> int:
         select(func.count()).select_from(edition_stories).where(edition_stories.c.edition_id == edition_id)
     )
     return int(conn.execute(query).scalar_one())
+
+
+def shown_with_source(conn: Connection, edition_id: int) -> list[tuple[ShownStory, int]]:
+    """The edition's stories with their lead's feed id."""
+    query = (
+        select(items.c.id, items.c.title, items.c.url, items.c.section, items.c.feed_id)
+        .join(edition_stories, edition_stories.c.item_id == items.c.id)
+        .where(edition_stories.c.edition_id == edition_id)
+        .order_by(edition_stories.c.position, items.c.id)
+    )
+    return [(ShownStory(int(r.id), r.title, r.url, r.section), int(r.feed_id)) for r in conn.execute(query)]
