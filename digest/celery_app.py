@@ -51,6 +51,7 @@ def _conf(settings: config.Settings) -> dict[str, Any]:
             "digest.resume": {"queue": "send"},
             "digest.resume_stalled": {"queue": "send"},
             "digest.expire_unconfirmed": {"queue": "collect"},
+            "digest.sunset": {"queue": "collect"},
         },
         # Unacknowledged messages come back after this long (Redis transport); longer than any task.
         "broker_transport_options": {

@@ -87,7 +87,6 @@ def edition_stats(settings: Settings, edition_id: int) -> dict[str, Any] | None:
     totals = {key: email.get(key, 0) + telegram.get(key, 0) for key in EMAIL_KEYS}
     delivered = totals["delivered"]
     return {
-        "edition_id": edition_id,
         **totals,
         "by_channel": {"email": email, "telegram": telegram},
         "stories": [

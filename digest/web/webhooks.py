@@ -54,7 +54,7 @@ class SignatureCheck:
             except (ValueError, UnsupportedAlgorithm) as exc:
                 raise ConfigError(WEBHOOK_KEY_ENV, "not a SendGrid verification key (base64 EC key)") from exc
         else:
-            log.warning("%s is not set: SendGrid events are accepted unsigned", WEBHOOK_KEY_ENV)
+            log.warning("%s is not set: SendGrid events cannot be verified", WEBHOOK_KEY_ENV)
 
     @property
     def enabled(self) -> bool:
