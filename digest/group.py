@@ -14,6 +14,14 @@ topics appear, and the chosen stories keep 80% of the best possible score sum (0
 10, 84%; 0.5: 3 of 10, 74%). A hard per-topic cap would need a number per edition size and
 would hold back a day when one topic really is the news; the discount only makes it earn it.
 
+Coverage wins over source balance: the per-source cap only decides among comparable
+stories. A story whose lead's source is at its cap is led instead by another of its outlets
+in the same section (the Huliaipole story of five outlets is not dropped because one of
+them already leads three); failing that, it is placed anyway when more outlets carry it
+than carry one of the stories that source leads. And a section that has stories but got
+none at all still shows its best one (unless the list hides the section): a reader of a
+culture section should not find it empty because one outlet fills it.
+
 Placement is greedy and lazy: a story's discount only grows as stories are placed, so a
 heap of possibly stale values is re-checked only when a story reaches the top (the usual
 lazy-greedy trick), which keeps large days fast.
@@ -37,6 +45,7 @@ __all__ = [
     "arrange_sections",
     "other_sources",
     "place",
+    "relead",
     "section_title",
 ]
 
@@ -114,6 +123,7 @@ def place(
             state.left_out.append((story, reason))
         else:
             state.add(story.lead.section.casefold(), story)
+    _best_of_empty_sections(state)
     wanted = [TOP_SECTION, *(name.casefold() for name in order or ())]
     names = [n for n in wanted if n in state.placed] + [n for n in state.placed if n not in wanted]
     sections = [Section(name=n, title=section_title(n), stories=state.placed[n]) for n in names]
@@ -135,17 +145,44 @@ class _State:
         self.leads[story.lead.source] += 1
         self.chosen_labels.append(topic_labels(story))
 
+    def size(self, section: str) -> int:
+        return self.sizes.get(section, self.per_section)
+
     def refusal(self, story: Story) -> str:
         """Why ``story`` cannot be placed now, or "" if it can."""
         name = story.lead.section.casefold()
-        size = self.sizes.get(name, self.per_section)
+        size = self.size(name)
         if size == 0:
             return f"section {name} is not in this list"
         if len(self.placed.get(name, ())) >= size:
             return f"section {name} is full ({size})"
-        if self.leads[story.lead.source] >= self.max_per_source:
+        if self.capped(story.lead.source) and not self.outcovers(story):
             return f"{story.lead.source} already leads {self.max_per_source}"
         return ""
+
+    def capped(self, source: str) -> bool:
+        return self.leads[source] >= self.max_per_source
+
+    def outcovers(self, story: Story) -> bool:
+        """True when more outlets carry ``story`` than one its lead's source already leads:
+        then coverage wins over source balance."""
+        kept = [
+            len(s.sources)
+            for placed in self.placed.values()
+            for s in placed
+            if s.lead.source == story.lead.source
+        ]
+        return bool(kept) and len(story.sources) > min(kept)
+
+    def placeable(self, story: Story) -> tuple[Story, str]:
+        """The story as it can be placed now, led by another of its outlets in the same
+        section when its lead's source is at its cap, or the reason it cannot be."""
+        if self.capped(story.lead.source):
+            for item in story.also:
+                if item.section.casefold() == story.lead.section.casefold() and not self.capped(item.source):
+                    story = relead(story, item)
+                    break
+        return story, self.refusal(story)
 
 
 def _greedy(stories: Sequence[Story], state: _State, diversity: float) -> Iterator[tuple[Story, str]]:
@@ -166,8 +203,20 @@ def _greedy(stories: Sequence[Story], state: _State, diversity: float) -> Iterat
             counted[i] = len(state.chosen_labels)
             heapq.heappush(heap, (-_value(stories[i], overlap[i], diversity), i))
             continue
-        story = _with_diversity(stories[i], diversity_factor(overlap[i], diversity))
-        yield story, state.refusal(story)
+        yield state.placeable(_with_diversity(stories[i], diversity_factor(overlap[i], diversity)))
+
+
+def _best_of_empty_sections(state: _State) -> None:
+    """Give each shown section that got no story its best one that only the source cap kept out."""
+    for story, reason in list(state.left_out):
+        name = story.lead.section.casefold()
+        if (
+            name not in state.placed
+            and state.size(name) > 0
+            and reason.endswith(f"leads {state.max_per_source}")
+        ):
+            state.left_out.remove((story, reason))
+            state.add(name, story)
 
 
 def _value(story: Story, overlap: float, diversity: float) -> float:
@@ -179,6 +228,12 @@ def _with_diversity(story: Story, factor: float) -> Story:
         return story
     parts = {**story.score_parts, "diversity": factor}
     return dataclasses.replace(story, score=total(parts), score_parts=parts)
+
+
+def relead(story: Story, lead: Item) -> Story:
+    """``story`` led by ``lead`` (one of its items), the others in their order; score kept."""
+    others = [item for item in story.items if item is not lead]
+    return dataclasses.replace(story, lead=lead, also=others)
 
 
 def other_sources(story: Story) -> list[Item]:

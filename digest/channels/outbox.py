@@ -6,11 +6,19 @@ overwrites its file instead of adding a second one, and it is written to a tempo
 and renamed, so a reader never sees half a message.
 
 The email's HTML part and Telegram's HTML text get the recipient's values HTML-escaped.
+
+Pictures that the bundled sample ships (``digest.sample.picture``: the sample feeds point
+at made-up ``*.example`` hosts) go into the ``.eml`` as inline ``cid:`` parts, so the demo's
+emails show them when opened from the outbox. Every other picture stays a link, as in the
+emails SendGrid sends.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html as html_lib
 import json
+import mimetypes
 import os
 import re
 import tempfile
@@ -22,6 +30,7 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, ClassVar
 
+from digest import sample
 from digest.channels.base import DeliveryChannel, Envelope
 from digest.config import Settings
 from digest.errors import DeliveryError
@@ -29,9 +38,11 @@ from digest.models import Channel, Recipient
 from digest.render import personalize
 from digest.telegram_format import inline_keyboard
 
-__all__ = ["OutboxEmail", "OutboxTelegram", "list_unsubscribe", "subject_for"]
+__all__ = ["OutboxEmail", "OutboxTelegram", "inline_pictures", "list_unsubscribe", "subject_for"]
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9@_.-]")
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.IGNORECASE)
+Pictures = Callable[[str], Path | None]  # a picture's URL -> the local file that has it, or None
 
 
 def subject_for(envelope: Envelope) -> str:
@@ -56,6 +67,32 @@ def list_unsubscribe(envelope: Envelope, recipient: Recipient) -> dict[str, str]
 def _transfer_encoding(body: str) -> str | None:
     """Quoted-printable for non-ASCII bodies, so the file is 7-bit clean for any relay."""
     return None if body.isascii() else "quoted-printable"
+
+
+def inline_pictures(html: str, pictures: Pictures) -> tuple[str, dict[str, Path]]:
+    """``html`` with each picture that ``pictures`` has locally pointing at a ``cid:``, and
+    those files by content id (one part per file, however often it is shown)."""
+    found: dict[str, Path] = {}
+
+    def swap(match: re.Match[str]) -> str:
+        path = pictures(html_lib.unescape(match.group(2)))
+        if path is None:
+            return match.group(0)
+        cid = f"{hashlib.sha256(str(path).encode()).hexdigest()[:16]}@digest.picture"
+        found[cid] = path
+        return f"{match.group(1)}cid:{cid}{match.group(3)}"
+
+    return _IMG_SRC.sub(swap, html), found
+
+
+def _attach_pictures(msg: EmailMessage, found: dict[str, Path]) -> None:
+    """Make the HTML part (the last alternative) multipart/related with the pictures."""
+    *_, html_part = msg.iter_parts()
+    for cid, path in found.items():
+        maintype, _, subtype = (mimetypes.guess_type(path.name)[0] or "image/jpeg").partition("/")
+        html_part.add_related(
+            path.read_bytes(), maintype=maintype, subtype=subtype, cid=f"<{cid}>", filename=path.name
+        )
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -85,9 +122,16 @@ class OutboxEmail(DeliveryChannel):
     medium: ClassVar[Channel] = Channel.EMAIL
     max_batch: ClassVar[int] = 1000
 
-    def __init__(self, directory: Path, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pictures: Pictures = sample.picture,
+    ) -> None:
         self.directory = Path(directory)
         self._now = now
+        self._pictures = pictures
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OutboxEmail:
@@ -122,9 +166,13 @@ class OutboxEmail(DeliveryChannel):
         msg["X-Digest-Subscriber"] = str(recipient.subscriber_id)
         # multipart/alternative lists the preferred part last: plain text first, then HTML.
         text = personalize(envelope.content.text, recipient)
-        html = personalize(envelope.content.html, recipient, html_escape=True)
+        html, pictures = inline_pictures(
+            personalize(envelope.content.html, recipient, html_escape=True), self._pictures
+        )
         msg.set_content(text, subtype="plain", charset="utf-8", cte=_transfer_encoding(text))
         msg.add_alternative(html, subtype="html", charset="utf-8", cte=_transfer_encoding(html))
+        if pictures:
+            _attach_pictures(msg, pictures)
         return msg
 
 

@@ -90,8 +90,6 @@ class DuplicateBreaking(DigestError):
         self.list_name = list_name
         self.earlier = list(earlier)
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.list_name, self.earlier))
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +198,7 @@ def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime
         text=text,
         telegram=(telegram_message(news),),
         lead_url=safe_href(news.url),
+        headlines=((news.title, news.url),),
     )
 
 

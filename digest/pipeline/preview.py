@@ -5,19 +5,26 @@ force, what the list's latest edition carried — and composes and renders one v
 same way (``digest.compose``, the planning renderer), but creates no edition, variant or
 ledger row and sends nothing. ``write_preview`` puts the parts in files for a browser,
 a mail client or a reviewer.
+
+``Preview.joins`` says, for each item that joined a story it does not lead, why
+(``JoinReason``): whether it still goes with the lead when the items are clustered at the
+stricter follow-up setting (a close match, the same event) or only at the clustering
+threshold (a loose one, worth a look), and the clusterer's own similarity and its parts
+when the clusterer gives them (``_clusterer_reasons``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digest.compose import ComposeOptions, Composition, compose
+from digest.compose import ComposeOptions, Composition, Pool, compose, prepare
 from digest.config import Settings
 from digest.editorial import EditorAction, active_actions
 from digest.models import Recipient, RenderedEdition
+from digest.pipeline import editors_words
 from digest.pipeline.planning import UnknownList, renderer_for
 from digest.pipeline.stats import engagement_lifts
 from digest.render import personalize
@@ -28,7 +35,26 @@ from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.telegram_format import utf16_len
 
-__all__ = ["Preview", "preview_edition", "write_preview"]
+__all__ = ["JoinReason", "Preview", "preview_edition", "write_preview"]
+
+
+@dataclass(frozen=True, slots=True)
+class JoinReason:
+    """Why an item is in a story it does not lead, for the editors' preview."""
+
+    lead_key: str
+    close: bool  # still with the lead when clustered at the stricter follow-up setting
+    similarity: float | None = None  # the clusterer's similarity of the item to its story
+    parts: tuple[tuple[str, float], ...] = ()  # what made that similarity, as the clusterer says
+
+    @property
+    def text(self) -> str:
+        found = "close match: same event at the strict setting" if self.close else "loose match only"
+        if self.similarity is not None:
+            found += f"; similarity {self.similarity:.2f}"
+        if self.parts:
+            found += " (" + ", ".join(f"{name} {value:.2f}" for name, value in self.parts) + ")"
+        return found
 
 
 @dataclass(slots=True)
@@ -41,6 +67,7 @@ class Preview:
     rendered: RenderedEdition
     actions: dict[str, EditorAction]
     after_edition: int | None  # the edition whose items count as already sent
+    joins: dict[str, JoinReason] = field(default_factory=dict)  # by key of each joined item
 
     @property
     def html_bytes(self) -> int:
@@ -77,9 +104,11 @@ def preview_edition(
         actions = active_actions(editorial_store.actions(conn, now=now), list_name=list_name, now=now)
         previous = None if new_reader else edition_store.latest(conn, list_pk)
         sent = editorial_store.sent_items(conn, [previous] if previous else [])
+        words = editors_words.words_in_force(conn, list_pk, now)
     options = ComposeOptions.from_settings(settings, layout).with_engagement(engagement_lifts(settings, now))
+    pool = prepare(items, now=now, options=options)
     composition = compose(
-        items,
+        pool,
         list_name=list_name,
         title=title,
         now=now,
@@ -89,9 +118,41 @@ def preview_edition(
         updated_keys=sent.changed,
         actions=actions,
     )
+    composition.content.words = words
     web_url = f"{settings.public_url}/editions/preview"
     rendered = renderer_for(settings).render(composition.content, edition_id=None, web_url=web_url)
-    return Preview(list_name, topics, composition, rendered, actions, previous)
+    return Preview(list_name, topics, composition, rendered, actions, previous, _joins(pool, composition))
+
+
+def _joins(pool: Pool, composition: Composition) -> dict[str, JoinReason]:
+    """Why each item that does not lead its story is in it (see the module's docstring)."""
+    stories = composition.content.stories + [story for story, _ in composition.left_out]
+    if not any(story.also for story in stories):
+        return {}
+    strand_of = {
+        item.key: (n, strand)
+        for n, (group, strands) in enumerate(zip(pool.clusters, pool.strands(), strict=True))
+        for item, strand in zip(group, strands, strict=True)
+    }
+    given = _clusterer_reasons(pool)
+    return {
+        item.key: JoinReason(
+            story.lead.key,
+            close=strand_of.get(item.key) == strand_of.get(story.lead.key),
+            similarity=given.get(item.key, (None, ()))[0],
+            parts=given.get(item.key, (None, ()))[1],
+        )
+        for story in stories
+        for item in story.also
+    }
+
+
+def _clusterer_reasons(pool: Pool) -> dict[str, tuple[float | None, tuple[tuple[str, float], ...]]]:
+    """The clusterer's own account of each joined item: its similarity to the story and the
+    parts that made it, by item key. Today's clusterer gives none; the one that replaces it
+    exposes them, and this is the one place that reads them."""
+    del pool
+    return {}
 
 
 def send_test(preview: Preview, settings: Settings, addresses: Sequence[str]) -> None:

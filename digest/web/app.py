@@ -8,7 +8,9 @@ Routes::
     POST /unsubscribe/{token}                 the button, or a provider's RFC 8058 one-click
     GET  /preferences/{token}, POST …         topics, frequency, send hour, zone, lists
     POST /webhooks/sendgrid                   SendGrid Event Webhook (signed)
-    GET  /editions/{id}                       an edition's web view
+    GET  /editions/{id}                       an edition's web view (no reader's links)
+    GET  /archive/{list}, …/feed.xml, …/feed.json   past editions of a public list
+    GET  /manage, POST /manage                mail a reader their own preferences/unsubscribe links
     GET  /r/{token}                           a tracked story link (``digest.web.redirect``)
     GET  /keep/{token}, POST …                the sunsetting email's keep link
     GET  /healthz, GET /metrics               operations
@@ -30,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from digest.config import Settings
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
-from digest.web import api, editor, keep, ops, redirect, subscribers, webhooks
+from digest.web import api, archive, editor, keep, ops, redirect, subscribers, webhooks
 from digest.web.editor_access import EditorContext
 from digest.web.pages import Pages
 from digest.web.security import Csrf, SecurityHeaders
@@ -52,6 +54,7 @@ def create_app(
     app.include_router(subscribers.router(subscribers.WebContext(settings, pages, csrf, limiter)))
     app.include_router(webhooks.router(settings, webhooks.SignatureCheck(key or None)))
     app.include_router(ops.router(settings))
+    app.include_router(archive.router(pages, limiter))
     app.include_router(redirect.router(settings))
     app.include_router(keep.router(settings, pages, csrf))
     editor.install(app, EditorContext.build(settings, pages, csrf, limiter))

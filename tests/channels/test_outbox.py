@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from email import message_from_bytes, policy
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from digest import sample
 from digest.channels.base import Envelope
 from digest.channels.outbox import OutboxEmail, OutboxTelegram
 from digest.channels.registry import CHANNELS, email_channel, telegram_channel
@@ -279,3 +281,31 @@ def test_a_long_unsubscribe_url_stays_a_plain_ascii_header(tmp_path):
     assert b"=?utf-8?" not in raw.split(b"\r\n\r\n", 1)[0]
     parsed = message_from_bytes(raw, policy=default)
     assert f"<{long_url}>" in str(parsed["List-Unsubscribe"])
+
+
+def test_pictures_the_sample_ships_go_into_the_eml_as_one_inline_part_each(
+    tmp_path: Path, envelope: Envelope, readers: Readers
+) -> None:
+    shipped = "https://kyivledger.example/media/pow-exchange.jpg"
+    elsewhere = "https://cdn.newsroom.example.org/lead.jpg"
+    html = f'<img src="{shipped}" alt=""><img src="{elsewhere}" alt=""><img class="again" src="{shipped}">'
+    pictured = replace(envelope, content=replace(envelope.content, html=html))
+    OutboxEmail(tmp_path).deliver(pictured, readers(1))
+
+    msg = _read(tmp_path / "email" / "42" / "1.eml")
+    body = msg.get_body(("html",))
+    assert body is not None
+    sources = re.findall(r'src="([^"]+)"', body.get_content())
+    [cid] = {src for src in sources if src.startswith("cid:")}
+    assert sources == [cid, elsewhere, cid]
+    [picture] = [part for part in msg.walk() if part.get_content_maintype() == "image"]
+    assert picture["Content-ID"] == f"<{cid.removeprefix('cid:')}>"
+    assert picture.get_content() == sample.picture(shipped).read_bytes()
+
+
+def test_an_email_without_shipped_pictures_stays_two_alternatives(
+    tmp_path: Path, envelope: Envelope, readers: Readers
+) -> None:
+    OutboxEmail(tmp_path).deliver(envelope, readers(1))
+    msg = _read(tmp_path / "email" / "42" / "1.eml")
+    assert [part.get_content_type() for part in msg.iter_parts()] == ["text/plain", "text/html"]

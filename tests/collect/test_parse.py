@@ -139,10 +139,10 @@ def test_dates_are_aware_utc_or_none(date: str, expected: datetime | None) -> No
 @pytest.mark.parametrize(
     ("name", "count", "formats"),
     [
-        ("kyiv-ledger.rss.xml", 10, "rss2"),
+        ("kyiv-ledger.rss.xml", 15, "rss2"),
         ("dnipro-dispatch.atom.xml", 10, "atom"),
-        ("black-sea-wire.rdf.xml", 11, "rdf"),
-        ("lviv-signal.json", 10, "json"),
+        ("black-sea-wire.rdf.xml", 15, "rdf"),
+        ("lviv-signal.json", 11, "json"),
         ("frontline-tv.rss.xml", 10, "rss2"),
     ],
 )

@@ -53,10 +53,10 @@ def test_the_opml_lists_every_sample_feed_with_a_section_and_weight() -> None:
 
 def test_every_sample_item_normalizes_with_a_date_in_the_recent_past() -> None:
     items = _items()
-    assert len(items) == 51
+    assert len(items) == 61
     assert len({item.key for item in items}) == len(items)
     assert all(datetime(2026, 11, 20, tzinfo=UTC) < item.published < NOW for item in items if item.published)
-    assert Counter(item.section for item in items) == {"news": 21, "analysis": 10, "video": 10, "culture": 10}
+    assert Counter(item.section for item in items) == {"news": 30, "analysis": 10, "video": 10, "culture": 11}
     assert all(item.is_video for item in items if item.section == "video")
 
 

@@ -159,3 +159,60 @@ def test_other_sources_lists_each_outlet_once_and_not_the_leads() -> None:
 )
 def test_section_title_reads_well(name: str, title: str) -> None:
     assert section_title(name) == title
+
+
+def covered(key: str, hours_ago: float, lead_source: str, *others: str, section: str = "news"):
+    """A scored story led by ``lead_source`` and carried by ``others`` too (same section)."""
+    items = [item(key, hours_ago=hours_ago, source=lead_source, section=section)]
+    items += [
+        item(f"{key}-{n}", hours_ago=hours_ago, source=s, section=section) for n, s in enumerate(others)
+    ]
+    return score(story(*items), now=NOW, half_life_hours=12)
+
+
+def test_a_story_of_many_outlets_is_led_by_another_when_its_leads_source_is_at_its_cap() -> None:
+    stories = [
+        covered("a", 1, "Ledger"),
+        covered("b", 2, "Ledger"),
+        covered("front", 20, "Ledger", "Wire", "TV", "Dispatch", "Signal"),
+    ]
+    [news] = arrange_sections(stories, per_section=5, max_per_source=2)
+    assert [(s.lead.key, s.lead.source) for s in news.stories] == [
+        ("a", "Ledger"),
+        ("b", "Ledger"),
+        ("front-0", "Wire"),
+    ]
+    assert {i.key for i in news.stories[2].items} == {"front", "front-0", "front-1", "front-2", "front-3"}
+
+
+def test_coverage_wins_over_the_source_cap_when_no_other_outlet_can_lead() -> None:
+    wide = covered("wide", 20, "Ledger", "TV")
+    wide.also[0].section = "video"  # its only other outlet is in another section
+    placement = place([covered("a", 1, "Ledger"), covered("b", 2, "Ledger"), wide], max_per_source=2)
+    assert layout(placement.sections) == {"news": ["a", "b", "wide"]}
+    assert placement.left_out == []
+
+
+def test_the_source_cap_still_decides_among_stories_of_equal_coverage() -> None:
+    stories = [covered("a", 1, "Ledger", "Wire"), covered("b", 2, "Ledger"), covered("c", 3, "Ledger")]
+    placement = place(stories, per_section=5, max_per_source=2)
+    assert layout(placement.sections) == {"news": ["a", "b"]}
+    assert [(s.lead.key, why) for s, why in placement.left_out] == [("c", "Ledger already leads 2")]
+
+
+def test_each_section_with_stories_shows_at_least_its_best_one() -> None:
+    stories = [
+        covered("n1", 1, "Signal"),
+        covered("n2", 2, "Signal"),
+        covered("c1", 3, "Signal", section="culture"),
+        covered("c2", 4, "Signal", section="culture"),
+    ]
+    placement = place(stories, per_section=5, max_per_source=2)
+    assert layout(placement.sections) == {"news": ["n1", "n2"], "culture": ["c1"]}
+    assert [(s.lead.key, why) for s, why in placement.left_out] == [("c2", "Signal already leads 2")]
+
+
+def test_a_hidden_section_stays_hidden_even_with_stories() -> None:
+    stories = [covered("n1", 1, "Signal"), covered("c1", 3, "Other", section="culture")]
+    placement = place(stories, per_section=5, max_per_source=2, sizes={"culture": 0})
+    assert layout(placement.sections) == {"news": ["n1"]}

@@ -4,7 +4,12 @@ accounts, lists and the audit log."""
 from __future__ import annotations
 
 import io
+import re
+from datetime import UTC, datetime, timedelta
 
+from digest.models import FeedSpec, Item
+from digest.store import feeds as feed_store
+from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.store.editorial import actions, audit_entries
@@ -172,3 +177,20 @@ def test_an_admin_cannot_lock_themselves_out(client, settings):
     answer = client.post(f"/admin/accounts/{own}/disable", data={"csrf_token": token})
     assert answer.status_code == 400
     assert client.get("/admin").status_code == 200
+
+
+def test_the_preview_says_why_each_item_joined_its_story(client, settings):
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        feeds = [feed_store.add(conn, FeedSpec(f"https://{n}.example.org/rss", n), now)[0] for n in ("Wire", "Post")]
+        same = "Parliament passes the 2027 budget with record defense spending"
+        item_store.save(conn, [
+            Item(key=f"{feed.name}-budget", feed_id=feed.id, source=feed.name, url=f"https://{feed.name}.example.org/b",
+                 title=same, summary_text="The Rada adopted the budget.", published=now - timedelta(hours=1))
+            for feed in feeds
+        ], now)  # fmt: skip
+    add_subscriber(settings, "reader@example.org")
+    sign_in(client, settings, "viewer")
+    page = client.get("/admin/preview/daily")
+    [joined] = re.findall(r'<ul class="joins"><li>(.*?)</li></ul>', page.text)
+    assert joined in (f"{name}: {same} — close match: same event at the strict setting" for name in ("Wire", "Post"))

@@ -1,7 +1,7 @@
 """what each edition did: provider events, clicks, replay-proof webhook signatures, send pauses
 
 Revision ID: 0004_h8_engagement
-Revises: 0003
+Revises: 0004_h0_archive
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_h8_engagement"
-down_revision = "0003"
+down_revision = "0004_h0_archive"  # re-chained after main; see the commit
 branch_labels = None
 depends_on = None
 
