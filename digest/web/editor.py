@@ -9,8 +9,8 @@ Routes::
     GET  /admin/static/editor.js                the polling script              anyone
 
 and the pages of ``editor_editions``, ``editor_breaking``, ``editor_readers``, ``editor_feeds``,
-``editor_lists``, ``editor_preview``, ``editor_subscribers`` and
-``editor_admin``. Every form carries the CSRF token of ``digest.web.security``; every page
+``editor_lists``, ``editor_preview``, ``editor_subscribers``, ``editor_admin`` and
+``editor_stats``. Every form carries the CSRF token of ``digest.web.security``; every page
 needs a session (``digest.web.editor_access``); every change is audited.
 """
 
@@ -33,6 +33,7 @@ from digest.web import (
     editor_lists,
     editor_preview,
     editor_readers,
+    editor_stats,
     editor_subscribers,
 )
 from digest.web.auth import Actor, Role
@@ -56,6 +57,7 @@ def install(app: FastAPI, ctx: EditorContext) -> None:
     app.include_router(editor_feeds.router(ctx))
     app.include_router(editor_lists.router(ctx))
     app.include_router(editor_admin.router(ctx))
+    app.include_router(editor_stats.router(ctx))
 
     def sign_in(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInRequired)
