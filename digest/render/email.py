@@ -20,7 +20,7 @@ from digest.group import other_sources
 from digest.models import EditionContent, Item, RenderedEdition, Section, Story
 from digest.render.branding import Branding
 from digest.render.budget import Trim, fit, strip_marks
-from digest.render.personalize import PLACEHOLDERS
+from digest.render.personalize import defuse, new_nonce, seal, template_marks
 from digest.render.sanitize import clean_summary
 from digest.telegram_format import ALSO_IN_SHOWN, render_telegram, safe_href, telegram_extras
 
@@ -72,14 +72,18 @@ class Renderer:
         stories = content.stories
         lead = _lead_story(content)
         lead_index = next((i for i, s in enumerate(stories) if s is lead), None)
+        # Feed text is data: only the template's own marks become per-reader tags (see personalize).
+        nonce = new_nonce()
         context = self._context(content, lead, edition_id=edition_id, web_url=web_url)
+        context.update(template_marks(nonce))
 
         def email_html(trim: Trim) -> str:
             page = self.env.get_template("email/edition.html").render(_trimmed(context, stories, trim))
-            return inline_css(page)
+            return seal(inline_css(page), nonce, html=True)
 
         html, trim = fit(email_html, stories, lead_index, self.branding.max_email_bytes)
         text = self.env.get_template("email/edition.txt").render(_trimmed(context, stories, trim))
+        text = seal(text, nonce, html=False)
         notes = _notes(stories, trim, self.branding.max_email_bytes)
         for note in notes:
             log.info("edition %s: %s", edition_id, note)
@@ -91,15 +95,16 @@ class Renderer:
             bot_username=self.branding.telegram_bot_username,
             tag_link=tagger,
         )
+        telegram = render_telegram(content, web_url=web_url, tag_link=tagger)
         return RenderedEdition(
-            subject=context["subject"],
-            preheader=context["preheader"],
+            subject=defuse(context["subject"], html=False),
+            preheader=defuse(context["preheader"], html=False),
             html=strip_marks(html),
             text=text,
-            telegram=render_telegram(content, web_url=web_url, tag_link=tagger),
+            telegram=tuple(defuse(message, html=True) for message in telegram),
             lead_url=safe_href(lead.lead.url) if lead else None,
             telegram_photo=photo,
-            telegram_caption=caption,
+            telegram_caption=defuse(caption, html=True),
             telegram_buttons=buttons,
             notes=notes,
         )
@@ -130,9 +135,6 @@ class Renderer:
             "cta_url": _outbound(cta.button_url, tag) if cta else None,
             "web_url": safe_href(web_url) or "",
             "home_url": safe_href(self.branding.public_url) or safe_href(web_url) or "",
-            "unsubscribe_url": PLACEHOLDERS["unsubscribe_url"],
-            "preferences_url": PLACEHOLDERS["preferences_url"],
-            "name": PLACEHOLDERS["name"],
             "href": safe_href,
             "out": lambda url: _outbound(url, tag),
             "also": other_sources,
