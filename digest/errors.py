@@ -10,7 +10,8 @@
     │   └── ParseError         the body is not a feed we can read
     ├── ImportError_           a bad row in an imported file (names the line)
     └── DeliveryError          a channel could not deliver (.permanent says if a retry can help)
-        ├── PartiallyDelivered some recipients of the call went out (.delivered) before it failed
+        ├── PartiallyDelivered some recipients of the call went out (.delivered) before it failed,
+        │                      or were refused for reasons of their own (.refused)
         ├── ChannelConfigError 401/403 from the provider: stop the send, fix the settings
         ├── RecipientGone      the recipient cannot be reached again (blocked the bot)
         └── ChatMigrated       a Telegram group moved to a supergroup (.new_chat_id)
@@ -115,8 +116,10 @@ def _rebuild_delivery_error(
 class PartiallyDelivered(DeliveryError):
     """Some recipients of the call were accepted before a later request failed.
 
-    ``delivered`` holds their subscriber ids; ``permanent`` and ``retry_after`` are the
-    failure's. Retry the call without them.
+    ``delivered`` holds their subscriber ids; ``refused`` maps the subscriber ids refused for
+    a reason of their own (an address or name the message cannot carry) to that reason: they
+    fail alone. ``permanent`` and ``retry_after`` are those of the failure that stopped the
+    call, which the remaining recipients share. Retry the call without the first two.
     """
 
     def __init__(
@@ -126,9 +129,11 @@ class PartiallyDelivered(DeliveryError):
         *,
         permanent: bool = False,
         retry_after: float | None = None,
+        refused: dict[int, str] | None = None,
     ) -> None:
         super().__init__(message, permanent=permanent, retry_after=retry_after)
         self.delivered = delivered
+        self.refused = dict(refused or {})
 
 
 class ChannelConfigError(DeliveryError):

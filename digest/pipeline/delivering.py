@@ -162,15 +162,60 @@ def _deliver_group(
         went = set(exc.delivered)
         _finish([row for row in group if row.subscriber_id in went], DeliveryState.SENT, settings)
         result.sent += len(went)
-        return _failed([row for row in group if row.subscriber_id not in went], exc, settings, result)
+        _refused([row for row in group if row.subscriber_id in exc.refused], exc.refused, settings, result)
+        rest = [row for row in group if row.subscriber_id not in went | exc.refused.keys()]
+        return _failed(rest, exc, settings, result)
     except ChannelConfigError:
         _finish(group, DeliveryState.RETRYING, settings, "channel configuration refused")
         raise
     except DeliveryError as exc:
         return _failed(group, exc, settings, result)
+    except Exception as exc:  # data no channel expected must not sink the batch
+        return _isolate(sender, group, list_name, settings, result, exc)
     _finish(group, DeliveryState.SENT, settings)
     result.sent += len(group)
     return True
+
+
+def _isolate(
+    sender: DeliveryChannel,
+    group: list[Delivery],
+    list_name: str,
+    settings: Settings,
+    result: BatchResult,
+    exc: Exception,
+) -> bool:
+    """A channel raised something unexpected: find the recipient it belongs to by halving the
+    group, so that one recipient's row fails alone, with its reason, and the rest goes out."""
+    if len(group) == 1:
+        log.exception(
+            "edition %s: delivery %s to %r failed: %s",
+            group[0].edition_id, group[0].id, group[0].address, exc,
+            extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": 1},
+        )  # fmt: skip
+        _finish(group, DeliveryState.FAILED, settings, f"{type(exc).__name__}: {exc}")
+        result.failed += 1
+        return True
+    half = len(group) // 2
+    if not _deliver_group(sender, group[:half], list_name, settings, result):
+        return False
+    return _deliver_group(sender, group[half:], list_name, settings, result)
+
+
+def _refused(
+    rows: list[Delivery], reasons: dict[int, str], settings: Settings, result: BatchResult
+) -> None:
+    """Rows the provider refused for a reason of their own: each fails alone, with its reason."""
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        for row in rows:
+            ledger.mark(conn, [row.id], DeliveryState.FAILED, now, reasons[row.subscriber_id])
+    for row in rows:
+        log.warning(
+            "edition %s: delivery %s refused: %s", row.edition_id, row.id, reasons[row.subscriber_id],
+            extra={"edition": row.edition_id, "channel": row.channel, "failed": 1},
+        )  # fmt: skip
+    result.failed += len(rows)
 
 
 def _failed(group: list[Delivery], exc: DeliveryError, settings: Settings, result: BatchResult) -> bool:
