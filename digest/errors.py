@@ -14,6 +14,7 @@
         │                      or were refused for reasons of their own (.refused)
         ├── ChannelConfigError 401/403 from the provider: stop the send, fix the settings
         ├── RecipientGone      the recipient cannot be reached again (blocked the bot)
+        ├── ChatRefused        a Telegram group or channel refuses the bot (kicked, no rights)
         └── ChatMigrated       a Telegram group moved to a supergroup (.new_chat_id)
 
 Third-party exceptions are mapped at the edges and re-raised ``from`` the original.
@@ -145,6 +146,14 @@ class ChannelConfigError(DeliveryError):
 
 class RecipientGone(DeliveryError):
     """The recipient cannot be reached again (for example they blocked the bot)."""
+
+    def __init__(self, message: str, **_: object) -> None:
+        super().__init__(message, permanent=True)
+
+
+class ChatRefused(DeliveryError):
+    """A Telegram group or channel refused the bot (kicked, rights taken away): the chat is
+    kept and marked failing for editors to fix; this delivery fails."""
 
     def __init__(self, message: str, **_: object) -> None:
         super().__init__(message, permanent=True)

@@ -38,6 +38,7 @@ from typing import Any, ClassVar, Protocol
 import python_http_client.exceptions
 import sendgrid
 
+from digest import logs
 from digest.channels.base import DeliveryChannel, Envelope, display_name
 from digest.channels.outbox import list_unsubscribe, subject_for
 from digest.config import Settings
@@ -105,21 +106,6 @@ class SharedRate:
             raise DeliveryError(f"sendgrid: {exc}", retry_after=self._max_wait) from None
 
 
-class _RedactAuthorization(logging.Filter):
-    """python_http_client logs request headers, Authorization included, at DEBUG."""
-
-    _BEARER = re.compile(r"Bearer\s+[^'\"\s,}]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if "Bearer" in text:
-            record.msg, record.args = self._BEARER.sub("Bearer ***", text), None
-        return True
-
-
-logging.getLogger("python_http_client.client").addFilter(_RedactAuthorization())
-
-
 class SendGridChannel(DeliveryChannel):
     """Email through SendGrid; ``throttle`` is called before every request (the shared rate limit)."""
 
@@ -139,6 +125,7 @@ class SendGridChannel(DeliveryChannel):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._api_key = api_key
+        logs.protect(api_key)  # python_http_client logs request headers at DEBUG
         self._api = sendgrid.SendGridAPIClient(api_key=api_key, host=host)
         # python_http_client passes this to urlopen() for every request it builds.
         self._api.client.timeout = timeout
@@ -330,7 +317,7 @@ class SendGridChannel(DeliveryChannel):
             return None
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "***") if self._api_key else text
+        return logs.redact(text)  # the key is protected in __init__
 
 
 def _describe_errors(body: bytes | str | None) -> str:

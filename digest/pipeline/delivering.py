@@ -22,16 +22,30 @@ from digest import links
 from digest.channels.base import DeliveryChannel, Envelope
 from digest.channels.registry import email_channel, telegram_channel
 from digest.config import Settings
-from digest.errors import ChannelConfigError, ChatMigrated, DeliveryError, PartiallyDelivered, RecipientGone
+from digest.errors import (
+    ChannelConfigError,
+    ChatMigrated,
+    ChatRefused,
+    DeliveryError,
+    PartiallyDelivered,
+    RecipientGone,
+)
 from digest.models import Channel, DeliveryState, Recipient
+from digest.store import alerts, ledger
 from digest.store import editions as edition_store
 from digest.store import editors as editor_store
-from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 from digest.store.db import DATABASE_DOWN, transaction
 from digest.store.ledger import Delivery
 
 log = logging.getLogger(__name__)
+
+
+def is_group_chat(chat: str) -> bool:
+    """A group, supergroup or channel (negative id or @name), not a reader's private chat."""
+    return chat.startswith(("-", "@"))
+
+
 T = TypeVar("T")
 
 DATABASE_PATIENCE = 60.0  # seconds a send keeps trying to record its outcome while the database is down
@@ -158,6 +172,10 @@ def _deliver_group(
         _gone(group, exc, settings)
         result.failed += len(group)
         return True
+    except ChatRefused as exc:
+        _refused_chat(group, exc, settings)
+        result.failed += len(group)
+        return True
     except PartiallyDelivered as exc:
         went = set(exc.delivered)
         _finish([row for row in group if row.subscriber_id in went], DeliveryState.SENT, settings)
@@ -174,6 +192,7 @@ def _deliver_group(
         return _isolate(sender, group, list_name, settings, result, exc)
     _finish(group, DeliveryState.SENT, settings)
     result.sent += len(group)
+    _chats_working(group, settings)
     return True
 
 
@@ -202,9 +221,7 @@ def _isolate(
     return _deliver_group(sender, group[half:], list_name, settings, result)
 
 
-def _refused(
-    rows: list[Delivery], reasons: dict[int, str], settings: Settings, result: BatchResult
-) -> None:
+def _refused(rows: list[Delivery], reasons: dict[int, str], settings: Settings, result: BatchResult) -> None:
     """Rows the provider refused for a reason of their own: each fails alone, with its reason."""
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
@@ -265,17 +282,42 @@ def _migrated(
 
 
 def _gone(group: list[Delivery], exc: DeliveryError, settings: Settings) -> None:
+    """The reader blocked the bot or left Telegram: that chat is removed, nothing else (they
+    keep their email and their lists)."""
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
         for row in group:
             if row.channel == Channel.TELEGRAM:
-                subscriber_store.unsubscribe_chat(conn, row.address)
+                subscriber_store.remove_chat(conn, row.address)
         ledger.mark(conn, [row.id for row in group], DeliveryState.FAILED, now, str(exc))
     log.warning(
-        "recipient gone, unsubscribed: %s",
+        "Telegram chat gone, removed from its subscriber: %s",
         exc,
         extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(group)},
     )
+
+
+def _refused_chat(group: list[Delivery], exc: ChatRefused, settings: Settings) -> None:
+    """A group or channel refused the bot: the delivery fails, the chat stays on its list,
+    marked failing for the editors (``digest status``, the dashboard)."""
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        for row in group:
+            alerts.chat_failing(conn, row.address, exc.message, now)
+        ledger.mark(conn, [row.id for row in group], DeliveryState.FAILED, now, str(exc))
+    log.error(
+        "Telegram chat refuses the bot, marked failing (fix the bot's rights there): %s",
+        exc,
+        extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(group)},
+    )
+
+
+def _chats_working(group: list[Delivery], settings: Settings) -> None:
+    """Groups and channels that took the edition are no longer failing."""
+    chats = [row.address for row in group if row.channel == Channel.TELEGRAM and is_group_chat(row.address)]
+    if chats:
+        with transaction(settings.database_url) as conn:
+            alerts.chats_working(conn, chats)
 
 
 def _finish(

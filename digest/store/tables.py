@@ -179,3 +179,14 @@ suppressions = Table(
     Column("reason", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# A Telegram group or channel that refused the bot (kicked, rights taken away): kept on its
+# list and shown to editors until a send to it succeeds again.
+chat_failures = Table(
+    "chat_failures",
+    metadata,
+    Column("chat_id", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
