@@ -46,6 +46,7 @@ from digest.errors import ChannelConfigError, ConfigError, DeliveryError, Partia
 from digest.models import Channel, Recipient
 from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
 from digest.render import PLACEHOLDERS, substitutions
+from digest.retry import IN_PLACE_WAIT, RetryPolicy
 
 __all__ = ["BatchTooLarge", "PartiallyDelivered", "SendGridChannel", "SharedRate"]
 
@@ -120,7 +121,7 @@ class SendGridChannel(DeliveryChannel):
         host: str = "https://api.sendgrid.com",
         timeout: float = 20.0,
         throttle: Throttle | None = None,
-        max_wait: float = 5.0,
+        max_wait: float = IN_PLACE_WAIT,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -133,6 +134,7 @@ class SendGridChannel(DeliveryChannel):
             (lambda: None) if throttle is None else throttle if callable(throttle) else throttle.wait
         )
         self.max_wait = max_wait
+        self._policy = RetryPolicy(in_place_wait=max_wait)  # the one retry policy decides the wait
         self._sleep = sleep
         self._clock = clock
 
@@ -253,7 +255,7 @@ class SendGridChannel(DeliveryChannel):
             self._post(body)
         except DeliveryError as exc:
             # Only a 429 carries retry_after out of _post.
-            if exc.retry_after is None or exc.retry_after > self.max_wait:
+            if exc.retry_after is None or not self._policy.waits_in_place(exc.retry_after):
                 raise
             log.info("sendgrid: rate limited, waiting %ss", exc.retry_after)
             self._sleep(exc.retry_after)

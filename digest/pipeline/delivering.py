@@ -9,6 +9,7 @@ README documents — and the log says so.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from digest.errors import (
     RecipientGone,
 )
 from digest.models import Channel, DeliveryState, Recipient
+from digest.pipeline import retrying
 from digest.store import alerts, ledger
 from digest.store import editions as edition_store
 from digest.store import editors as editor_store
@@ -49,6 +51,7 @@ def is_group_chat(chat: str) -> bool:
 T = TypeVar("T")
 
 DATABASE_PATIENCE = 60.0  # seconds a send keeps trying to record its outcome while the database is down
+PATIENT_LONGEST_WAIT = 8.0  # between those tries
 
 
 @dataclass(slots=True)
@@ -70,6 +73,10 @@ def send_batch(
         if stopped is not None:  # an editor stopped the send: what is left is never sent
             editor_store.fail_open(conn, edition_id, delivery_ids, f"stopped by {stopped}", datetime.now(UTC))
             return BatchResult()
+        # Too old to be worth sending, or the channel's breaker is open: failed, with the reason.
+        held = retrying.held(conn, settings, edition_id, channel, delivery_ids, datetime.now(UTC))
+        if held >= 0:
+            return BatchResult(failed=held)
         claim = ledger.claim(conn, delivery_ids, batch, datetime.now(UTC), reclaim_after=reclaim_after)
         info = edition_store.info(conn, edition_id)
     context = {"edition": edition_id, "channel": channel, "batch": batch}
@@ -99,10 +106,16 @@ def _deliver_claimed(
     context: dict[str, object],
 ) -> None:
     """Hand the claimed rows over group by group, until one must wait for a retry."""
-    for group in _groups(rows, sender.max_batch):
+    groups = _groups(rows, sender.max_batch)
+    for n, group in enumerate(groups):
         try:
             if not _deliver_group(sender, group, list_name, settings, result):
                 return
+        except ChannelConfigError as exc:  # no batch of this channel can succeed: stop them all
+            rest = [row for later in groups[n:] for row in later]
+            retrying.trip(settings, str(context["channel"]), exc, rows[0].edition_id, rest, datetime.now(UTC))
+            result.failed += len(rest)
+            return
         except DATABASE_DOWN as exc:
             log.warning(
                 "edition %s: database unreachable during batch %s (%s); the rest waits for a retry",
@@ -184,8 +197,7 @@ def _deliver_group(
         rest = [row for row in group if row.subscriber_id not in went | exc.refused.keys()]
         return _failed(rest, exc, settings, result)
     except ChannelConfigError:
-        _finish(group, DeliveryState.RETRYING, settings, "channel configuration refused")
-        raise
+        raise  # the whole channel stops (see _deliver_claimed)
     except DeliveryError as exc:
         return _failed(group, exc, settings, result)
     except Exception as exc:  # data no channel expected must not sink the batch
@@ -250,11 +262,14 @@ def _failed(group: list[Delivery], exc: DeliveryError, settings: Settings, resul
         _finish(group, DeliveryState.FAILED, settings, str(exc))
         result.failed += len(group)
         return True
-    result.retry_after = exc.retry_after
-    _finish(group, DeliveryState.RETRYING, settings, str(exc))
+    outcome = retrying.after_failure(settings, group, exc, datetime.now(UTC))  # the retry policy decides
+    result.failed += sum(len(rows) for rows in outcome.given_up.values())
     if exc.sent_count and len(group) == 1:  # a retry resumes after the messages that went out
         with transaction(settings.database_url) as conn:
             ledger.set_parts_sent(conn, group[0].id, exc.sent_count)
+    if not outcome.retry:
+        return True
+    result.retry_after = outcome.wait
     return False
 
 
@@ -340,16 +355,17 @@ def _patiently(settings: Settings, action: Callable[[], T], what: str) -> T:
     """``action()``, tried again while the database is unreachable, for up to a minute — well
     within the visibility timeout, so no other run of the task takes the rows meanwhile."""
     give_up = time.monotonic() + min(DATABASE_PATIENCE, settings.visibility_timeout / 2)
-    pause = 0.5
-    while True:
+    policy = retrying.policy_for(settings)
+    for attempt in itertools.count():
         try:
             return action()
         except DATABASE_DOWN as exc:
+            pause = min(policy.database_wait(attempt), PATIENT_LONGEST_WAIT)
             if time.monotonic() + pause > give_up:
                 raise
             log.warning("%s: database unreachable (%s); again in %.1fs", what, type(exc).__name__, pause)
             time.sleep(pause)
-            pause = min(pause * 2, 8.0)
+    raise AssertionError("unreachable")
 
 
 def _recipients(settings: Settings, group: list[Delivery], list_name: str) -> list[Recipient]:

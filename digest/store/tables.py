@@ -190,3 +190,12 @@ chat_failures = Table(
     Column("since", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# When `digest retry` last re-opened an edition: the retry policy's maximum age counts from
+# here instead of the edition's creation.
+edition_retries = Table(
+    "edition_retries",
+    metadata,
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+)
