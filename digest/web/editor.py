@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from digest.config import Settings
 from digest.pipeline import breaking as news_desk
+from digest.pipeline import retrying
 from digest.render import BUNDLED_TEMPLATES
 from digest.store import editors as editor_store
 from digest.store import feeds as feed_store
@@ -125,12 +126,18 @@ def router(ctx: EditorContext) -> APIRouter:
             latest = item_store.recent(conn, now - timedelta(hours=48))[:LATEST_ITEMS]
             editions = editor_store.recent_editions(conn, 20)
         return pages.render(
-            request, "editor/dashboard", actor=actor, feeds=feeds, items=latest, editions=editions, now=now
-        )
+            request, "editor/dashboard", actor=actor, feeds=feeds, items=latest, editions=editions, now=now,
+            alerts=retrying.alerts(settings),
+        )  # fmt: skip
 
     @api.get("/editions/{edition_id}")
     def edition_page(request: Request, edition_id: int, actor: viewer) -> Response:
-        return pages.render(request, "editor/edition", actor=actor, p=progress(settings, edition_id))
+        p = progress(settings, edition_id)
+        failed, failures = retrying.failures(settings, edition_id)
+        return pages.render(
+            request, "editor/edition", actor=actor, p=p, failed=failed, failures=failures,
+            alerts=retrying.alerts(settings),
+        )  # fmt: skip
 
     @api.get("/editions/{edition_id}/progress.json")
     def edition_progress(edition_id: int, actor: viewer) -> Response:
