@@ -175,7 +175,8 @@ def test_status_shows_an_open_circuit_breaker_and_a_channel_that_refuses_the_bot
         subscriber_store.save(conn, Subscriber(email="r@example.org"), now)
         alerts.chat_failing(conn, "@newsroom", "Forbidden: bot was kicked from the channel chat", now)
     plan = pipeline.plan_send("daily", settings, manual=True)
-    breaker_for(settings).trip("email", fingerprint(settings, "email"), "SendGrid refused the API key: 401", 1, now)
+    refused = "SendGrid refused the API key: 401"
+    breaker_for(settings).trip("email", fingerprint(settings, "email"), refused, 1, now)
     try:
         out = invoke("status", str(plan.edition_id)).output
     finally:

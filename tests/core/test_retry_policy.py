@@ -31,7 +31,9 @@ def test_a_transient_failure_is_retried_after_the_backoff():
 
 def test_a_row_is_given_up_after_its_last_attempt_with_a_reason_that_says_so():
     now = START + timedelta(minutes=90)
-    decision = POLICY.decide(attempts=4, started=START, kind=DIGEST, now=now, error="sendgrid: 503 from the API")
+    decision = POLICY.decide(
+        attempts=4, started=START, kind=DIGEST, now=now, error="sendgrid: 503 from the API"
+    )
     assert not decision.retry
     assert decision.reason == "gave up after 4 attempts over 1.5 h: last error sendgrid: 503 from the API"
 

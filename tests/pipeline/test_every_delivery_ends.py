@@ -41,7 +41,9 @@ def sendgrid_settings(db_url, tmp_path, fake: FakeSendGrid, *, key: str | None =
 
 def rows(db_url: str, edition_id: int) -> list[tuple[str, str, int, str | None]]:
     with transaction(db_url) as conn:
-        query = select(deliveries.c.address, deliveries.c.state, deliveries.c.attempts, deliveries.c.last_error)
+        query = select(
+            deliveries.c.address, deliveries.c.state, deliveries.c.attempts, deliveries.c.last_error
+        )
         return [tuple(r) for r in conn.execute(query.where(deliveries.c.edition_id == edition_id))]
 
 
@@ -72,7 +74,9 @@ def test_a_row_that_fails_forever_is_given_up_after_its_attempts(db_url, tmp_pat
     assert runs == 3 and requests == 3
     for _, state, attempts, error in rows(db_url, plan.edition_id):
         assert (state, attempts) == ("failed", 3)
-        assert error is not None and error.startswith("gave up after 3 attempts over 0.0 h: last error sendgrid:")
+        assert error is not None and error.startswith(
+            "gave up after 3 attempts over 0.0 h: last error sendgrid:"
+        )
 
 
 def test_a_row_that_fails_forever_ends_failed_within_its_editions_maximum_age(db_url, tmp_path):
@@ -82,7 +86,11 @@ def test_a_row_that_fails_forever_ends_failed_within_its_editions_maximum_age(db
     with FakeSendGrid() as fake:
         fake.faults(error_rate=1.0)
         settings = sendgrid_settings(
-            db_url, tmp_path, fake, DIGEST_RETRY_MAX_AGE_HOURS=str(max_age / 3600), DIGEST_RETRY_MAX_ATTEMPTS="1000"
+            db_url,
+            tmp_path,
+            fake,
+            DIGEST_RETRY_MAX_AGE_HOURS=str(max_age / 3600),
+            DIGEST_RETRY_MAX_ATTEMPTS="1000",
         )
         plan = pipeline.plan_send("daily", settings, manual=True)
         started = time.monotonic()
@@ -108,7 +116,9 @@ def test_the_sweeper_fails_open_rows_past_their_age_instead_of_queuing_them_agai
     tasks.resume_stalled()
     found = rows(db_url, plan.edition_id)
     assert [state for _, state, _, _ in found] == ["failed", "failed"]
-    assert all((e or "").startswith("gave up after 0 attempts over 7.0 h: last error never sent") for *_, e in found)
+    assert all(
+        (e or "").startswith("gave up after 0 attempts over 7.0 h: last error never sent") for *_, e in found
+    )
 
 
 def test_a_refused_key_stops_the_edition_after_one_batch_and_retry_after_the_fix_sends_nobody_twice(

@@ -59,7 +59,9 @@ def subscriber(db_url: str, sub_id: int):
 
 def states(db_url: str, edition: int) -> dict[tuple[str, str], tuple[str, str | None]]:
     with transaction(db_url) as conn:
-        query = select(deliveries.c.channel, deliveries.c.address, deliveries.c.state, deliveries.c.last_error)
+        query = select(
+            deliveries.c.channel, deliveries.c.address, deliveries.c.state, deliveries.c.last_error
+        )
         rows = conn.execute(query.where(deliveries.c.edition_id == edition))
         return {(c, a): (s, e) for c, a, s, e in rows}
 
@@ -73,7 +75,11 @@ def test_a_reader_who_blocks_the_bot_loses_that_chat_and_keeps_their_email(world
     assert found[("email", "alice@example.org")][0] == "sent"
     assert found[("telegram", "501")][0] == "failed"
     row = subscriber(world.url, alice)
-    assert (row.status, row.email, row.telegram_chat_id) == (SubscriberStatus.ACTIVE, "alice@example.org", None)
+    assert (row.status, row.email, row.telegram_chat_id) == (
+        SubscriberStatus.ACTIVE,
+        "alice@example.org",
+        None,
+    )
 
 
 def test_a_channel_that_refuses_the_bot_is_kept_and_marked_failing_until_it_works_again(
@@ -125,5 +131,10 @@ def test_an_error_that_echoes_the_request_path_shows_no_token_in_logs_or_errors(
 
     assert "unknown path /bot***/sendmessage" in str(caught.value).lower()
     assert "a send failed" in caplog.text and "/bot***/sendMessage" in caplog.text
-    for text in (caplog.text, str(caught.value), repr(caught.value), *(r.exc_text or "" for r in caplog.records)):
+    for text in (
+        caplog.text,
+        str(caught.value),
+        repr(caught.value),
+        *(r.exc_text or "" for r in caplog.records),
+    ):
         assert TOKEN.lower() not in text.lower()

@@ -188,8 +188,10 @@ def test_the_dashboard_and_the_edition_page_show_alerts_and_failed_deliveries_wi
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
         alerts.chat_failing(conn, "@newsroom", "Forbidden: bot is not a member of the channel chat", now)
-        ledger.mark(conn, plan.batches[0][1], DeliveryState.FAILED, now, "gave up after 12 attempts over 5.2 h: last error 503")
-    breaker_for(settings).trip("email", fingerprint(settings, "email"), "SendGrid refused the API key: 401", 7, now)
+        reason = "gave up after 12 attempts over 5.2 h: last error 503"
+        ledger.mark(conn, plan.batches[0][1], DeliveryState.FAILED, now, reason)
+    refused = "SendGrid refused the API key: 401"
+    breaker_for(settings).trip("email", fingerprint(settings, "email"), refused, 7, now)
     try:
         sign_in(client, settings, "viewer")
         dashboard = client.get("/admin").text
