@@ -110,3 +110,19 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def closed_breakers() -> Iterator[None]:
+    """Each test starts with every circuit breaker closed: a test that trips one (a refused
+    key) must not hold the next test's sends, in this process or in Redis."""
+    yield
+    from digest import breaker
+
+    breaker._memory.clear()
+    for store in list(breaker._redis.values()):
+        for channel in breaker.CHANNELS:
+            try:
+                store.delete(f"{REDIS_PREFIX}digest:breaker:{channel}")
+            except Exception:  # Redis gone (a fault test stopped it): nothing to clean there
+                pass

@@ -170,3 +170,31 @@ def test_a_new_key_is_not_held_by_the_old_keys_trip(db_url, tmp_path):
         pipeline.send_batch(plan.edition_id, channel, first, "b0", revoked)
         fixed = sendgrid_settings(db_url, tmp_path, fake, DIGEST_EMAIL_BATCH="2")
         assert pipeline.send_batch(plan.edition_id, channel, second, "b1", fixed).sent == 2
+
+
+def test_a_refused_bot_token_stops_the_telegram_batches_after_the_first_refusal(
+    db_url, tmp_path, monkeypatch
+):
+    from tests.fakes.telegram_server import FakeTelegram
+
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    fresh_items(db_url)
+    subscribers_bulk(db_url, chats=60)  # two Telegram batches: 50 chats and 10
+    with FakeTelegram(token="123456:the-right-token") as fake:
+        delivering._channels.clear()
+        wrong = make_settings(
+            db_url, tmp_path, DIGEST_TELEGRAM_CHANNEL="telegram", TELEGRAM_BOT_TOKEN="123456:a-revoked-token",
+            DIGEST_TELEGRAM_API_URL=fake.base_url,
+        )  # fmt: skip
+        plan = pipeline.plan_send("daily", wrong, manual=True)
+        assert len(plan.batches) == 2
+        for n, (channel, ids) in enumerate(plan.batches):
+            assert not pipeline.send_batch(plan.edition_id, channel, ids, f"t{n}", wrong).retry
+        requests = len(fake.requests)
+    assert requests == 1, "one chat heard the 401; nothing else was tried"
+    found = rows(db_url, plan.edition_id)
+    assert len(found) == 60 and {state for _, state, _, _ in found} == {"failed"}
+    assert all((error or "").startswith("held: telegram: the bot token was refused") for *_, error in found)
+    assert [trip.channel for trip in retrying.alerts(wrong).breakers] == ["telegram"]
+    breaker_reset = retrying.reopen(wrong, plan.edition_id, datetime.now(UTC))
+    assert breaker_reset[0] == 60

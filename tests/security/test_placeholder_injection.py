@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from digest import pipeline
-from digest.models import FeedSpec, Item, Subscriber
+from digest.models import FeedSpec, Item, Recipient, Subscriber
 from digest.pipeline.delivering import _channels
 from digest.render import PLACEHOLDERS
 from digest.store import feeds as feed_store
@@ -144,3 +144,21 @@ def test_placeholders_in_feed_text_reach_telegram_as_the_feed_wrote_them(db_url,
     shown = "\n".join(parse_entities(m.text or "") for m in messages)
     assert "-unsubscribe_url-" in shown and "{{name}}" in shown
     assert not any(value in shown for value in personal_values(settings))
+
+
+def test_placeholders_in_a_breaking_story_stay_literal_for_every_reader(db_url, tmp_path):
+    from datetime import UTC, datetime
+
+    from digest.pipeline import breaking
+    from digest.render import personalize
+
+    settings = make_settings(db_url, tmp_path)
+    news = breaking.news_from_text(f"Breaking {BAIT}", EVIL_URL, summary=f"Read this {BAIT}")
+    rendered = breaking.render(settings, news, "breaking", datetime.now(UTC))
+    reader = Recipient(7, "alice@example.org", "Alice Secretname", f"{settings.public_url}/u/7?sig=x",
+                       f"{settings.public_url}/p/7?sig=y")  # fmt: skip
+    html = personalize(rendered.html, reader, html_escape=True)
+    text = personalize(rendered.text, reader)
+    for part in (html, text, personalize(rendered.subject, reader), *rendered.telegram):
+        assert_literal(part, settings)
+    assert f"{settings.public_url}/u/7?sig=x" in text, "the template's own unsubscribe link is filled"
