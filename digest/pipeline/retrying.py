@@ -150,9 +150,9 @@ def trip(
         )  # fmt: skip
     trip_ = breaker.current(channel) or breakers.Trip(channel, str(exc), now.isoformat(), edition_id, "")
     with transaction(settings.database_url) as conn:
-        ledger.mark(
-            conn, [row.id for row in rows], DeliveryState.FAILED, now, _held_reason(trip_, edition_id)
-        )
+        # Only rows still in flight: one the channel did accept before stays sent.
+        held_ids, reason = [row.id for row in rows], _held_reason(trip_, edition_id)
+        ledger.mark(conn, held_ids, DeliveryState.FAILED, now, reason, only_if=DeliveryState.SENDING)
 
 
 def expire_overdue(settings: Settings, edition_id: int, now: datetime) -> int:

@@ -121,14 +121,22 @@ def _delivery(row: Any) -> Delivery:
 
 
 def mark(
-    conn: Connection, ids: Sequence[int], state: DeliveryState, now: datetime, error: str | None = None
+    conn: Connection,
+    ids: Sequence[int],
+    state: DeliveryState,
+    now: datetime,
+    error: str | None = None,
+    *,
+    only_if: DeliveryState | None = None,
 ) -> None:
+    """Set the rows' state (only those in state ``only_if``, when given)."""
     if not ids:
         return
+    statement = update(deliveries).where(among(conn, deliveries.c.id, ids))
+    if only_if is not None:
+        statement = statement.where(deliveries.c.state == str(only_if))
     conn.execute(
-        update(deliveries)
-        .where(among(conn, deliveries.c.id, ids))
-        .values(state=str(state), last_error=error[:2000] if error else None, updated_at=now)
+        statement.values(state=str(state), last_error=error[:2000] if error else None, updated_at=now)
     )
 
 
