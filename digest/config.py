@@ -57,6 +57,13 @@ def _choice(*options: str) -> Parser:
     return parse
 
 
+def _subject_format(value: str) -> str:
+    from digest.render.subject import check_subject_format
+
+    check_subject_format(value)
+    return value
+
+
 def _email(value: str) -> str:
     address = value.rsplit("<", 1)[-1].rstrip(">").strip()
     if "@" not in address or " " in address:
@@ -330,6 +337,14 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         _optional(Path),
         "A folder whose templates override the bundled ones (same file names).",
+    ),
+    Setting(
+        "DIGEST_SUBJECT_FORMAT",
+        "subject_format",
+        "{top}",
+        _subject_format,
+        "Subject of the daily email, with the fields {top} (the top story's headline), {list} (the "
+        "list's title), {newsroom}, {date} (1 December), {count} (stories) and {more} (the others).",
     ),
     Setting(
         "DIGEST_BRAND_COLOR",
@@ -630,6 +645,7 @@ class Settings:
     logo_url: str | None
     logo_size: tuple[int, int]
     footer_text: str
+    subject_format: str
     cta_text: str
     cta_progress: tuple[int, int] | None
     cta_button_label: str

@@ -130,6 +130,16 @@ class Section:
     stories: list[Story]
 
 
+@dataclass(frozen=True, slots=True)
+class EditorsWords:
+    """What an editor wrote for a list's next editions: a short note above the stories, and
+    a subject and preheader in place of the automatic ones (each optional)."""
+
+    note: str = ""
+    subject: str = ""
+    preheader: str = ""
+
+
 @dataclass(slots=True)
 class EditionContent:
     """What one variant of an edition says, before rendering."""
@@ -139,6 +149,7 @@ class EditionContent:
     date: datetime
     sections: list[Section]
     topics: tuple[str, ...] = ()
+    words: EditorsWords = field(default_factory=EditorsWords)
 
     @property
     def stories(self) -> list[Story]:
@@ -166,6 +177,8 @@ class RenderedEdition:
     telegram_buttons: tuple[tuple[str, str], ...] = ()
     # What the email size budget left out ("summaries of 12 stories", …), for `digest preview`.
     notes: tuple[str, ...] = ()
+    # (title, url) of the stories it shows, in order: the archive's table of contents.
+    headlines: tuple[tuple[str, str], ...] = ()
 
     @property
     def telegram_parts(self) -> int:

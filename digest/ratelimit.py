@@ -54,8 +54,6 @@ class RateLimited(DigestError):
         self.key = key
         self.wait = wait
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.key, self.wait))
 
 
 class LimiterUnavailable(DigestError):

@@ -233,6 +233,8 @@ def inline_keyboard(content: RenderedEdition, chat_id: str) -> dict[str, list[li
 def _blocks(content: EditionContent, web_url: str, tag_link: Callable[[str], str]) -> list[str]:
     date = f"{content.date.day} {content.date:%B %Y}"
     blocks = [f"<b>{escape(content.title)}</b>\n{escape(date)}"]
+    if content.words.note.strip():
+        blocks.append(f"<i>{escape(content.words.note.strip())}</i>")
     for section in content.sections:
         blocks.extend(_section_blocks(section, tag_link))
     if safe_href(web_url):

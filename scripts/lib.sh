@@ -39,3 +39,15 @@ ensure_redis() {
   for _ in $(seq 50); do redis_up && return 0; sleep 0.2; done
   echo "redis-server did not start" >&2; return 1
 }
+
+ensure_email_css_checker() {  # the caniemail check of tests/test_email_clients.py (Node.js + one npm package)
+  local dir="$ROOT/tools/email-css"
+  if ! command -v npm >/dev/null; then
+    [ "${CI:-}" = "true" ] || { echo "npm missing: the email client check will be skipped" >&2; return 0; }
+    apt_install nodejs npm
+  fi
+  if [ ! -d "$dir/node_modules/@jsx-email/doiuse-email" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+      || echo "npm ci in tools/email-css failed: the email client check will be skipped" >&2
+  fi
+}

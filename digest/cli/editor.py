@@ -203,3 +203,50 @@ def configure_list(
             editorial_store.set_layout(conn, name, layout, actor=_who(by), now=datetime.now(UTC))
         current = editorial_store.layout(conn, name)
     context.console.print(f"{name}: {format_layout(current) or 'default sections and sizes'}")
+
+
+@editor_app.command("words")
+def words_command(
+    list_name: str = typer.Argument(..., metavar="LIST", help="The list."),
+    note: str | None = typer.Option(None, help="A short note above the stories (empty removes it)."),
+    subject: str | None = typer.Option(None, help="The subject instead of the automatic one."),
+    preheader: str | None = typer.Option(None, help="The inbox preview line instead of the automatic one."),
+    until: str | None = typer.Option(
+        None, help="When they stop: " + UNTIL_HELP[len("When the action ends: ") :]
+    ),
+    clear: bool = typer.Option(False, "--clear", help="Remove the note, subject and preheader."),
+    by: str | None = typer.Option(None, help=BY_HELP),
+) -> None:
+    """Write (or show) the editor's note, subject and preheader of a list's next editions."""
+    from digest.pipeline import editors_words
+    from digest.pipeline.planning import UnknownList
+
+    settings = context.settings()
+    try:
+        if clear:
+            editors_words.clear_words(settings, list_name, actor=_who(by))
+        elif any(value is not None for value in (note, subject, preheader, until)):
+            editors_words.set_words(
+                settings,
+                list_name,
+                actor=_who(by),
+                note=note,
+                subject=subject,
+                preheader=preheader,
+                until=_until(until, datetime.now(UTC)),
+            )
+        current = editors_words.words(settings, list_name)
+    except UnknownList as exc:
+        raise context.fail(str(exc)) from None
+    except editors_words.InvalidWords as exc:
+        raise context.fail(f"--{exc.field}: {exc.problem}") from None
+    if current is None:
+        context.console.print(f"{list_name}: no editor's words; editions use the automatic subject")
+        return
+    words = current.words
+    ends = f"{current.until:%Y-%m-%d %H:%M} UTC" if current.until else "until cleared"
+    for label, value in (("note", words.note), ("subject", words.subject), ("preheader", words.preheader)):
+        context.console.print(
+            f"{label}: {escape(value) if value else '(automatic)' if label != 'note' else '(none)'}"
+        )
+    context.console.print(f"in force until {ends}")

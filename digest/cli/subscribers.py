@@ -142,3 +142,36 @@ def add_list(
         _save(subs)
     posting = f", posting to {telegram_channel}" if telegram_channel else ""
     context.console.print(f"list {name} ready{posting}")
+
+
+@lists_app.command("archive")
+def archive_list(
+    name: str = typer.Argument(..., help="The list."),
+    public: bool = typer.Option(..., "--public/--private", help="Open or close the list's public archive."),
+) -> None:
+    """Open or close a list's public archive (/archive/NAME and its Atom and JSON feeds)."""
+    from digest.pipeline import archive
+
+    try:
+        archive.set_public(context.settings(), name, public)
+    except archive.NoArchive:
+        raise context.fail(f"no list named {name!r} (see `digest lists list`)") from None
+    state = "public" if public else "private"
+    context.console.print(f"list {name}: archive {state}")
+
+
+@lists_app.command("describe")
+def describe_list(
+    name: str = typer.Argument(..., help="The list."),
+    description: str = typer.Argument(..., help="One or two sentences for the sign-up page ('' removes it)."),
+) -> None:
+    """Say what a list brings, for readers choosing lists on the sign-up page."""
+    from digest.pipeline import archive
+
+    try:
+        archive.describe(context.settings(), name, description)
+    except archive.NoArchive:
+        raise context.fail(f"no list named {name!r} (see `digest lists list`)") from None
+    except ValueError as exc:
+        raise context.fail(f"description: {exc}") from None
+    context.console.print(f"list {name}: description saved")

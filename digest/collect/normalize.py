@@ -28,6 +28,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import nh3
 
+from digest.collect.furniture import strip_furniture, strip_furniture_text
 from digest.models import Feed, Item, RawEntry
 
 __all__ = ["canonical_url", "html_to_text", "item_key", "normalize", "reading_minutes", "sanitize_html"]
@@ -201,14 +202,15 @@ def normalize(entry: RawEntry, feed: Feed, *, first_seen: datetime) -> Item | No
     entry = _without_controls(entry)
     body_html = entry.content_html or entry.summary_html or ""
     teaser_html = entry.summary_html or entry.content_html or ""
-    text = html_to_text(teaser_html)
+    text = html_to_text(teaser_html)  # as the feed has it: part of an item's identity
+    shown = strip_furniture_text(html_to_text(strip_furniture(teaser_html)))
     title = _cap(html_to_text(entry.title or ""), TITLE_MAX)
     if not (title or entry.link or text):
         return None
     url = _item_url(entry, feed)
     link = canonical_url(url)
     # The stated reading time becomes reading_minutes; in the teaser it would be said twice.
-    summary_text = _cap(" ".join(_STATED_MINUTES.sub(" ", text).split()), SUMMARY_MAX)
+    summary_text = _cap(" ".join(_STATED_MINUTES.sub(" ", shown).split()), SUMMARY_MAX)
     return Item(
         key=item_key(feed.id, entry.guid or _content_guid(entry, title, text), link),
         feed_id=feed.id,
@@ -288,7 +290,9 @@ def _host(url: str) -> str | None:
 
 def _summary_html(entry: RawEntry, summary_text: str, base_url: str) -> str:
     if entry.summary_html:
-        cleaned = sanitize_html(entry.summary_html, base_url)
+        cleaned = strip_furniture(sanitize_html(entry.summary_html, base_url))
+        if not html_to_text(cleaned):
+            return ""
         return cleaned if cleaned.startswith("<") else f"<p>{cleaned}</p>"  # plain text gets a paragraph
     return f"<p>{html.escape(summary_text, quote=False)}</p>" if summary_text else ""
 

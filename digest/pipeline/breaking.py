@@ -91,8 +91,6 @@ class DuplicateBreaking(DigestError):
         self.list_name = list_name
         self.earlier = list(earlier)
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.list_name, self.earlier))
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +200,7 @@ def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime
         text=seal(text, nonce, html=False),
         telegram=(defuse(telegram_message(news), html=True),),
         lead_url=safe_href(news.url),
+        headlines=((news.title, news.url),),
     )
 
 

@@ -23,7 +23,9 @@ from digest.compose import ComposeOptions, Pool, compose_edition, prepare
 from digest.config import Settings
 from digest.editorial import EditorAction, active_actions
 from digest.errors import DigestError
-from digest.models import Channel, Item, Recipient, Subscriber
+from digest.models import Channel, EditorsWords, Item, Subscriber
+from digest.pipeline import editors_words
+from digest.pipeline.archive import neutral_recipient
 from digest.render import Branding, Renderer, personalize
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
@@ -70,6 +72,7 @@ class _Context:
     items: list[Item]
     options: ComposeOptions
     actions: dict[str, EditorAction]  # editor actions in force, by item key
+    words: EditorsWords  # what an editor wrote for the list's next editions
     edition_id: int | None = None
     pool: Pool | None = None  # the items clustered into stories, once per edition, when first needed
     variants: dict[str, int | None] = field(default_factory=dict)
@@ -109,9 +112,12 @@ def _context(
         items = item_store.recent(conn, since)
         layout = editorial_store.layout(conn, list_name)
         actions = active_actions(editorial_store.actions(conn, now=now), list_name=list_name, now=now)
-    list_pk, _, title, _ = found[0]
+        list_pk, _, title, _ = found[0]
+        words = editors_words.words_in_force(conn, list_pk, now)
     options = ComposeOptions.from_settings(settings, layout)
-    return _Context(settings, list_pk, list_name, title, now, manual, ignore_hour, items, options, actions)
+    return _Context(
+        settings, list_pk, list_name, title, now, manual, ignore_hour, items, options, actions, words
+    )
 
 
 def _pages(database_url: str, list_pk: int) -> Iterator[list[Subscriber]]:
@@ -217,6 +223,7 @@ def _render_variant(
     if not content.stories:
         log.info("nothing new for variant %s of list %s", key, ctx.list_name)
         return None
+    content.words = ctx.words
     if ctx.edition_id is None:
         slot = f"manual-{uuid.uuid4().hex[:12]}" if ctx.manual else ctx.now.strftime("%Y-%m-%dT%H")
         ctx.edition_id, _ = edition_store.get_or_create(conn, ctx.list_pk, slot, title, ctx.now)
@@ -240,9 +247,7 @@ def _write_web_view(settings: Settings, edition_id: int, key: str, html: str) ->
     with neutral values where each email has its reader's own links."""
     if not key.startswith("|"):
         return
-    public = settings.public_url
-    anyone = Recipient(0, "", "reader", f"{public}/subscribe", f"{public}/subscribe")
-    html = personalize(html, anyone, html_escape=True)
+    html = personalize(html, neutral_recipient(settings), html_escape=True)
     folder = Path(settings.outbox_dir).parent / "editions"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{edition_id}.html"

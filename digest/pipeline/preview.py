@@ -18,6 +18,7 @@ from digest.compose import ComposeOptions, Composition, compose
 from digest.config import Settings
 from digest.editorial import EditorAction, active_actions
 from digest.models import Recipient, RenderedEdition
+from digest.pipeline import editors_words
 from digest.pipeline.planning import UnknownList, renderer_for
 from digest.render import personalize
 from digest.store import editions as edition_store
@@ -76,6 +77,7 @@ def preview_edition(
         actions = active_actions(editorial_store.actions(conn, now=now), list_name=list_name, now=now)
         previous = None if new_reader else edition_store.latest(conn, list_pk)
         sent = editorial_store.sent_items(conn, [previous] if previous else [])
+        words = editors_words.words_in_force(conn, list_pk, now)
     composition = compose(
         items,
         list_name=list_name,
@@ -87,6 +89,7 @@ def preview_edition(
         updated_keys=sent.changed,
         actions=actions,
     )
+    composition.content.words = words
     web_url = f"{settings.public_url}/editions/preview"
     rendered = renderer_for(settings).render(composition.content, edition_id=None, web_url=web_url)
     return Preview(list_name, topics, composition, rendered, actions, previous)

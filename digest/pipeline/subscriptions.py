@@ -22,21 +22,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
 from digest import links, schedule
-from digest.channels.base import Envelope
-from digest.channels.registry import email_channel
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.models import Recipient, RenderedEdition, Subscriber, SubscriberStatus
+from digest.models import Recipient, Subscriber, SubscriberStatus
+from digest.pipeline.notices import render_notice, send_notice
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
-from digest.render import make_environment
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store.db import transaction
+from digest.zones import resolve_zone
 
 __all__ = [
     "CONFIRM_TTL",
@@ -47,6 +45,7 @@ __all__ = [
     "PreferencesForm",
     "ProviderEvent",
     "SignUp",
+    "SignupList",
     "TooManySignUps",
     "UnknownSubscriber",
     "confirm",
@@ -66,6 +65,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 KNOWN_TOPICS = ("news", "analysis", "video", "culture")
+# One line each on the preferences page; sections of the newsroom's own feeds show bare.
+TOPIC_DESCRIPTIONS = {
+    "news": "What happened: the day's main stories from every outlet we follow.",
+    "analysis": "Why it matters: explainers, opinion and long reads.",
+    "video": "Reports and interviews to watch.",
+    "culture": "Books, film, music and the arts.",
+}
 CONFIRM_TTL = timedelta(hours=48)
 MAX_TOPICS = 20
 # (rate per second, burst): 5 sign-ups an hour per client address, 3 a day per email address.
@@ -80,8 +86,6 @@ class InvalidLink(DigestError):
         super().__init__("link expired" if expired else "link not valid")
         self.expired = expired
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.expired,))
 
 
 class UnknownSubscriber(DigestError):
@@ -94,8 +98,6 @@ class InvalidInput(DigestError):
         self.field = field_name
         self.problem = problem
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.field, self.problem))
 
 
 class TooManySignUps(DigestError):
@@ -103,8 +105,6 @@ class TooManySignUps(DigestError):
         super().__init__(f"too many sign-ups, next in {wait:.0f}s")
         self.wait = wait
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.wait,))
 
 
 def _now(now: datetime | None) -> datetime:
@@ -192,8 +192,7 @@ def preferences_form(settings: Settings, subscriber_id: int) -> PreferencesForm:
 def update_preferences(settings: Settings, subscriber_id: int, change: PreferenceChange) -> Subscriber:
     """Check and save the change; choosing no list unsubscribes, choosing one re-subscribes."""
     frequency = _frequency(change.frequency)
-    if not 0 <= change.send_hour <= 23:
-        raise InvalidInput("send_hour", "choose an hour from 0 to 23")
+    _send_hour(change.send_hour)
     timezone = _timezone(change.timezone)
     topics = clean_topics(change.topics)
     with transaction(settings.database_url) as conn:
@@ -223,19 +222,28 @@ def _frequency(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
-    name = value.strip() or "UTC"
-    try:
-        schedule.zone(name)
-    except ValueError:
-        raise InvalidInput("timezone", f"unknown time zone {name!r}") from None
+    """A zone from what a reader typed or picked: "Kyiv", "Kyiv, Ukraine" or "Europe/Kyiv"."""
+    typed = value.strip() or "UTC"
+    name = resolve_zone(typed[:100])
+    if name is None:
+        problem = f"unknown time zone {typed[:100]!r}: pick a city from the list, like Kyiv"
+        raise InvalidInput("timezone", problem)
+    schedule.zone(name)
     return name
 
 
+def _send_hour(value: int) -> int:
+    if not 0 <= value <= 23:
+        raise InvalidInput("send_hour", "choose an hour from 0 to 23")
+    return value
+
+
 def clean_topics(values: Iterable[str]) -> tuple[str, ...]:
-    """Lower-cased, de-duplicated topics; free text may hold several, comma-separated."""
+    """Lower-cased, de-duplicated topics; free text may hold several, separated by ';' as in
+    the CSV import (or by commas)."""
     topics: list[str] = []
     for value in values:
-        for part in value.split(","):
+        for part in re.split(r"[;,]", value):
             topic = " ".join(part.split()).lower()
             if not topic or topic in topics:
                 continue
@@ -261,12 +269,25 @@ class SignUp:
     name: str = ""
     timezone: str = "UTC"
     lists: tuple[str, ...] = field(default_factory=tuple)
+    send_hour: int = 7
 
 
-def signup_lists(settings: Settings) -> list[tuple[str, str]]:
-    """(name, title) of the lists a visitor may sign up for."""
+@dataclass(frozen=True, slots=True)
+class SignupList:
+    name: str
+    title: str
+    description: str
+    main: bool  # ticked on the form: the first list that gets the daily digest
+
+
+def signup_lists(settings: Settings) -> list[SignupList]:
+    """The lists a visitor may sign up for, with what each brings."""
     with transaction(settings.database_url) as conn:
-        return [(n, t) for n, t in store.existing_lists(conn) if "," not in n and ":" not in n]
+        described = store.list_descriptions(conn)
+        lists = [(n, t) for n, t in store.existing_lists(conn) if "," not in n and ":" not in n]
+        digests = set(subscriber_store.digest_lists(conn))
+    main = next((n for n, _ in lists if n in digests), lists[0][0] if lists else None)
+    return [SignupList(n, t, described.get(n, ""), n == main) for n, t in lists]
 
 
 def normalize_email(value: str) -> str:
@@ -308,6 +329,7 @@ def sign_up(
                 email=email,
                 name=form.name.strip()[:200],
                 timezone=timezone,
+                send_hour=_send_hour(form.send_hour),
                 lists=tuple(chosen),
                 status=SubscriberStatus.UNCONFIRMED,
             )
@@ -329,34 +351,22 @@ def _send_confirmation(
     settings: Settings, sub_id: int, email: str, name: str, lists: Sequence[str], now: datetime
 ) -> None:
     url = confirm_url(settings, sub_id, lists, now)
-    page = make_environment(settings.templates_dir).get_template("web/confirm_email.html")
     hours = int(CONFIRM_TTL.total_seconds() // 3600)
-    html = page.render(
-        newsroom=settings.newsroom_name, url=url, hours=hours, postal_address=settings.postal_address
-    )
+    html = render_notice(settings, "web/confirm_email.html", url=url, hours=hours)
     text = (
         f"Please confirm your subscription to {settings.newsroom_name}:\n\n{url}\n\n"
         f"The link works for {hours} hours. If you did not sign up, "
         f"ignore this email: you will get nothing else from us.\n\n{settings.postal_address}\n"
     )
-    subject = f"Confirm your subscription to {settings.newsroom_name}"
-    content = RenderedEdition(
-        subject=subject, preheader="One click to confirm", html=html, text=text, telegram=()
+    send_notice(
+        settings,
+        Recipient(subscriber_id=sub_id, address=email, name=name),
+        subject=f"Confirm your subscription to {settings.newsroom_name}",
+        preheader="One click to confirm",
+        html=html,
+        text=text,
+        category="signup",
     )
-    host = urlsplit(settings.public_url).hostname or "localhost"
-    envelope = Envelope(
-        edition_id=0,
-        list_name="signup",
-        content=content,
-        from_email=settings.from_email,
-        list_id=f"{settings.newsroom_name} sign-up <signup.{host}>",
-        categories=("signup",),
-    )
-    channel = email_channel(settings)
-    try:
-        channel.deliver(envelope, [Recipient(subscriber_id=sub_id, address=email, name=name)])
-    finally:
-        channel.close()
     log.info("confirmation sent to subscriber %s (%s)", sub_id, parseaddr(email)[1].rpartition("@")[2])
 
 

@@ -63,6 +63,7 @@ class Branding:
     max_email_bytes: int = DEFAULT_MAX_EMAIL_BYTES
     telegram_lead_photo: bool = False
     telegram_bot_username: str | None = None
+    subject_format: str = "{top}"
 
     def __post_init__(self) -> None:
         # The color goes into CSS unescaped; accept only a plain hex color.
@@ -97,4 +98,5 @@ class Branding:
             max_email_bytes=settings.email_max_kb * 1024,
             telegram_lead_photo=settings.telegram_lead_photo,
             telegram_bot_username=settings.telegram_bot_username,
+            subject_format=settings.subject_format,
         )

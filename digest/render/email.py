@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from digest.render.branding import Branding
 from digest.render.budget import Trim, fit, strip_marks
 from digest.render.personalize import defuse, new_nonce, seal, template_marks
 from digest.render.sanitize import clean_summary
+from digest.render.subject import DEFAULT_SUBJECT_FORMAT, SubjectFields, format_subject
 from digest.telegram_format import ALSO_IN_SHOWN, render_telegram, safe_href, telegram_extras
 
 __all__ = [
@@ -107,6 +109,7 @@ class Renderer:
             telegram_caption=defuse(caption, html=True),
             telegram_buttons=buttons,
             notes=notes,
+            headlines=tuple((s.lead.title, s.lead.url) for s in stories),
         )
 
     def _titled(self, content: EditionContent) -> EditionContent:
@@ -114,7 +117,7 @@ class Renderer:
         sections = [
             Section(s.name, self.branding.section_title(s.name, s.title), s.stories) for s in content.sections
         ]
-        return EditionContent(content.list_name, content.title, content.date, sections, content.topics)
+        return replace(content, sections=sections)
 
     def _context(
         self, content: EditionContent, lead: Story | None, *, edition_id: int | None, web_url: str
@@ -127,8 +130,10 @@ class Renderer:
             "edition_id": edition_id,
             "list_name": content.list_name,
             "date_label": f"{content.date:%A}, {content.date.day} {content.date:%B %Y}",
-            "subject": subject_line(content, self.branding.newsroom_name),
-            "preheader": preheader(content),
+            "subject": _one_line(content.words.subject)
+            or subject_line(content, self.branding.newsroom_name, self.branding.subject_format),
+            "preheader": _one_line(content.words.preheader) or preheader(content),
+            "note": content.words.note,
             "lead": lead,
             "lead_image_size": LEAD_IMAGE_SIZE,
             "cta": cta,
@@ -153,9 +158,12 @@ def _trimmed(context: dict[str, Any], stories: list[Story], trim: Trim) -> dict[
         Section(s.name, s.title, [st for st in s.stories if st is not lead and id(st) not in dropped])
         for s in context["content"].sections
     ]
+    shown = [*([lead] if lead else []), *(st for s in sections for st in s.stories)]
     return {
         **context,
         "sections": [section for section in sections if section.stories],
+        "stories_shown": len(shown),
+        "reading_minutes": sum(story.lead.reading_minutes for story in shown),
         "sid": lambda story: index[id(story)],
         "show_summary": lambda story: index[id(story)] not in trim.no_summary and _has_summary(story.lead),
     }
@@ -190,12 +198,20 @@ def _has_summary(item: Item) -> bool:
     return bool(item.summary_html or item.summary_text.strip())
 
 
-def subject_line(content: EditionContent, newsroom_name: str) -> str:
-    """ "Newsroom, 5 March 2025: Lead headline" — on one line, as mail headers need."""
-    date = f"{content.date.day} {content.date:%B %Y}"
+def subject_line(content: EditionContent, newsroom_name: str, fmt: str = DEFAULT_SUBJECT_FORMAT) -> str:
+    """The subject from ``fmt`` (``DIGEST_SUBJECT_FORMAT``), on one line as mail headers need;
+    by default the top story's headline, so the news comes first."""
     lead = _lead_story(content)
-    headline = lead.lead.title if lead else content.title
-    return _one_line(f"{newsroom_name}, {date}: {headline}")
+    count = len(content.stories)
+    fields = SubjectFields(
+        top=lead.lead.title if lead else content.title,
+        list=content.title,
+        newsroom=newsroom_name,
+        date=f"{content.date.day} {content.date:%B}",
+        count=count,
+        more=max(0, count - 1),
+    )
+    return _one_line(format_subject(fmt, fields))
 
 
 def preheader(content: EditionContent) -> str:

@@ -32,6 +32,7 @@ def save_variant(conn: Connection, edition_id: int, topics_key: str, rendered: R
         "text": rendered.text,
         "telegram": _telegram_json(rendered),
         "lead_url": rendered.lead_url,
+        "headlines": [list(pair) for pair in rendered.headlines],
     }
     insert_ignoring_conflicts(conn, edition_variants, [row])
     found = variant_id(conn, edition_id, topics_key)
@@ -61,6 +62,7 @@ def variant(conn: Connection, variant_pk: int) -> RenderedEdition:
         telegram_photo=telegram.get("photo"),
         telegram_caption=telegram.get("caption", ""),
         telegram_buttons=tuple((label, url) for label, url in telegram.get("buttons", ())),
+        headlines=tuple((title, url) for title, url in row.headlines or ()),
     )
 
 

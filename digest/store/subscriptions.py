@@ -39,6 +39,12 @@ def by_id(conn: Connection, subscriber_id: int) -> Subscriber | None:
     return subscriber_store.find(conn, email=row.email, chat_id=row.telegram_chat_id)
 
 
+def list_descriptions(conn: Connection) -> dict[str, str]:
+    """List name -> the description readers see when they sign up (lists without one left out)."""
+    query = select(lists.c.name, lists.c.description).where(lists.c.description != "")
+    return {name: description for name, description in conn.execute(query)}
+
+
 def existing_lists(conn: Connection) -> list[tuple[str, str]]:
     """(name, title) of every list, by name."""
     return [

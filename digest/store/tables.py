@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData(
@@ -80,11 +81,15 @@ lists = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(64), nullable=False, unique=True),
     Column("title", String(200), nullable=False),
+    # One or two sentences for the sign-up page: what it brings and how often.
+    Column("description", String(500), nullable=False, default="", server_default=""),
     # "digest": gets the scheduled edition; "breaking": only manual and breaking sends.
     Column("kind", String(16), nullable=False, default="digest"),
     Column("created_at", UTCDateTime, nullable=False),
     # [[section, size or null], ...] in edition order (`digest lists configure`); NULL: defaults.
     Column("sections", JSON),
+    # False: a private list, with no public archive or archive feeds.
+    Column("archive", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 subscribers = Table(
@@ -136,6 +141,8 @@ edition_variants = Table(
     Column("text", Text, nullable=False),
     Column("telegram", JSON, nullable=False),
     Column("lead_url", String(2048)),
+    # [[title, url], ...] of the stories it shows, in order: the archive's table of contents.
+    Column("headlines", JSON),
     UniqueConstraint("edition_id", "topics_key", name="uq_edition_variants_edition_topics"),
 )
 
@@ -177,6 +184,31 @@ suppressions = Table(
     metadata,
     Column("email", String(320), primary_key=True),
     Column("reason", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# What an editor wrote for a list's next editions (digest.models.EditorsWords): used by every
+# edition built while it is in force, until `until` or until an editor clears it.
+editors_words = Table(
+    "editors_words",
+    metadata,
+    Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("note", Text, nullable=False, default=""),
+    Column("subject", String(300), nullable=False, default=""),
+    Column("preheader", String(300), nullable=False, default=""),
+    Column("until", UTCDateTime),
+    Column("set_by", String(320), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+
+# Why readers left, when they said (optional, anonymous: no subscriber id is kept).
+unsubscribe_reasons = Table(
+    "unsubscribe_reasons",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

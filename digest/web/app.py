@@ -8,7 +8,9 @@ Routes::
     POST /unsubscribe/{token}                 the button, or a provider's RFC 8058 one-click
     GET  /preferences/{token}, POST …         topics, frequency, send hour, zone, lists
     POST /webhooks/sendgrid                   SendGrid Event Webhook (signed)
-    GET  /editions/{id}                       an edition's web view
+    GET  /editions/{id}                       an edition's web view (no reader's links)
+    GET  /archive/{list}, …/feed.xml, …/feed.json   past editions of a public list
+    GET  /manage, POST /manage                mail a reader their own preferences/unsubscribe links
     GET  /healthz, GET /metrics               operations
     /admin/…                                  editor pages (``digest.web.editor``)
     /api/v1/…                                 the editors' JSON API (``digest.web.api``)
@@ -28,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from digest.config import Settings
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
-from digest.web import api, editor, ops, subscribers, webhooks
+from digest.web import api, archive, editor, ops, subscribers, webhooks
 from digest.web.editor_access import EditorContext
 from digest.web.pages import Pages
 from digest.web.security import Csrf, SecurityHeaders
@@ -50,6 +52,7 @@ def create_app(
     app.include_router(subscribers.router(subscribers.WebContext(settings, pages, csrf, limiter)))
     app.include_router(webhooks.router(settings, webhooks.SignatureCheck(key or None)))
     app.include_router(ops.router(settings))
+    app.include_router(archive.router(pages, limiter))
     editor.install(app, EditorContext.build(settings, pages, csrf, limiter))
     app.mount("/api/v1", api.create_api(settings))
     _error_pages(app, pages)

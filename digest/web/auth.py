@@ -84,8 +84,6 @@ class TooManyAttempts(DigestError):
         super().__init__(f"too many sign-in attempts, try again in {wait:.0f}s")
         self.wait = wait
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.wait,))
 
 
 @dataclass(frozen=True, slots=True)

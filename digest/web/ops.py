@@ -1,4 +1,4 @@
-"""Operations and the public edition page: /healthz, /metrics, /editions/{id}.
+"""Operations: /healthz and /metrics.
 
 Monitoring reads the store directly (read-only counts, no use case to orchestrate).
 Metrics are computed at scrape time by a custom collector, so every web process
@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import redis
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 
 from digest.config import Settings
-from digest.models import Channel, DeliveryState, Recipient, SubscriberStatus
-from digest.render import personalize
+from digest.models import Channel, DeliveryState, SubscriberStatus
 from digest.store import stats
 from digest.store.db import transaction
-from digest.web.security import EDITION_CSP
 
-__all__ = ["DigestCollector", "edition_path", "health", "router"]
+__all__ = ["DigestCollector", "health", "router"]
 
 log = logging.getLogger(__name__)
 
@@ -137,23 +134,10 @@ def _priority_lists(queue: str) -> list[str]:
     return [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
 
 
-def edition_path(settings: Settings, edition_id: int) -> Path:
-    """Where the pipeline writes an edition's web view (see digest.pipeline.planning)."""
-    return Path(settings.outbox_dir).parent / "editions" / f"{edition_id}.html"
-
-
 def router(settings: Settings) -> APIRouter:
     api = APIRouter()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DigestCollector(settings))
-    # The web view is for anyone: personal links become harmless public ones.
-    reader = Recipient(
-        subscriber_id=0,
-        address="",
-        name="",
-        unsubscribe_url="#",
-        preferences_url=f"{settings.public_url}/subscribe",
-    )
 
     @api.get("/healthz")
     def healthz() -> Response:
@@ -168,14 +152,5 @@ def router(settings: Settings) -> APIRouter:
             log.warning("metrics: database not readable: %s", exc)
             return Response("# database not readable\n", status_code=503, media_type="text/plain")
         return Response(body, media_type=CONTENT_TYPE_LATEST)
-
-    @api.get("/editions/{edition_id:int}", response_class=HTMLResponse)
-    def edition(edition_id: int) -> Response:
-        path = edition_path(settings, edition_id)
-        if not path.is_file():
-            raise HTTPException(404, "There is no edition with this number.")
-        html = personalize(path.read_text(encoding="utf-8"), reader, html_escape=True)
-        headers = {"Content-Security-Policy": EDITION_CSP, "Cache-Control": "public, max-age=300"}
-        return HTMLResponse(html, headers=headers)
 
     return api

@@ -35,9 +35,10 @@ EDITION_CSP = (
 
 
 def page_csp(nonce: str) -> str:
-    """The policy of our own pages: same-origin only, the one nonce'd style block."""
+    """The policy of our own pages: same-origin only, plus the nonce'd style and script blocks."""
     return (
-        f"default-src 'self'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
+        f"default-src 'self'; style-src 'self' 'nonce-{nonce}'; script-src 'self' 'nonce-{nonce}'; "
+        "img-src 'self' data:; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 

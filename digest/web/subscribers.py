@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated
-from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from digest import links
 from digest.config import Settings
 from digest.errors import DeliveryError
+from digest.pipeline import leaving as leave
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
 from digest.schedule import WEEKDAYS
 from digest.web.pages import Pages
 from digest.web.security import CSRF_FIELD, Csrf, client_address
+from digest.zones import zone_choices, zone_label
 
 __all__ = ["WebContext", "router"]
 
@@ -40,11 +41,6 @@ class WebContext:
     limiter: RateLimiter | None = None
 
 
-@lru_cache(maxsize=1)
-def zones() -> list[str]:
-    return sorted(available_timezones())
-
-
 def router(ctx: WebContext) -> APIRouter:
     api = APIRouter()
     _unsubscribe_routes(api, ctx)
@@ -56,13 +52,65 @@ def router(ctx: WebContext) -> APIRouter:
 def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
     settings, pages = ctx.settings, ctx.pages
 
+    def left(
+        request: Request, token: str, claim: links.LinkClaim, status: int = 200, **extra: object
+    ) -> Response:
+        state = leave.leaving(settings, claim.subscriber_id, claim.list_name)
+        return pages.render(
+            request,
+            "unsubscribed",
+            status,
+            list_title=state.list_title,
+            remaining=list(state.remaining),
+            action=f"/unsubscribe/{token}",
+            reasons=leave.REASONS,
+            **{"note": "", "error": "", "already": False, **extra},
+        )
+
     @api.get("/unsubscribe/{token}", response_class=HTMLResponse)
     def unsubscribe_page(request: Request, token: str) -> Response:
         claim = subs.read_link(settings, token, "unsubscribe")
-        sub, title = subs.unsubscribe_page(settings, claim.subscriber_id, claim.list_name)
+        state = leave.leaving(settings, claim.subscriber_id, claim.list_name)
+        if not state.on_list:  # opened again: say so, and offer the way back
+            return left(request, token, claim, already=True)
         return pages.render(
-            request, "unsubscribe", list_title=title, email=sub.email or "", action=request.url.path
+            request,
+            "unsubscribe",
+            list_title=state.list_title,
+            email=state.subscriber.email or "",
+            action=request.url.path,
         )
+
+    @api.post("/unsubscribe/{token}/undo", response_class=HTMLResponse)
+    def undo(
+        request: Request,
+        token: str,
+        csrf_token: str | None = Form(None, alias=CSRF_FIELD),
+        weekly: str = Form(""),
+    ) -> Response:
+        claim = subs.read_link(settings, token, "unsubscribe")
+        ctx.csrf.check(request, csrf_token)
+        sub = leave.rejoin(settings, claim.subscriber_id, claim.list_name, weekly=weekly == "1")
+        state = leave.leaving(settings, claim.subscriber_id, claim.list_name)
+        return pages.render(
+            request, "resubscribed", list_title=state.list_title, weekly=sub.frequency.startswith("weekly")
+        )
+
+    @api.post("/unsubscribe/{token}/reason", response_class=HTMLResponse)
+    def reason(
+        request: Request,
+        token: str,
+        csrf_token: str | None = Form(None, alias=CSRF_FIELD),
+        reason: str = Form(""),
+        detail: str = Form(""),
+    ) -> Response:
+        claim = subs.read_link(settings, token, "unsubscribe")
+        ctx.csrf.check(request, csrf_token)
+        try:
+            leave.record_reason(settings, claim.list_name, reason, detail)
+        except subs.InvalidInput as exc:
+            return left(request, token, claim, 400, error=exc.problem)
+        return left(request, token, claim, note="Thank you for telling us.")
 
     @api.post("/unsubscribe/{token}")
     async def unsubscribe(request: Request, token: str) -> Response:
@@ -73,13 +121,10 @@ def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
         if not one_click:
             given = (await request.form()).get(CSRF_FIELD)
             ctx.csrf.check(request, given if isinstance(given, str) else None)
-        sub = await run_in_threadpool(subs.unsubscribe, settings, claim.subscriber_id, claim.list_name)
+        await run_in_threadpool(subs.unsubscribe, settings, claim.subscriber_id, claim.list_name)
         if one_click:
             return PlainTextResponse("unsubscribed\n")
-        _, title = await run_in_threadpool(
-            subs.unsubscribe_page, settings, claim.subscriber_id, claim.list_name
-        )
-        return pages.render(request, "unsubscribed", list_title=title, remaining=list(sub.lists))
+        return await run_in_threadpool(left, request, token, claim)
 
 
 async def _is_one_click(request: Request) -> bool:
@@ -106,10 +151,12 @@ def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
             sub=sub,
             lists=form.lists,
             topics=form.topics,
+            topic_descriptions=subs.TOPIC_DESCRIPTIONS,
             extra_topics=[t for t in sub.topics if t not in form.topics],
             frequency=sub.frequency,
             weekdays=WEEKDAYS,
-            zones=zones(),
+            zones=zone_choices(),
+            zone=zone_label(sub.timezone),
             action=request.url.path,
             **{"saved": False, "error": "", **extra},
         )
@@ -118,6 +165,18 @@ def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
     def preferences_page(request: Request, token: str) -> Response:
         claim = subs.read_link(settings, token, "preferences")
         return show(request, claim.subscriber_id)
+
+    @api.post("/preferences/{token}/everything", response_class=HTMLResponse)
+    def unsubscribe_everywhere(
+        request: Request, token: str, csrf_token: str | None = Form(None, alias=CSRF_FIELD)
+    ) -> Response:
+        claim = subs.read_link(settings, token, "preferences")
+        ctx.csrf.check(request, csrf_token)
+        leave.unsubscribe_everywhere(settings, claim.subscriber_id)
+        return pages.render(
+            request, "unsubscribed", list_title="any of our lists", remaining=[], action="",
+            already=False, note="", error="", reasons={},
+        )  # fmt: skip
 
     @api.post("/preferences/{token}", response_class=HTMLResponse)
     def save_preferences(
@@ -154,16 +213,19 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
     settings, pages = ctx.settings, ctx.pages
 
     def form(request: Request, status: int = 200, **values: object) -> Response:
-        defaults: dict[str, object] = {"email": "", "name": "", "timezone": "UTC", "chosen": [], "error": ""}
+        defaults: dict[str, object] = {
+            "email": "", "name": "", "timezone": "", "send_hour": 7, "chosen": [], "error": "", "field": "",
+        }  # fmt: skip
         lists = subs.signup_lists(settings)
-        if not values.get("chosen") and len(lists) == 1:
-            values["chosen"] = [lists[0][0]]
+        if not values.get("chosen"):
+            values["chosen"] = [item.name for item in lists if item.main]
         return pages.render(
             request,
             "subscribe",
             status,
             lists=lists,
-            zones=zones(),
+            zones=zone_choices(),
+            hours=range(24),
             action="/subscribe",
             **{**defaults, **values},
         )
@@ -179,17 +241,20 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
         email: str = Form(""),
         name: str = Form(""),
         timezone: str = Form("UTC"),
+        send_hour: str = Form("7"),
         lists: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
         chosen = lists or []
-        signup = subs.SignUp(email=email, name=name, timezone=timezone, lists=tuple(chosen))
+        hour = int(send_hour) if send_hour.strip().isdigit() and len(send_hour) < 3 else -1
+        signup = subs.SignUp(email=email, name=name, timezone=timezone, lists=tuple(chosen), send_hour=hour)
         try:
             subs.sign_up(settings, signup, client=client_address(request), limiter=ctx.limiter)
         except subs.InvalidInput as exc:
             return form(
-                request, 400, email=email, name=name, timezone=timezone, chosen=chosen, error=exc.problem
-            )
+                request, 400, email=email, name=name, timezone=timezone, send_hour=hour, chosen=chosen,
+                error=exc.problem, field=exc.field,
+            )  # fmt: skip
         except subs.TooManySignUps as exc:
             response = pages.error(
                 request, 429, "Too many sign-ups", "Too many attempts from here. Please try again later."

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from digest import config
+from digest.errors import ConfigError
 from digest.models import Recipient, RenderedEdition
 from digest.render import PLACEHOLDERS, Branding, Renderer, personalize
 
@@ -51,7 +54,7 @@ def rendered() -> RenderedEdition:
         pytest.param("You receive this email because you subscribed to daily", id="why you get it"),
         pytest.param(f'href="{WEB_URL}"', id="view in browser"),
         pytest.param('src="https://img.example/quake.jpg"', id="lead photo"),
-        pytest.param('alt="A damaged road in Sendai"', id="photo alt text"),
+        pytest.param(">A damaged road in Sendai</p>", id="photo caption"),
         pytest.param("4\u00a0min read", id="reading time"),
         pytest.param('href="https://bbc.example/also"', id="also in link"),
         pytest.param("▶\u00a0Video", id="video mark"),
@@ -92,9 +95,40 @@ def test_the_preheader_is_hidden_text_with_the_first_headlines(rendered: Rendere
     assert 'class="preheader" style="display:none' in rendered.html
 
 
-def test_the_subject_names_newsroom_date_and_lead(rendered: RenderedEdition) -> None:
-    assert rendered.subject == "The Kyiv Ledger, 5 March 2025: Magnitude 7.1 earthquake strikes off Japan"
+def test_the_subject_leads_with_the_top_story(rendered: RenderedEdition) -> None:
+    assert rendered.subject == "Magnitude 7.1 earthquake strikes off Japan"
     assert rendered.lead_url == "https://reuters.example/lead"
+
+
+def test_the_subject_follows_the_newsrooms_format() -> None:
+    branding = replace(BRANDING, subject_format="{list}, {date}: {top} and {more} more ({newsroom}, {count})")
+    content = edition(("News", NEWS), ("Video", VIDEO))
+    subject = Renderer(branding).render(content, edition_id=7, web_url=WEB_URL).subject
+    lead = "Magnitude 7.1 earthquake strikes off Japan"
+    assert subject == f"{content.title}, 5 March: {lead} and 4 more (The Kyiv Ledger, 5)"
+
+
+def test_a_headline_with_braces_is_text_not_format() -> None:
+    tricky = story(item("b", "Sets {newsroom} {0} {top.__class__} apart", source="Wire"), score=9)
+    subject = Renderer(BRANDING).render(edition(("News", [tricky])), edition_id=1, web_url=WEB_URL).subject
+    assert subject == "Sets {newsroom} {0} {top.__class__} apart"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "problem"),
+    [
+        ("{title}", "unknown field {title}"),
+        ("{top.__class__}", "unknown field"),
+        ("{top:>99999}", "takes no format spec"),
+        ("{top!r}", "takes no format spec"),
+        ("no fields", "name at least one field"),
+        ("{top", "not a valid format"),
+    ],
+)
+def test_a_bad_subject_format_is_refused_naming_the_setting(fmt: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config.load({"DIGEST_SUBJECT_FORMAT": fmt}, dotenv=False)
+    assert "DIGEST_SUBJECT_FORMAT" in str(caught.value) and problem in str(caught.value)
 
 
 def test_text_part_reads_on_its_own(rendered: RenderedEdition) -> None:
@@ -126,7 +160,7 @@ def test_telegram_messages_are_part_of_the_rendering(rendered: RenderedEdition) 
 
 def test_an_empty_edition_still_renders() -> None:
     result = Renderer(BRANDING).render(edition(title="Quiet day"), edition_id=None, web_url=WEB_URL)
-    assert "Nothing new" in result.text and result.subject.endswith(": Quiet day") and result.lead_url is None
+    assert "Nothing new" in result.text and result.subject == "Quiet day" and result.lead_url is None
 
 
 def test_templates_dir_overrides_bundled_templates(tmp_path: Path) -> None:

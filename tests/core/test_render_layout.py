@@ -84,12 +84,12 @@ def test_the_masthead_shows_the_logo_with_its_size_and_the_date(rendered: Render
     assert "Wednesday, 5 March 2025" in rendered.html
 
 
-def test_every_image_has_width_height_and_alt(rendered: RenderedEdition) -> None:
+def test_every_image_has_width_and_alt_and_the_caption_is_said_once(rendered: RenderedEdition) -> None:
     images = re.findall(r"<img\b[^>]*>", rendered.html)
     assert len(images) == 2
     for tag in images:
-        assert re.search(r'\swidth="\d+"', tag) and re.search(r'\sheight="\d+"', tag) and ' alt="' in tag
-    assert 'alt="The stage, lit by generators"' in rendered.html
+        assert re.search(r'\swidth="\d+"', tag) and ' alt="' in tag
+    assert rendered.html.count("The stage, lit by generators") == 1  # the caption, not the alt too
 
 
 def test_the_call_to_action_has_its_progress_and_a_bulletproof_button(rendered: RenderedEdition) -> None:
@@ -244,7 +244,7 @@ def test_the_web_view_shows_no_placeholders(tmp_path: Path, rendered: RenderedEd
     planning._write_web_view(settings, 7, "|after=0", rendered.html)
     page = (tmp_path / "editions" / "7.html").read_text()
     assert not re.search(r"-(unsubscribe_url|preferences_url|name)(_html)?-", page)
-    assert 'href="https://ledger.example/subscribe"' in page and "Hello, reader." in page
+    assert 'href="https://ledger.example/manage"' in page and "Hello, reader." in page
 
 
 def test_personalized_html_has_no_placeholders_left(rendered: RenderedEdition) -> None:
@@ -254,3 +254,17 @@ def test_personalized_html_has_no_placeholders_left(rendered: RenderedEdition) -
     html = personalize(rendered.html, reader, html_escape=True)
     assert not any(tag in html for tag in PLACEHOLDERS.values())
     assert 'href="https://ledger.example/u/t?a=1&amp;b=2"' in html and "Hello, Олена." in html
+
+
+def test_the_email_shows_the_editions_total_reading_time(rendered: RenderedEdition) -> None:
+    assert re.search(r"\d+ stor(y|ies) (·|&middot;) \d+(\xa0|&nbsp;)min of reading", rendered.html)
+    assert re.search(r"\d+ stor(y|ies), \d+ min of reading", rendered.text)
+
+
+def test_the_lead_photo_has_no_fixed_height_and_an_alt_that_does_not_repeat_the_caption(
+    rendered: RenderedEdition,
+) -> None:
+    tag = re.search(r'<img class="lead-image"[^>]*>', rendered.html)
+    assert tag, "the fixture's lead story has a photo"
+    assert "height=" not in tag.group(0).replace("max-height", "")
+    assert 'alt=""' in tag.group(0)

@@ -30,7 +30,7 @@ def test_the_page_shows_the_subscribers_choices(client, settings):
     for topic in ("news", "analysis", "video", "culture"):
         assert f'value="{topic}"' in response.text
     assert 'value="breaking" checked' in response.text
-    assert 'value="UTC"' in response.text
+    assert 'value="UTC (Coordinated Universal Time)"' in response.text
 
 
 def test_a_valid_change_is_saved(client, settings):

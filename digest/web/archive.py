@@ -1,0 +1,86 @@
+"""The public archive and web views: ``/archive/{list}`` (page, Atom, JSON Feed),
+``/editions/{id}``, and ``/manage``, which mails a reader their own links."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from digest.pipeline import archive as archive_uc
+from digest.pipeline import manage as manage_uc
+from digest.pipeline.subscriptions import InvalidInput, TooManySignUps
+from digest.ratelimit import RateLimiter
+from digest.render.archive_feeds import ArchiveLinks, atom_feed, json_feed
+from digest.web.pages import Pages
+from digest.web.security import CSRF_FIELD, EDITION_CSP
+
+__all__ = ["router"]
+
+
+def router(pages: Pages, limiter: RateLimiter | None = None) -> APIRouter:
+    settings = pages.settings
+    api = APIRouter()
+
+    def links(list_name: str) -> ArchiveLinks:
+        base = f"{settings.public_url}/archive/{list_name}"
+        return ArchiveLinks(
+            base, f"{base}/feed.xml", f"{base}/feed.json", f"{settings.public_url}/editions/{{id}}"
+        )
+
+    def found(list_name: str, before: int | None = None) -> archive_uc.Archive:
+        try:
+            return archive_uc.archive(settings, list_name, before=before)
+        except archive_uc.NoArchive:
+            raise HTTPException(404, "This list has no public archive.") from None
+
+    @api.get("/archive/{list_name}", response_class=HTMLResponse)
+    def index(request: Request, list_name: str, before: int | None = None) -> Response:
+        page = found(list_name, before)
+        return pages.render(request, "archive", archive=page, links=links(page.name))
+
+    @api.get("/archive/{list_name}/feed.xml")
+    def atom(list_name: str) -> Response:
+        page = found(list_name)
+        body = atom_feed(
+            page.title, settings.newsroom_name, page.editions, links(page.name), datetime.now(UTC)
+        )
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    @api.get("/archive/{list_name}/feed.json")
+    def json(list_name: str) -> Response:
+        page = found(list_name)
+        body = json_feed(page.title, settings.newsroom_name, page.editions, links(page.name))
+        return JSONResponse(body, media_type="application/feed+json")
+
+    @api.get("/editions/{edition_id:int}", response_class=HTMLResponse)
+    def edition(edition_id: int) -> Response:
+        html = archive_uc.web_view(settings, edition_id) if edition_id < 2**63 else None
+        if html is None:
+            raise HTTPException(404, "There is no edition with this number.")
+        headers = {"Content-Security-Policy": EDITION_CSP, "Cache-Control": "public, max-age=300"}
+        return HTMLResponse(html, headers=headers)
+
+    @api.get("/manage", response_class=HTMLResponse)
+    def manage_form(request: Request) -> Response:
+        return pages.render(request, "manage", error=None, email="")
+
+    @api.post("/manage", response_class=HTMLResponse)
+    def manage(
+        request: Request, email: str = Form(""), csrf_token: str | None = Form(None, alias=CSRF_FIELD)
+    ) -> Response:
+        pages.csrf.check(request, csrf_token)
+        client = request.client.host if request.client else "unknown"
+        try:
+            manage_uc.send_own_links(settings, email, client=client, limiter=limiter)
+        except InvalidInput as exc:
+            return pages.render(request, "manage", 400, error=exc.problem, email=email[:320])
+        except TooManySignUps as exc:
+            headers = {"Retry-After": str(int(exc.wait) + 1)}
+            raise HTTPException(
+                429, "Too many requests from here. Please try again later.", headers
+            ) from None
+        return pages.render(request, "manage_sent")
+
+    return api
