@@ -1,7 +1,7 @@
 """Telegram groups and channels that refused the bot; when `digest retry` re-opened an edition
 
 Revision ID: 0004_h1_delivery_policy
-Revises: 0003
+Revises: 0004_h0_archive
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_h1_delivery_policy"
-down_revision = "0003"
+down_revision = "0004_h0_archive"
 branch_labels = None
 depends_on = None
 
