@@ -707,6 +707,29 @@ SETTINGS: tuple[Setting, ...] = (
         "a source were clicked, compared with all stories, becomes one more score part (shown in "
         "`digest preview --explain`), capped at ×1.2 (÷1.2). 0 (the default) turns it off.",
     ),
+    Setting(
+        "DIGEST_RETRY_MAX_ATTEMPTS",
+        "retry_max_attempts",
+        "12",
+        _positive(int),
+        "A delivery that keeps failing is given up (`failed`, with its last error) after this many "
+        "attempts; waits a provider asks for (rate limits) do not count.",
+    ),
+    Setting(
+        "DIGEST_RETRY_MAX_AGE_HOURS",
+        "retry_max_age_hours",
+        "6",
+        _positive(float),
+        "A digest's deliveries are not tried later than this many hours after the edition was made "
+        "(or re-opened by `digest retry`); what is still unsent then is `failed`.",
+    ),
+    Setting(
+        "DIGEST_RETRY_BREAKING_MAX_AGE_HOURS",
+        "retry_breaking_max_age_hours",
+        "1",
+        _positive(float),
+        "The same for breaking news: not sent later than this many hours after the editor sent it.",
+    ),
 )
 
 
@@ -781,6 +804,9 @@ class Settings:
     sunset_editions: int = 0
     sunset_days: int = 14
     engagement_weight: float = 0.0
+    retry_max_attempts: int = 12
+    retry_max_age_hours: float = 6.0
+    retry_breaking_max_age_hours: float = 1.0
 
     @property
     def shared_redis_url(self) -> str | None:

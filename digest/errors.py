@@ -10,11 +10,14 @@
     │   └── ParseError         the body is not a feed we can read
     ├── ImportError_           a bad row in an imported file (names the line)
     ├── DeliveryError          a channel could not deliver (.permanent says if a retry can help)
-    │   ├── PartiallyDelivered some recipients of the call went out (.delivered) before it failed
+    │   ├── PartiallyDelivered some recipients of the call went out (.delivered) before it failed,
+    │   │                      or were refused for reasons of their own (.refused)
     │   ├── ChannelConfigError 401/403 from the provider: stop the send, fix the settings
     │   ├── RecipientGone      the recipient cannot be reached again (blocked the bot)
+    │   ├── ChatRefused        a Telegram group or channel refuses the bot (kicked, no rights)
     │   ├── ChatMigrated       a Telegram group moved to a supergroup (.new_chat_id)
-    │   └── BatchTooLarge      channels.sendgrid: 413, send fewer recipients at once
+    │   ├── BatchTooLarge      channels.sendgrid: 413, send fewer recipients at once
+    │   └── MessageRefused     channels.sendgrid: 400 (.recipients: the personalizations it names)
     ├── RateLimited            ratelimit: the wait for a slot would exceed the caller's limit
     ├── LimiterUnavailable     ratelimit: Redis, which holds the shared limits, did not answer
     ├── UnknownList            pipeline.planning: no list of that name
@@ -120,8 +123,10 @@ class DeliveryError(DigestError):
 class PartiallyDelivered(DeliveryError):
     """Some recipients of the call were accepted before a later request failed.
 
-    ``delivered`` holds their subscriber ids; ``permanent`` and ``retry_after`` are the
-    failure's. Retry the call without them.
+    ``delivered`` holds their subscriber ids; ``refused`` maps the subscriber ids refused for
+    a reason of their own (an address or name the message cannot carry) to that reason: they
+    fail alone. ``permanent`` and ``retry_after`` are those of the failure that stopped the
+    call, which the remaining recipients share. Retry the call without the first two.
     """
 
     def __init__(
@@ -131,9 +136,11 @@ class PartiallyDelivered(DeliveryError):
         *,
         permanent: bool = False,
         retry_after: float | None = None,
+        refused: dict[int, str] | None = None,
     ) -> None:
         super().__init__(message, permanent=permanent, retry_after=retry_after)
         self.delivered = delivered
+        self.refused = dict(refused or {})
 
 
 class ChannelConfigError(DeliveryError):
@@ -145,6 +152,14 @@ class ChannelConfigError(DeliveryError):
 
 class RecipientGone(DeliveryError):
     """The recipient cannot be reached again (for example they blocked the bot)."""
+
+    def __init__(self, message: str, **_: object) -> None:
+        super().__init__(message, permanent=True)
+
+
+class ChatRefused(DeliveryError):
+    """A Telegram group or channel refused the bot (kicked, rights taken away): the chat is
+    kept and marked failing for editors to fix; this delivery fails."""
 
     def __init__(self, message: str, **_: object) -> None:
         super().__init__(message, permanent=True)

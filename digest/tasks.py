@@ -12,13 +12,14 @@ from celery import Task, shared_task
 
 from digest import config, pipeline
 from digest.pipeline.planning import SendPlan, open_batches
+from digest.pipeline.retrying import expire_overdue
+from digest.retry import RetryPolicy
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 from digest.store.db import DATABASE_DOWN, transaction
 
 log = logging.getLogger(__name__)
 
-MAX_SEND_RETRIES = 12
 # The database unreachable (restarting, failing over, a network cut): the task is tried again
 # with backoff — up to 2, 4, 8, 16, then 30 s, jittered — instead of failing; the ledger makes
 # a repeat safe.
@@ -107,7 +108,8 @@ def resume_stalled() -> int:
     """Re-queue deliveries whose task was lost (Redis restarted, a message expired).
 
     Open rows that have waited ``DIGEST_RESUME_AFTER`` (ten minutes) are queued again (claims
-    make a duplicate task harmless); rows stuck in ``sending`` for twice the visibility timeout
+    make a duplicate task harmless) unless the retry policy says their edition is too old (then
+    they are failed, with the reason); rows stuck in ``sending`` for twice the visibility timeout
     lost their task mid-send, so they go back to ``retrying`` — the one batch that may be repeated.
     """
     settings = config.get()
@@ -124,18 +126,35 @@ def resume_stalled() -> int:
             stuck,
             extra={"stuck": stuck},
         )
+    # The retry policy first: what is past its edition's maximum age is failed, not re-queued.
+    for edition_id in editions:
+        expired = expire_overdue(settings, edition_id, now)
+        if expired:
+            log.warning(
+                "edition %s: %d deliveries given up by the sweeper, past the maximum age",
+                edition_id, expired, extra={"edition": edition_id, "failed": expired},
+            )  # fmt: skip
     return sum(resume(edition_id) for edition_id in editions)
 
 
-@shared_task(
-    name="digest.send_batch", bind=True, acks_late=True, max_retries=MAX_SEND_RETRIES, **DATABASE_RETRY
-)
+# No task-level retry limit: the retry policy (digest.retry) ends every row — sent, or failed
+# after its attempts or its edition's maximum age — and a batch retries only open rows.
+@shared_task(name="digest.send_batch", bind=True, acks_late=True, max_retries=None)
 def send_batch(
     self: Task, edition_id: int, channel: str, delivery_ids: list[int], batch: str
 ) -> dict[str, int]:
-    result = pipeline.send_batch(edition_id, channel, delivery_ids, batch, config.get())
+    settings = config.get()
+    policy = RetryPolicy.from_settings(settings)
+    try:
+        result = pipeline.send_batch(edition_id, channel, delivery_ids, batch, settings)
+    except DATABASE_DOWN as exc:
+        # The ledger makes a repeat safe; after a long outage the sweeper takes the rows over.
+        if self.request.retries >= policy.database_task_retries:
+            raise
+        wait = policy.database_wait(self.request.retries, random.random())
+        raise self.retry(exc=exc, countdown=wait, max_retries=policy.database_task_retries) from exc
     if result.retry:
-        countdown = result.retry_after or backoff(self.request.retries)
+        countdown = result.retry_after or policy.backoff(self.request.retries + 1, random.random())
         log.info(
             "edition %s: %d rows to retry in %.0fs",
             edition_id,
@@ -145,8 +164,3 @@ def send_batch(
         )
         raise self.retry(args=(edition_id, channel, result.retry, batch), countdown=countdown)
     return {"sent": result.sent, "failed": result.failed, "reclaimed": result.reclaimed}
-
-
-def backoff(retries: int) -> float:
-    """Exponential backoff with full jitter, from a few seconds up to ten minutes."""
-    return float(random.uniform(0.5, 1.0) * min(600.0, 5.0 * 2**retries))

@@ -54,10 +54,16 @@ def sample(parameter: inspect.Parameter, hints: dict[str, object]) -> object:
 
 def made_by_hand() -> dict[type, DigestError]:
     """Errors whose arguments are richer than a sample of their annotations."""
+    from digest.channels.sendgrid import MessageRefused
+    from digest.errors import PartiallyDelivered
     from digest.pipeline.breaking import DuplicateBreaking, EarlierSend
 
     earlier = [EarlierSend(3, datetime(2026, 12, 1, 6, 30, tzinfo=UTC), "editor@example.org")]
-    return {DuplicateBreaking: DuplicateBreaking("daily", earlier)}
+    return {
+        DuplicateBreaking: DuplicateBreaking("daily", earlier),
+        PartiallyDelivered: PartiallyDelivered("2 of 3 accepted", (1, 2), refused={3: "bad address"}),
+        MessageRefused: MessageRefused("sendgrid: 400", {0: "Does not contain a valid address."}),
+    }
 
 
 def an_instance(cls: type[DigestError]) -> DigestError:

@@ -11,9 +11,9 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from digest import logs
 from digest.bot import keyboards as kb
 from digest.bot.handlers import Handlers
-from digest.channels.telegram import token_redactor
 from digest.config import Settings
 from digest.errors import ConfigError
 
@@ -28,7 +28,7 @@ def build_application(settings: Settings, *, polling: bool = True) -> BotApplica
     token = settings.telegram_bot_token
     if not token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", "required to run the bot")
-    token_redactor.protect(token)  # python-telegram-bot and httpx log request URLs, which hold it
+    logs.protect(token)  # python-telegram-bot and httpx log request URLs, which hold it
     handlers = Handlers(settings)
     builder = (
         Application.builder()

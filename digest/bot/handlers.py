@@ -19,8 +19,9 @@ from telegram import error as tg
 from telegram.constants import ChatType
 from telegram.ext import Application, ContextTypes
 
+from digest import logs
 from digest.bot import keyboards as kb
-from digest.channels.telegram import TelegramChannel, token_redactor
+from digest.channels.telegram import TelegramChannel
 from digest.config import Settings
 from digest.models import Subscriber
 from digest.pipeline import bot as cases
@@ -232,7 +233,7 @@ class Handlers:
             reply = err.problem[:1].upper() + err.problem[1:] + "."
         else:
             detail = "".join(traceback.format_exception(err)) if err else "unknown error"
-            log.error("bot: an update failed: %s", token_redactor.scrub(detail))
+            log.error("bot: an update failed: %s", logs.redact(detail))
             reply = SORRY
         if isinstance(update, Update):
             await _tell(update, reply)
@@ -245,4 +246,4 @@ async def _tell(update: Update, text: str) -> None:
         elif update.effective_message is not None:
             await update.effective_message.reply_text(text)
     except tg.TelegramError as exc:  # the reply failed too: nothing more to do than say so
-        log.warning("bot: could not tell the reader about an error: %s", token_redactor.scrub(exc.message))
+        log.warning("bot: could not tell the reader about an error: %s", logs.redact(exc.message))

@@ -9,6 +9,7 @@ which they substitute for the placeholders of ``digest.render.PLACEHOLDERS``.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,15 @@ class Envelope:
     categories: tuple[str, ...] = ()
     test: bool = False  # a test send (preview to an editor): same headers, marked in the subject
     extra: dict[str, str] = field(default_factory=dict)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def display_name(name: str) -> str:
+    """A recipient's name as a header can carry it: control characters (CR, LF …) that a
+    stored name may hold become spaces, so they cannot break or inject a header."""
+    return " ".join(_CONTROL.sub(" ", name).split())
 
 
 class DeliveryChannel(ABC):

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from digest import sample
-from digest.channels.base import DeliveryChannel, Envelope
+from digest.channels.base import DeliveryChannel, Envelope, display_name
 from digest.config import Settings
-from digest.errors import DeliveryError
+from digest.errors import DeliveryError, PartiallyDelivered
 from digest.models import Channel, Recipient
 from digest.render import personalize
 from digest.telegram_format import inline_keyboard
@@ -141,9 +141,30 @@ class OutboxEmail(DeliveryChannel):
         return self.directory / "email" / str(edition_id) / f"{subscriber_id}.eml"
 
     def deliver(self, envelope: Envelope, recipients: Sequence[Recipient]) -> None:
+        delivered: list[int] = []
+        refused: dict[int, str] = {}
         for recipient in recipients:
-            data = self.message(envelope, recipient).as_bytes()
-            _write_atomically(self.path_for(envelope.edition_id, recipient.subscriber_id), data)
+            try:
+                data = self.message(envelope, recipient).as_bytes()
+            except (ValueError, TypeError, LookupError) as exc:  # this recipient's data only
+                refused[recipient.subscriber_id] = (
+                    f"outbox: cannot build the email for {recipient.address!r}: {exc}"
+                )
+                continue
+            try:
+                _write_atomically(self.path_for(envelope.edition_id, recipient.subscriber_id), data)
+            except DeliveryError as exc:
+                if not delivered and not refused:
+                    raise
+                raise PartiallyDelivered(exc.message, tuple(delivered), refused=refused) from exc
+            delivered.append(recipient.subscriber_id)
+        if refused:
+            raise PartiallyDelivered(
+                f"outbox: {len(refused)} of {len(recipients)} recipients refused",
+                tuple(delivered),
+                permanent=True,
+                refused=refused,
+            )
 
     def message(self, envelope: Envelope, recipient: Recipient) -> EmailMessage:
         """The email one recipient gets, placeholders filled."""
@@ -154,7 +175,7 @@ class OutboxEmail(DeliveryChannel):
         base = policy.SMTP if ascii_only else policy.SMTPUTF8
         msg = EmailMessage(policy=base.clone(max_line_length=998))
         msg["From"] = envelope.from_email
-        msg["To"] = formataddr((recipient.name, recipient.address))
+        msg["To"] = formataddr((display_name(recipient.name), recipient.address))
         msg["Subject"] = personalize(subject_for(envelope), recipient)
         msg["Date"] = format_datetime(self._now())
         domain = parseaddr(envelope.from_email)[1].rpartition("@")[2] or "localhost"

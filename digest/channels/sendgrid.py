@@ -7,7 +7,9 @@ own substitutions (``-unsubscribe_url-`` …), ``List-Unsubscribe`` headers and 
 
 ====================  =====================================================================
 2xx                   accepted
-400                   ``DeliveryError(permanent=True)`` naming SendGrid's fields
+400                   ``DeliveryError(permanent=True)`` naming SendGrid's fields; when every
+                      error names a personalization, only those recipients are refused
+                      (``PartiallyDelivered.refused``) and the others are sent again
 401, 403              ``ChannelConfigError`` (the key is wrong or lacks Mail Send)
 404, 405              ``ChannelConfigError`` (``DIGEST_SENDGRID_API_URL`` is wrong)
 413                   ``BatchTooLarge``: ``deliver`` halves the batch and sends both halves
@@ -36,13 +38,15 @@ from typing import Any, ClassVar, Protocol
 import python_http_client.exceptions
 import sendgrid
 
-from digest.channels.base import DeliveryChannel, Envelope
+from digest import logs
+from digest.channels.base import DeliveryChannel, Envelope, display_name
 from digest.channels.outbox import list_unsubscribe, subject_for
 from digest.config import Settings
 from digest.errors import ChannelConfigError, ConfigError, DeliveryError, PartiallyDelivered
 from digest.models import Channel, Recipient
 from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
 from digest.render import PLACEHOLDERS, substitutions
+from digest.retry import IN_PLACE_WAIT, RetryPolicy
 
 __all__ = ["BatchTooLarge", "PartiallyDelivered", "SendGridChannel", "SharedRate"]
 
@@ -55,13 +59,20 @@ MAX_CATEGORY_LENGTH = 255
 HTML_TAGS = {tag: f"{tag[:-1]}_html-" for tag in PLACEHOLDERS.values()}
 
 
+class MessageRefused(DeliveryError):
+    """SendGrid answered 400. ``recipients`` maps the index of each personalization its errors
+    name to what was wrong; empty when an error is about the message itself."""
+
+    def __init__(self, message: str, recipients: dict[int, str] | None = None, **_: object) -> None:
+        super().__init__(message, permanent=True)
+        self.recipients = dict(recipients or {})
+
+
 class BatchTooLarge(DeliveryError):
     """SendGrid answered 413: the request body is too large; send fewer recipients at once."""
 
     def __init__(self, message: str, **_: object) -> None:
         super().__init__(message, permanent=False)
-
-
 
 
 class Waiter(Protocol):
@@ -96,21 +107,6 @@ class SharedRate:
             raise DeliveryError(f"sendgrid: {exc}", retry_after=self._max_wait) from None
 
 
-class _RedactAuthorization(logging.Filter):
-    """python_http_client logs request headers, Authorization included, at DEBUG."""
-
-    _BEARER = re.compile(r"Bearer\s+[^'\"\s,}]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if "Bearer" in text:
-            record.msg, record.args = self._BEARER.sub("Bearer ***", text), None
-        return True
-
-
-logging.getLogger("python_http_client.client").addFilter(_RedactAuthorization())
-
-
 class SendGridChannel(DeliveryChannel):
     """Email through SendGrid; ``throttle`` is called before every request (the shared rate limit)."""
 
@@ -125,11 +121,12 @@ class SendGridChannel(DeliveryChannel):
         host: str = "https://api.sendgrid.com",
         timeout: float = 20.0,
         throttle: Throttle | None = None,
-        max_wait: float = 5.0,
+        max_wait: float = IN_PLACE_WAIT,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._api_key = api_key
+        logs.protect(api_key)  # python_http_client logs request headers at DEBUG
         self._api = sendgrid.SendGridAPIClient(api_key=api_key, host=host)
         # python_http_client passes this to urlopen() for every request it builds.
         self._api.client.timeout = timeout
@@ -137,6 +134,7 @@ class SendGridChannel(DeliveryChannel):
             (lambda: None) if throttle is None else throttle if callable(throttle) else throttle.wait
         )
         self.max_wait = max_wait
+        self._policy = RetryPolicy(in_place_wait=max_wait)  # the one retry policy decides the wait
         self._sleep = sleep
         self._clock = clock
 
@@ -152,20 +150,29 @@ class SendGridChannel(DeliveryChannel):
     def deliver(self, envelope: Envelope, recipients: Sequence[Recipient]) -> None:
         batch = self._unique(recipients)
         delivered: list[int] = []
+        refused: dict[int, str] = {}
         try:
             for start in range(0, len(batch), self.max_batch):
-                self._send_halving(envelope, batch[start : start + self.max_batch], delivered)
+                self._send_halving(envelope, batch[start : start + self.max_batch], delivered, refused)
         except ChannelConfigError:
             raise
         except DeliveryError as exc:
-            if not delivered:
+            if not delivered and not refused:
                 raise
             raise PartiallyDelivered(
                 f"sendgrid: {len(delivered)} of {len(batch)} recipients accepted, then {exc.message}",
                 tuple(delivered),
                 permanent=exc.permanent,
                 retry_after=exc.retry_after,
+                refused=refused,
             ) from exc
+        if refused:
+            raise PartiallyDelivered(
+                f"sendgrid: {len(refused)} of {len(batch)} recipients refused",
+                tuple(delivered),
+                permanent=True,
+                refused=refused,
+            )
 
     def request_body(self, envelope: Envelope, recipients: Sequence[Recipient]) -> dict[str, Any]:
         """The JSON of one Mail Send request (public so tests and tools can inspect it)."""
@@ -197,7 +204,9 @@ class SendGridChannel(DeliveryChannel):
         errors = self._redact(_describe_errors(body))
         if status == 400:
             log.warning("sendgrid refused the message: %s", errors)
-            raise DeliveryError(f"sendgrid: the message was refused (400): {errors}", permanent=True)
+            raise MessageRefused(
+                f"sendgrid: the message was refused (400): {errors}", _per_recipient(body, self._redact)
+            )
         if status in (401, 403):
             log.error("sendgrid refused the API key (%s): %s", status, errors)
             raise ChannelConfigError(f"SendGrid refused the API key: {status} {errors}")
@@ -211,9 +220,22 @@ class SendGridChannel(DeliveryChannel):
             raise DeliveryError(f"sendgrid: rate limited (429){when}", retry_after=retry_after)
         raise DeliveryError(f"sendgrid: {status} from the API: {errors}", permanent=400 <= status < 500)
 
-    def _send_halving(self, envelope: Envelope, batch: Sequence[Recipient], delivered: list[int]) -> None:
+    def _send_halving(
+        self, envelope: Envelope, batch: Sequence[Recipient], delivered: list[int], refused: dict[int, str]
+    ) -> None:
         try:
             self._send(self.request_body(envelope, batch))
+        except MessageRefused as exc:
+            named = {i: why for i, why in exc.recipients.items() if 0 <= i < len(batch)}
+            if not named or len(named) != len(exc.recipients):
+                raise  # about the message itself: nobody can get it
+            for index, why in named.items():
+                recipient = batch[index]
+                refused[recipient.subscriber_id] = f"sendgrid refused {recipient.address!r} (400): {why}"
+            rest = [recipient for index, recipient in enumerate(batch) if index not in named]
+            log.warning("sendgrid: %d recipients refused, sending the other %d", len(named), len(rest))
+            if rest:
+                self._send_halving(envelope, rest, delivered, refused)
         except BatchTooLarge as exc:
             if len(batch) == 1:
                 raise DeliveryError(
@@ -221,8 +243,8 @@ class SendGridChannel(DeliveryChannel):
                 ) from exc
             half = len(batch) // 2
             log.info("sendgrid: 413 for %d recipients, sending them in two halves", len(batch))
-            self._send_halving(envelope, batch[:half], delivered)
-            self._send_halving(envelope, batch[half:], delivered)
+            self._send_halving(envelope, batch[:half], delivered, refused)
+            self._send_halving(envelope, batch[half:], delivered, refused)
         else:
             delivered.extend(recipient.subscriber_id for recipient in batch)
 
@@ -233,7 +255,7 @@ class SendGridChannel(DeliveryChannel):
             self._post(body)
         except DeliveryError as exc:
             # Only a 429 carries retry_after out of _post.
-            if exc.retry_after is None or exc.retry_after > self.max_wait:
+            if exc.retry_after is None or not self._policy.waits_in_place(exc.retry_after):
                 raise
             log.info("sendgrid: rate limited, waiting %ss", exc.retry_after)
             self._sleep(exc.retry_after)
@@ -253,10 +275,11 @@ class SendGridChannel(DeliveryChannel):
         self.raise_for_response(response.status_code, response.body, response.headers)
 
     def _personalization(self, envelope: Envelope, recipient: Recipient) -> dict[str, Any]:
+        name = display_name(recipient.name)  # whatever the stored name holds, never a broken header
         to = (
-            {"email": recipient.address, "name": recipient.name}
-            if recipient.name
-            else {"email": recipient.address}
+            {"email": recipient.address.strip(), "name": name}
+            if name
+            else {"email": recipient.address.strip()}
         )
         values = substitutions(recipient)
         for tag, value in substitutions(recipient, html_escape=True).items():
@@ -296,7 +319,7 @@ class SendGridChannel(DeliveryChannel):
             return None
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "***") if self._api_key else text
+        return logs.redact(text)  # the key is protected in __init__
 
 
 def _describe_errors(body: bytes | str | None) -> str:
@@ -314,6 +337,28 @@ def _describe_errors(body: bytes | str | None) -> str:
     except (ValueError, KeyError, TypeError):
         return (body or "no details")[:300]
     return "; ".join(described) or "no details"
+
+
+_PERSONALIZATION = re.compile(r"^personalizations\.(\d+)\b")
+
+
+def _per_recipient(body: bytes | str | None, redact: Callable[[str], str]) -> dict[int, str]:
+    """Personalization index -> its errors, when every error of a 400 names one; else {}."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    try:
+        errors = json.loads(body or "")["errors"]
+        named = [(_PERSONALIZATION.match(str(e.get("field") or "")), str(e.get("message"))) for e in errors]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    if not named or any(match is None for match, _ in named):
+        return {}
+    found: dict[int, str] = {}
+    for match, message in named:
+        assert match is not None
+        index = int(match.group(1))
+        found[index] = redact(f"{found[index]}; {message}" if index in found else message)
+    return found
 
 
 def _categories(categories: Sequence[str]) -> list[str]:

@@ -32,8 +32,9 @@ for ``flood_pause``), so the other workers wait too.
 
 python-telegram-bot is asyncio; synchronous callers (Celery tasks) run its coroutines on
 one event loop per process, in a daemon thread, with one ``Bot`` (one connection pool)
-per channel. The bot token never appears in our messages or logs: a filter scrubs it from
-the records of httpx and python-telegram-bot, which put it in request URLs.
+per channel. The bot token never appears in our messages or logs: it is registered with
+``digest.logs.protect``, which scrubs it from every record and error text (httpx and
+python-telegram-bot put it in request URLs).
 """
 
 from __future__ import annotations
@@ -55,8 +56,16 @@ from telegram import error as tg
 from telegram.constants import ParseMode
 from telegram.request import HTTPXRequest
 
+from digest import logs
 from digest.channels.base import DeliveryChannel, Envelope
-from digest.errors import ChannelConfigError, ChatMigrated, ConfigError, DeliveryError, RecipientGone
+from digest.errors import (
+    ChannelConfigError,
+    ChatMigrated,
+    ChatRefused,
+    ConfigError,
+    DeliveryError,
+    RecipientGone,
+)
 from digest.models import Channel, Recipient
 from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
 from digest.render import personalize
@@ -112,7 +121,7 @@ class TelegramChannel(DeliveryChannel):
         self._bot: Bot | None = None
         self._bot_pid = 0
         self._bot_lock = threading.Lock()
-        token_redactor.protect(token)
+        logs.protect(token)  # httpx and python-telegram-bot log request URLs, which hold it
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramChannel:
@@ -193,7 +202,7 @@ class TelegramChannel(DeliveryChannel):
             if markup is not None and _is_button_error(exc):
                 # e.g. a "Read all" URL Telegram will not link to (localhost): the digest matters more.
                 log.warning("telegram: edition %s, chat %s: the buttons were refused (%s); sent without them",
-                            envelope.edition_id, chat, token_redactor.scrub(exc.message))  # fmt: skip
+                            envelope.edition_id, chat, logs.redact(exc.message))  # fmt: skip
                 _run(bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview),
                      self._timeout)  # fmt: skip
                 return
@@ -202,7 +211,7 @@ class TelegramChannel(DeliveryChannel):
             log.warning(
                 "telegram: edition %s, chat %s, message %d: Telegram could not parse the HTML (%s); "
                 "sent as plain text",
-                envelope.edition_id, chat, index + 1, token_redactor.scrub(exc.message),
+                envelope.edition_id, chat, index + 1, logs.redact(exc.message),
             )  # fmt: skip
             plain = to_plain_text(text)
             _run(bot.send_message(chat, plain, link_preview_options=preview, reply_markup=markup),
@@ -221,7 +230,7 @@ class TelegramChannel(DeliveryChannel):
                 raise
             log.warning(
                 "telegram: edition %s, chat %s: the lead photo was refused (%s); sent the digest without it",
-                envelope.edition_id, chat, token_redactor.scrub(exc.message),
+                envelope.edition_id, chat, logs.redact(exc.message),
             )  # fmt: skip
 
     def _respect_flood(self, chat: str, exc: tg.TelegramError) -> None:
@@ -251,22 +260,34 @@ class TelegramChannel(DeliveryChannel):
             return self._bot
 
 
+# Telegram's own descriptions of a private chat that is gone for good: the reader blocked the
+# bot, or deleted their account. Any other 403 says nothing about the reader's wishes.
+GONE_DESCRIPTIONS = ("bot was blocked by the user", "user is deactivated")
+
+
 def delivery_error(exc: tg.TelegramError, chat: str, token: str = "") -> DeliveryError:
     """The one place Telegram's errors become digest's."""
-    detail = f"telegram: chat {chat}: {exc.message}"
-    if token:
-        detail = detail.replace(token, "***")
+    detail = _redact(f"telegram: chat {chat}: {exc.message}", token)
     if isinstance(exc, tg.ChatMigrated):
         return ChatMigrated(detail, new_chat_id=str(exc.new_chat_id))
     if isinstance(exc, tg.RetryAfter):
         return DeliveryError(detail, retry_after=_retry_after(exc))
-    if isinstance(exc, tg.Forbidden):  # blocked, kicked, deactivated, never started the bot
-        return RecipientGone(detail)
+    if isinstance(exc, tg.Forbidden):
+        if _is_group(chat):  # kicked, or the bot lost its rights: the editors must fix it
+            return ChatRefused(detail)
+        if any(known in exc.message.lower() for known in GONE_DESCRIPTIONS):
+            return RecipientGone(detail)
+        return DeliveryError(detail, permanent=True)  # unknown: this delivery fails, nothing more
     if isinstance(exc, tg.InvalidToken):
-        return ChannelConfigError(f"telegram: the bot token was refused ({exc.message})")
+        return ChannelConfigError(_redact(f"telegram: the bot token was refused ({exc.message})", token))
     if isinstance(exc, tg.BadRequest):  # chat not found, message too long …: a retry will not help
         return DeliveryError(detail, permanent=True)
     return DeliveryError(detail)  # TimedOut, NetworkError (5xx included), unreadable replies
+
+
+def _redact(text: str, token: str) -> str:
+    logs.protect(token)
+    return logs.redact(text)
 
 
 def messages_sent(err: DeliveryError) -> int:
@@ -357,43 +378,6 @@ def _run(coro: Coroutine[Any, Any, T], timeout: float) -> T:
     except concurrent.futures.TimeoutError:
         future.cancel()
         raise tg.TimedOut("the request did not finish") from None
-
-
-# -- keeping the token out of logs -----------------------------------------------------
-
-
-class _TokenRedactor(logging.Filter):
-    """Replaces bot tokens in log records of the libraries that log request URLs."""
-
-    LOGGERS = ("httpx", "httpcore", "telegram")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._tokens: set[str] = set()
-
-    def protect(self, token: str) -> None:
-        self._tokens.add(token)
-        # Filters on a logger do not apply to its children's records: attach to each one.
-        names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in self.LOGGERS]
-        for name in {*self.LOGGERS, *names}:
-            logger = logging.getLogger(name)
-            if self not in logger.filters:
-                logger.addFilter(self)
-
-    def scrub(self, text: str) -> str:
-        for token in tuple(self._tokens):
-            text = text.replace(token, "***")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        scrubbed = self.scrub(message)
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
-        return True
-
-
-token_redactor = _TokenRedactor()
 
 
 def _personalized(envelope: Envelope, recipient: Recipient) -> Envelope:

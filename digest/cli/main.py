@@ -24,6 +24,8 @@ from digest.cli.preview import preview
 from digest.cli.stories import stories
 from digest.cli.subscribers import lists_app, subscribers_app
 from digest.cli.web import web
+from digest.config import Settings
+from digest.pipeline import retrying
 from digest.pipeline.planning import BreakingOnlyList, UnknownList, open_batches
 from digest.store import editions as edition_store
 from digest.store import feeds as feed_store
@@ -150,7 +152,8 @@ def _cycle(*, ignore_hour: bool) -> None:
 
 @app.command()
 def status(edition: int = typer.Argument(..., help="Edition id.")) -> None:
-    """Show an edition's deliveries by state."""
+    """Show an edition's deliveries by state, the failed ones with their reasons, and alerts."""
+    settings = context.settings()
     with context.db() as conn:
         info = edition_store.info(conn, edition)
         if info is None:
@@ -159,17 +162,51 @@ def status(edition: int = typer.Argument(..., help="Edition id.")) -> None:
     context.console.print(f"edition {edition} of list {info[1]} ({info[2]}): {info[3]}")
     for state, n in found.items():
         context.console.print(f"  {state:<9} {n}")
+    _print_failures(settings, edition)
+    _print_alerts(settings)
+
+
+def _print_failures(settings: Settings, edition: int) -> None:
+    total, shown = retrying.failures(settings, edition)
+    if not total:
+        return
+    context.console.print(
+        f"failed deliveries ({total}; `digest retry {edition}` sends them again):", markup=False
+    )
+    for channel, address, reason in shown:
+        context.console.print(f"  {channel:<8} {address}: {reason}", markup=False, highlight=False)
+    if total > len(shown):
+        context.console.print(f"  … and {total - len(shown)} more")
+
+
+def _print_alerts(settings: Settings) -> None:
+    alerts = retrying.alerts(settings)
+    for trip in alerts.breakers:
+        context.console.print(
+            f"ALERT: {trip.channel} circuit breaker open since {trip.at} (edition {trip.edition_id}): "
+            f"{trip.reason} — fix the setting, then `digest retry EDITION`",
+            markup=False, highlight=False, style="bold red",
+        )  # fmt: skip
+    for chat in alerts.failing_chats:
+        context.console.print(
+            f"ALERT: Telegram chat {chat.chat_id} refuses the bot since {chat.since:%Y-%m-%d %H:%M}: "
+            f"{chat.reason} — give the bot its rights back there",
+            markup=False, highlight=False, style="bold red",
+        )  # fmt: skip
 
 
 @app.command()
 def retry(edition: int = typer.Argument(..., help="Edition id.")) -> None:
-    """Re-send only the failed deliveries of an edition."""
+    """Re-send the failed deliveries of an edition on purpose (given up, held by the circuit
+    breaker, or refused): the breaker is reset and the retry policy counts afresh."""
     settings = context.settings()
     with context.db() as conn:
         info = edition_store.info(conn, edition)
-        if info is None:
-            raise context.fail(f"no edition {edition}")
-        reopened = ledger.reopen_failed(conn, edition, datetime.now(UTC))
+    if info is None:
+        raise context.fail(f"no edition {edition}")
+    reopened, trips = retrying.reopen(settings, edition, datetime.now(UTC))
+    for trip in trips:
+        context.console.print(f"{trip.channel}: circuit breaker reset ({trip.reason})", markup=False)
     plan = pipeline.SendPlan(info[1], edition, open_batches(settings, edition))
     context.console.print(f"edition {edition}: {reopened} failed deliveries queued again")
     _deliver(plan, settings, follow=True)

@@ -36,7 +36,8 @@ from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import Channel, Item, RenderedEdition
 from digest.pipeline.planning import TELEGRAM_BATCH, SendPlan, UnknownList, renderer_for
-from digest.render import PLACEHOLDERS, inline_css
+from digest.render import inline_css
+from digest.render.personalize import defuse, new_nonce, seal, template_marks
 from digest.store import editions as edition_store
 from digest.store import editors as editor_store
 from digest.store import items as item_store
@@ -201,6 +202,7 @@ def _searchable(item: Item) -> str:
 def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime) -> RenderedEdition:
     """The compact email (HTML and text) and the one Telegram message."""
     renderer = renderer_for(settings)
+    nonce = new_nonce()  # the story's text is data: only the template's marks become tags
     context: dict[str, Any] = {
         "branding": renderer.branding,
         "news": news,
@@ -209,16 +211,16 @@ def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime
         "preheader": _one_line(news.summary or news.title)[:150],
         "date_label": f"{now:%A}, {now.day} {now:%B %Y}, {now:%H:%M} UTC",
         "href": safe_href,
-        **{name: tag for name, tag in PLACEHOLDERS.items()},
+        **template_marks(nonce),
     }
     html = renderer.env.get_template("email/breaking.html").render(context)
     text = renderer.env.get_template("email/breaking.txt").render(context)
     return RenderedEdition(
-        subject=context["subject"],
-        preheader=context["preheader"],
-        html=inline_css(html),
-        text=text,
-        telegram=(telegram_message(news),),
+        subject=defuse(context["subject"], html=False),
+        preheader=defuse(context["preheader"], html=False),
+        html=seal(inline_css(html), nonce, html=True),
+        text=seal(text, nonce, html=False),
+        telegram=(defuse(telegram_message(news), html=True),),
         lead_url=safe_href(news.url),
         headlines=((news.title, news.url),),
     )

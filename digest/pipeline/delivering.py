@@ -9,6 +9,7 @@ README documents — and the log says so.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -22,20 +23,35 @@ from digest import links, tracking
 from digest.channels.base import DeliveryChannel, Envelope
 from digest.channels.registry import email_channel, telegram_channel
 from digest.config import Settings
-from digest.errors import ChannelConfigError, ChatMigrated, DeliveryError, PartiallyDelivered, RecipientGone
+from digest.errors import (
+    ChannelConfigError,
+    ChatMigrated,
+    ChatRefused,
+    DeliveryError,
+    PartiallyDelivered,
+    RecipientGone,
+)
 from digest.models import Channel, DeliveryState, Recipient
-from digest.pipeline import breaker
+from digest.pipeline import breaker, retrying
+from digest.store import alerts, ledger
 from digest.store import editions as edition_store
 from digest.store import editors as editor_store
-from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 from digest.store.db import DATABASE_DOWN, transaction
 from digest.store.ledger import Delivery
 
 log = logging.getLogger(__name__)
+
+
+def is_group_chat(chat: str) -> bool:
+    """A group, supergroup or channel (negative id or @name), not a reader's private chat."""
+    return chat.startswith(("-", "@"))
+
+
 T = TypeVar("T")
 
 DATABASE_PATIENCE = 60.0  # seconds a send keeps trying to record its outcome while the database is down
+PATIENT_LONGEST_WAIT = 8.0  # between those tries
 
 
 @dataclass(slots=True)
@@ -59,6 +75,10 @@ def send_batch(
             return BatchResult()
         if channel == Channel.EMAIL and breaker.is_paused(conn, edition_id):
             return BatchResult()  # rows stay pending: an editor resumes (the sweeper re-queues) or cancels
+        # Too old to be worth sending, or the channel's breaker is open: failed, with the reason.
+        held = retrying.held(conn, settings, edition_id, channel, delivery_ids, datetime.now(UTC))
+        if held >= 0:
+            return BatchResult(failed=held)
         claim = ledger.claim(conn, delivery_ids, batch, datetime.now(UTC), reclaim_after=reclaim_after)
         info = edition_store.info(conn, edition_id)
     context = {"edition": edition_id, "channel": channel, "batch": batch}
@@ -88,10 +108,16 @@ def _deliver_claimed(
     context: dict[str, object],
 ) -> None:
     """Hand the claimed rows over group by group, until one must wait for a retry."""
-    for group in _groups(rows, sender.max_batch):
+    groups = _groups(rows, sender.max_batch)
+    for n, group in enumerate(groups):
         try:
             if not _deliver_group(sender, group, list_name, settings, result):
                 return
+        except ChannelConfigError as exc:  # no batch of this channel can succeed: stop them all
+            rest = [row for later in groups[n:] for row in later]
+            retrying.trip(settings, str(context["channel"]), exc, rows[0].edition_id, rest, datetime.now(UTC))
+            result.failed += len(rest)
+            return
         except DATABASE_DOWN as exc:
             log.warning(
                 "edition %s: database unreachable during batch %s (%s); the rest waits for a retry",
@@ -161,19 +187,66 @@ def _deliver_group(
         _gone(group, exc, settings)
         result.failed += len(group)
         return True
+    except ChatRefused as exc:
+        _refused_chat(group, exc, settings)
+        result.failed += len(group)
+        return True
     except PartiallyDelivered as exc:
         went = set(exc.delivered)
         _finish([row for row in group if row.subscriber_id in went], DeliveryState.SENT, settings)
         result.sent += len(went)
-        return _failed([row for row in group if row.subscriber_id not in went], exc, settings, result)
+        _refused([row for row in group if row.subscriber_id in exc.refused], exc.refused, settings, result)
+        rest = [row for row in group if row.subscriber_id not in went | exc.refused.keys()]
+        return _failed(rest, exc, settings, result)
     except ChannelConfigError:
-        _finish(group, DeliveryState.RETRYING, settings, "channel configuration refused")
-        raise
+        raise  # the whole channel stops (see _deliver_claimed)
     except DeliveryError as exc:
         return _failed(group, exc, settings, result)
+    except Exception as exc:  # data no channel expected must not sink the batch
+        return _isolate(sender, group, list_name, settings, result, exc)
     _finish(group, DeliveryState.SENT, settings)
     result.sent += len(group)
+    _chats_working(group, settings)
     return True
+
+
+def _isolate(
+    sender: DeliveryChannel,
+    group: list[Delivery],
+    list_name: str,
+    settings: Settings,
+    result: BatchResult,
+    exc: Exception,
+) -> bool:
+    """A channel raised something unexpected: find the recipient it belongs to by halving the
+    group, so that one recipient's row fails alone, with its reason, and the rest goes out."""
+    if len(group) == 1:
+        log.exception(
+            "edition %s: delivery %s to %r failed: %s",
+            group[0].edition_id, group[0].id, group[0].address, exc,
+            extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": 1},
+        )  # fmt: skip
+        _finish(group, DeliveryState.FAILED, settings, f"{type(exc).__name__}: {exc}")
+        result.failed += 1
+        return True
+    half = len(group) // 2
+    if not _deliver_group(sender, group[:half], list_name, settings, result):
+        return False
+    return _deliver_group(sender, group[half:], list_name, settings, result)
+
+
+def _refused(rows: list[Delivery], reasons: dict[int, str], settings: Settings, result: BatchResult) -> None:
+    """Rows the provider refused for a reason of their own: each fails alone, with its reason."""
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        for row in rows:
+            ledger.mark(conn, [row.id], DeliveryState.FAILED, now, reasons[row.subscriber_id])
+    for row in rows:
+        log.warning(
+            "edition %s: delivery %s refused: %s", row.edition_id, row.id, reasons[row.subscriber_id],
+            extra={"edition": row.edition_id, "channel": row.channel, "failed": 1},
+        )  # fmt: skip
+    result.failed += len(rows)
 
 
 def _failed(group: list[Delivery], exc: DeliveryError, settings: Settings, result: BatchResult) -> bool:
@@ -191,11 +264,14 @@ def _failed(group: list[Delivery], exc: DeliveryError, settings: Settings, resul
         _finish(group, DeliveryState.FAILED, settings, str(exc))
         result.failed += len(group)
         return True
-    result.retry_after = exc.retry_after
-    _finish(group, DeliveryState.RETRYING, settings, str(exc))
+    outcome = retrying.after_failure(settings, group, exc, datetime.now(UTC))  # the retry policy decides
+    result.failed += sum(len(rows) for rows in outcome.given_up.values())
     if exc.sent_count and len(group) == 1:  # a retry resumes after the messages that went out
         with transaction(settings.database_url) as conn:
             ledger.set_parts_sent(conn, group[0].id, exc.sent_count)
+    if not outcome.retry:
+        return True
+    result.retry_after = outcome.wait
     return False
 
 
@@ -223,17 +299,42 @@ def _migrated(
 
 
 def _gone(group: list[Delivery], exc: DeliveryError, settings: Settings) -> None:
+    """The reader blocked the bot or left Telegram: that chat is removed, nothing else (they
+    keep their email and their lists)."""
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
         for row in group:
             if row.channel == Channel.TELEGRAM:
-                subscriber_store.unsubscribe_chat(conn, row.address)
+                subscriber_store.remove_chat(conn, row.address)
         ledger.mark(conn, [row.id for row in group], DeliveryState.FAILED, now, str(exc))
     log.warning(
-        "recipient gone, unsubscribed: %s",
+        "Telegram chat gone, removed from its subscriber: %s",
         exc,
         extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(group)},
     )
+
+
+def _refused_chat(group: list[Delivery], exc: ChatRefused, settings: Settings) -> None:
+    """A group or channel refused the bot: the delivery fails, the chat stays on its list,
+    marked failing for the editors (``digest status``, the dashboard)."""
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        for row in group:
+            alerts.chat_failing(conn, row.address, exc.message, now)
+        ledger.mark(conn, [row.id for row in group], DeliveryState.FAILED, now, str(exc))
+    log.error(
+        "Telegram chat refuses the bot, marked failing (fix the bot's rights there): %s",
+        exc,
+        extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(group)},
+    )
+
+
+def _chats_working(group: list[Delivery], settings: Settings) -> None:
+    """Groups and channels that took the edition are no longer failing."""
+    chats = [row.address for row in group if row.channel == Channel.TELEGRAM and is_group_chat(row.address)]
+    if chats:
+        with transaction(settings.database_url) as conn:
+            alerts.chats_working(conn, chats)
 
 
 def _finish(
@@ -256,16 +357,17 @@ def _patiently(settings: Settings, action: Callable[[], T], what: str) -> T:
     """``action()``, tried again while the database is unreachable, for up to a minute — well
     within the visibility timeout, so no other run of the task takes the rows meanwhile."""
     give_up = time.monotonic() + min(DATABASE_PATIENCE, settings.visibility_timeout / 2)
-    pause = 0.5
-    while True:
+    policy = retrying.policy_for(settings)
+    for attempt in itertools.count():
         try:
             return action()
         except DATABASE_DOWN as exc:
+            pause = min(policy.database_wait(attempt), PATIENT_LONGEST_WAIT)
             if time.monotonic() + pause > give_up:
                 raise
             log.warning("%s: database unreachable (%s); again in %.1fs", what, type(exc).__name__, pause)
             time.sleep(pause)
-            pause = min(pause * 2, 8.0)
+    raise AssertionError("unreachable")
 
 
 def _recipients(settings: Settings, group: list[Delivery], list_name: str) -> list[Recipient]:

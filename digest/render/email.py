@@ -22,7 +22,7 @@ from digest.group import other_sources
 from digest.models import EditionContent, Item, RenderedEdition, Section, Story
 from digest.render.branding import Branding
 from digest.render.budget import Trim, fit, strip_marks
-from digest.render.personalize import PLACEHOLDERS
+from digest.render.personalize import defuse, new_nonce, seal, template_marks
 from digest.render.sanitize import clean_summary
 from digest.render.subject import DEFAULT_SUBJECT_FORMAT, SubjectFields, format_subject
 from digest.telegram_format import ALSO_IN_SHOWN, render_telegram, safe_href, telegram_extras
@@ -80,19 +80,26 @@ class Renderer:
         stories = content.stories
         lead = _lead_story(content)
         lead_index = next((i for i, s in enumerate(stories) if s is lead), None)
-        context = self._context(content, lead, edition_id=edition_id, web_url=web_url)
+        # Feed text is data: only the template's own marks become per-reader tags (see personalize).
+        nonce = new_nonce()
+        marks = template_marks(nonce)
+        context = self._context(
+            content, lead, edition_id=edition_id, web_url=web_url, reader=marks["click_key"]
+        )
+        context.update(marks)
 
         def email_html(trim: Trim) -> str:
             page = self.env.get_template("email/edition.html").render(_trimmed(context, stories, trim))
-            return inline_css(page)
+            return seal(inline_css(page), nonce, html=True)
 
         html, trim = fit(email_html, stories, lead_index, self.branding.max_email_bytes)
         text = self.env.get_template("email/edition.txt").render(_trimmed(context, stories, trim))
+        text = seal(text, nonce, html=False)
         notes = _notes(stories, trim, self.branding.max_email_bytes)
         for note in notes:
             log.info("edition %s: %s", edition_id, note)
         utm_tagger = self.branding.utm.tagger(content.list_name, content.date, medium="telegram")
-        tagger = self._tracked(utm_tagger, content, edition_id, "telegram")
+        tagger = self._tracked(utm_tagger, content, edition_id, "telegram", marks["click_key"])
         photo, caption, buttons = telegram_extras(
             lead.lead if lead else None,
             web_url=web_url,
@@ -100,15 +107,16 @@ class Renderer:
             bot_username=self.branding.telegram_bot_username,
             tag_link=utm_tagger,  # the caption and buttons are not personalized per chat
         )
+        telegram = render_telegram(content, web_url=web_url, tag_link=tagger)
         return RenderedEdition(
-            subject=context["subject"],
-            preheader=context["preheader"],
+            subject=defuse(context["subject"], html=False),
+            preheader=defuse(context["preheader"], html=False),
             html=strip_marks(html),
             text=text,
-            telegram=render_telegram(content, web_url=web_url, tag_link=tagger),
+            telegram=tuple(seal(message, nonce, html=True) for message in telegram),
             lead_url=safe_href(lead.lead.url) if lead else None,
             telegram_photo=photo,
-            telegram_caption=caption,
+            telegram_caption=defuse(caption, html=True),
             telegram_buttons=buttons,
             notes=notes,
             headlines=tuple((s.lead.title, s.lead.url) for s in stories),
@@ -122,10 +130,16 @@ class Renderer:
         return replace(content, sections=sections)
 
     def _context(
-        self, content: EditionContent, lead: Story | None, *, edition_id: int | None, web_url: str
+        self,
+        content: EditionContent,
+        lead: Story | None,
+        *,
+        edition_id: int | None,
+        web_url: str,
+        reader: str,
     ) -> dict[str, Any]:
         utm_tag = self.branding.utm.tagger(content.list_name, content.date)
-        tag = self._tracked(utm_tag, content, edition_id, "email")
+        tag = self._tracked(utm_tag, content, edition_id, "email", reader)
         cta = self.branding.cta
         return {
             "branding": self.branding,
@@ -143,45 +157,47 @@ class Renderer:
             "cta_url": _outbound(cta.button_url, tag) if cta else None,
             "web_url": safe_href(web_url) or "",
             "home_url": safe_href(self.branding.public_url) or safe_href(web_url) or "",
-            "unsubscribe_url": PLACEHOLDERS["unsubscribe_url"],
-            "preferences_url": PLACEHOLDERS["preferences_url"],
-            "name": PLACEHOLDERS["name"],
             "href": safe_href,
             "out": lambda url: _outbound(url, tag),
             "also": other_sources,
             "also_shown": ALSO_IN_SHOWN,
             "summary_html": lambda item: summary_html(item, utm_tag),
-            "trap_url": self._trap_url(edition_id),
+            "trap_url": self._trap_url(edition_id, reader),
             "summary_text": summary_text,
         }
 
 
     def _tracked(
-        self, tag: Callable[[str], str], content: EditionContent, edition_id: int | None, channel: str
+        self,
+        tag: Callable[[str], str],
+        content: EditionContent,
+        edition_id: int | None,
+        channel: str,
+        reader: str,
     ) -> Callable[[str], str]:
-        """``tag`` followed, when clicks are tracked, by the signed redirect for that story."""
+        """``tag`` followed, when clicks are tracked, by the signed redirect for that story;
+        ``reader`` is the template's private mark for the reader's click key (see personalize)."""
         tracker = self.tracker
         if tracker is None or edition_id is None:
             return tag
         # Every outlet's link of a story counts for the story (its lead item).
         story_of = {item.url: story.lead.id or 0 for story in content.stories for item in story.items}
-        placeholder = PLACEHOLDERS["click_key"]
 
         def tracked(url: str) -> str:
             item_id = story_of.get(url, 0)
             return tracker.track(
-                tag(url), edition_id=edition_id, channel=channel, item_id=item_id, reader=placeholder
+                tag(url), edition_id=edition_id, channel=channel, item_id=item_id, reader=reader
             )
 
         return tracked
 
-    def _trap_url(self, edition_id: int | None) -> str | None:
+    def _trap_url(self, edition_id: int | None, reader: str) -> str | None:
         """The hidden link no person sees: whoever follows it is a machine (digest.machine_clicks)."""
         if self.tracker is None or edition_id is None:
             return None
         home = safe_href(self.branding.public_url) or self.tracker.public_url
         return self.tracker.track(
-            home, edition_id=edition_id, channel="email", item_id=TRAP_ITEM, reader=PLACEHOLDERS["click_key"]
+            home, edition_id=edition_id, channel="email", item_id=TRAP_ITEM, reader=reader
         )
 
 

@@ -3,18 +3,35 @@
 A variant is rendered once; the reader's own links and name appear in it as SendGrid-style
 substitution tags (``-unsubscribe_url-`` …). SendGrid fills them on its servers, the outbox
 and the web view through ``personalize``.
+
+Only the places the template marked become tags. The renderer gives the template private
+marks (``template_marks``: a per-render random nonce no feed can know), then ``seal`` defuses
+every tag look-alike the rendered text already holds — they came from feed titles, summaries,
+links or captions — and only then turns the private marks into the public tags. A feed link
+``…?u=-unsubscribe_url-`` so stays literal for every reader, in every channel.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import secrets
 from collections.abc import Mapping
 from types import MappingProxyType
 
 from digest.models import Recipient
 
-__all__ = ["EXPANSION", "PLACEHOLDERS", "expansion_margin", "personalize", "substitutions"]
+__all__ = [
+    "EXPANSION",
+    "PLACEHOLDERS",
+    "defuse",
+    "expansion_margin",
+    "new_nonce",
+    "personalize",
+    "seal",
+    "substitutions",
+    "template_marks",
+]
 
 # Recipient field -> the tag that stands for it in rendered html and text.
 PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
@@ -52,3 +69,38 @@ def personalize(text: str, recipient: Recipient, *, html_escape: bool = False) -
 def expansion_margin(text: str) -> int:
     """Bytes ``text`` may grow by once every placeholder is filled for any reader."""
     return sum(EXPANSION[match.group(0)] - len(match.group(0)) for match in _PLACEHOLDER.finditer(text))
+
+
+# A tag, or the HTML form SendGrid's channel derives from it (-name_html-), seen in rendered
+# text: the hyphen that starts it is what ``defuse`` changes.
+_LOOKALIKE = re.compile(
+    "-(?=(?:" + "|".join(re.escape(tag[1:-1]) for tag in PLACEHOLDERS.values()) + ")(?:_html)?-)"
+)
+# In HTML (email, Telegram) the hyphen becomes its character reference: readers and mail
+# clients see the same text and follow the same link, but no substitution matches it. Plain
+# text has no references, so a word joiner (invisible) goes between the hyphen and the name.
+_DEFUSED = {True: "&#45;", False: "-\u2060"}
+
+
+def new_nonce() -> str:
+    """A fresh secret for one rendering's private marks."""
+    return secrets.token_hex(8)
+
+
+def template_marks(nonce: str) -> dict[str, str]:
+    """Recipient field -> the private mark the template gets for it (letters and digits only,
+    so escaping, CSS inlining and URL handling leave it as it is)."""
+    return {field: f"zq{nonce}{field.replace('_', '')}zq" for field in PLACEHOLDERS}
+
+
+def defuse(text: str, *, html: bool) -> str:
+    """``text`` with every tag look-alike made inert (see ``_DEFUSED``)."""
+    return _LOOKALIKE.sub(_DEFUSED[html], text)
+
+
+def seal(text: str, nonce: str, *, html: bool) -> str:
+    """Rendered ``text``: look-alikes defused first, then the template's private marks made tags."""
+    text = defuse(text, html=html)
+    for field, mark in template_marks(nonce).items():
+        text = text.replace(mark, PLACEHOLDERS[field])
+    return text

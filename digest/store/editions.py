@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from digest.models import RenderedEdition
-from digest.store.common import insert_ignoring_conflicts
-from digest.store.tables import edition_items, edition_variants, editions, lists
+from digest.store.common import aware, insert_ignoring_conflicts
+from digest.store.tables import edition_items, edition_retries, edition_variants, editions, lists
 
 
 def get_or_create(conn: Connection, list_pk: int, slot: str, title: str, now: datetime) -> tuple[int, bool]:
@@ -93,3 +93,25 @@ def info(conn: Connection, edition_id: int) -> tuple[int, str, str, str] | None:
 def latest(conn: Connection, list_pk: int) -> int | None:
     query = select(func.max(editions.c.id)).where(editions.c.list_id == list_pk)
     return conn.execute(query).scalar()
+
+
+def timing(conn: Connection, edition_id: int) -> tuple[datetime, str] | None:
+    """(when its deliveries started: creation, or the last ``digest retry``; its slot)."""
+    query = (
+        select(editions.c.created_at, editions.c.slot, edition_retries.c.at)
+        .outerjoin(edition_retries, edition_retries.c.edition_id == editions.c.id)
+        .where(editions.c.id == edition_id)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    created = aware(row.created_at)
+    assert created is not None
+    return (max(created, aware(row.at) or created)), row.slot
+
+
+def reopened(conn: Connection, edition_id: int, now: datetime) -> None:
+    """``digest retry`` re-opened the edition now: its deliveries' age counts from here."""
+    if not insert_ignoring_conflicts(conn, edition_retries, [{"edition_id": edition_id, "at": now}]):
+        statement = update(edition_retries).where(edition_retries.c.edition_id == edition_id)
+        conn.execute(statement.values(at=now))

@@ -9,7 +9,7 @@ its worker died re-claims its own in-flight rows by their batch token.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -123,16 +123,25 @@ def _delivery(row: Any) -> Delivery:
 
 
 def mark(
-    conn: Connection, ids: Sequence[int], state: DeliveryState, now: datetime, error: str | None = None
+    conn: Connection,
+    ids: Sequence[int],
+    state: DeliveryState,
+    now: datetime,
+    error: str | None = None,
+    *,
+    only_if: DeliveryState | None = None,
 ) -> None:
-    """Record rows' new state. A row recorded ``sent`` is never re-opened: a run cut off mid-send
-    whose rows another run re-claimed and sent meanwhile may report its late transient failure
-    afterwards, and re-opening them would send them once more."""
+    """Record rows' new state (only those in state ``only_if``, when given). A row recorded
+    ``sent`` is never re-opened: a run cut off mid-send whose rows another run re-claimed and sent
+    meanwhile may report its late transient failure afterwards, and re-opening them would send
+    them once more."""
     if not ids:
         return
     rows = among(conn, deliveries.c.id, ids)
     if state in OPEN:
         rows = and_(rows, deliveries.c.state != DeliveryState.SENT)
+    if only_if is not None:
+        rows = and_(rows, deliveries.c.state == str(only_if))
     conn.execute(
         update(deliveries)
         .where(rows)
@@ -177,12 +186,13 @@ def counts(conn: Connection, edition_ids: Sequence[int]) -> dict[str, int]:
 
 
 def reopen_failed(conn: Connection, edition_id: int, now: datetime) -> int:
-    """Put the failed rows of an edition back to pending (``digest retry``)."""
+    """Put the failed rows of an edition back to pending (``digest retry``), their attempts
+    counted afresh."""
     statement = (
         update(deliveries)
         .where(deliveries.c.edition_id == edition_id, deliveries.c.state == DeliveryState.FAILED)
         .where(deliveries.c.subscriber_id.is_not(None))  # a deleted recipient's row stays as it is
-        .values(state=str(DeliveryState.PENDING), updated_at=now)
+        .values(state=str(DeliveryState.PENDING), attempts=0, updated_at=now)
     )
     return int(conn.execute(statement).rowcount or 0)
 
@@ -232,3 +242,36 @@ def latest_editions(conn: Connection, list_pk: int, subscriber_ids: Sequence[int
         .group_by(deliveries.c.subscriber_id)
     )
     return {int(sub): int(ed) for sub, ed in conn.execute(query)}
+
+
+def uncount(conn: Connection, ids: Sequence[int]) -> None:
+    """The last claim of these rows was no attempt (the provider asked us to wait first)."""
+    if ids:
+        statement = update(deliveries).where(among(conn, deliveries.c.id, ids), deliveries.c.attempts > 0)
+        conn.execute(statement.values(attempts=deliveries.c.attempts - 1))
+
+
+def give_up_open(
+    conn: Connection,
+    edition_id: int,
+    ids: Sequence[int] | None,
+    reason: Callable[[int, str | None], str],
+    now: datetime,
+) -> int:
+    """Fail the edition's open rows (all, or those among ``ids``), each with ``reason(attempts,
+    last_error)``; return how many."""
+    where = [deliveries.c.edition_id == edition_id, deliveries.c.state.in_([str(s) for s in OPEN])]
+    if ids is not None:
+        where.append(among(conn, deliveries.c.id, ids))
+    kinds = select(deliveries.c.attempts, deliveries.c.last_error).where(*where).distinct()
+    failed = 0
+    for attempts, last_error in list(conn.execute(kinds)):
+        same = [*where, deliveries.c.attempts == attempts]
+        same.append(
+            deliveries.c.last_error.is_(None) if last_error is None else deliveries.c.last_error == last_error
+        )
+        values = {"state": str(DeliveryState.FAILED), "last_error": reason(int(attempts), last_error)[:2000]}
+        failed += int(
+            conn.execute(update(deliveries).where(*same).values(**values, updated_at=now)).rowcount or 0
+        )
+    return failed

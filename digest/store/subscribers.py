@@ -129,10 +129,19 @@ def set_chat_id(conn: Connection, subscriber_id: int, chat_id: str) -> None:
     )
 
 
-def unsubscribe_chat(conn: Connection, chat_id: str) -> int:
-    """Mark the subscriber with this Telegram chat unsubscribed (they blocked the bot)."""
-    statement = update(subscribers).where(subscribers.c.telegram_chat_id == chat_id)
-    return int(conn.execute(statement.values(status=str(SubscriberStatus.UNSUBSCRIBED))).rowcount or 0)
+def remove_chat(conn: Connection, chat_id: str) -> int:
+    """Forget this Telegram chat (the reader blocked the bot); the subscriber keeps their email.
+    One with no email left has nothing to be sent to: unsubscribed."""
+    row = conn.execute(
+        select(subscribers.c.id, subscribers.c.email).where(subscribers.c.telegram_chat_id == chat_id)
+    ).first()
+    if row is None:
+        return 0
+    values: dict[str, Any] = {"telegram_chat_id": None}
+    if not row.email:
+        values["status"] = str(SubscriberStatus.UNSUBSCRIBED)
+    conn.execute(update(subscribers).where(subscribers.c.id == row.id).values(**values))
+    return 1
 
 
 def remove(conn: Connection, email_or_chat: str) -> bool:

@@ -327,3 +327,23 @@ forgotten_deliveries = Table(
     Column("channel", String(16), primary_key=True),
     Column("state", String(16), nullable=False),
 )
+
+# A Telegram group or channel that refused the bot (kicked, rights taken away): kept on its
+# list and shown to editors until a send to it succeeds again.
+chat_failures = Table(
+    "chat_failures",
+    metadata,
+    Column("chat_id", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# When `digest retry` last re-opened an edition: the retry policy's maximum age counts from
+# here instead of the edition's creation.
+edition_retries = Table(
+    "edition_retries",
+    metadata,
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+)

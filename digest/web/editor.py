@@ -22,7 +22,7 @@ from zoneinfo import available_timezones
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from digest.pipeline import desk
+from digest.pipeline import desk, retrying
 from digest.render import BUNDLED_TEMPLATES
 from digest.web import (
     auth,
@@ -124,7 +124,7 @@ def router(ctx: EditorContext) -> APIRouter:
         zone = actor.editor.time_zone if actor.editor else "UTC"
         return pages.render(
             request, "editor/dashboard", actor=actor, d=desk.dashboard(settings),
-            when=lambda moment: desk.local_time(moment, zone),
+            alerts=retrying.alerts(settings), when=lambda moment: desk.local_time(moment, zone),
         )  # fmt: skip
 
     @api.get("/account")

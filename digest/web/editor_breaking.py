@@ -13,6 +13,7 @@ A story already sent to the list is refused unless "send again anyway" is ticked
 """
 
 import logging
+import random
 import threading
 import time
 import uuid
@@ -31,6 +32,7 @@ from digest.pipeline import desk
 from digest.pipeline.delivering import send_batch
 from digest.pipeline.planning import SendPlan, UnknownList
 from digest.render import personalize
+from digest.retry import RetryPolicy
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.web.auth import Actor, Role
@@ -75,23 +77,25 @@ def drain(timeout: float = 30.0) -> None:
         _in_process.pop().join(timeout)
 
 
-def _send_in_process(settings: Settings, plan: SendPlan, attempts: int = 5) -> None:
+def _send_in_process(settings: Settings, plan: SendPlan) -> None:
     try:
-        _send_batches(settings, plan, attempts)
+        _send_batches(settings, plan)
     except Exception:  # a thread has nobody to raise to; rows left open are re-queued by the sweeper
         log.exception("in-process breaking send of edition %s failed", plan.edition_id)
 
 
-def _send_batches(settings: Settings, plan: SendPlan, attempts: int) -> None:
+def _send_batches(settings: Settings, plan: SendPlan) -> None:
+    """Each batch until none of its rows is open: the retry policy (digest.retry) says how long
+    to wait between tries and fails a row after its attempts or the breaking news' maximum age."""
     assert plan.edition_id is not None
+    policy = RetryPolicy.from_settings(settings)
     for channel, ids in plan.batches:
-        batch, todo = uuid.uuid4().hex, ids
-        for _ in range(attempts):
+        batch, todo, tries = uuid.uuid4().hex, ids, 0
+        while todo:
             result = send_batch(plan.edition_id, channel, todo, batch, settings)
-            if not result.retry:
-                break
-            todo = result.retry
-            time.sleep(min(result.retry_after or 1.0, 10.0))
+            todo, tries = result.retry or [], tries + 1
+            if todo:
+                time.sleep(result.retry_after or policy.backoff(tries, random.random()))
 
 
 def framed_email(settings: Settings, html: str) -> HTMLResponse:

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from digest.config import Settings
 from digest.pipeline import breaking as news_desk
-from digest.pipeline import desk, resending
+from digest.pipeline import desk, resending, retrying
 from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.editor_breaking import dispatcher, framed_email
@@ -51,7 +51,7 @@ def router(ctx: EditorContext) -> APIRouter:
         telegram = [[Markup(m) for m in v.rendered.telegram] for v in report.variants]
         return pages.render(
             request, "editor/edition", actor=actor, r=report, p=report.progress, telegram=telegram,
-            when=lambda moment: desk.local_time(moment, zone),
+            when=lambda moment: desk.local_time(moment, zone), alerts=retrying.alerts(settings),
         )  # fmt: skip
 
     @api.get("/{edition_id}/email/{variant_id}")

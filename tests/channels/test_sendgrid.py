@@ -18,7 +18,13 @@ from python_http_client.exceptions import HTTPError
 
 from digest.channels.base import Envelope
 from digest.channels.registry import email_channel
-from digest.channels.sendgrid import BatchTooLarge, PartiallyDelivered, SendGridChannel, SharedRate
+from digest.channels.sendgrid import (
+    BatchTooLarge,
+    MessageRefused,
+    PartiallyDelivered,
+    SendGridChannel,
+    SharedRate,
+)
 from digest.config import load
 from digest.errors import ChannelConfigError, DeliveryError
 from digest.models import Channel, Recipient
@@ -169,14 +175,30 @@ def test_every_request_validates_against_sendgrids_openapi_schema(
 # --- errors --------------------------------------------------------------------------------------
 
 
-def test_a_400_is_permanent_and_names_sendgrids_field(
-    channel: SendGridChannel, envelope: Envelope, readers: Readers, caplog: pytest.LogCaptureFixture
+def test_a_400_naming_one_recipient_refuses_that_recipient_and_sends_the_others(
+    channel: SendGridChannel,
+    sendgrid_server: FakeSendGrid,
+    envelope: Envelope,
+    readers: Readers,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     error = _raised(lambda: channel.deliver(envelope, [*readers(2), Recipient(3, "not-an-address")]))
 
-    assert error.permanent
-    assert "personalizations.2.to.0.email: Does not contain a valid address." in str(error)
+    assert isinstance(error, PartiallyDelivered) and error.permanent
+    assert set(error.delivered) == {1, 2}
+    assert set(error.refused) == {3} and "Does not contain a valid address." in error.refused[3]
     assert "personalizations.2.to.0.email" in caplog.text
+    assert sorted(sendgrid_server.accepted_recipients()) == ["reader1@example.org", "reader2@example.org"]
+
+
+def test_a_400_about_the_message_itself_is_permanent_for_the_whole_batch(
+    channel: SendGridChannel, envelope: Envelope, readers: Readers
+) -> None:
+    bad_sender = replace(envelope, from_email="nobody")
+    error = _raised(lambda: channel.deliver(bad_sender, readers(3)))
+
+    assert error.permanent and not isinstance(error, PartiallyDelivered)
+    assert "from" in str(error)
 
 
 @pytest.mark.parametrize(("key", "status"), [("SG.wrong", "401"), ("SG.no-permission", "403")])
@@ -395,6 +417,7 @@ def _every_error(server: FakeSendGrid, envelope: Envelope, readers: Readers) -> 
     channel = SendGridChannel(API_KEY, host=server.url, timeout=0.2, max_wait=0)
     errors = [
         _raised(lambda: channel.deliver(envelope, [Recipient(1, "bad address")])),
+        _raised(lambda: channel.deliver(replace(envelope, from_email="nobody"), readers(1))),
         _raised(lambda: SendGridChannel(API_KEY + "x", host=server.url).deliver(envelope, readers(1))),
         _raised(lambda: SendGridChannel("SG.no-permission", host=server.url).deliver(envelope, readers(1))),
     ]
@@ -432,6 +455,7 @@ def test_every_delivery_error_survives_pickling(
         ChannelConfigError,
         PartiallyDelivered,
         BatchTooLarge,
+        MessageRefused,
     }
     for error in errors:
         copy = pickle.loads(pickle.dumps(error))
@@ -443,7 +467,8 @@ def test_every_delivery_error_survives_pickling(
         )
         assert not isinstance(error.__cause__, HTTPError)
         if isinstance(copy, PartiallyDelivered):
-            assert copy.delivered == (1, 2)
+            assert (copy.delivered, copy.refused) == (error.delivered, error.refused)
+            assert copy.delivered == (1, 2) or set(copy.refused) == {1}
 
 
 def test_the_channel_declares_its_medium_and_batch() -> None:

@@ -17,7 +17,7 @@ from redis.retry import Retry
 from digest import config
 from digest.channels.base import Envelope
 from digest.channels.telegram import TelegramChannel, messages_sent, to_plain_text
-from digest.errors import ChannelConfigError, ChatMigrated, DeliveryError, RecipientGone
+from digest.errors import ChannelConfigError, ChatMigrated, ChatRefused, DeliveryError, RecipientGone
 from digest.models import Recipient, RenderedEdition
 from digest.ratelimit import InProcessRateLimiter, RedisRateLimiter
 from tests.fakes.telegram_server import ApiError, FakeTelegram, parse_entities
@@ -78,6 +78,26 @@ def test_it_raises_recipient_gone_when_the_user_blocked_the_bot(
         channel.deliver(envelope("Hello"), to("42"))
     assert caught.value.permanent
     assert "blocked" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("chat", "description", "kind"),
+    [
+        ("42", "Forbidden: user is deactivated", RecipientGone),
+        ("42", "Forbidden: bot can't initiate conversation with a user", DeliveryError),
+        ("-1001234", "Forbidden: bot was kicked from the supergroup chat", ChatRefused),
+        ("@newsroom", "Forbidden: bot is not a member of the channel chat", ChatRefused),
+        ("@newsroom", "Forbidden: bot was blocked by the user", ChatRefused),
+    ],
+)
+def test_only_known_descriptions_of_a_private_chat_mean_gone_and_a_channel_is_never_gone(
+    fake: FakeTelegram, channel: TelegramChannel, chat: str, description: str, kind: type[DeliveryError]
+) -> None:
+    fake.block(chat, description)
+    with pytest.raises(DeliveryError) as caught:
+        channel.deliver(envelope("Hello"), to(chat))
+    assert type(caught.value) is kind and caught.value.permanent
+    assert description.removeprefix("Forbidden: ") in str(caught.value)
 
 
 def test_it_raises_chat_migrated_with_the_new_id_and_sends_nothing_there(

@@ -259,6 +259,11 @@ class FakeTelegram:
         with self._lock:
             self._script.blocked[str(chat_id)] = description
 
+    def unblock(self, chat_id: str) -> None:
+        """The chat takes the bot's messages again (rights given back)."""
+        with self._lock:
+            self._script.blocked.pop(str(chat_id), None)
+
     def migrate(self, chat_id: str, new_chat_id: str) -> None:
         with self._lock:
             self._script.migrated[str(chat_id)] = str(new_chat_id)

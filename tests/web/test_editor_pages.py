@@ -201,3 +201,32 @@ def test_the_preview_says_why_each_item_joined_its_story(client, settings):
     page = client.get("/admin/preview/daily")
     [joined] = re.findall(r'<ul class="joins"><li>(.*?)</li></ul>', page.text)
     assert joined in (f"{name}: {same} — close match: same event at the strict setting" for name in ("Wire", "Post"))
+
+
+def test_the_dashboard_and_the_edition_page_show_alerts_and_failed_deliveries_with_reasons(client, settings):
+    from datetime import UTC, datetime
+
+    from digest import pipeline
+    from digest.breaker import breaker_for, fingerprint
+    from digest.models import DeliveryState
+    from digest.store import alerts, ledger
+
+    add_news(settings, 2)
+    add_subscriber(settings, "reader@example.org")
+    plan = pipeline.plan_send("daily", settings, manual=True)
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        alerts.chat_failing(conn, "@newsroom", "Forbidden: bot is not a member of the channel chat", now)
+        reason = "gave up after 12 attempts over 5.2 h: last error 503"
+        ledger.mark(conn, plan.batches[0][1], DeliveryState.FAILED, now, reason)
+    refused = "SendGrid refused the API key: 401"
+    breaker_for(settings).trip("email", fingerprint(settings, "email"), refused, 7, now)
+    try:
+        sign_in(client, settings, "viewer")
+        dashboard = client.get("/admin").text
+        edition = client.get(f"/admin/editions/{plan.edition_id}").text
+    finally:
+        breaker_for(settings).reset()
+    for page in (dashboard, edition):
+        assert "@newsroom refuses the bot" in page and "circuit breaker open" in page
+    assert "Failed deliveries (1)" in edition and "gave up after 12 attempts over 5.2 h" in edition
