@@ -31,6 +31,17 @@
     ├── InvalidWords           pipeline.editors_words: an editor's note/subject is wrong (.field)
     ├── NoArchive              pipeline.archive: the list has no public archive
     ├── NotSubscribed          pipeline.bot: the chat has no subscriber
+    ├── BreakingOnlyList       pipeline.planning: a breaking-news list gets no digest
+    ├── InvalidListName        pipeline.roster: a list name outside the one rule
+    ├── UnknownLists           pipeline.roster: lists that do not exist (only admins make them)
+    ├── InvalidFeed            pipeline.feeds: a feed's field is wrong (.field names it)
+    ├── UnknownEdition         pipeline.desk: no edition with that id
+    ├── TestSendFailed         pipeline.desk: an editor's test send did not go out (.went)
+    ├── UnknownReader          pipeline.readers: no subscriber with that id
+    ├── InvalidEdit            pipeline.readers: a reader's field is wrong (.field names it)
+    ├── InvalidSelection       pipeline.selection: a pin/boost/bury the preview cannot apply
+    ├── NothingToSend          pipeline.resending: nothing failed or stopped to send again
+    ├── UnknownAddress         pipeline.privacy: no subscriber with that address to forget
     ├── BadCredentials         web.auth: wrong address or password (never says which)
     └── TooManyAttempts        web.auth: sign-in attempts too fast (.wait)
 

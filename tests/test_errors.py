@@ -46,7 +46,7 @@ def sample(parameter: inspect.Parameter, hints: dict[str, object]) -> object:
             return value
     origin = typing.get_origin(hint)
     if origin in (tuple, list) or hint in (tuple, list):
-        return (1, 2)
+        return ["a", "b"]
     if origin is dict or hint is dict:
         return {"a": 1}
     return "x"

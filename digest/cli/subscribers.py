@@ -102,7 +102,7 @@ def forget(address: str = typer.Argument(..., help="Email address or Telegram ch
 
     try:
         done = privacy.forget(context.settings(), address)
-    except privacy.UnknownReader as exc:
+    except privacy.UnknownAddress as exc:
         raise context.fail(str(exc)) from None
     context.console.print(
         f"forgot {address}: {done.events} events, {done.clicks} clicks and {done.deliveries} deliveries "

@@ -50,8 +50,6 @@ class InvalidInput(DigestError):
         super().__init__(f"{field_name}: {problem}")
         self.field, self.problem = field_name, problem
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.field, self.problem))
 
 
 class UnknownEdition(DigestError):
@@ -59,8 +57,6 @@ class UnknownEdition(DigestError):
         super().__init__(f"There is no edition {edition_id}.")
         self.edition_id = edition_id
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.edition_id,))
 
 
 def local_time(moment: datetime | None, zone: str, *, seconds: bool = False) -> str:
@@ -117,8 +113,6 @@ class TestSendFailed(DigestError):
         super().__init__(f"the test send failed: {reason}{done}")
         self.went, self.reason = went, reason
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.went, self.reason))
 
 
 # --- progress -----------------------------------------------------------------------------

@@ -33,8 +33,6 @@ class InvalidFeed(DigestError):
         self.field = field_name
         self.problem = problem
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.field, self.problem))
 
 
 def check_weight(value: float, field_name: str = "weight") -> float:

@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 from digest.collect import ssrf
 from digest.config import Settings
 from digest.editorial import format_layout, parse_layout
-from digest.errors import DigestError, ImportError_
+from digest.errors import ImportError_
 from digest.models import Feed, FeedSpec
 from digest.opml import parse_opml
+from digest.pipeline.feeds import InvalidFeed
 from digest.store import desk as desk_store
 from digest.store import editorial as editorial_store
 from digest.store import editors as editor_store
@@ -44,16 +45,6 @@ __all__ = [
 SECTION_MAX = 64
 NAME_MAX = 200
 
-
-class InvalidFeed(DigestError):
-    """A feed that cannot be saved, with the field and the reason in words."""
-
-    def __init__(self, field_name: str, problem: str) -> None:
-        super().__init__(f"{field_name}: {problem}")
-        self.field, self.problem = field_name, problem
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.field, self.problem))
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,8 +58,6 @@ class BreakingOnlyList(DigestError):
         )
         self.name = name
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.name,))
 
 
 @dataclass(slots=True)

@@ -20,10 +20,10 @@ from digest.store import reach
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 
-__all__ = ["Forgotten", "UnknownReader", "forget"]
+__all__ = ["Forgotten", "UnknownAddress", "forget"]
 
 
-class UnknownReader(DigestError):
+class UnknownAddress(DigestError):
     """No subscriber has this email address or Telegram chat id."""
 
 
@@ -42,7 +42,7 @@ def forget(settings: Settings, address: str) -> Forgotten:
         sub = subscriber_store.find(conn, email=key) if "@" in key[1:] else None
         sub = sub or subscriber_store.find(conn, chat_id=key)
         if sub is None or sub.id is None:
-            raise UnknownReader(f"no subscriber {address}")
+            raise UnknownAddress(f"no subscriber {address}")
         pseudonym = -(secrets.randbelow(2**31 - 2) + 1)
         forgotten = Forgotten(
             events=event_store.anonymize(conn, sub.id, pseudonym),

@@ -45,8 +45,6 @@ class UnknownReader(DigestError):
         super().__init__(f"There is no subscriber {subscriber_id}.")
         self.subscriber_id = subscriber_id
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.subscriber_id,))
 
 
 class InvalidEdit(DigestError):
@@ -56,8 +54,6 @@ class InvalidEdit(DigestError):
         super().__init__(f"{field_name}: {problem}")
         self.field, self.problem = field_name, problem
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.field, self.problem))
 
 
 @dataclass(frozen=True, slots=True)

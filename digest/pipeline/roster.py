@@ -45,8 +45,6 @@ class InvalidListName(DigestError):
         super().__init__(problem)
         self.problem = problem
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.problem,))
 
 
 class UnknownLists(DigestError):
@@ -57,8 +55,6 @@ class UnknownLists(DigestError):
         )
         self.names = tuple(names)
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.names,))
 
 
 def create_list(conn: Connection, name: str, now: datetime, title: str = "", kind: str = "") -> str:
