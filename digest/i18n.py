@@ -6,7 +6,7 @@ English is the source language: its strings are the msgids, so it needs no catal
 
 Updating the catalogs after changing a string (see README, "Translations")::
 
-    pybabel extract -F babel.cfg -k translate:2 -k translate_plural:2,3 -o digest/locale/digest.pot .
+    pybabel extract -F babel.cfg -k N_ -k translate:2 -k translate_plural:2,3 -o digest/locale/digest.pot .
     pybabel update -i digest/locale/digest.pot -d digest/locale -D digest
 """
 
@@ -17,7 +17,7 @@ import io
 from datetime import date, datetime
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "LOCALE_DIR",
+    "N_",
     "date_label",
     "day_month",
     "long_date",
@@ -33,6 +34,7 @@ __all__ = [
     "translate",
     "translate_plural",
     "translations",
+    "weekday_name",
 ]
 
 DEFAULT_LANGUAGE = "en"
@@ -60,6 +62,11 @@ def translations(language: str) -> NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark ``message`` for the catalog where it is written; it is translated where it is shown."""
+    return message
+
+
 def translate(language: str, message: str, **values: object) -> str:
     """``message`` in ``language``, with ``%(name)s`` fields filled from ``values``."""
     text = translations(language).gettext(message)
@@ -80,7 +87,7 @@ def date_label(day: date | datetime, language: str) -> str:
 
 
 def long_date(day: date | datetime, language: str) -> str:
-    """"1 December 2026" / "1 грудня 2026 р."."""
+    """ "1 December 2026" / "1 грудня 2026 р."."""
     if supported(language) == DEFAULT_LANGUAGE:
         return f"{day.day} {day:%B %Y}"
     return format_date(day, "long", locale=language)
@@ -91,3 +98,8 @@ def day_month(day: date | datetime, language: str) -> str:
     if supported(language) == DEFAULT_LANGUAGE:
         return f"{day.day} {day:%B}"
     return format_date(day, "d MMMM", locale=language)
+
+
+def weekday_name(index: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """The name of weekday ``index`` (0 is Monday): "Monday" / "понеділок"."""
+    return str(get_day_names("wide", locale=supported(language))[index])

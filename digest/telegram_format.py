@@ -233,7 +233,9 @@ def inline_keyboard(content: RenderedEdition, chat_id: str) -> dict[str, list[li
     return {"inline_keyboard": rows} if rows else None
 
 
-def _blocks(content: EditionContent, web_url: str, tag_link: Callable[[str], str], language: str) -> list[str]:
+def _blocks(
+    content: EditionContent, web_url: str, tag_link: Callable[[str], str], language: str
+) -> list[str]:
     date = long_date(content.date, language)
     blocks = [f"<b>{escape(content.title)}</b>\n{escape(date)}"]
     if content.words.note.strip():
@@ -262,7 +264,9 @@ def _story_block(story: Story, tag_link: Callable[[str], str], language: str) ->
         shown = ", ".join(link(item.source, item.url, tag_link) for item in also[:ALSO_IN_SHOWN])
         line += "\n" + translate(language, "Also in: %(sources)s", sources=shown)
         if len(also) > ALSO_IN_SHOWN:
-            line += translate_plural(language, " and %(num)s more", " and %(num)s more", len(also) - ALSO_IN_SHOWN)
+            line += translate_plural(
+                language, " and %(num)s more", " and %(num)s more", len(also) - ALSO_IN_SHOWN
+            )
     return line
 
 

@@ -8,7 +8,7 @@ from digest.pipeline.planning import UnknownList
 from digest.store import languages as language_store
 from digest.store.db import transaction
 
-__all__ = ["UnknownList", "UnsupportedLanguage", "set_language"]
+__all__ = ["UnknownList", "UnsupportedLanguage", "list_language", "set_language"]
 
 
 class UnsupportedLanguage(ValueError):
@@ -26,3 +26,11 @@ def set_language(settings: Settings, list_name: str, language: str) -> None:
     with transaction(settings.database_url) as conn:
         if not language_store.set_language(conn, list_name, language):
             raise UnknownList(list_name)
+
+
+def list_language(settings: Settings, list_name: str) -> str | None:
+    """The language of the list a reader's link came from; None when the link names no list."""
+    if not list_name:
+        return None
+    with transaction(settings.database_url) as conn:
+        return language_store.language_of(conn, list_name)

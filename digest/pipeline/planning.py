@@ -28,9 +28,9 @@ from digest.pipeline import editors_words
 from digest.pipeline.archive import neutral_recipient
 from digest.render import Branding, Renderer, personalize
 from digest.store import editions as edition_store
-from digest.store import languages as language_store
 from digest.store import editorial as editorial_store
 from digest.store import items as item_store
+from digest.store import languages as language_store
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -119,7 +119,18 @@ def _context(
         language = language_store.language_of(conn, list_name)
     options = ComposeOptions.from_settings(settings, layout)
     return _Context(
-        settings, list_pk, list_name, title, now, manual, ignore_hour, items, options, actions, words, language
+        settings,
+        list_pk,
+        list_name,
+        title,
+        now,
+        manual,
+        ignore_hour,
+        items,
+        options,
+        actions,
+        words,
+        language,
     )
 
 

@@ -29,8 +29,8 @@ from digest.pipeline.planning import UnknownList, renderer_for
 from digest.render import personalize
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
-from digest.store import languages as language_store
 from digest.store import items as item_store
+from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.telegram_format import utf16_len

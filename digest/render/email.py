@@ -7,6 +7,7 @@ HTML is kept within the size budget (``digest.render.budget``).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,7 +19,7 @@ from markupsafe import Markup
 from premailer import Premailer
 
 from digest.group import other_sources
-from digest.i18n import DEFAULT_LANGUAGE, date_label, day_month, supported, translations
+from digest.i18n import DEFAULT_LANGUAGE, date_label, day_month, supported, translations, weekday_name
 from digest.models import EditionContent, Item, RenderedEdition, Section, Story
 from digest.render.branding import Branding
 from digest.render.budget import Trim, fit, strip_marks
@@ -47,7 +48,9 @@ PREHEADER_HEADLINES = 3
 LEAD_IMAGE_SIZE = (552, 310)
 
 
-def make_environment(templates_dir: Path | None = None, language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
+def make_environment(
+    templates_dir: Path | None = None, language: str = DEFAULT_LANGUAGE
+) -> jinja2.Environment:
     """Jinja environment: overrides first, bundled templates second; autoescape for html; the
     readers' strings (``{% trans %}``, ``_()``) in ``language``, dates through ``date_label``."""
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(BUNDLED_TEMPLATES)]
@@ -66,6 +69,7 @@ def make_environment(templates_dir: Path | None = None, language: str = DEFAULT_
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = supported(language)
+    env.globals["weekday_name"] = functools.partial(weekday_name, language=language)
     return env
 
 
