@@ -18,7 +18,14 @@ from digest.i18n import LANGUAGES, LOCALE_DIR
 from digest.render import BUNDLED_TEMPLATES
 
 ROOT = BUNDLED_TEMPLATES.parent
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "translate": (2,), "translate_plural": (2, 3)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "translate": (2,),
+    "translate_plural": (2, 3),
+}
 READER_TEMPLATES = sorted(
     path
     for pattern in ("email/*.html", "email/*.txt", "web/*.html", "web/*.txt")
@@ -73,7 +80,9 @@ def test_every_word_in_a_reader_template_goes_through_gettext(path: Path) -> Non
 
 def test_the_template_check_catches_a_bare_word_and_lets_wrapped_ones_pass() -> None:
     assert untranslatable_words('<p class="x">Unsubscribe</p>') == ["Unsubscribe"]
-    assert untranslatable_words('<p>{{ _("Unsubscribe") }} {% trans n=1 %}Hello {{ n }}{% endtrans %}</p>') == []
+    assert (
+        untranslatable_words('<p>{{ _("Unsubscribe") }} {% trans n=1 %}Hello {{ n }}{% endtrans %}</p>') == []
+    )
     assert untranslatable_words("<style>.a { color: red }</style>{# a note #}{{ name }}") == []
     assert untranslatable_words('<input placeholder="Your email">') == ["Your", "email"]
 
@@ -89,8 +98,7 @@ def test_every_msgid_has_a_translation(language: str) -> None:
     untranslated = [
         message.id
         for message in catalog(language)
-        if message.id
-        and not (all(message.string) if isinstance(message.string, tuple) else message.string)
+        if message.id and not (all(message.string) if isinstance(message.string, tuple) else message.string)
     ]
     assert untranslated == []
 
