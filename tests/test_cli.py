@@ -157,3 +157,23 @@ def test_status_counts_by_state_and_retry_resends_only_the_failed(settings):
     assert {row_id: n for row_id, n in attempts} == {
         row_id: (2 if row_id == first_id else 1) for row_id, _ in attempts
     }, "only the failed delivery was sent again"
+
+
+def test_lists_language_sets_what_a_lists_editions_speak_and_refuses_unknown_ones(settings):
+    from datetime import UTC, datetime
+
+    from digest.store import languages as language_store
+
+    with transaction(settings.database_url) as conn:
+        subscriber_store.ensure_list(conn, "daily", datetime.now(UTC))
+
+    assert invoke("lists", "language", "daily", "uk").exit_code == 0
+    with transaction(settings.database_url) as conn:
+        assert language_store.language_of(conn, "daily") == "uk"
+
+    unknown = runner.invoke(app, ["lists", "language", "daily", "klingon"])
+    missing = runner.invoke(app, ["lists", "language", "nope", "uk"])
+    assert unknown.exit_code != 0 and "'klingon' is not one of en, uk" in unknown.output
+    assert missing.exit_code != 0 and "no list named 'nope'" in missing.output
+    with transaction(settings.database_url) as conn:
+        assert language_store.language_of(conn, "daily") == "uk"  # nothing half-changed
