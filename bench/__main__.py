@@ -6,7 +6,9 @@
     python -m bench --json rows.json    # also write the rows as JSON ("-" for stdout)
 
 Each stage runs in a process of its own, so its peak RSS is its own, and a stage that is
-missing or fails becomes a row marked "not available" or "error" instead of stopping the rest.
+missing or fails becomes a row marked "not available" or "error" instead of stopping the rest;
+one that has nothing to measure (its data set in ../shared is absent) becomes a "skipped" row
+saying why.
 """
 
 from __future__ import annotations
@@ -115,6 +117,9 @@ def _run_stage(key: str, quick: bool) -> list[Row]:
             rows: list[Row] = json.loads(out.read_text(encoding="utf-8"))
             if rows:
                 return rows
+            if code == 0:  # it ran and measured nothing: its data set is missing (../shared)
+                why = next((line for line in reversed(tail) if line.startswith("skipped")), "skipped")
+                return [{**placeholder(key, "skipped", why), "group": key}]
         return [{**placeholder(key, "error", f"exit {code}: " + " | ".join(tail)), "group": key}]
 
 

@@ -63,7 +63,7 @@ def normalize(found: Row, default_rss: float | None = None) -> Row:
 
 
 def placeholder(stage: str, status: str, detail: str = "") -> Row:
-    """The row of a stage that could not run: ``status`` is "not available" or "error"."""
+    """The row of a stage that could not run: ``status`` is "not available", "skipped" or "error"."""
     out = {key: None for key in KEYS}
     out.update(stage=stage, unit=status, status=status)
     if detail:

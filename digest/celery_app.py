@@ -1,7 +1,8 @@
 """The Celery application, configured from the settings.
 
 Without ``DIGEST_BROKER_URL`` tasks run in-process (``task_always_eager``), so the
-embedded defaults need no Redis; with it, they go through Redis to worker processes.
+embedded defaults need no Redis; with it, they go through Redis or RabbitMQ to worker processes
+(rate limits and locks stay in Redis either way: ``Settings.shared_redis_url``).
 """
 
 from __future__ import annotations
@@ -52,21 +53,33 @@ def _conf(settings: config.Settings) -> dict[str, Any]:
             "digest.resume_stalled": {"queue": "send"},
             "digest.expire_unconfirmed": {"queue": "collect"},
         },
-        # Unacknowledged messages come back after this long (Redis transport); longer than any task.
-        "broker_transport_options": {
-            "visibility_timeout": settings.visibility_timeout,
-            # Look for tasks of dead workers every 10 s (kombu's default scans every 100 s).
-            "unacked_restore_interval": 10,
-            "unacked_restore_throttle": 1,
-            # A worker takes from its queues in the order -Q lists them (breaking first), not in
-            # turn: breaking news never waits behind a daily send's hundred batches.
-            "queue_order_strategy": "priority",
-            **({"global_keyprefix": settings.redis_prefix} if settings.redis_prefix else {}),
-        },
+        "broker_transport_options": _transport_options(settings),
+        # AMQP: both ends send a heartbeat every heartbeat/2 s; a worker cut off for longer than
+        # the heartbeat loses its connection and RabbitMQ requeues its unacknowledged tasks.
+        "broker_heartbeat": settings.broker_heartbeat,
         "broker_connection_retry_on_startup": True,
         "beat_schedule": BEAT_SCHEDULE,
         "timezone": "UTC",
         "worker_hijack_root_logger": False,
+    }
+
+
+def _transport_options(settings: config.Settings) -> dict[str, Any]:
+    if not settings.broker_is_redis:
+        # RabbitMQ redelivers an unacknowledged task when its consumer's connection ends (kill -9,
+        # a partition longer than the heartbeat): no visibility timeout, no key prefix (a vhost
+        # of its own separates deployments), no queue order (give breaking news its own workers).
+        return {}
+    return {
+        # Unacknowledged messages come back after this long (Redis transport); longer than any task.
+        "visibility_timeout": settings.visibility_timeout,
+        # Look for tasks of dead workers every 10 s (kombu's default scans every 100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+        # A worker takes from its queues in the order -Q lists them (breaking first), not in
+        # turn: breaking news never waits behind a daily send's hundred batches.
+        "queue_order_strategy": "priority",
+        **({"global_keyprefix": settings.redis_prefix} if settings.redis_prefix else {}),
     }
 
 

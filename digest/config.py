@@ -187,15 +187,16 @@ SETTINGS: tuple[Setting, ...] = (
         "DIGEST_BROKER_URL",
         "broker_url",
         "",
-        _optional(_url("redis", "rediss")),
-        "Celery broker. Unset: tasks run in-process. `redis://host:6379/0`: Celery on Redis.",
+        _optional(_url("redis", "rediss", "amqp", "amqps", "pyamqp")),
+        "Celery broker. Unset: tasks run in-process. `redis://host:6379/0`: Celery on Redis; "
+        "`amqp://user:password@host:5672/vhost`: Celery on RabbitMQ (then `DIGEST_REDIS_URL` is required).",
     ),
     Setting(
         "DIGEST_REDIS_URL",
         "redis_url",
         "",
         _optional(_url("redis", "rediss")),
-        "Redis for shared rate limits and locks; defaults to the broker URL.",
+        "Redis for shared rate limits and locks; defaults to the broker URL when that is Redis.",
     ),
     Setting(
         "DIGEST_REDIS_PREFIX",
@@ -556,7 +557,8 @@ SETTINGS: tuple[Setting, ...] = (
         "visibility_timeout",
         "900",
         _positive(int),
-        "Seconds before Redis hands an unacknowledged task (its worker died) to another worker.",
+        "Seconds before Redis hands an unacknowledged task (its worker died) to another worker, and "
+        "before a batch in flight that long is re-claimed by another run of its task (either broker).",
     ),
     Setting(
         "DIGEST_RESUME_AFTER",
@@ -590,6 +592,22 @@ SETTINGS: tuple[Setting, ...] = (
         "12",
         _positive(int),
         "An editor's session ends this many hours after sign-in, however active.",
+    ),
+    Setting(
+        "DIGEST_ENV",
+        "environment",
+        "",
+        _optional(_choice("production", "development")),
+        "`production` or `development`. Unset: production when `DIGEST_BROKER_URL` is set (workers may run "
+        "on several machines), else development. Production refuses to start without `DIGEST_SECRET_KEY`.",
+    ),
+    Setting(
+        "DIGEST_BROKER_HEARTBEAT",
+        "broker_heartbeat",
+        "60",
+        _positive(int),
+        "Seconds of AMQP heartbeat (RabbitMQ): a worker unreachable for longer loses its connection and its "
+        "unacknowledged tasks go to another worker.",
     ),
 )
 
@@ -653,10 +671,22 @@ class Settings:
     log_format: str
     editor_idle_minutes: int = 30
     editor_session_hours: int = 12
+    environment: str | None = None
+    broker_heartbeat: int = 60
 
     @property
     def shared_redis_url(self) -> str | None:
-        return self.redis_url or self.broker_url
+        """Redis for rate limits and locks: DIGEST_REDIS_URL, else a Redis broker."""
+        return self.redis_url or (self.broker_url if self.broker_is_redis else None)
+
+    @property
+    def broker_is_redis(self) -> bool:
+        return bool(self.broker_url) and _is_redis(str(self.broker_url))
+
+    @property
+    def production(self) -> bool:
+        """Production mode: said so, or implied by a broker (workers on other machines)."""
+        return _production(self.environment, self.broker_url)
 
     def signing_key(self) -> bytes:
         """The key for signed links; generated once into ./var when unset."""
@@ -707,7 +737,29 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Se
     return Settings(**values)
 
 
+def _is_redis(url: str) -> bool:
+    return url.startswith(("redis:", "rediss:"))
+
+
+def _production(environment: str | None, broker_url: str | None) -> bool:
+    return environment == "production" or (environment is None and broker_url is not None)
+
+
 def _check_combinations(values: dict[str, Any]) -> None:
+    broker = values["broker_url"]
+    if broker and not _is_redis(broker) and not values["redis_url"]:
+        raise ConfigError(
+            "DIGEST_REDIS_URL",
+            "required when DIGEST_BROKER_URL is not Redis: rate limits and locks live in Redis",
+        )
+    if _production(values["environment"], broker) and not values["secret_key"]:
+        # A generated key is per machine: links signed by one worker would not verify on another.
+        why = "DIGEST_ENV=production" if values["environment"] else "DIGEST_BROKER_URL is set"
+        raise ConfigError(
+            "DIGEST_SECRET_KEY",
+            f"required in production ({why}): every worker and web process must sign links with the "
+            "same key; set DIGEST_ENV=development to use a generated one on a single machine",
+        )
     if values["email_channel"] == "sendgrid" and not values["sendgrid_api_key"]:
         raise ConfigError("SENDGRID_API_KEY", "required when DIGEST_EMAIL_CHANNEL=sendgrid")
     if values["telegram_channel"] == "telegram" and not values["telegram_bot_token"]:

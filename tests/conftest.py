@@ -4,6 +4,8 @@ is set), settings pointing at it, and the test Redis database."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,3 +108,59 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+AMQP_BASE = os.environ.get("DIGEST_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
+AMQP_USER = os.environ.get("DIGEST_TEST_AMQP_USER", "guest")
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """A RabbitMQ vhost of this run's own (so parallel runs never take each other's tasks),
+    deleted afterwards; skips when no RabbitMQ answers or no ``rabbitmqctl`` can make one."""
+    from kombu import Connection
+
+    try:
+        with Connection(f"{AMQP_BASE}//", connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # any failure: no broker to test against
+        pytest.skip(f"RabbitMQ not reachable at {AMQP_BASE.rpartition('@')[2]}: {type(exc).__name__}")
+    if shutil.which("rabbitmqctl") is None:
+        pytest.skip("rabbitmqctl not found: cannot make a vhost of our own")
+    vhost = REDIS_PREFIX.rstrip(":")
+    try:
+        _rabbitmqctl("add_vhost", vhost)
+        _rabbitmqctl("set_permissions", "-p", vhost, AMQP_USER, ".*", ".*", ".*")
+    except (subprocess.SubprocessError, OSError) as exc:
+        pytest.skip(f"rabbitmqctl could not make a vhost: {exc}")
+    try:
+        yield f"{AMQP_BASE}/{vhost}"
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture
+def amqp_broker(amqp_url: str) -> Iterator[str]:
+    """The run's vhost, its queues deleted after each test (nothing queued leaks into the next)."""
+    from kombu import Connection
+
+    from digest.celery_app import QUEUES
+
+    yield amqp_url
+    with Connection(amqp_url, connect_timeout=5) as conn:
+        for queue in QUEUES:
+            channel = conn.channel()
+            channel.queue_delete(queue)
+            channel.close()
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_env(request: pytest.FixtureRequest, redis_url: str) -> dict[str, str]:
+    """Celery on Redis, then on RabbitMQ (Redis kept for rate limits and locks): the settings."""
+    if request.param == "redis":
+        return {"DIGEST_BROKER_URL": redis_url}
+    return {"DIGEST_BROKER_URL": request.getfixturevalue("amqp_broker"), "DIGEST_REDIS_URL": redis_url}

@@ -29,4 +29,6 @@ def test_every_stage_of_the_quick_benchmark_gives_a_row(tmp_path):
         assert mine, f"stage {key} gave no row"
         if (ROOT / f"{module.replace('.', '/')}.py").exists():
             assert all(found.get("status") != "error" for found in mine), mine
+        for skipped in (found for found in mine if found.get("status") == "skipped"):
+            assert "skipped:" in (skipped.get("note") or ""), f"stage {key} skipped without saying why"
     assert "| stage" in done.stdout  # and the table was printed

@@ -20,7 +20,7 @@ def test_it_uses_the_embedded_defaults_when_nothing_is_set():
     ("variable", "value"),
     [
         ("DIGEST_DATABASE_URL", "mysql://x"),
-        ("DIGEST_BROKER_URL", "amqp://guest@localhost"),
+        ("DIGEST_BROKER_URL", "kafka://guest@localhost"),
         ("DIGEST_SENDGRID_API_URL", "api.sendgrid.com"),
         ("DIGEST_TELEGRAM_API_URL", "ftp://example.org"),
         ("DIGEST_FROM_EMAIL", "not an address"),
@@ -77,3 +77,44 @@ def test_delivery_errors_keep_every_attribute_through_pickle():
     assert moved.new_chat_id == "-100777" and moved.permanent is False
     partial = pickle.loads(pickle.dumps(PartiallyDelivered("half", (1, 2), permanent=True)))
     assert partial.delivered == (1, 2) and partial.permanent
+
+
+def test_rabbitmq_is_accepted_as_the_broker_with_redis_kept_for_rate_limits_and_locks():
+    settings = config.load(
+        {"DIGEST_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//", "DIGEST_REDIS_URL": "redis://r:6379/1",
+         "DIGEST_SECRET_KEY": "k"}, dotenv=False,
+    )  # fmt: skip
+    assert settings.broker_url == "amqp://guest:guest@127.0.0.1:5672//"
+    assert not settings.broker_is_redis and settings.shared_redis_url == "redis://r:6379/1"
+
+
+def test_rabbitmq_without_a_redis_url_is_refused_naming_the_redis_url():
+    with pytest.raises(ConfigError) as caught:
+        config.load({"DIGEST_BROKER_URL": "amqp://guest@mq//", "DIGEST_SECRET_KEY": "k"}, dotenv=False)
+    assert caught.value.variable == "DIGEST_REDIS_URL"
+
+
+def test_a_redis_broker_is_also_the_shared_redis_unless_another_is_named():
+    settings = config.load({"DIGEST_BROKER_URL": "redis://b:6379/0", "DIGEST_SECRET_KEY": "k"}, dotenv=False)
+    assert settings.shared_redis_url == "redis://b:6379/0"
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [{"DIGEST_BROKER_URL": "redis://b:6379/0"}, {"DIGEST_ENV": "production"}],
+    ids=["a broker is set", "DIGEST_ENV=production"],
+)
+def test_production_without_a_signing_key_is_refused_naming_the_key(environ):
+    with pytest.raises(ConfigError) as caught:
+        config.load(environ, dotenv=False)
+    assert caught.value.variable == "DIGEST_SECRET_KEY"
+    assert "production" in caught.value.problem
+
+
+def test_the_demo_defaults_and_an_explicit_development_mode_sign_with_a_generated_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    demo = config.load({}, dotenv=False)
+    one_machine = {"DIGEST_BROKER_URL": "redis://b:6379/0", "DIGEST_ENV": "development"}
+    local_celery = config.load(one_machine, dotenv=False)
+    assert not demo.production and not local_celery.production
+    assert demo.signing_key() == local_celery.signing_key() == (tmp_path / "var" / "secret_key").read_bytes()

@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 from premailer import Premailer
 
+from digest import bundled
 from digest.group import other_sources
 from digest.i18n import DEFAULT_LANGUAGE, date_label, day_month, supported, translations, weekday_name
 from digest.models import EditionContent, Item, RenderedEdition, Section, Story
@@ -40,7 +41,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+# Installed: digest/templates inside the package; a checkout: the top-level templates/ folder.
+BUNDLED_TEMPLATES = bundled.templates_dir()
 SUMMARY_MAX_CHARS = 320
 PREHEADER_HEADLINES = 3
 # Feeds do not say how large their photos are; 16:9 is what most news sites publish. Clients

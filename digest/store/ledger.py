@@ -123,11 +123,17 @@ def _delivery(row: Any) -> Delivery:
 def mark(
     conn: Connection, ids: Sequence[int], state: DeliveryState, now: datetime, error: str | None = None
 ) -> None:
+    """Record rows' new state. A row recorded ``sent`` is never re-opened: a run cut off mid-send
+    whose rows another run re-claimed and sent meanwhile may report its late transient failure
+    afterwards, and re-opening them would send them once more."""
     if not ids:
         return
+    rows = among(conn, deliveries.c.id, ids)
+    if state in OPEN:
+        rows = and_(rows, deliveries.c.state != DeliveryState.SENT)
     conn.execute(
         update(deliveries)
-        .where(among(conn, deliveries.c.id, ids))
+        .where(rows)
         .values(state=str(state), last_error=error[:2000] if error else None, updated_at=now)
     )
 

@@ -32,7 +32,8 @@ def health(settings: Settings) -> tuple[bool, dict[str, str]]:
     """(all fine, component -> "ok" | "not configured" | "error: …")."""
     report = {"database": _check(lambda: _ping_database(settings.database_url))}
     broker, shared = settings.broker_url, settings.redis_url
-    report["broker"] = _check(lambda: _ping_redis(broker)) if broker else "not configured"
+    ping_broker = _ping_redis if settings.broker_is_redis else _ping_amqp
+    report["broker"] = _check(lambda: ping_broker(str(broker))) if broker else "not configured"
     if shared and shared != broker:
         report["redis"] = _check(lambda: _ping_redis(shared))
     return all(v in ("ok", "not configured") for v in report.values()), report
@@ -58,6 +59,13 @@ def _ping_redis(url: str) -> None:
         client.ping()
     finally:
         client.close()
+
+
+def _ping_amqp(url: str) -> None:
+    from kombu.connection import Connection
+
+    with Connection(url, connect_timeout=2) as conn:  # type: ignore[no-untyped-call]
+        conn.ensure_connection(max_retries=1, timeout=2)
 
 
 class DigestCollector(Collector):
@@ -98,35 +106,62 @@ class DigestCollector(Collector):
         )
         yield GaugeMetricFamily("digest_feeds_with_errors", "Feeds whose last fetch failed.", value=failing)
         if self.settings.broker_url:
-            yield from _queue_metrics(self.settings.broker_url, self.settings.redis_prefix)
+            yield from _queue_metrics(self.settings)
 
 
-def _queue_metrics(broker_url: str, prefix: str) -> Iterator[Metric]:
-    """Tasks waiting in each Celery queue (LLEN in Redis), and whether the broker answered."""
+def _queue_metrics(settings: Settings) -> Iterator[Metric]:
+    """Tasks waiting in each Celery queue, and whether the broker answered."""
     from digest.celery_app import QUEUES
 
     up = GaugeMetricFamily("digest_broker_up", "1 when the broker answered this scrape.")
     waiting = GaugeMetricFamily("digest_queue_length", "Tasks waiting in a Celery queue.", labels=["queue"])
-    client = redis.Redis.from_url(broker_url, socket_connect_timeout=2, socket_timeout=2)
+    read = _redis_queue_lengths if settings.broker_is_redis else _amqp_queue_lengths
     try:
-        with client.pipeline(transaction=False) as pipe:
-            for queue in QUEUES:
-                for name in _priority_lists(queue):
-                    pipe.llen(prefix + name)
-            lengths = pipe.execute()
-    except redis.RedisError as exc:
+        lengths = read(str(settings.broker_url), settings.redis_prefix, QUEUES)
+    except Exception as exc:  # any failure means "broker down" for this scrape; the class names it
         log.warning("metrics: broker not readable: %s", type(exc).__name__)
         up.add_metric([], 0)
         yield up
         return
-    finally:
-        client.close()
     up.add_metric([], 1)
     yield up
-    steps = len(_priority_lists(QUEUES[0]))
-    for n, queue in enumerate(QUEUES):
-        waiting.add_metric([queue], sum(lengths[n * steps : (n + 1) * steps]))
+    for queue, length in zip(QUEUES, lengths, strict=True):
+        waiting.add_metric([queue], length)
     yield waiting
+
+
+def _redis_queue_lengths(broker_url: str, prefix: str, queues: tuple[str, ...]) -> list[int]:
+    """LLEN of each queue's lists (one per priority step)."""
+    client = redis.Redis.from_url(broker_url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for queue in queues:
+                for name in _priority_lists(queue):
+                    pipe.llen(prefix + name)
+            lengths = pipe.execute()
+    finally:
+        client.close()
+    steps = len(_priority_lists(queues[0]))
+    return [sum(lengths[n * steps : (n + 1) * steps]) for n in range(len(queues))]
+
+
+def _amqp_queue_lengths(broker_url: str, prefix: str, queues: tuple[str, ...]) -> list[int]:
+    """Ready messages of each queue (a passive declare: it creates nothing); 0 for one not declared yet."""
+    from amqp.exceptions import NotFound
+    from kombu.connection import Connection
+
+    lengths = []
+    with Connection(broker_url, connect_timeout=2) as conn:  # type: ignore[no-untyped-call]
+        conn.ensure_connection(max_retries=1, timeout=2)
+        for queue in queues:
+            channel = conn.channel()
+            try:
+                lengths.append(int(channel.queue_declare(queue=queue, passive=True).message_count))
+            except NotFound:  # the broker closes the channel: the queue does not exist yet
+                lengths.append(0)
+            else:
+                channel.close()
+    return lengths
 
 
 def _priority_lists(queue: str) -> list[str]:

@@ -330,9 +330,12 @@ class FakeSendGrid:
         rate_window: float = 1.0,
         record: Literal["full", "counts"] = "full",
         schema_sample: int | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         """``record="full"`` keeps a ``Delivered`` per recipient (~2 kB each); ``"counts"`` only
-        a count per address (~150 B each), enough for a million recipients."""
+        a count per address (~150 B each), enough for a million recipients. ``host`` is the
+        address to listen on (``0.0.0.0`` for workers in other network namespaces)."""
+        self.host = host
         self.api_key = api_key
         self.forbidden_keys = frozenset(forbidden_keys)
         self.max_body_bytes = max_body_bytes
@@ -421,7 +424,7 @@ class FakeSendGrid:
 
     def start(self) -> FakeSendGrid:
         self._stopping.clear()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server((self.host, 0), _Handler)
         self._server.fake = self
         self._thread = threading.Thread(
             target=self._server.serve_forever,

@@ -26,6 +26,14 @@ def broker(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
 
 
+@pytest.fixture(params=["redis", "rabbitmq"])
+def queues(request: pytest.FixtureRequest, broker: RedisServer) -> dict[str, str]:
+    """The broker settings: the private Redis, then RabbitMQ with the private Redis for limits."""
+    if request.param == "redis":
+        return {"DIGEST_BROKER_URL": broker.url}
+    return {"DIGEST_BROKER_URL": request.getfixturevalue("amqp_broker"), "DIGEST_REDIS_URL": broker.url}
+
+
 def call_task(env: dict[str, str], name: str, *args: object) -> str:
     """Queue a task by name through the broker of ``env``, routed as the app routes it."""
     return send_tasks(env, [(name, list(args))])[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -94,3 +95,31 @@ def test_json_logs_are_one_object_per_line_with_the_extra_fields() -> None:
     assert lines[0]["ts"].endswith("+00:00")
     assert lines[1]["feed"] == 3 and "ValueError: boom" in lines[1]["exc"]
     assert len(lines) == 2
+
+
+def test_on_rabbitmq_healthz_pings_the_broker_and_metrics_count_its_waiting_tasks(
+    db_url, broker: RedisServer, amqp_broker: str, tmp_path
+):
+    queues = {"DIGEST_BROKER_URL": amqp_broker, "DIGEST_REDIS_URL": broker.url}
+    send_tasks(worker_env(db_url, amqp_broker, tmp_path, **queues),
+               [("digest.collect_due", [])] * 3 + [("digest.tick", [])] * 2)  # fmt: skip
+    settings = make_settings(db_url, tmp_path, **queues)
+    dead = make_settings(db_url, tmp_path, **queues | {"DIGEST_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//"})
+    with TestClient(create_app(settings, webhook_key=""), base_url=BASE) as client:
+        health = client.get("/healthz")
+        deadline = time.monotonic() + 10  # the broker counts a published message a moment later
+        while (found := metrics(client)).get(("digest_queue_length", (("queue", "send"),))) != 2:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    with TestClient(create_app(dead, webhook_key=""), base_url=BASE) as client:
+        down = client.get("/healthz")
+        without_broker = metrics(client)
+    assert (health.status_code, health.json()) == (200, {"database": "ok", "broker": "ok", "redis": "ok"})
+    assert found[("digest_queue_length", (("queue", "collect"),))] == 3
+    assert found[("digest_queue_length", (("queue", "send"),))] == 2
+    assert found[("digest_queue_length", (("queue", "breaking"),))] == 0
+    assert found[("digest_broker_up", ())] == 1
+    assert down.status_code == 503 and down.json()["broker"].startswith("error")
+    assert "guest" not in down.text
+    assert without_broker[("digest_broker_up", ())] == 0

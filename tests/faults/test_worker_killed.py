@@ -1,5 +1,6 @@
 """kill -9 of a worker in the middle of collecting: the refresh tasks it held come back
-(acks_late + the visibility timeout) and every feed is stored once, nothing twice.
+(acks_late: on Redis after the visibility timeout, on RabbitMQ as soon as the dead worker's
+connection closes) and every feed is stored once, nothing twice; on both brokers.
 
 (kill -9 mid-send is tests/integration/test_delivery.py.)
 """
@@ -21,14 +22,16 @@ FEEDS = 12
 PER_FEED = 5
 
 
-def test_a_worker_killed_mid_collect_is_replaced_and_every_feed_is_stored_once(db_url, broker, tmp_path):
+def test_a_worker_killed_mid_collect_is_replaced_and_every_feed_is_stored_once(
+    db_url, broker, queues, tmp_path
+):
     with FeedSite(delay=2.0) as site:
         for n in range(FEEDS):
             site.feeds[f"/f{n}.xml"] = rss(
                 f"outlet{n}", [(f"g{n}-{i}", f"https://outlet{n}.example/{i}", f"Story {i} of {n}")
                                for i in range(PER_FEED)])  # fmt: skip
         ids = register_feeds(db_url, [site.url(f"/f{n}.xml") for n in range(FEEDS)])
-        env = worker_env(db_url, broker.url, tmp_path, DIGEST_TASK_VISIBILITY_TIMEOUT="4")
+        env = worker_env(db_url, broker.url, tmp_path, DIGEST_TASK_VISIBILITY_TIMEOUT="4", **queues)
         first = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
         replacement = None
         try:

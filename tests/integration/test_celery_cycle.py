@@ -1,4 +1,4 @@
-"""A whole cycle through a real Celery worker on the real Redis, feeds served over HTTP."""
+"""A whole cycle through a real Celery worker on the real Redis, then on RabbitMQ, feeds served over HTTP."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ def outbox_files(outbox: Path) -> list[Path]:
 
 
 def test_a_cycle_through_celery_delivers_one_digest_per_subscriber_and_a_second_sends_nothing(
-    db_url, redis_url, tmp_path
+    db_url, broker_env, tmp_path
 ):
     outbox = tmp_path / "outbox"
     env = environment(
-        DIGEST_DATABASE_URL=db_url, DIGEST_BROKER_URL=redis_url, DIGEST_OUTBOX_DIR=str(outbox),
+        **broker_env, DIGEST_DATABASE_URL=db_url, DIGEST_OUTBOX_DIR=str(outbox),
         DIGEST_SECRET_KEY="integration", DIGEST_FETCH_ALLOWLIST="127.0.0.1", DIGEST_LOG_LEVEL="WARNING",
     )
     opml = sample_site(tmp_path / "site")

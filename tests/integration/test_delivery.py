@@ -88,14 +88,16 @@ def test_5000_emails_and_300_chats_each_get_the_edition_once_despite_faults(db_u
 
 
 def test_a_worker_killed_mid_send_is_replaced_and_everyone_is_served_with_at_most_one_batch_repeated(
-    db_url, redis_url, tmp_path
+    db_url, redis_url, broker_env, tmp_path
 ):
+    # On Redis the task comes back after the visibility timeout; on RabbitMQ at once (the dead
+    # worker's connection closed), and the rows wait for the same timeout before they are re-claimed.
     fresh_items(db_url)
     subscribers_bulk(db_url, emails=3000)
     with FakeSendGrid(record="counts", schema_sample=2) as fake:
         fake.faults(slow_rate=1.0, slow_seconds=0.8)  # every request takes a while: time to kill
         env = sendgrid_env(db_url, redis_url, tmp_path, fake, DIGEST_EMAIL_BATCH="300",
-                           DIGEST_TASK_VISIBILITY_TIMEOUT="6")
+                           DIGEST_TASK_VISIBILITY_TIMEOUT="6") | broker_env
         first = Worker(env, tmp_path / "w1.log", concurrency=1, name="w1")
         replacement = None
         try:

@@ -121,3 +121,20 @@ def test_retry_reopens_only_failed_rows(edition):
         ledger.mark(conn, delivery_ids[3:], DeliveryState.FAILED, NOW, "503")
         assert ledger.reopen_failed(conn, edition_id, NOW) == 2
         assert [d for d, _ in ledger.open_ids(conn, edition_id, "email")] == delivery_ids[3:]
+
+
+def test_a_late_failure_of_a_cut_off_run_does_not_reopen_rows_another_run_sent(edition):
+    db_url, list_pk, edition_id, variant, ids = edition
+    with transaction(db_url) as conn:
+        ledger.add(conn, [row(list_pk, edition_id, variant, i) for i in ids])
+        delivery_ids = [d for d, _ in ledger.open_ids(conn, edition_id, "email")]
+    claim(db_url, delivery_ids, "batch-a")  # the run then loses its network mid-send
+    again = claim(db_url, delivery_ids, "batch-a", NOW + LEASE * 2)  # the task came back elsewhere
+    with transaction(db_url) as conn:
+        ledger.mark(conn, [r.id for r in again.rows], DeliveryState.SENT, NOW + LEASE * 2)
+        # the cut-off run's request times out once its network is back: it reports a retry
+        ledger.mark(conn, delivery_ids, DeliveryState.RETRYING, NOW + LEASE * 3, "timed out")
+        found = ledger.counts(conn, [edition_id])
+        reopened = list(ledger.open_ids(conn, edition_id, "email"))
+    assert found.get("sent") == 5 and found.get("retrying", 0) == 0
+    assert reopened == []
