@@ -20,7 +20,15 @@ from premailer import Premailer
 
 from digest import bundled
 from digest.group import other_sources
-from digest.i18n import DEFAULT_LANGUAGE, date_label, day_month, supported, translations, weekday_name
+from digest.i18n import (
+    DEFAULT_LANGUAGE,
+    date_label,
+    day_month,
+    long_date,
+    supported,
+    translations,
+    weekday_name,
+)
 from digest.models import EditionContent, Item, RenderedEdition, Section, Story
 from digest.render.branding import Branding
 from digest.render.budget import Trim, fit, strip_marks
@@ -72,6 +80,7 @@ def make_environment(
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = supported(language)
     env.globals["weekday_name"] = functools.partial(weekday_name, language=language)
+    env.globals["long_date"] = functools.partial(long_date, language=language)
     return env
 
 

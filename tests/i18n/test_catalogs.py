@@ -38,19 +38,38 @@ NOT_TEXT = re.compile(
     r"<style.*?</style>|<script.*?</script>|<!--.*?-->|<[^>]*>|&[#\w]+;", re.DOTALL | re.IGNORECASE
 )
 # Left-over fragments that are punctuation or layout, not language.
-ALLOWED = {"Atom", "JSON", "Feed"}
+ALLOWED = {"Atom", "JSON", "Feed", "UTC"}  # names, not words to translate
 
 
 # Attributes a reader sees or hears: kept as text when the tags go.
 SPOKEN_ATTRIBUTE = re.compile(r'\b(?:alt|title|placeholder|aria-label)="([^"]*)"')
 
 
+# A word in quotes inside {{ … }} is printed as is ({{ "story" if n == 1 else "stories" }});
+# class names, paths and formats ("headline-link", "%H:%M") have other characters in them.
+OUTPUT = re.compile(r"{{(.*?)}}", re.DOTALL)
+GETTEXT_CALL = re.compile(r"""\b_\(\s*(?:"[^"]*"|'[^']*')""")
+WORDS_IN_QUOTES = re.compile(r"""["']([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+)*)["']""")
+
+
+def printed_literals(template: str) -> list[str]:
+    return [
+        word
+        for expression in OUTPUT.findall(template)
+        for literal in WORDS_IN_QUOTES.findall(GETTEXT_CALL.sub("_(", expression))
+        for word in literal.split()
+        if len(word) > 1
+    ]
+
+
 def untranslatable_words(template: str) -> list[str]:
     text = TRANS_BLOCK.sub(" ", template)
+    literals = printed_literals(text)
     text = JINJA.sub(" ", text)
     text = SPOKEN_ATTRIBUTE.sub(lambda m: f"> {m.group(1)} <", text)
     text = NOT_TEXT.sub(" ", text)
-    return [word for word in re.findall(r"[^\W\d_]{2,}", text) if word not in ALLOWED]
+    words = re.findall(r"[^\W\d_]{2,}", text) + literals
+    return [word for word in words if word not in ALLOWED]
 
 
 def catalog(language: str):
@@ -85,6 +104,8 @@ def test_the_template_check_catches_a_bare_word_and_lets_wrapped_ones_pass() -> 
     )
     assert untranslatable_words("<style>.a { color: red }</style>{# a note #}{{ name }}") == []
     assert untranslatable_words('<input placeholder="Your email">') == ["Your", "email"]
+    assert untranslatable_words('{{ n }} {{ "story" if n == 1 else "stories" }}') == ["story", "stories"]
+    assert untranslatable_words('{{ headline(item, "headline-link") }} {{ _("Video") }}') == []
 
 
 def test_there_are_reader_templates_to_check() -> None:

@@ -91,3 +91,17 @@ def test_a_list_refuses_a_language_digest_does_not_ship(settings):
     add_subscriber(settings, "reader@example.org")
     with pytest.raises(languages.UnsupportedLanguage, match=r"'xx' is not one of en, uk"):
         languages.set_language(settings, "daily", "xx")
+
+
+def test_the_archive_of_a_ukrainian_list_is_in_ukrainian_with_ukrainian_dates(client, settings):
+    from tests.web.test_archive import a_daily_edition
+
+    add_subscriber(settings, "olena@example.org")
+    languages.set_language(settings, "daily", "uk")
+    a_daily_edition(settings)
+
+    page = client.get("/archive/daily")
+
+    assert page.status_code == 200
+    assert "попередні випуски" in page.text and "\u202fр., " in page.text
+    assert "past editions" not in page.text and "Subscribe<" not in page.text
