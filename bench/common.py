@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -244,6 +245,8 @@ _SUBSCRIBER_COLUMNS = (
     "status",
     "attributes",
     "created_at",
+    "link_token",
+    "legacy_links",
 )
 
 
@@ -345,7 +348,8 @@ def subscribers(
             email = f"reader{start + n}@example.org" if n < emails else None
             chat = str(chat_start + start + n - emails) if n >= emails else None
             topics = json.dumps(variants[n % len(variants)])
-            yield (email, chat, f"Reader {n}", "UTC", 0, "daily", topics, "active", "{}", stamp)
+            yield (email, chat, f"Reader {n}", "UTC", 0, "daily", topics, "active", "{}", stamp,
+                   secrets.token_hex(8), False)  # fmt: skip
 
     columns = ", ".join(_SUBSCRIBER_COLUMNS)
     engine = engine_for(url)
@@ -359,7 +363,7 @@ def subscribers(
                 for values in rows():
                     copy.write_row(values)
         else:
-            marks = ", ".join("?" * 10)
+            marks = ", ".join("?" * len(_SUBSCRIBER_COLUMNS))
             batch: list[tuple[Any, ...]] = []
             for values in rows():
                 batch.append(values)

@@ -594,6 +594,14 @@ SETTINGS: tuple[Setting, ...] = (
         "An editor's session ends this many hours after sign-in, however active.",
     ),
     Setting(
+        "DIGEST_MAX_BODY_BYTES",
+        "max_body_bytes",
+        "1048576",
+        _positive(int),
+        "Largest request body the web app reads (bytes, counted as it streams in); larger ones get 413. "
+        "SendGrid's event webhook has its own limit of 5 MB.",
+    ),
+    Setting(
         "DIGEST_ENV",
         "environment",
         "",
@@ -671,6 +679,7 @@ class Settings:
     log_format: str
     editor_idle_minutes: int = 30
     editor_session_hours: int = 12
+    max_body_bytes: int = 1048576
     environment: str | None = None
     broker_heartbeat: int = 60
 

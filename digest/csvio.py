@@ -2,7 +2,13 @@
 
 Columns: ``email``, ``telegram_chat_id``, ``name``, ``timezone``, ``send_hour``, ``topics``,
 ``lists`` (the last two separated by ``;``), optionally ``frequency``; any other column is
-kept as an attribute of the subscriber.
+kept as an attribute of the subscriber. An empty cell is "not given": updating a known
+subscriber leaves that field as it is.
+
+Reading is strict: a stray quote, a field over the csv module's size limit or a field that
+spans lines (a quote left open swallows the rows after it) refuses the whole file, naming
+the line. Writing neutralises cells a spreadsheet would run as a formula (OWASP: a leading
+``'`` before ``= + - @``, tab or CR); reading drops that quote again, so exports round-trip.
 """
 
 from __future__ import annotations
@@ -10,16 +16,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from digest import schedule
 from digest.errors import ImportError_
-from digest.models import Subscriber
+from digest.models import Subscriber, SubscriberChange
+from digest.textcheck import check_list_name, check_text
 
 COLUMNS = ("email", "telegram_chat_id", "name", "timezone", "send_hour", "topics", "lists", "frequency")
 REQUIRED = COLUMNS[:-1]
 EMAIL = re.compile(r"^[^@\s<>,;\"']+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 CHAT_ID = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 class ImportProblems(Exception):
@@ -32,28 +41,64 @@ class ImportProblems(Exception):
 
 def read_subscribers(data: bytes, source: str) -> list[Subscriber]:
     """All subscribers of the file, or ImportProblems listing each bad line."""
+    return [change.subscriber for change in read_changes(data, source)]
+
+
+def read_changes(data: bytes, source: str) -> list[SubscriberChange]:
+    """Every row as a change (which fields it gives), or ImportProblems listing each bad line."""
     text = _decode(data, source)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ImportProblems([ImportError_(source, 1, f"not a readable CSV header ({exc})")]) from None
+    missing = [c for c in REQUIRED if c not in fieldnames]
     if missing:
         raise ImportProblems([ImportError_(source, 1, f"missing column(s): {', '.join(missing)}")])
     problems: list[ImportError_] = []
-    found: list[Subscriber] = []
+    found: list[SubscriberChange] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in _rows(reader, source):
         try:
-            sub = _subscriber(row)
+            spanning = [k for k, v in row.items() if isinstance(v, str) and ("\n" in v or "\r" in v)]
+            if spanning and reader.line_num > line:
+                raise ValueError(
+                    f"{spanning[0]}: a quoted field runs on to line {reader.line_num} (a stray quote?); "
+                    "fields are one line each"
+                )
+            change = _change(row)
+            sub = change.subscriber
             for address in filter(None, (sub.email, sub.telegram_chat_id)):
                 if address in seen:
                     raise ValueError(f"{address} already appears on line {seen[address]}")
                 seen[address] = line
-            found.append(sub)
+            found.append(change)
         except ValueError as exc:
             problems.append(ImportError_(source, line, str(exc)))
+        except ImportProblems as exc:  # the file cannot be read past this line
+            raise ImportProblems([*problems, *exc.problems]) from None
     if problems:
         raise ImportProblems(problems)
     return found
+
+
+def _rows(reader: csv.DictReader[str], source: str) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """(first line, row) for each row; a row that breaks the CSV rules stops the reading."""
+    line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problem = str(exc)
+            if "field larger than field limit" in problem:
+                problem = f"a field is longer than {csv.field_size_limit()} characters"
+            elif "expected after" in problem or "unexpected end of data" in problem:
+                problem = f"a stray or unclosed quote ({problem})"
+            raise ImportProblems([ImportError_(source, line, problem)]) from None
+        yield line, row
+        line = reader.line_num + 1
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -66,10 +111,10 @@ def _decode(data: bytes, source: str) -> str:
         ) from None
 
 
-def _subscriber(row: dict[str, str | None]) -> Subscriber:
+def _change(row: dict[str, str | None]) -> SubscriberChange:
     if None in row:
         raise ValueError("more fields than the header has columns")
-    value = {key: (row.get(key) or "").strip() for key in COLUMNS}
+    value = {key: _unneutralise((row.get(key) or "").strip()) for key in COLUMNS}
     email = value["email"].lower() or None
     chat = value["telegram_chat_id"] or None
     if not email and not chat:
@@ -78,22 +123,45 @@ def _subscriber(row: dict[str, str | None]) -> Subscriber:
         raise ValueError(f"invalid email address {value['email']!r}")
     if chat and not CHAT_ID.match(chat):
         raise ValueError(f"invalid telegram_chat_id {chat!r}")
+    name = check_text("name", row.get("name") or "", max_length=200)
+    name = _unneutralise(name)
     timezone = value["timezone"] or "UTC"
     schedule.zone(timezone)  # raises ValueError naming it
     frequency = value["frequency"] or "daily"
     schedule.parse_frequency(frequency)
-    extra = {k: (v or "") for k, v in row.items() if k not in (*COLUMNS, "status") and k is not None}
-    return Subscriber(
+    lists = tuple(check_list_name(n) for n in _split(value["lists"]))
+    extra = {
+        k: _unneutralise(check_text(k, v or "", max_length=2000))
+        for k, v in row.items()
+        if k not in (*COLUMNS, "status") and k is not None and (v or "").strip()
+    }
+    given = {key for key in COLUMNS if value[key]} | ({"attributes"} if extra else set())
+    sub = Subscriber(
         email=email,
         telegram_chat_id=chat,
-        name=value["name"],
+        name=name,
         timezone=timezone,
         send_hour=_hour(value["send_hour"]),
         topics=_split(value["topics"]),
-        lists=_split(value["lists"]) or ("daily",),
+        lists=lists or ("daily",),
         frequency=frequency,
         attributes=extra,
     )
+    return SubscriberChange(sub, frozenset(given))
+
+
+def _unneutralise(value: str) -> str:
+    """A cell our export protected (``'=…``) back to what it was."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
+def spreadsheet_safe(value: object) -> str:
+    """The cell as text, with a leading ``'`` when a spreadsheet would take it for a formula
+    (plain numbers such as a channel's ``-100…`` chat id stay as they are)."""
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.match(text):
+        return "'" + text
+    return text
 
 
 def _hour(value: str) -> int:
@@ -112,21 +180,21 @@ def write_subscribers(subscribers: Iterable[Subscriber]) -> str:
     subs = list(subscribers)
     extra = sorted({key for sub in subs for key in sub.attributes})
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*COLUMNS, "status", *extra])
+    # CRLF (RFC 4180) as the row end also makes the writer quote a CR inside a cell.
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([spreadsheet_safe(cell) for cell in (*COLUMNS, "status", *extra)])
     for sub in subs:
-        writer.writerow(
-            [
-                sub.email or "",
-                sub.telegram_chat_id or "",
-                sub.name,
-                sub.timezone,
-                sub.send_hour,
-                ";".join(sub.topics),
-                ";".join(sub.lists),
-                sub.frequency,
-                str(sub.status),
-                *(sub.attributes.get(key, "") for key in extra),
-            ]
-        )
+        cells = [
+            sub.email or "",
+            sub.telegram_chat_id or "",
+            sub.name,
+            sub.timezone,
+            sub.send_hour,
+            ";".join(sub.topics),
+            ";".join(sub.lists),
+            sub.frequency,
+            str(sub.status),
+            *(sub.attributes.get(key, "") for key in extra),
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue()

@@ -24,6 +24,7 @@
     ├── UnknownSubscriber      pipeline.subscriptions: the link's subscriber is gone
     ├── InvalidInput           pipeline.subscriptions: a form field is wrong (.field names it)
     ├── TooManySignUps         pipeline.subscriptions: sign-up or link requests too fast (.wait)
+    ├── ConfirmationClosed     pipeline.confirming: the link was used, or the reader left since (.reason)
     ├── InvalidWords           pipeline.editors_words: an editor's note/subject is wrong (.field)
     ├── NoArchive              pipeline.archive: the list has no public archive
     ├── NotSubscribed          pipeline.bot: the chat has no subscriber

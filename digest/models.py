@@ -232,3 +232,15 @@ class DeliveryState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     RETRYING = "retrying"
+
+
+@dataclass(slots=True)
+class SubscriberChange:
+    """A subscriber to add or update, and which of its fields were given.
+
+    An update writes only the given fields (an empty form field or CSV cell is not given);
+    a new subscriber takes the defaults of ``Subscriber`` for the others.
+    """
+
+    subscriber: Subscriber
+    given: frozenset[str]

@@ -1,8 +1,15 @@
-"""OPML, the format every feed reader exports: read into FeedSpecs (pure)."""
+"""OPML, the format every feed reader exports: read into FeedSpecs (pure).
+
+An imported OPML may only add http(s) feeds: a file someone sent must not make digest read
+local files (``file://``, ``/etc/…``, ``../x``). Local feeds stay possible through
+``digest feeds add PATH``, typed by the operator, and for the bundled sample, whose relative
+paths are resolved only inside its own folder (``local_dir``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -10,9 +17,10 @@ from digest.errors import ImportError_
 from digest.models import FeedSpec
 
 
-def parse_opml(data: bytes, source: str, base_dir: Path | None = None) -> list[FeedSpec]:
+def parse_opml(data: bytes, source: str, local_dir: Path | None = None) -> list[FeedSpec]:
     """Every ``<outline xmlUrl=…>``, with its section from the ``category`` attribute or the
-    enclosing outline's title; relative file paths are resolved against ``base_dir``."""
+    enclosing outline's title. Only http(s) URLs, unless ``local_dir`` is given (our bundled
+    sample): then relative paths inside that folder are resolved against it."""
     if b"<!entity" in data.lower():
         # Entity declarations only serve expansion attacks (billion laughs, XXE) here.
         raise ImportError_(source, data[: data.lower().index(b"<!entity")].count(b"\n") + 1,
@@ -29,7 +37,7 @@ def parse_opml(data: bytes, source: str, base_dir: Path | None = None) -> list[F
             continue
         specs.append(
             FeedSpec(
-                url=_resolve(url, base_dir),
+                url=_checked_url(url, outline, source, local_dir),
                 name=(outline.get("title") or outline.get("text") or "").strip(),
                 section=_section(outline),
                 weight=_weight(outline, source),
@@ -38,10 +46,22 @@ def parse_opml(data: bytes, source: str, base_dir: Path | None = None) -> list[F
     return specs
 
 
-def _resolve(url: str, base_dir: Path | None) -> str:
-    if "://" in url or base_dir is None or Path(url).is_absolute():
+def _checked_url(url: str, outline: etree._Element, source: str, local_dir: Path | None) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and parts.hostname:
         return url
-    return str((base_dir / url).resolve())
+    if local_dir is not None and not parts.scheme and not Path(url).is_absolute():
+        base = local_dir.resolve()
+        resolved = (base / url).resolve()
+        if resolved.is_relative_to(base):
+            return str(resolved)
+    title = (outline.get("title") or outline.get("text") or "").strip()
+    raise ImportError_(
+        source,
+        outline.sourceline or 1,
+        f"outline {title!r}: feed {url!r} is not an http(s) URL "
+        "(an imported OPML may only add web feeds; add a local file with `digest feeds add PATH`)",
+    )
 
 
 def _section(outline: etree._Element) -> str:

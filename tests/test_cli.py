@@ -100,7 +100,7 @@ def test_a_failing_feed_is_reported_and_the_others_still_collect(settings, tmp_p
     invoke("feeds", "add", str(good))
     invoke("feeds", "add", str(html))
     result = invoke("collect")
-    assert result.exit_code == 0
+    assert result.exit_code == 3  # feeds failed: cron and monitoring notice
     assert "page.xml" in result.output and "1 of 2 feeds failed" in result.output
     listed = invoke("feeds", "list").output
     assert "1:" in listed  # the error count shows on the failing feed
@@ -157,6 +157,28 @@ def test_status_counts_by_state_and_retry_resends_only_the_failed(settings):
     assert {row_id: n for row_id, n in attempts} == {
         row_id: (2 if row_id == first_id else 1) for row_id, _ in attempts
     }, "only the failed delivery was sent again"
+
+
+def test_feeds_import_refuses_an_opml_that_points_at_local_files_and_adds_nothing(settings, tmp_path):
+    from digest.store import feeds as feed_store
+
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<opml><body>\n<outline title="Web" xmlUrl="https://news.example/rss"/>\n'
+        '<outline title="Secrets" xmlUrl="file:///etc/passwd"/></body></opml>'
+    )
+    result = runner.invoke(app, ["feeds", "import", str(opml)])
+    assert result.exit_code != 0
+    assert "outline 'Secrets'" in result.output and "digest feeds add PATH" in result.output
+    with transaction(settings.database_url) as conn:
+        assert feed_store.all_feeds(conn) == []
+
+
+def test_feeds_add_still_takes_a_local_path_typed_by_the_operator(settings, tmp_path):
+    feed = tmp_path / "local.xml"
+    feed.write_text("<rss/>")
+    result = invoke("feeds", "add", str(feed))
+    assert result.exit_code == 0, result.output
 
 
 def test_lists_language_sets_what_a_lists_editions_speak_and_refuses_unknown_ones(settings):

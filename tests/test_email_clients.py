@@ -25,6 +25,7 @@ import pytest
 from digest.config import Settings
 from digest.models import Subscriber
 from digest.pipeline import breaking, manage, subscriptions
+from digest.ratelimit import InProcessRateLimiter
 from digest.render import Branding, CallToAction, Renderer
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -73,8 +74,14 @@ def outbox_html(settings: Settings, sub_id: int) -> str:
 
 
 def the_confirmation(settings: Settings) -> str:
-    subscriptions._send_confirmation(settings, 5, "new@example.org", "New", ["daily"], NOW)
-    return outbox_html(settings, 5)
+    with transaction(settings.database_url) as conn:
+        subscriber_store.ensure_list(conn, "daily", NOW)
+    signup = subscriptions.SignUp(email="new@example.org", name="New", lists=("daily",))
+    subscriptions.sign_up(settings, signup, client="test", limiter=InProcessRateLimiter())
+    with transaction(settings.database_url) as conn:
+        found = subscriber_store.find(conn, email="new@example.org")
+    assert found is not None and found.id is not None
+    return outbox_html(settings, found.id)
 
 
 def the_links_email(settings: Settings) -> str:

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -26,6 +27,7 @@ from telegram import Update
 from digest.bot.app import ALLOWED_UPDATES, BotApplication, build_application, setup_menu
 from digest.config import Settings
 from digest.errors import ConfigError
+from digest.web.body_limit import BodyLimit
 
 __all__ = ["SECRET_HEADER", "webhook_app"]
 
@@ -71,7 +73,11 @@ def webhook_app(settings: Settings, url: str, application: BotApplication | None
             await bot_app.post_shutdown(bot_app)
 
     path = urlsplit(url).path or "/"
-    return Starlette(routes=[Route(path, receive, methods=["POST"])], lifespan=lifespan)
+    return Starlette(
+        routes=[Route(path, receive, methods=["POST"])],
+        lifespan=lifespan,
+        middleware=[Middleware(BodyLimit, max_bytes=MAX_BODY)],  # counted as it streams in
+    )
 
 
 def _update(body: bytes, bot_app: BotApplication) -> Update | None:

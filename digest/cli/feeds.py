@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from digest.cli import context
 from digest.errors import ImportError_
-from digest.models import FeedSpec
 from digest.opml import parse_opml
+from digest.pipeline import feeds
 from digest.store import feeds as feed_store
 
 feeds_app = typer.Typer(help="Register the feeds to collect.", no_args_is_help=True)
@@ -29,15 +30,20 @@ def _check_url(url: str) -> str:
 @feeds_app.command("add")
 def add(
     url: str = typer.Argument(..., help="http(s) URL or local file path of the feed."),
-    name: str = typer.Option("", help="Source name shown to readers (default: the URL)."),
-    section: str = typer.Option("news", help="Section its items go to."),
-    weight: float = typer.Option(1.0, help="Source weight in ranking (1 = normal)."),
+    name: str | None = typer.Option(None, help="Source name shown to readers (new: the URL)."),
+    section: str | None = typer.Option(None, help="Section its items go to (new: news)."),
+    weight: float | None = typer.Option(None, help="Source weight in ranking, above 0 (new: 1 = normal)."),
 ) -> None:
-    """Register a feed (or update the one with this URL)."""
-    spec = FeedSpec(_check_url(url), name, section.lower(), weight)
-    with context.db() as conn:
-        feed, new = feed_store.add(conn, spec, datetime.now(UTC))
-    context.console.print(f"{'added' if new else 'updated'} feed {feed.id}: {feed.url}")
+    """Register a feed, or change the one with this URL: only the options given change."""
+    try:
+        with context.db() as conn:
+            feed, new, changed = feeds.register_feed(
+                conn, _check_url(url), datetime.now(UTC), name=name, section=section, weight=weight
+            )
+    except feeds.InvalidFeed as exc:
+        raise context.fail(f"--{exc.field} {exc.problem}") from None
+    what = "added" if new else ("updated " + ", ".join(changed) + " of" if changed else "unchanged:")
+    context.console.print(escape(f"{what} feed {feed.id}: {feed.url}"))
 
 
 @feeds_app.command("list")
@@ -71,16 +77,19 @@ def remove(feed: str = typer.Argument(..., help="Feed id or URL.")) -> None:
 
 @feeds_app.command("import")
 def import_cmd(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="An OPML file.")) -> None:
-    """Register every feed of an OPML file (updates the ones already there)."""
+    """Register the new feeds of an OPML file; the ones already registered stay as they are."""
     import_opml(file)
 
 
-def import_opml(file: Path) -> None:
+def import_opml(file: Path, *, bundled_sample: bool = False) -> None:
+    """Register the OPML's feeds: http(s) only, but the bundled sample's own local files."""
     try:
-        specs = parse_opml(file.read_bytes(), str(file), base_dir=file.parent)
+        specs = parse_opml(file.read_bytes(), str(file), local_dir=file.parent if bundled_sample else None)
     except ImportError_ as exc:
         raise context.fail(str(exc)) from None
-    now = datetime.now(UTC)
-    with context.db() as conn:
-        added = sum(feed_store.add(conn, spec, now)[1] for spec in specs)
-    context.console.print(f"{file}: {len(specs)} feeds ({added} new)")
+    try:
+        with context.db() as conn:
+            report = feeds.import_feeds(conn, specs, datetime.now(UTC))
+    except feeds.InvalidFeed as exc:
+        raise context.fail(f"{file}: {exc}; nothing was imported") from None
+    context.console.print(escape(report.summary(str(file))))

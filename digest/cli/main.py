@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from digest.cli.preview import preview
 from digest.cli.stories import stories
 from digest.cli.subscribers import lists_app, subscribers_app
 from digest.cli.web import web
-from digest.pipeline.planning import UnknownList, open_batches
+from digest.pipeline.planning import BreakingOnlyList, UnknownList, open_batches
 from digest.store import editions as edition_store
 from digest.store import feeds as feed_store
 from digest.store import ledger
@@ -29,9 +32,20 @@ from digest.store import subscribers as subscriber_store
 
 app = typer.Typer(help="digest: newsletter and notification digests for newsrooms.", no_args_is_help=True)
 
+# `digest collect` exits with this when feeds failed (they are retried with backoff), so cron
+# and monitoring notice; 1 is a bad command or input, 2 bad settings or no database.
+FEEDS_FAILED = 3
+
+
 @app.command()
 def collect(all_feeds: bool = typer.Option(False, "--all", help="Fetch every feed, due or not.")) -> None:
-    """Fetch every feed that is due now (one task per feed)."""
+    """Fetch every feed that is due now (one task per feed). Exits 3 when feeds failed."""
+    if _collect(all_feeds):
+        raise typer.Exit(FEEDS_FAILED)
+
+
+def _collect(all_feeds: bool) -> int:
+    """Collect and report; how many feeds failed."""
     settings = context.settings()
     from digest.tasks import refresh_feed
 
@@ -40,9 +54,22 @@ def collect(all_feeds: bool = typer.Option(False, "--all", help="Fetch every fee
         ids = [f.id for f in feed_store.all_feeds(conn)] if all_feeds else pipeline.due_feed_ids(settings)
     if not ids:
         context.console.print("no feed is due")
-        return
-    progress.run_each("collecting", ids, refresh_feed.delay, settings, done=lambda: _fetched_since(started))
-    _report_feeds(ids)
+        return 0
+    with _quiet(logging.getLogger("digest.pipeline.collecting")):  # reported once, below
+        done = lambda: _fetched_since(started)  # noqa: E731
+        progress.run_each("collecting", ids, refresh_feed.delay, settings, done=done)
+    return _report_feeds(ids)
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Only errors from ``logger`` meanwhile: in-process tasks would log each failure too."""
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _fetched_since(started: datetime) -> int:
@@ -52,13 +79,15 @@ def _fetched_since(started: datetime) -> int:
         )
 
 
-def _report_feeds(ids: list[int]) -> None:
+def _report_feeds(ids: list[int]) -> int:
+    """Print each failed feed once; how many failed."""
     with context.db() as conn:
         failing = [f for f in feed_store.all_feeds(conn) if f.id in ids and f.last_error]
     for feed in failing:
         context.err.print(f"[yellow]feed failed:[/yellow] {escape(feed.last_error or '')}")
     if failing:
         context.err.print(f"{len(failing)} of {len(ids)} feeds failed; they will be retried with backoff")
+    return len(failing)
 
 
 @app.command()
@@ -70,7 +99,7 @@ def send(
     settings = context.settings()
     try:
         plan = pipeline.plan_send(list_name, settings, manual=True)
-    except UnknownList as exc:
+    except (UnknownList, BreakingOnlyList) as exc:
         raise context.fail(str(exc)) from None
     _deliver(plan, settings, follow)
 
@@ -112,7 +141,7 @@ def run(
 
 def _cycle(*, ignore_hour: bool) -> None:
     settings = context.settings()
-    collect(all_feeds=False)
+    _collect(all_feeds=False)  # a failed feed is retried later; the cycle goes on
     with context.db() as conn:
         names = subscriber_store.digest_lists(conn)
     for name in names:
@@ -155,7 +184,8 @@ def demo() -> None:
 
     settings = context.settings()
     # The sample feeds are copied with their dates moved to today, so the demo has fresh news.
-    import_opml(sample.materialize(Path(settings.outbox_dir).parent / "sample", datetime.now(UTC)))
+    sample_opml = sample.materialize(Path(settings.outbox_dir).parent / "sample", datetime.now(UTC))
+    import_opml(sample_opml, bundled_sample=True)
     import_csv(sample.SUBSCRIBERS)
     run(once=True, interval=0)
     outbox = Path(settings.outbox_dir).resolve()

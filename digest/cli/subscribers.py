@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +14,8 @@ from rich.table import Table
 
 from digest import csvio
 from digest.cli import context
-from digest.models import Subscriber
+from digest.models import SubscriberChange
+from digest.pipeline import roster
 from digest.store import subscribers as subscriber_store
 
 subscribers_app = typer.Typer(help="Manage subscribers.", no_args_is_help=True)
@@ -24,21 +27,26 @@ def add(
     email: str = typer.Option("", help="Email address."),
     telegram_chat_id: str = typer.Option("", "--telegram", help="Telegram chat id or @channel."),
     name: str = typer.Option("", help="Name used in the greeting."),
-    timezone: str = typer.Option("UTC", help="IANA time zone, e.g. Europe/Kyiv."),
-    send_hour: int = typer.Option(7, help="Local hour of the daily send (0-23)."),
-    topics: str = typer.Option("", help="Topics separated by ';' (empty: everything)."),
-    lists: str = typer.Option("daily", help="Lists separated by ';'."),
-    frequency: str = typer.Option("daily", help="daily, or weekly:<weekday>."),
+    timezone: str = typer.Option("", help="IANA time zone, e.g. Europe/Kyiv (new: UTC)."),
+    send_hour: int | None = typer.Option(None, help="Local hour of the daily send, 0-23 (new: 7)."),
+    topics: str = typer.Option("", help="Topics separated by ';' (new: everything)."),
+    lists: str = typer.Option("", help="Lists to join, separated by ';' (new: daily)."),
+    frequency: str = typer.Option("", help="daily, or weekly:<weekday> (new: daily)."),
 ) -> None:
-    """Add or update one subscriber (validated like a CSV row)."""
-    row = f"{email},{telegram_chat_id},{name},{timezone},{send_hour},{topics},{lists},{frequency}\n"
-    header = ",".join(csvio.COLUMNS) + "\n"
-    _save(_read((header + row).encode(), "arguments"))
+    """Add a subscriber, or update the one with this email or chat id: only the options given
+    change (validated like a CSV row)."""
+    values = [email, telegram_chat_id, name, timezone, "" if send_hour is None else str(send_hour),
+              topics, lists, frequency]  # fmt: skip
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([csvio.COLUMNS, values])
+    _save(_read(out.getvalue().encode(), "arguments"))
 
 
 @subscribers_app.command("import")
 def import_cmd(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A CSV file.")) -> None:
-    """Import subscribers from CSV: all rows or, if any row is bad, none."""
+    """Import subscribers from CSV: all rows or, if any row is bad, none. Known subscribers
+    change only in the cells given (an empty cell keeps their value); the lists the file
+    names are created (by the list-name rule)."""
     import_csv(file)
 
 
@@ -46,20 +54,23 @@ def import_csv(file: Path) -> None:
     _save(_read(file.read_bytes(), str(file)), source=str(file))
 
 
-def _read(data: bytes, source: str) -> list[Subscriber]:
+def _read(data: bytes, source: str) -> list[SubscriberChange]:
     try:
-        return csvio.read_subscribers(data, source)
+        return csvio.read_changes(data, source)
     except csvio.ImportProblems as exc:
         for problem in exc.problems:
             context.err.print(f"[red]{escape(str(problem))}[/red]")
         raise context.fail(f"{source}: {len(exc.problems)} bad line(s); nothing was imported") from None
 
 
-def _save(subs: list[Subscriber], source: str = "") -> None:
+def _save(changes: list[SubscriberChange], source: str = "") -> None:
     now = datetime.now(UTC)
-    with context.db() as conn:  # one transaction: all rows or none
-        new = sum(subscriber_store.save(conn, sub, now)[1] for sub in subs)
-    context.console.print(f"{source + ': ' if source else ''}{len(subs)} subscribers ({new} new)")
+    try:
+        with context.db() as conn:  # one transaction: all rows or none
+            report = roster.save_subscribers(conn, changes, now, create_lists=True)
+    except roster.InvalidListName as exc:
+        raise context.fail(f"{source or 'arguments'}: {exc}; nothing was imported") from None
+    context.console.print(escape(f"{source + ': ' if source else ''}{report.summary()}"))
 
 
 @subscribers_app.command("export")
@@ -129,17 +140,21 @@ def add_list(
     """Create a list (the list named `breaking` is a breaking-news list by default), optionally
     with a Telegram channel that gets every edition as one post."""
     kind = subscriber_store.BREAKING if breaking else ""
-    name = name.lower()
-    with context.db() as conn:
-        subscriber_store.ensure_list(conn, name, datetime.now(UTC), title, kind)
+    try:
+        with context.db() as conn:
+            name = roster.create_list(conn, name, datetime.now(UTC), title, kind)
+    except roster.InvalidListName as exc:
+        raise context.fail(str(exc)) from None
     if telegram_channel:
         # The channel is a subscriber of the list: the ledger then covers it like anyone else
         # (one post per edition, never twice), and /stop or a ban unsubscribes it the same way.
-        header = ",".join(csvio.COLUMNS) + "\n"
-        row = f"{header},{telegram_channel},{name} channel,{timezone},{send_hour},,{name},daily\n"
-        subs = _read(row.encode(), "--telegram-channel")
-        subs[0].attributes["kind"] = "channel"
-        _save(subs)
+        out = io.StringIO()
+        row = ["", telegram_channel, f"{name} channel", timezone, str(send_hour), "", name, "daily"]
+        csv.writer(out, lineterminator="\n").writerows([csvio.COLUMNS, row])
+        changes = _read(out.getvalue().encode(), "--telegram-channel")
+        changes[0].subscriber.attributes["kind"] = "channel"
+        changes[0] = SubscriberChange(changes[0].subscriber, changes[0].given | {"attributes"})
+        _save(changes)
     posting = f", posting to {telegram_channel}" if telegram_channel else ""
     context.console.print(f"list {name} ready{posting}")
 

@@ -38,6 +38,7 @@ from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store.db import transaction
+from digest.textcheck import clean_text
 
 __all__ = [
     "LastEdition",
@@ -137,7 +138,7 @@ def subscribe(
         if list_name is None and sub is not None and sub.lists and sub.status is SubscriberStatus.ACTIVE:
             return Subscribed(sub, None)
         choice = _choose(choices, list_name)
-        name = " ".join(first_name.split())[:200]
+        name = clean_text(first_name)  # Telegram's, not typed here: cleaned, not refused
         if sub is None:
             sub = Subscriber(
                 telegram_chat_id=chat_id, name=name, timezone=settings.default_timezone, lists=(choice.name,)

@@ -272,8 +272,10 @@ def _recipients(settings: Settings, group: list[Delivery], list_name: str) -> li
             subscriber_id=row.subscriber_id,
             address=row.address,
             name=row.name or "reader",  # "Hello, reader." rather than "Hello, ."
-            unsubscribe_url=links.unsubscribe_url(public, key, row.subscriber_id, list_name),
-            preferences_url=links.preferences_url(public, key, row.subscriber_id, list_name, now),
+            unsubscribe_url=links.unsubscribe_url(public, key, row.subscriber_id, list_name, row.link_token),
+            preferences_url=links.preferences_url(
+                public, key, row.subscriber_id, list_name, now, row.link_token
+            ),
             parts_sent=row.parts_sent,
         )
         for row in group

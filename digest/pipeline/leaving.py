@@ -17,6 +17,7 @@ from digest.config import Settings
 from digest.i18n import N_
 from digest.models import Subscriber, SubscriberStatus
 from digest.pipeline.subscriptions import InvalidInput, UnknownSubscriber
+from digest.store import confirmations as confirmation_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store import unsubscribe_reasons as reasons_store
@@ -87,6 +88,8 @@ def unsubscribe_everywhere(settings: Settings, subscriber_id: int) -> Subscriber
         sub = _subscriber(conn, subscriber_id)
         store.leave_lists_except(conn, subscriber_id, [])
         subscriber_store.set_status(conn, subscriber_id, SubscriberStatus.UNSUBSCRIBED)
+        # An old confirmation link must not bring the reader back (see pipeline.confirming).
+        confirmation_store.close_open(conn, subscriber_id, "unsubscribed", datetime.now(UTC))
     log.info("subscriber %s left every list", subscriber_id)
     return sub
 

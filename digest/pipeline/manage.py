@@ -47,13 +47,15 @@ def send_own_links(
         sub = subscriber_store.find(conn, email=address)
         titles = dict(subscription_store.existing_lists(conn))
         language = language_store.language_of(conn, sub.lists[0]) if sub and sub.lists else "en"
+        bound = subscription_store.link_binding(conn, sub.id) if sub and sub.id is not None else None
     if sub is None or sub.id is None or sub.status is not SubscriberStatus.ACTIVE or not sub.lists:
         log.info("links asked for an address with no active subscription: no email sent")
         return
     key, public = settings.signing_key(), settings.public_url
     first = sub.lists[0]
-    rows = [(titles.get(name, name), links.unsubscribe_url(public, key, sub.id, name)) for name in sub.lists]
-    preferences = links.preferences_url(public, key, sub.id, first, now)
+    binding = bound[0] if bound else ""  # links that verify for this reader only
+    rows = [(titles.get(n, n), links.unsubscribe_url(public, key, sub.id, n, binding)) for n in sub.lists]
+    preferences = links.preferences_url(public, key, sub.id, first, now, binding)
     context = {
         "newsroom": settings.newsroom_name,
         "postal_address": settings.postal_address,

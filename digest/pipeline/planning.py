@@ -46,6 +46,20 @@ class UnknownList(DigestError):
         super().__init__(f"no list named {name!r} (see `digest lists`)")
 
 
+class BreakingOnlyList(DigestError):
+    """The list gets breaking news only, never the full digest."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"{name!r} is a breaking-news list: it gets no digest. "
+            f"Send it one story with `digest breaking --list {name} …`"
+        )
+        self.name = name
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.name,))
+
+
 @dataclass(slots=True)
 class SendPlan:
     list_name: str
@@ -110,6 +124,8 @@ def _context(
         found = [row for row in subscriber_store.all_lists(conn) if row[1] == list_name]
         if not found:
             raise UnknownList(list_name)
+        if list_name not in subscriber_store.digest_lists(conn):
+            raise BreakingOnlyList(list_name)
         since = now - timedelta(hours=settings.max_age_hours)
         items = item_store.recent(conn, since)
         layout = editorial_store.layout(conn, list_name)

@@ -16,6 +16,7 @@ Errors (all ``DigestError``)::
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -32,10 +33,12 @@ from digest.i18n import N_, translate
 from digest.models import Recipient, Subscriber, SubscriberStatus
 from digest.pipeline.notices import render_notice, send_notice
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
+from digest.store import confirmations as confirmation_store
 from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store.db import transaction
+from digest.textcheck import InvalidText, check_text
 from digest.zones import resolve_zone
 
 __all__ = [
@@ -50,7 +53,6 @@ __all__ = [
     "SignupList",
     "TooManySignUps",
     "UnknownSubscriber",
-    "confirm",
     "confirm_url",
     "expire_unconfirmed",
     "preferences_form",
@@ -114,32 +116,46 @@ def _now(now: datetime | None) -> datetime:
 
 
 def read_link(settings: Settings, token: str, purpose: str, now: datetime | None = None) -> links.LinkClaim:
-    """The claim of a genuine, unexpired token for ``purpose``; else ``InvalidLink``."""
+    """The claim of a genuine, unexpired token for ``purpose``, issued to the subscriber who
+    now has its id; else ``InvalidLink`` (forged, expired) or ``UnknownSubscriber`` (the
+    subscriber it was issued to is gone, even if a newer one has the same id)."""
     key = settings.signing_key()
     claim = links.verify(key, token, purpose, _now(now))
-    if claim is not None:
-        return claim
-    # Checked as of the epoch, a genuine token cannot have expired: it tells "expired" from "forged".
-    if links.verify(key, token, purpose, datetime.fromtimestamp(0, UTC)) is not None:
-        raise InvalidLink(expired=True)
-    raise InvalidLink()
+    if claim is None:
+        # Checked as of the epoch, a genuine token cannot have expired: it tells "expired" from "forged".
+        if links.verify(key, token, purpose, datetime.fromtimestamp(0, UTC)) is not None:
+            raise InvalidLink(expired=True)
+        raise InvalidLink()
+    with transaction(settings.database_url) as conn:
+        bound = store.link_binding(conn, claim.subscriber_id)
+    if bound is None or not _issued_to(claim, *bound):
+        raise UnknownSubscriber(f"no subscriber {claim.subscriber_id} for this link")
+    return claim
 
 
-def confirm_url(settings: Settings, subscriber_id: int, lists: Sequence[str], now: datetime) -> str:
+def _issued_to(claim: links.LinkClaim, link_token: str, legacy: bool) -> bool:
+    if claim.binding is None:  # sent before links carried a binding: only rows that old
+        return legacy
+    return hmac.compare_digest(claim.binding, link_token)
+
+
+def confirm_url(
+    settings: Settings, subscriber_id: int, lists: Sequence[str], now: datetime, binding: str = ""
+) -> str:
     expires = int((now + CONFIRM_TTL).timestamp())
-    token = links.sign(
-        settings.signing_key(), links.LinkClaim(subscriber_id, ",".join(lists), "confirm", expires)
-    )
-    return f"{settings.public_url}/confirm/{token}"
+    claim = links.LinkClaim(subscriber_id, ",".join(lists), "confirm", expires, binding)
+    return f"{settings.public_url}/confirm/{links.sign(settings.signing_key(), claim)}"
 
 
 # --- unsubscribe and preferences ---------------------------------------------------------
 
 
 def unsubscribe(settings: Settings, subscriber_id: int, list_name: str) -> Subscriber:
-    """Leave the list; with no list left the subscriber becomes ``unsubscribed``. Idempotent."""
+    """Leave the list; with no list left the subscriber becomes ``unsubscribed``. Idempotent.
+    Confirmation links still open are closed: an old one cannot bring the reader back."""
     with transaction(settings.database_url) as conn:
         store.leave_list(conn, subscriber_id, list_name)
+        confirmation_store.close_open(conn, subscriber_id, "unsubscribed", datetime.now(UTC))
         sub = store.by_id(conn, subscriber_id)
         if sub is None:
             raise UnknownSubscriber(f"no subscriber {subscriber_id}")
@@ -191,6 +207,7 @@ def preferences_form(settings: Settings, subscriber_id: int) -> PreferencesForm:
 def update_preferences(settings: Settings, subscriber_id: int, change: PreferenceChange) -> Subscriber:
     """Check and save the change; choosing no list unsubscribes, choosing one re-subscribes."""
     frequency = _frequency(change.frequency)
+    _name(change.name)
     _send_hour(change.send_hour)
     timezone = _timezone(change.timezone)
     topics = clean_topics(change.topics)
@@ -199,7 +216,7 @@ def update_preferences(settings: Settings, subscriber_id: int, change: Preferenc
         if sub is None:
             raise UnknownSubscriber(f"no subscriber {subscriber_id}")
         chosen = _known_lists(conn, change.lists)
-        sub.name, sub.topics, sub.frequency = change.name.strip()[:200], topics, frequency
+        sub.name, sub.topics, sub.frequency = _name(change.name), topics, frequency
         sub.send_hour, sub.timezone = change.send_hour, timezone
         if not chosen:
             sub.status = SubscriberStatus.UNSUBSCRIBED
@@ -210,6 +227,13 @@ def update_preferences(settings: Settings, subscriber_id: int, change: Preferenc
         store.join_lists(conn, subscriber_id, chosen)
         sub.lists = tuple(chosen)
     return sub
+
+
+def _name(value: str) -> str:
+    try:
+        return check_text("name", value)[:200]
+    except InvalidText as exc:
+        raise InvalidInput(exc.field, str(exc)) from None
 
 
 def _frequency(value: str) -> str:
@@ -311,6 +335,7 @@ def sign_up(
     """
     now = _now(now)
     email = normalize_email(form.email)
+    name = _name(form.name)
     timezone = _timezone(form.timezone)
     _throttle(limiter or limiter_for(settings), client, email)
     with transaction(settings.database_url) as conn:
@@ -326,7 +351,7 @@ def sign_up(
         if existing is None or existing.status is SubscriberStatus.UNCONFIRMED:
             sub = Subscriber(
                 email=email,
-                name=form.name.strip()[:200],
+                name=name,
                 timezone=timezone,
                 send_hour=_send_hour(form.send_hour),
                 lists=tuple(chosen),
@@ -335,7 +360,9 @@ def sign_up(
             sub_id, _ = subscriber_store.save(conn, sub, now)
         else:
             sub_id = existing.id or 0  # unsubscribed: lists are joined when they confirm
-    _send_confirmation(settings, sub_id, email, form.name.strip()[:200], chosen, now)
+        binding = store.link_binding(conn, sub_id)
+    assert binding is not None
+    _send_confirmation(settings, sub_id, email, name, chosen, now, binding[0])
 
 
 def _throttle(limiter: RateLimiter, client: str, email: str) -> None:
@@ -347,9 +374,12 @@ def _throttle(limiter: RateLimiter, client: str, email: str) -> None:
 
 
 def _send_confirmation(
-    settings: Settings, sub_id: int, email: str, name: str, lists: Sequence[str], now: datetime
+    settings: Settings, sub_id: int, email: str, name: str, lists: Sequence[str], now: datetime, binding: str
 ) -> None:
-    url = confirm_url(settings, sub_id, lists, now)
+    url = confirm_url(settings, sub_id, lists, now, binding)
+    token = url.rsplit("/", 1)[1]
+    with transaction(settings.database_url) as conn:  # recorded before it leaves: it works once
+        confirmation_store.issue(conn, confirmation_store.hash_token(token), sub_id, now)
     hours = int(CONFIRM_TTL.total_seconds() // 3600)
     with transaction(settings.database_url) as conn:
         language = language_store.language_of(conn, lists[0]) if lists else "en"
@@ -376,21 +406,6 @@ def _send_confirmation(
         category="signup",
     )
     log.info("confirmation sent to subscriber %s (%s)", sub_id, parseaddr(email)[1].rpartition("@")[2])
-
-
-def confirm(settings: Settings, token: str, now: datetime | None = None) -> Subscriber:
-    """Follow a confirmation link: the subscriber becomes active on the lists they chose."""
-    claim = read_link(settings, token, "confirm", now)
-    with transaction(settings.database_url) as conn:
-        sub = store.by_id(conn, claim.subscriber_id)
-        if sub is None:
-            raise UnknownSubscriber(f"no subscriber {claim.subscriber_id}")
-        store.join_lists(conn, claim.subscriber_id, [n for n in claim.list_name.split(",") if n])
-        subscriber_store.set_status(conn, claim.subscriber_id, SubscriberStatus.ACTIVE)
-        confirmed = store.by_id(conn, claim.subscriber_id)
-    assert confirmed is not None
-    log.info("subscriber %s confirmed", claim.subscriber_id)
-    return confirmed
 
 
 def expire_unconfirmed(settings: Settings, now: datetime, older_than: timedelta = timedelta(days=7)) -> int:
@@ -439,5 +454,6 @@ def record_provider_events(
                 )
                 if sub is not None and sub.id is not None:
                     subscriber_store.set_status(conn, sub.id, SubscriberStatus.UNSUBSCRIBED)
+                    confirmation_store.close_open(conn, sub.id, "unsubscribed", now)
             acted += 1
     return acted

@@ -193,6 +193,12 @@ def end_session(conn: Connection, token_hash: str) -> None:
     conn.execute(delete(editor_sessions).where(editor_sessions.c.token_hash == token_hash))
 
 
+def end_sessions_of(conn: Connection, editor_id: int) -> int:
+    """End every session of the editor (a password reset); how many there were."""
+    result = conn.execute(delete(editor_sessions).where(editor_sessions.c.editor_id == editor_id))
+    return int(result.rowcount or 0)
+
+
 def purge_sessions(conn: Connection, *, idle_before: datetime, created_before: datetime) -> int:
     condition = or_(
         editor_sessions.c.last_seen_at < idle_before, editor_sessions.c.created_at < created_before

@@ -41,6 +41,26 @@ def add(conn: Connection, spec: FeedSpec, now: datetime) -> tuple[Feed, bool]:
     return feed, existing is None
 
 
+def add_given(
+    conn: Connection, url: str, values: dict[str, Any], now: datetime
+) -> tuple[Feed, bool, list[str]]:
+    """Register a feed with these values (name, section, weight; the defaults for the
+    others), or change only these of the one with this URL; (feed, new, fields changed)."""
+    before = by_url(conn, url)
+    if before is None:
+        defaults = {"name": url, "section": "news", "weight": 1.0}
+        conn.execute(feeds.insert().values(url=url, created_at=now, error_count=0, **{**defaults, **values}))
+        changed = sorted(values)
+    else:
+        changed = sorted(k for k, v in values.items() if getattr(before, k) != v)
+        if changed:
+            statement = update(feeds).where(feeds.c.id == before.id)
+            conn.execute(statement.values(**{k: values[k] for k in changed}))
+    feed = by_url(conn, url)
+    assert feed is not None
+    return feed, before is None, changed
+
+
 def by_url(conn: Connection, url: str) -> Feed | None:
     row = conn.execute(select(feeds).where(feeds.c.url == url)).first()
     return _feed(row) if row else None

@@ -35,6 +35,7 @@ class Delivery:
     attempts: int
     name: str
     parts_sent: int = 0
+    link_token: str = ""  # the subscriber's, signed into their links
 
 
 def add(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
@@ -89,7 +90,7 @@ def claim(
         )
     )
     query = (
-        select(deliveries, subscribers.c.name)
+        select(deliveries, subscribers.c.name, subscribers.c.link_token)
         .join(subscribers, subscribers.c.id == deliveries.c.subscriber_id)
         .where(
             among(conn, deliveries.c.id, ids),
@@ -117,6 +118,7 @@ def _delivery(row: Any) -> Delivery:
         attempts=row.attempts,
         name=row.name or "",
         parts_sent=row.parts_sent,
+        link_token=row.link_token or "",
     )
 
 
@@ -179,6 +181,7 @@ def reopen_failed(conn: Connection, edition_id: int, now: datetime) -> int:
     statement = (
         update(deliveries)
         .where(deliveries.c.edition_id == edition_id, deliveries.c.state == DeliveryState.FAILED)
+        .where(deliveries.c.subscriber_id.is_not(None))  # a deleted recipient's row stays as it is
         .values(state=str(DeliveryState.PENDING), updated_at=now)
     )
     return int(conn.execute(statement).rowcount or 0)

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, or_, select, update
 
-from digest.models import Subscriber, SubscriberStatus
+from digest.models import DeliveryState, Subscriber, SubscriberStatus
 from digest.store.common import among, insert_ignoring_conflicts
-from digest.store.tables import lists, memberships, subscribers, suppressions
+from digest.store.tables import deliveries, lists, memberships, subscribers, suppressions
 
 BREAKING = "breaking"
 
@@ -76,17 +76,47 @@ def find(conn: Connection, *, email: str | None = None, chat_id: str | None = No
 
 
 def save(conn: Connection, sub: Subscriber, now: datetime) -> tuple[int, bool]:
-    """Insert or update a subscriber (matched by email or chat id) and their lists."""
+    """Insert or update a subscriber (matched by email or chat id) and their lists, every field
+    as given (``save_given`` writes only some)."""
+    sub_id, created, _ = save_given(conn, sub, ALL_FIELDS, now)
+    return sub_id, created
+
+
+# What an update may be given: the row's values, and "lists" (joined, never left, here).
+ALL_FIELDS = frozenset(
+    ("email", "telegram_chat_id", "name", "timezone", "send_hour", "frequency", "topics", "status",
+     "attributes", "lists")
+)  # fmt: skip
+
+
+def save_given(
+    conn: Connection, sub: Subscriber, given: frozenset[str], now: datetime
+) -> tuple[int, bool, list[str]]:
+    """Insert the subscriber, or update the one with this email or chat id in the ``given``
+    fields only (attributes are merged key by key); (id, created, the fields that changed).
+
+    A new subscriber takes every value of ``sub`` (its defaults where nothing was given).
+    """
     existing = find(conn, email=sub.email, chat_id=sub.telegram_chat_id)
+    values = _row_values(sub)
     if existing is None:
-        result = conn.execute(subscribers.insert().values(**_row_values(sub), created_at=now))
+        result = conn.execute(subscribers.insert().values(**values, created_at=now))
         sub_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        changed = sorted(given)
     else:
         sub_id = existing.id or 0
-        conn.execute(update(subscribers).where(subscribers.c.id == sub_id).values(**_row_values(sub)))
-    rows = [{"list_id": ensure_list(conn, name, now), "subscriber_id": sub_id} for name in sub.lists]
-    insert_ignoring_conflicts(conn, memberships, rows)
-    return sub_id, existing is None
+        before = _row_values(existing)
+        if "attributes" in given:
+            values["attributes"] = {**before["attributes"], **values["attributes"]}
+        changes = {k: v for k, v in values.items() if k in given and v is not None and before[k] != v}
+        if changes:
+            conn.execute(update(subscribers).where(subscribers.c.id == sub_id).values(**changes))
+        changed = sorted(changes)
+    if "lists" in given or existing is None:
+        rows = [{"list_id": ensure_list(conn, name, now), "subscriber_id": sub_id} for name in sub.lists]
+        if insert_ignoring_conflicts(conn, memberships, rows) and existing is not None:
+            changed.append("lists")
+    return sub_id, existing is None, changed
 
 
 def set_status(conn: Connection, subscriber_id: int, status: SubscriberStatus) -> None:
@@ -107,7 +137,29 @@ def unsubscribe_chat(conn: Connection, chat_id: str) -> int:
 
 def remove(conn: Connection, email_or_chat: str) -> bool:
     condition = or_(subscribers.c.email == email_or_chat, subscribers.c.telegram_chat_id == email_or_chat)
-    return bool(conn.execute(delete(subscribers).where(condition)).rowcount)
+    found = conn.execute(select(subscribers.c.id).where(condition)).scalar()
+    return found is not None and remove_by_id(conn, int(found))
+
+
+def remove_by_id(conn: Connection, subscriber_id: int) -> bool:
+    """Delete the subscriber and their memberships, keeping the ledger as it was sent.
+
+    Their deliveries stay, detached (no subscriber, no address), so editions' counts do not
+    change; one not yet out is failed, as it never will go.
+    """
+    mine = deliveries.c.subscriber_id == subscriber_id
+    not_out = deliveries.c.state.in_([str(s) for s in UNFINISHED])
+    conn.execute(
+        update(deliveries)
+        .where(mine, not_out)
+        .values(state=str(DeliveryState.FAILED), last_error="recipient deleted")
+    )
+    conn.execute(update(deliveries).where(mine).values(subscriber_id=None, address=""))
+    conn.execute(delete(memberships).where(memberships.c.subscriber_id == subscriber_id))
+    return bool(conn.execute(delete(subscribers).where(subscribers.c.id == subscriber_id)).rowcount)
+
+
+UNFINISHED = (DeliveryState.PENDING, DeliveryState.RETRYING, DeliveryState.SENDING)
 
 
 def _subscriber(conn: Connection, row: Any, list_names: Sequence[str] | None = None) -> Subscriber:

@@ -25,6 +25,7 @@ __all__ = [
     "join_lists",
     "leave_list",
     "leave_lists_except",
+    "link_binding",
     "update_profile",
 ]
 
@@ -37,6 +38,14 @@ def by_id(conn: Connection, subscriber_id: int) -> Subscriber | None:
     if row is None:
         return None
     return subscriber_store.find(conn, email=row.email, chat_id=row.telegram_chat_id)
+
+
+def link_binding(conn: Connection, subscriber_id: int) -> tuple[str, bool] | None:
+    """(link token, whether first-format links still count) of the subscriber, or None."""
+    row = conn.execute(
+        select(subscribers.c.link_token, subscribers.c.legacy_links).where(subscribers.c.id == subscriber_id)
+    ).first()
+    return None if row is None else (str(row.link_token), bool(row.legacy_links))
 
 
 def list_descriptions(conn: Connection) -> dict[str, str]:

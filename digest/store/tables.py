@@ -6,6 +6,8 @@ the migrations and these definitions agree.
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -33,6 +35,11 @@ metadata = MetaData(
 )
 
 UTCDateTime = DateTime(timezone=True)
+
+
+def new_link_token() -> str:
+    return secrets.token_hex(8)
+
 
 feeds = Table(
     "feeds",
@@ -108,6 +115,12 @@ subscribers = Table(
     Column("status", String(16), nullable=False, default="active"),
     Column("attributes", JSON, nullable=False, default=dict),
     Column("created_at", UTCDateTime, nullable=False),
+    # Random per subscriber and signed into their links: a link verifies only for the row it
+    # was issued to, never for a later one (ids are never reused either: AUTOINCREMENT).
+    Column("link_token", String(32), nullable=False, default=new_link_token),
+    # Rows from before link tokens: their old-format links (in mail already sent) still work.
+    Column("legacy_links", Boolean, nullable=False, default=False),
+    sqlite_autoincrement=True,
 )
 
 memberships = Table(
@@ -161,7 +174,8 @@ deliveries = Table(
     Column("id", Integer, primary_key=True),
     Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), nullable=False),
     Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE"), nullable=False),
-    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    # NULL once the subscriber is deleted: the row stays, so the edition's figures do too.
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="SET NULL")),
     Column("channel", String(16), nullable=False),  # "email" or "telegram"
     # What the delivery stands for: "daily:2026-11-26" (the subscriber's local date) for a
     # scheduled send, "edition:<id>" for a manual one. Unique per list, recipient and channel,
@@ -212,4 +226,17 @@ unsubscribe_reasons = Table(
     Column("reason", String(32), nullable=False),
     Column("detail", Text, nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Each confirmation link sent, by the SHA-256 of its token: a link works once, and not after
+# the reader unsubscribed (``closed``: "confirmed" or "unsubscribed").
+confirmations = Table(
+    "confirmations",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime),
+    Column("closed", String(16)),
+    Index("ix_confirmations_subscriber", "subscriber_id"),
 )

@@ -10,7 +10,7 @@ role; the OpenAPI document is at ``/api/v1/openapi.json``.
     GET    /api/v1/lists                       lists with active members           viewer
     GET    /api/v1/items                       the latest items (to pick one)      viewer
     GET    /api/v1/subscribers?q=              search                              editor
-    POST   /api/v1/subscribers                 add or update one                   editor
+    POST   /api/v1/subscribers                 add, or update the fields given     editor
     GET    /api/v1/subscribers/{id}            one                                 editor
     DELETE /api/v1/subscribers/{id}            delete one                          editor
 """
@@ -18,32 +18,39 @@ role; the OpenAPI document is at ``/api/v1/openapi.json``.
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from digest import csvio
 from digest.config import Settings
 from digest.models import Subscriber
 from digest.pipeline import breaking as news_desk
+from digest.pipeline import roster
 from digest.pipeline.planning import UnknownList
 from digest.store import editors as editor_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
 from digest.store.db import transaction
+from digest.web import api_models as out
+from digest.web.api_models import ERROR_RESPONSES, Input
 from digest.web.auth import Actor, Role
+from digest.web.bad_values import BAD_VALUE_ERRORS, MAX_INT, describe
 from digest.web.editor import progress
 from digest.web.editor_access import RequireToken
 from digest.web.editor_breaking import dispatcher
-from digest.web.editor_subscribers import one_subscriber, save_subscribers
+from digest.web.editor_subscribers import one_change, save_subscribers
 
 __all__ = ["create_api"]
 
+# An id in a path: a number the database can hold, so a huge one is a 422 that says so.
+Id = Annotated[int, Path(ge=0, le=MAX_INT)]
 
-class BreakingRequest(BaseModel):
+
+class BreakingRequest(Input):
     """An item by id, or a story by title and url; ``confirm: false`` only previews."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -58,7 +65,7 @@ class BreakingRequest(BaseModel):
     send_again: bool = Field(False, description="Send even though this story already went to the list.")
 
 
-class SubscriberIn(BaseModel):
+class SubscriberIn(Input):
     email: str = ""
     telegram_chat_id: str = ""
     name: str = ""
@@ -77,12 +84,21 @@ def create_api(settings: Settings) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         description=__doc__,
+        responses=ERROR_RESPONSES,
     )
     viewer = Annotated[Actor, Depends(RequireToken(settings, Role.VIEWER))]
     editor = Annotated[Actor, Depends(RequireToken(settings, Role.EDITOR))]
     _errors(api)
 
-    @api.post("/breaking", tags=["breaking"])
+    @api.post(
+        "/breaking",
+        tags=["breaking"],
+        responses={
+            200: {"model": out.BreakingPreviewOut, "description": "What would be sent (no `confirm`)."},
+            202: {"model": out.BreakingSentOut, "description": "The send has started."},
+            409: {"model": out.DuplicateOut, "description": "This story already went to the list."},
+        },
+    )
     def breaking(body: BreakingRequest, actor: editor) -> JSONResponse:
         """Preview a breaking send, or (``confirm``) send it: Telegram channels first."""
         try:
@@ -107,32 +123,32 @@ def create_api(settings: Settings) -> FastAPI:
         return JSONResponse(body_out, status_code=202)
 
     @api.get("/editions/{edition_id}", tags=["editions"])
-    def edition(edition_id: int, actor: viewer) -> dict[str, Any]:
+    def edition(edition_id: Id, actor: viewer) -> out.EditionProgress:
         """Delivery counts by state; ``finished`` once nothing is left to send."""
-        return progress(settings, edition_id)
+        return out.EditionProgress(**progress(settings, edition_id))
 
     @api.post("/editions/{edition_id}/stop", tags=["editions"])
-    def stop(edition_id: int, actor: editor) -> dict[str, Any]:
+    def stop(edition_id: Id, actor: editor) -> out.StoppedProgress:
         """Stop a send: what is not yet handed to a provider is never sent."""
         try:
             stopped = news_desk.stop(settings, edition_id, actor.label)
         except news_desk.InvalidBreaking as exc:
             raise HTTPException(404, str(exc)) from None
-        return {"stopped": stopped, **progress(settings, edition_id)}
+        return out.StoppedProgress(stopped=stopped, **progress(settings, edition_id))
 
     @api.get("/lists", tags=["lists"])
-    def lists(actor: viewer) -> list[dict[str, Any]]:
+    def lists(actor: viewer) -> list[out.ListOut]:
         with transaction(settings.database_url) as conn:
             found = subscriber_store.all_lists(conn)
-        return [{"name": name, "title": title, "active": n} for _, name, title, n in found]
+        return [out.ListOut(name=name, title=title, active=n) for _, name, title, n in found]
 
     @api.get("/items", tags=["items"])
-    def latest_items(actor: viewer, limit: Annotated[int, Query(ge=1, le=200)] = 30) -> list[dict[str, Any]]:
+    def latest_items(actor: viewer, limit: Annotated[int, Query(ge=1, le=200)] = 30) -> list[out.ItemOut]:
         with transaction(settings.database_url) as conn:
             found = item_store.recent(conn, datetime.now(UTC) - timedelta(hours=48))[:limit]
         return [
-            {"id": i.id, "title": i.title, "url": i.url, "source": i.source,
-             "published": i.published.isoformat() if i.published else None}
+            out.ItemOut(id=i.id, title=i.title, url=i.url, source=i.source,
+                        published=i.published.isoformat() if i.published else None)
             for i in found
         ]  # fmt: skip
 
@@ -146,32 +162,38 @@ def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
     @api.get("/subscribers", tags=["subscribers"])
     def search(
         actor: editor, q: str = "", limit: Annotated[int, Query(ge=1, le=500)] = 50
-    ) -> list[dict[str, Any]]:
+    ) -> list[out.SubscriberOut]:
         with transaction(settings.database_url) as conn:
             ids = editor_store.search_subscribers(conn, q, limit)
             found = [subscription_store.by_id(conn, i) for i in ids]
         return [_subscriber(s) for s in found if s is not None]
 
     @api.post("/subscribers", tags=["subscribers"], status_code=201)
-    def add(body: SubscriberIn, actor: editor) -> dict[str, Any]:
+    def add(body: SubscriberIn, actor: editor) -> out.SubscriberOut:
+        """Add a subscriber, or update the one with this email or chat id in the fields the
+        body gives (others stay as they are). Lists must exist: an admin creates them."""
+        given = body.model_fields_set
         fields = {
-            **body.model_dump(exclude={"topics", "lists", "send_hour"}),
-            "send_hour": str(body.send_hour),
-            "topics": ";".join(body.topics),
-            "lists": ";".join(body.lists),
+            **body.model_dump(include=given - {"topics", "lists", "send_hour"}),
+            "send_hour": str(body.send_hour) if "send_hour" in given else "",
+            "topics": ";".join(body.topics) if "topics" in given else "",
+            "lists": ";".join(body.lists) if "lists" in given else "",
         }
         try:
-            sub = one_subscriber(fields)
+            change = one_change(fields)
+            save_subscribers(settings, [change], actor, "api")
         except csvio.ImportProblems as exc:
             raise HTTPException(400, "; ".join(p.problem for p in exc.problems)) from None
-        save_subscribers(settings, [sub], actor, "api")
+        except roster.UnknownLists as exc:
+            raise HTTPException(400, str(exc)) from None
+        sub = change.subscriber
         with transaction(settings.database_url) as conn:
             saved = subscriber_store.find(conn, email=sub.email, chat_id=sub.telegram_chat_id)
         assert saved is not None
         return _subscriber(saved)
 
     @api.get("/subscribers/{subscriber_id}", tags=["subscribers"])
-    def one(subscriber_id: int, actor: editor) -> dict[str, Any]:
+    def one(subscriber_id: Id, actor: editor) -> out.SubscriberOut:
         with transaction(settings.database_url) as conn:
             found = subscription_store.by_id(conn, subscriber_id)
         if found is None:
@@ -179,13 +201,13 @@ def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
         return _subscriber(found)
 
     @api.delete("/subscribers/{subscriber_id}", tags=["subscribers"], status_code=204)
-    def remove(subscriber_id: int, actor: editor) -> Response:
+    def remove(subscriber_id: Id, actor: editor) -> Response:
         now = datetime.now(UTC)
         with transaction(settings.database_url) as conn:
             found = subscription_store.by_id(conn, subscriber_id)
             if found is None:
                 raise HTTPException(404, f"no subscriber {subscriber_id}")
-            subscriber_store.remove(conn, found.email or found.telegram_chat_id or "")
+            roster.remove_subscriber(conn, subscriber_id)
             target = found.email or found.telegram_chat_id or str(subscriber_id)
             editor_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
         return Response(status_code=204)
@@ -200,6 +222,12 @@ def _errors(api: FastAPI) -> None:
     def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
         return JSONResponse({"error": "invalid request", "problems": problems}, status_code=422)
+
+    def unstorable(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": "invalid request", "problems": [describe(exc)]}, status_code=422)
+
+    for error in BAD_VALUE_ERRORS:
+        api.add_exception_handler(error, unstorable)
 
 
 def _news(settings: Settings, body: BreakingRequest) -> news_desk.BreakingNews:
@@ -225,8 +253,8 @@ def _preview(shown: news_desk.BreakingPreview) -> dict[str, Any]:
     }
 
 
-def _subscriber(sub: Subscriber) -> dict[str, Any]:
-    return {
+def _subscriber(sub: Subscriber) -> out.SubscriberOut:
+    return out.SubscriberOut.model_validate({
         "id": sub.id,
         "email": sub.email,
         "telegram_chat_id": sub.telegram_chat_id,
@@ -237,4 +265,4 @@ def _subscriber(sub: Subscriber) -> dict[str, Any]:
         "topics": list(sub.topics),
         "lists": list(sub.lists),
         "status": str(sub.status),
-    }
+    })

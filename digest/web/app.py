@@ -3,7 +3,8 @@
 Routes::
 
     GET  /subscribe, POST /subscribe          sign-up (double opt-in, rate-limited)
-    GET  /confirm/{token}                     confirm a sign-up
+    GET  /confirm/{token}                     a page with one button
+    POST /confirm/{token}                     the button: confirm a sign-up (once)
     GET  /unsubscribe/{token}                 a page with one button
     POST /unsubscribe/{token}                 the button, or a provider's RFC 8058 one-click
     GET  /preferences/{token}, POST …         topics, frequency, send hour, zone, lists
@@ -32,6 +33,8 @@ from digest.i18n import N_
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
 from digest.web import api, archive, editor, ops, subscribers, webhooks
+from digest.web.bad_values import BAD_VALUE_ERRORS, describe
+from digest.web.body_limit import BodyLimit
 from digest.web.editor_access import EditorContext
 from digest.web.pages import Pages
 from digest.web.security import Csrf, SecurityHeaders
@@ -59,6 +62,10 @@ def create_app(
     editor.install(app, EditorContext.build(settings, pages, csrf, limiter))
     app.mount("/api/v1", api.create_api(settings))
     _error_pages(app, pages)
+    # Added first, so it runs inside SecurityHeaders: its 413s carry the headers too.
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, limits={"/webhooks/sendgrid": webhooks.MAX_BODY}
+    )
     app.add_middleware(SecurityHeaders, https=settings.public_url.startswith("https://"))
     return app
 
@@ -101,3 +108,11 @@ def _error_pages(app: FastAPI, pages: Pages) -> None:
         return page(
             request, 400, N_("Bad request"), N_("The form was incomplete. Please go back and try again.")
         )
+
+    def unstorable(request: Request, exc: Exception) -> Response:
+        # A number or text no database takes (2^63, a lone surrogate, NUL): the caller's error.
+        problem = describe(exc)
+        return page(request, 400, N_("Bad request"), problem[:1].upper() + problem[1:] + ".")
+
+    for error in BAD_VALUE_ERRORS:
+        app.add_exception_handler(error, unstorable)

@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "dg_"
-# Sign-in attempts: per client address and per account (rate per second, burst).
+# Sign-in attempts: per client address, and per account from one client address (rate per
+# second, burst). Never per account alone: then anyone's wrong guesses would lock the editor out.
 LOGIN_IP_LIMIT = (1 / 12, 10)
 LOGIN_ACCOUNT_LIMIT = (1 / 30, 5)
 
@@ -149,16 +150,18 @@ def normalize_email(value: str) -> str:
 
 
 def add_editor(settings: Settings, email: str, role: str, password: str, actor: str) -> tuple[Editor, bool]:
-    """Create an editor (or reset an existing one's role and password); audited."""
+    """Create an editor (or reset an existing one's role and password, which ends every
+    session they have: whoever knew the old password is signed out); audited."""
     address, parsed = normalize_email(email), Role.parse(role)
     check_password_rules(password)
     now = datetime.now(UTC)
     hashed = hash_password(password)
     with transaction(settings.database_url) as conn:
         editor_id, created = store.save_editor(conn, address, str(parsed), hashed, now)
-        store.audit(
-            conn, actor, "editor.add" if created else "editor.reset", address, {"role": str(parsed)}, now
-        )
+        details: dict[str, Any] = {"role": str(parsed)}
+        if not created:
+            details["sessions_ended"] = store.end_sessions_of(conn, editor_id)
+        store.audit(conn, actor, "editor.add" if created else "editor.reset", address, details, now)
         editor = store.editor_by_id(conn, editor_id)
     assert editor is not None
     return editor, created
@@ -167,7 +170,8 @@ def add_editor(settings: Settings, email: str, role: str, password: str, actor: 
 def authenticate(
     settings: Settings, email: str, password: str, *, client: str, limiter: RateLimiter
 ) -> Editor:
-    """The editor with this address and password; rate-limited per client and per account."""
+    """The editor with this address and password; rate-limited per client address and per
+    (account, client address)."""
     address = email.strip().lower()
     _throttle(limiter, client, address)
     with transaction(settings.database_url) as conn:
@@ -183,8 +187,8 @@ def authenticate(
 
 
 def _throttle(limiter: RateLimiter, client: str, address: str) -> None:
-    account = hashlib.sha256(address.encode()).hexdigest()[:32]
-    limits = [(f"login:ip:{client}", *LOGIN_IP_LIMIT), (f"login:acct:{account}", *LOGIN_ACCOUNT_LIMIT)]
+    account = hashlib.sha256(f"{address}\n{client}".encode()).hexdigest()[:32]
+    limits = [(f"login:ip:{client}", *LOGIN_IP_LIMIT), (f"login:acct-ip:{account}", *LOGIN_ACCOUNT_LIMIT)]
     wait = wait_for_any(limiter, limits, purpose="sign-in")
     if wait > 0:
         raise TooManyAttempts(wait)

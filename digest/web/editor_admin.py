@@ -11,13 +11,13 @@ Routes::
     GET  /admin/audit                         who did what, newest first
 """
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from digest.pipeline import roster
 from digest.store import editors as editor_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -27,8 +27,6 @@ from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
 
 __all__ = ["router"]
-
-LIST_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def router(ctx: EditorContext) -> APIRouter:
@@ -126,14 +124,14 @@ def router(ctx: EditorContext) -> APIRouter:
         csrf_token: token_field = None,
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
-        slug = name.strip().lower()
-        if not LIST_NAME.match(slug):
-            return lists_page(request, actor, 400, "A list name is lower-case letters, digits, - and _.")
         kind = "breaking" if breaking else "digest"
         now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            subscriber_store.ensure_list(conn, slug, now, title.strip()[:200], kind)
-            editor_store.audit(conn, actor.label, "list.add", slug, {"kind": kind}, now)
+        try:
+            with transaction(settings.database_url) as conn:
+                slug = roster.create_list(conn, name, now, title.strip()[:200], kind)
+                editor_store.audit(conn, actor.label, "list.add", slug, {"kind": kind}, now)
+        except roster.InvalidListName as exc:
+            return lists_page(request, actor, 400, f"{exc.problem}.")
         return RedirectResponse("/admin/lists", status_code=303)
 
     @api.get("/audit")

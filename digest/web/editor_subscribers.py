@@ -3,10 +3,14 @@
 Routes (editor role)::
 
     GET  /admin/subscribers?q=…            search
-    POST /admin/subscribers                add or update one (validated like a CSV row)
+    POST /admin/subscribers                add or update one (validated like a CSV row; an
+                                           empty field leaves the reader's value as it is)
     POST /admin/subscribers/import         a CSV file: every row, or none (bad lines listed)
-    GET  /admin/subscribers/export.csv     everyone, in the import format
-    POST /admin/subscribers/{id}/remove    delete one
+    GET  /admin/subscribers/export.csv     everyone, in the import format (spreadsheet-safe)
+    POST /admin/subscribers/{id}/remove    asks first; with confirm=yes deletes one
+
+Lists are not created here: a list this names that does not exist is an error (admins create
+lists on /admin/lists), see ``digest.pipeline.roster``.
     GET  /admin/suppressions?q=…           addresses never emailed again
     POST /admin/suppressions               add one
     POST /admin/suppressions/remove        remove one
@@ -23,42 +27,67 @@ from starlette.concurrency import run_in_threadpool
 
 from digest import csvio
 from digest.config import Settings
-from digest.models import Subscriber
+from digest.errors import ImportError_
+from digest.models import Subscriber, SubscriberChange
+from digest.pipeline import roster
 from digest.store import editors as editor_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
 from digest.store.db import transaction
+from digest.textcheck import InvalidText, check_text
 from digest.web import auth
 from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
 
-__all__ = ["MAX_IMPORT_BYTES", "one_subscriber", "router", "save_subscribers"]
+__all__ = ["MAX_IMPORT_BYTES", "one_change", "one_subscriber", "router", "save_subscribers"]
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 def one_subscriber(fields: dict[str, str]) -> Subscriber:
     """One subscriber from form or JSON fields, checked exactly as a CSV row would be."""
+    return one_change(fields).subscriber
+
+
+def one_change(fields: dict[str, str]) -> SubscriberChange:
+    """The change form or JSON fields ask for (an empty field is not given), checked exactly
+    as a CSV row would be; a control character is refused naming its field."""
+    problems = []
+    for column in csvio.COLUMNS:
+        try:
+            check_text(column, fields.get(column, ""))
+        except InvalidText as exc:
+            problems.append(ImportError_("form", 1, str(exc)))
+    if problems:
+        raise csvio.ImportProblems(problems)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(csvio.COLUMNS)
     writer.writerow([fields.get(column, "") for column in csvio.COLUMNS])
-    return csvio.read_subscribers(out.getvalue().encode(), "form")[0]
+    return csvio.read_changes(out.getvalue().encode(), "form")[0]
 
 
 def save_subscribers(
-    settings: Settings, subs: list[Subscriber], actor: Actor, source: str
-) -> tuple[int, int]:
-    """Save all of them in one transaction; (saved, new). Audited."""
+    settings: Settings, changes: list[SubscriberChange], actor: Actor, source: str
+) -> roster.SaveReport:
+    """Save all of them in one transaction, writing only the fields each gives. Audited.
+
+    Raises ``roster.UnknownLists`` (nothing saved) when one names a list that does not exist.
+    """
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
-        ids = [subscriber_store.save(conn, sub, now) for sub in subs]
-        new = sum(1 for _, created in ids if created)
-        target = (subs[0].email or subs[0].telegram_chat_id or "") if len(subs) == 1 else source
-        details = {"saved": len(subs), "new": new, "ids": [i for i, _ in ids][:20]}
+        report = roster.save_subscribers(conn, changes, now, create_lists=False)
+        first = changes[0].subscriber if changes else None
+        target = (first.email or first.telegram_chat_id or "") if first and len(changes) == 1 else source
+        details = {
+            "saved": report.saved,
+            "new": report.new,
+            "updated": report.updated[:20],
+            "ids": report.ids[:20],
+        }
         editor_store.audit(conn, actor.label, "subscribers.save", target or "", details, now)
-    return len(subs), new
+    return report
 
 
 def router(ctx: EditorContext) -> APIRouter:
@@ -89,18 +118,22 @@ def router(ctx: EditorContext) -> APIRouter:
         email: Annotated[str, Form()] = "",
         telegram_chat_id: Annotated[str, Form()] = "",
         name: Annotated[str, Form()] = "",
-        timezone: Annotated[str, Form()] = "UTC",
-        lists: Annotated[str, Form()] = "daily",
+        timezone: Annotated[str, Form()] = "",
+        lists: Annotated[str, Form()] = "",
         topics: Annotated[str, Form()] = "",
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
+        # Only what the editor filled in: an empty field leaves the reader's value as it is.
         fields = {"email": email, "telegram_chat_id": telegram_chat_id, "name": name, "timezone": timezone,
                   "lists": lists, "topics": topics}  # fmt: skip
         try:
-            sub = one_subscriber(fields)
+            change = one_change(fields)
+            save_subscribers(settings, [change], actor, "form")
         except csvio.ImportProblems as exc:
             return listing(request, actor, status=400, problems=[p.problem for p in exc.problems])
-        save_subscribers(settings, [sub], actor, "form")
+        except roster.UnknownLists as exc:
+            return listing(request, actor, status=400, problems=[str(exc)])
+        sub = change.subscriber
         return listing(request, actor, sub.email or sub.telegram_chat_id or "", message="Saved.")
 
     @api.post("/subscribers/import")
@@ -115,12 +148,14 @@ def router(ctx: EditorContext) -> APIRouter:
                 listing, request, actor, "", 413, problems=["The file is too large."]
             )
         try:
-            subs = csvio.read_subscribers(data, name)
+            changes = csvio.read_changes(data, name)
+            report = await run_in_threadpool(save_subscribers, settings, changes, actor, name)
         except csvio.ImportProblems as exc:
             problems = [str(p) for p in exc.problems]
             return await run_in_threadpool(listing, request, actor, "", 400, problems=problems)
-        saved, new = await run_in_threadpool(save_subscribers, settings, subs, actor, name)
-        message = f"{name}: {saved} subscribers imported ({new} new)."
+        except roster.UnknownLists as exc:
+            return await run_in_threadpool(listing, request, actor, "", 400, problems=[f"{name}: {exc}"])
+        message = f"{name}: {report.summary().replace(' subscribers (', ' subscribers imported (', 1)}."
         return await run_in_threadpool(listing, request, actor, "", 200, message=message)
 
     @api.get("/subscribers/export.csv")
@@ -133,14 +168,24 @@ def router(ctx: EditorContext) -> APIRouter:
 
     @api.post("/subscribers/{subscriber_id}/remove")
     def remove(
-        request: Request, subscriber_id: int, actor: editor, csrf_token: token_field = None
+        request: Request,
+        subscriber_id: int,
+        actor: editor,
+        csrf_token: token_field = None,
+        confirm: Annotated[str, Form()] = "",
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
         now = datetime.now(UTC)
+        if confirm != "yes":  # one click only asks: deleting cannot be undone
+            with transaction(settings.database_url) as conn:
+                found = subscription_store.by_id(conn, subscriber_id)
+            if found is None:
+                return listing(request, actor, status=404, problems=[f"No subscriber {subscriber_id}."])
+            return pages.render(request, "editor/subscriber_remove", actor=actor, sub=found)
         with transaction(settings.database_url) as conn:
             sub = subscription_store.by_id(conn, subscriber_id)
             if sub is not None:
-                subscriber_store.remove(conn, sub.email or sub.telegram_chat_id or "")
+                roster.remove_subscriber(conn, subscriber_id)
                 target = sub.email or sub.telegram_chat_id or str(subscriber_id)
                 editor_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
         return RedirectResponse("/admin/subscribers", status_code=303)

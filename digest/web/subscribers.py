@@ -1,4 +1,5 @@
-"""The subscriber's pages: unsubscribe (with RFC 8058 one-click), preferences, sign-up, confirm.
+"""The subscriber's pages: unsubscribe (with RFC 8058 one-click), preferences, sign-up, confirm
+(a page with one button; the POST confirms, once).
 
 Each route checks the form's CSRF token, calls one use case of
 ``digest.pipeline.subscriptions`` and renders a page. Bad links and unknown subscribers
@@ -19,6 +20,7 @@ from digest import links
 from digest.config import Settings
 from digest.errors import DeliveryError
 from digest.i18n import N_, translate
+from digest.pipeline import confirming
 from digest.pipeline import leaving as leave
 from digest.pipeline import subscriptions as subs
 from digest.pipeline.languages import list_language
@@ -283,7 +285,23 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
             )
         return pages.render(request, "subscribe_sent")
 
+    # Following the link only shows a button (mail scanners follow links); the POST confirms.
     @api.get("/confirm/{token}", response_class=HTMLResponse)
-    def confirm(request: Request, token: str) -> Response:
-        sub = subs.confirm(settings, token)
+    def confirm_page(request: Request, token: str) -> Response:
+        try:
+            pending = confirming.pending_confirmation(settings, token)
+        except confirming.ConfirmationClosed as exc:
+            return pages.render(request, "confirm_closed", 410, reason=exc.reason)
+        return pages.render(request, "confirm", lists=list(pending.lists), action=request.url.path)
+
+    @api.post("/confirm/{token}", response_class=HTMLResponse)
+    def confirm(
+        request: Request, token: str, csrf_token: str | None = Form(None, alias=CSRF_FIELD)
+    ) -> Response:
+        subs.read_link(settings, token, "confirm")
+        ctx.csrf.check(request, csrf_token)
+        try:
+            sub = confirming.confirm(settings, token)
+        except confirming.ConfirmationClosed as exc:
+            return pages.render(request, "confirm_closed", 410, reason=exc.reason)
         return pages.render(request, "confirmed", lists=list(sub.lists))

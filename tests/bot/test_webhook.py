@@ -63,6 +63,19 @@ def test_a_body_that_is_not_an_update_gets_400(webhook: WebhookBot, body: object
     assert webhook.post(body)[0] == 400
 
 
+def test_a_chunked_body_over_the_cap_is_refused_with_413_before_it_is_read_whole(
+    settings: config.Settings, fake: FakeTelegram
+) -> None:
+    from digest.bot.webhook import MAX_BODY
+    from tests.web.test_body_limit import SLACK, post, serving
+
+    with serving(webhook_app(settings, WEBHOOK_URL)) as server:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        status, _ = post(server, "/telegram/updates", total=50 * 1024 * 1024, chunked=True, headers=headers)
+        assert status == 413
+        assert server.counter.pulled[-1] < MAX_BODY + SLACK, "the body was read past the cap"
+
+
 def test_a_failure_is_apologised_for_and_the_token_is_in_no_log_line(
     webhook: WebhookBot, fake: FakeTelegram, settings: config.Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

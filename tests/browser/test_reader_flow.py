@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from digest import links
 from digest.models import SubscriberStatus
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from tests.browser.test_editor_flow import serve
+from tests.web.conftest import preferences_path, unsubscribe_path
 
 pytestmark = pytest.mark.slow
 
@@ -47,13 +47,15 @@ def test_a_reader_signs_up_confirms_changes_topics_and_unsubscribes_with_one_cli
             assert "inbox" in page.inner_text("main").lower()
 
             page.goto(confirmation_link(Path(settings.outbox_dir), base))
+            assert "Confirm" in page.inner_text("h1"), "the link alone confirms nothing"
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
             assert "You are subscribed" in page.inner_text("h1")
             with transaction(settings.database_url) as conn:
                 sub = subscriber_store.find(conn, email="olena@example.org")
             assert sub is not None and sub.status is SubscriberStatus.ACTIVE and sub.id is not None
 
-            key = settings.signing_key()
-            page.goto(links.preferences_url(base, key, sub.id, "daily", datetime.now(UTC)))
+            page.goto(base + preferences_path(settings, sub.id))
             page.check('input[name="topics"] >> nth=0')
             chosen = page.get_attribute('input[name="topics"] >> nth=0', "value")
             page.fill("#more_topics", "chess")
@@ -64,7 +66,7 @@ def test_a_reader_signs_up_confirms_changes_topics_and_unsubscribes_with_one_cli
                 changed = subscriber_store.find(conn, email="olena@example.org")
             assert changed is not None and set(changed.topics) == {chosen, "chess"}
 
-            page.goto(links.unsubscribe_url(base, key, sub.id, "daily"))
+            page.goto(base + unsubscribe_path(settings, sub.id))
             page.click("button[type=submit]")
             page.wait_for_load_state()
             page.screenshot(path=str(artifacts / "reader-unsubscribed.png"), full_page=True)

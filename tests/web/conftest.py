@@ -17,6 +17,7 @@ from digest.ratelimit import InProcessRateLimiter
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
+from digest.store import subscriptions as subscription_store
 from digest.store.db import transaction
 from digest.store.tables import deliveries
 from digest.web import create_app, editor_breaking
@@ -84,15 +85,25 @@ def planned_subscribers(settings: Settings, edition_id: int | None) -> set[int]:
         return set(conn.execute(query).scalars())
 
 
+def binding(settings: Settings, sub_id: int) -> str:
+    """The subscriber's link token ("" for an id nobody has)."""
+    with transaction(settings.database_url) as conn:
+        found = subscription_store.link_binding(conn, sub_id)
+    return found[0] if found else ""
+
+
 def unsubscribe_path(settings: Settings, sub_id: int, list_name: str = "daily") -> str:
-    url = links.unsubscribe_url(settings.public_url, settings.signing_key(), sub_id, list_name)
+    url = links.unsubscribe_url(
+        settings.public_url, settings.signing_key(), sub_id, list_name, binding(settings, sub_id)
+    )
     return url.removeprefix(settings.public_url)
 
 
 def preferences_path(settings: Settings, sub_id: int, now: datetime | None = None) -> str:
     url = links.preferences_url(
-        settings.public_url, settings.signing_key(), sub_id, "daily", now or datetime.now(UTC)
-    )
+        settings.public_url, settings.signing_key(), sub_id, "daily", now or datetime.now(UTC),
+        binding(settings, sub_id),
+    )  # fmt: skip
     return url.removeprefix(settings.public_url)
 
 

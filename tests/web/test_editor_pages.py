@@ -73,7 +73,7 @@ def test_an_editor_pins_and_excludes_from_the_preview_and_it_is_audited(client, 
 
 
 def test_subscribers_are_searched_added_imported_all_or_nothing_and_exported(client, settings):
-    add_subscriber(settings, "ann@example.org")
+    add_subscriber(settings, "ann@example.org", lists=("daily", "breaking"))  # the lists exist
     sign_in(client, settings, "editor")
     assert "ann@example.org" in client.get("/admin/subscribers", params={"q": "ann"}).text
     token = form_token(client, "/admin/subscribers")
@@ -117,8 +117,14 @@ def test_subscribers_are_searched_added_imported_all_or_nothing_and_exported(cli
         found = subscriber_store.find(conn, email="bob@example.org")
         assert found is not None and found.lists == ("breaking", "daily")
         assert [e.action for e in audit_entries(conn)][:2] == ["subscribers.export", "subscribers.save"]
+    asked = client.post(f"/admin/subscribers/{found.id}/remove", data={"csrf_token": token})
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.text
+    with transaction(settings.database_url) as conn:
+        assert subscriber_store.find(conn, email="bob@example.org") is not None, "one click only asks"
     removed = client.post(
-        f"/admin/subscribers/{found.id}/remove", data={"csrf_token": token}, follow_redirects=False
+        f"/admin/subscribers/{found.id}/remove",
+        data={"csrf_token": token, "confirm": "yes"},
+        follow_redirects=False,
     )
     assert removed.status_code == 303
     with transaction(settings.database_url) as conn:

@@ -3,15 +3,12 @@ the link opened again says so; 'unsubscribe from everything' on the preferences 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
-from digest import links
 from digest.models import SubscriberStatus
 from digest.store.db import transaction
 from digest.store.tables import lists, unsubscribe_reasons
-from tests.web.conftest import add_subscriber, csrf_token, find, unsubscribe_path
+from tests.web.conftest import add_subscriber, csrf_token, find, preferences_path, unsubscribe_path
 
 
 def unsubscribe(client, path: str):
@@ -92,12 +89,7 @@ def test_an_unknown_reason_is_a_400_naming_it(client, settings):
 
 def test_unsubscribe_from_everything_on_the_preferences_page(client, settings):
     sub_id = add_subscriber(settings, "r@example.org", lists=("daily", "culture"))
-    path = (
-        "/preferences/"
-        + links.preferences_url("", settings.signing_key(), sub_id, "daily", datetime.now(UTC)).rsplit(
-            "/", 1
-        )[1]
-    )
+    path = preferences_path(settings, sub_id)
     page = client.get(path)
     assert "For <strong>r@example.org</strong>" in page.text and f'action="{path}/everything"' in page.text
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from digest import links
 from digest.models import SubscriberStatus
-from tests.web.conftest import add_subscriber, csrf_token, find, preferences_path
+from tests.web.conftest import add_subscriber, csrf_token, find, preferences_path, unsubscribe_path
 
 
 def form(token: str, **overrides: object) -> dict[str, object]:
@@ -103,9 +103,7 @@ def test_a_forged_link_is_refused(client, settings):
 
 def test_an_unsubscribe_token_does_not_open_preferences(client, settings):
     sub_id = add_subscriber(settings, "r@example.org")
-    token = links.unsubscribe_url(settings.public_url, settings.signing_key(), sub_id, "daily").rsplit(
-        "/", 1
-    )[1]
+    token = unsubscribe_path(settings, sub_id).rsplit("/", 1)[1]
     assert client.get(f"/preferences/{token}").status_code == 400
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 
-from digest import links, pipeline
+from digest import pipeline
 from digest.models import SubscriberStatus
 from tests.web.conftest import (
     add_news,
@@ -13,6 +12,7 @@ from tests.web.conftest import (
     csrf_token,
     find,
     planned_subscribers,
+    preferences_path,
     unsubscribe_path,
 )
 
@@ -114,10 +114,7 @@ def test_a_token_cannot_be_moved_to_another_subscriber(client, settings):
 
 def test_a_preferences_token_does_not_unsubscribe(client, settings):
     sub_id = add_subscriber(settings, "r@example.org")
-    url = links.preferences_url(
-        settings.public_url, settings.signing_key(), sub_id, "daily", datetime.now(UTC)
-    )
-    token = url.rsplit("/", 1)[1]
+    token = preferences_path(settings, sub_id).rsplit("/", 1)[1]
     assert client.post(f"/unsubscribe/{token}", **ONE_CLICK).status_code == 400
 
 
