@@ -292,7 +292,10 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
             pending = confirming.pending_confirmation(settings, token)
         except confirming.ConfirmationClosed as exc:
             return pages.render(request, "confirm_closed", 410, reason=exc.reason)
-        return pages.render(request, "confirm", lists=list(pending.lists), action=request.url.path)
+        language = list_language(settings, next(iter(pending.lists), ""))
+        return pages.render(
+            request, "confirm", language=language, lists=list(pending.lists), action=request.url.path
+        )
 
     @api.post("/confirm/{token}", response_class=HTMLResponse)
     def confirm(
@@ -304,4 +307,5 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
             sub = confirming.confirm(settings, token)
         except confirming.ConfirmationClosed as exc:
             return pages.render(request, "confirm_closed", 410, reason=exc.reason)
-        return pages.render(request, "confirmed", lists=list(sub.lists))
+        language = list_language(settings, next(iter(sub.lists), ""))
+        return pages.render(request, "confirmed", language=language, lists=list(sub.lists))
