@@ -21,6 +21,12 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3),
         "options": {"queue": "collect", "expires": 3000},
     },
+    # Sunsetting (a no-op unless DIGEST_SUNSET_EDITIONS is set).
+    "sunset": {
+        "task": "digest.sunset",
+        "schedule": crontab(minute=45, hour=4),
+        "options": {"queue": "collect", "expires": 3000},
+    },
     # Re-queue deliveries whose task was lost (Redis restarted mid-send, say).
     "resume-stalled": {
         "task": "digest.resume_stalled",

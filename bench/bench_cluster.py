@@ -1,90 +1,56 @@
-"""Benchmark: our story clusterer against title-only TF-IDF single pass on the UCI dev set.
+"""Benchmark: story clustering on day windows of the UCI dev set that trained nothing.
 
-The 6,365 UCI headlines are split into UTC-day windows (the set spans 2014-03-10 16:52 to
-2014-03-12 04:49, so three windows of 1,109 / 4,299 / 957 items); each window is shuffled
-with a fixed seed, because the file lists every story's rows together and an order-aware
-method (single pass) would be flattered by that order. Both methods get their threshold
-by leave-one-window-out cross-validation: for each window, the threshold with the best
-mean F1 on the other windows is the one reported for it.
+Cross-validated by month: for each month of the dev set, the model is trained on the other
+months (``bench.train_cluster``: document frequencies counted, threshold and n-gram share
+chosen on tuning days of those months), and every day of the held-out month is scored as
+a digest sees it: all the window's items, shuffled, and a random 1,500 of them. The
+baseline, title-only TF-IDF single pass (idf of the batch), gets its threshold the same
+way: best mean F1 on the fold's training days.
 
-The speed run uses 10,000 items: the 6,365 rows plus the first 3,635 again, each copy with
-one word dropped (fixed seed) and published an hour later, gold label unchanged.
+Speed: 10,000 items (consecutive days, shuffled) with the shipped model, items per second
+of wall and CPU time against the baseline in the same process.
 
-    .venv/bin/python -m bench.bench_cluster [--quick]
+``--quick`` uses the ten-day subset, its two halves standing in for months, two windows a
+fold capped at 1,500 items, and 2,000 items for speed: it checks that the stage runs.
+
+    .venv/bin/python -m bench.bench_cluster [--quick] [--every N]   # the per-window table
+                                                                    # (--every 4: each fourth day)
 """
 
 from __future__ import annotations
 
-import csv
+import math
+import pickle
 import random
 import re
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from math import log, sqrt
 from pathlib import Path
 from typing import Any
 
+from bench.common import placeholder
+from bench.train_cluster import CHAR_WEIGHTS, counts_by_month, train
+from bench.uci import DEV_SET, QUICK_SET, Row, available, day_windows, load, month, subset
 from digest.bcubed import bcubed
 from digest.cluster import ClusterOptions, cluster_texts
+from digest.cluster.model import Model
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DEV_SET = SHARED / "corpora" / "uci-news-sample" / "uci-news-aggregator.first6365rows.csv"
-OUR_GRID = (0.10, 0.12, 0.13, 0.14, 0.16, 0.18)
-BASELINE_GRID = (0.05, 0.1, 0.15, 0.2, 0.3)
+BASELINE_GRID = (0.2, 0.3, 0.4, 0.5)
+BASELINE_TUNING = 1  # training days the baseline's threshold is chosen on
 SPEED_ITEMS = 10_000
+TUNING = 2  # tuning days a fold's settings are chosen on (bench.train_cluster uses 8 for the shipped model)
 
-Labeller = Callable[[Sequence[str], Sequence[float], Sequence[str], float], list[int]]
-
-
-@dataclass(frozen=True)
-class Row:
-    title: str
-    publisher: str
-    time: float
-    story: str
-
-
-def load() -> list[Row]:
-    with DEV_SET.open(newline="", encoding="utf-8") as handle:
-        return [
-            Row(r["TITLE"], r["PUBLISHER"], int(r["TIMESTAMP"]) / 1000, r["STORY"])
-            for r in csv.DictReader(handle)
-        ]
-
-
-def day_windows(rows: list[Row]) -> dict[str, list[Row]]:
-    windows: dict[str, list[Row]] = {}
-    for row in rows:
-        windows.setdefault(datetime.fromtimestamp(row.time, UTC).date().isoformat(), []).append(row)
-    for day, members in windows.items():
-        random.Random(day).shuffle(members)
-    return windows
-
-
-def perturbed_to(rows: list[Row], count: int) -> list[Row]:
-    """``rows`` plus copies (one word dropped, an hour later) up to ``count`` items; or its head."""
-    if count <= len(rows):
-        return rows[:count]
-    generator = random.Random(1)
-    extra = []
-    for row in (rows * (count // len(rows) + 1))[: count - len(rows)]:
-        words = row.title.split()
-        if len(words) > 3:
-            del words[generator.randrange(len(words))]
-        extra.append(replace(row, title=" ".join(words), time=row.time + 3600))
-    return rows + extra
+Labeller = Callable[[Sequence[Row]], list[int]]
 
 
 # ---- the baseline: title-only TF-IDF, single pass over the input order -----------------
 
 
-def baseline(
-    texts: Sequence[str], times: Sequence[float], sources: Sequence[str], threshold: float
-) -> list[int]:
+def baseline(texts: Sequence[str], threshold: float) -> list[int]:
     """Each title joins the most similar story centroid if cosine >= threshold, else starts one."""
     vectors = _tfidf([re.findall(r"\w+", text.lower()) for text in texts])
     centroids: list[dict[str, float]] = []
@@ -126,116 +92,214 @@ def _tfidf(documents: list[list[str]]) -> list[dict[str, float]]:
     return vectors
 
 
-def ours(texts: Sequence[str], times: Sequence[float], sources: Sequence[str], threshold: float) -> list[int]:
-    return cluster_texts(texts, times, sources, ClusterOptions(threshold=threshold))
+def ours(model: Model) -> Labeller:
+    options = ClusterOptions(model=model)
+    return lambda rows: cluster_texts(
+        [r.title for r in rows], [r.time for r in rows], [r.publisher for r in rows], options
+    )
+
+
+def base_at(threshold: float) -> Labeller:
+    return lambda rows: baseline([r.title for r in rows], threshold)
 
 
 # ---- measuring ---------------------------------------------------------------------------
 
 
-def measure(method: Labeller, rows: list[Row], threshold: float) -> dict[str, float]:
-    """B-cubed scores, and items per second of wall time and of this process's CPU time.
-
-    On a shared machine wall time measures the neighbours' load as much as ours; CPU time
-    (all threads of this process) is the steadier figure.
-    """
+def measure(method: Labeller, rows: Sequence[Row]) -> dict[str, float]:
+    """B-cubed scores, and items per second of wall time and of this process's CPU time."""
     started, cpu_started = time.perf_counter(), time.process_time()
-    labels = method([r.title for r in rows], [r.time for r in rows], [r.publisher for r in rows], threshold)
+    labels = method(rows)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     p, r, f = bcubed(labels, [row.story for row in rows])
     return {
         "p": p,
         "r": r,
         "f1": f,
-        "seconds": seconds,
         "per_second": len(rows) / seconds,
-        "cpu_seconds": cpu,
         "per_cpu_second": len(rows) / max(cpu, 1e-9),
     }
 
 
-def cross_validated(
-    method: Labeller, windows: dict[str, list[Row]], grid: Sequence[float]
-) -> dict[str, dict[str, float]]:
-    """Per window: the threshold best on the other windows, and what it scores here."""
-    scores = {(day, t): measure(method, rows, t) for day, rows in windows.items() for t in grid}
-    chosen = {}
-    for day in windows:
-        others = [d for d in windows if d != day]
-        best = max(grid, key=lambda t: sum(scores[(d, t)]["f1"] for d in others))
-        chosen[day] = {"threshold": best, **scores[(day, best)]}
-    return chosen
+_UNSCORED = {"p": math.nan, "r": math.nan, "f1": math.nan, "per_second": math.nan, "per_cpu_second": math.nan}
 
 
-def _row(stage: str, ours_: dict[str, float], base: dict[str, float], **extra: object) -> dict[str, Any]:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _baseline_threshold(windows: dict[str, list[Row]], seed: str, tuning: int) -> float:
+    days = sorted(random.Random(seed).sample(sorted(windows), min(tuning, len(windows))))
+    return max(BASELINE_GRID, key=lambda t: sum(measure(base_at(t), subset(windows[d]))["f1"] for d in days))
+
+
+def cross_validated(rows: list[Row], quick: bool, every: int = 1) -> list[dict[str, Any]]:
+    """One row per scored window (every ``every``-th day): trained on the other folds."""
+    group = _half if quick else month
+    windows = day_windows(rows)
+    monthly = _cached(f"counts-{'quick' if quick else 'dev'}", lambda: counts_by_month(rows, group))
+    scored: list[dict[str, Any]] = []
+    for fold in monthly:
+        training = {d: subset(w, seed=d) if quick else w for d, w in windows.items() if group(d) != fold}
+        model, _ = train(
+            {m: c for m, c in monthly.items() if m != fold},
+            training,
+            char_weights=CHAR_WEIGHTS[:1] if quick else CHAR_WEIGHTS,
+            tuning=1 if quick else TUNING,
+            group=group,
+        )
+        base_threshold = _baseline_threshold(training, fold, 1 if quick else BASELINE_TUNING)
+        days = [d for d in windows if group(d) == fold][:: max(1, every)][: 2 if quick else None]
+        print(
+            f"[cluster] fold {fold}: threshold {model.threshold}, chars {model.char_weight}", file=sys.stderr
+        )
+        for day in days:
+            variants = [("all", windows[day]), ("1500", subset(windows[day], seed=day))][quick:]
+            for variant, members in variants:
+                mine = measure(ours(model), members)
+                # The pure-Python baseline is scored on the subsets only: whole days cost minutes.
+                base = measure(base_at(base_threshold), members) if variant == "1500" else _UNSCORED
+                scored.append(
+                    {
+                        "day": day,
+                        "variant": variant,
+                        "fold": fold,
+                        "items": len(members),
+                        "threshold": model.threshold,
+                        "char_weight": model.char_weight,
+                        "baseline_threshold": base_threshold,
+                        **{f"ours_{k}": v for k, v in mine.items()},
+                        **{f"base_{k}": v for k, v in base.items()},
+                    }
+                )
+                print(
+                    f"[cluster] {day} {variant} {len(members)} items: {_prf(mine)}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    return scored
+
+
+def _prf(scores: dict[str, float]) -> str:
+    return f"P {scores['p']:.3f} R {scores['r']:.3f} F1 {scores['f1']:.3f}"
+
+
+def _cached(name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in the temp directory for the next run (the counts take a minute)."""
+    source = QUICK_SET if "quick" in name else DEV_SET
+    path = Path(tempfile.gettempdir()) / f"digest-bench-cluster-{name}-{source.stat().st_mtime_ns}.pickle"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    value = compute()
+    path.write_bytes(pickle.dumps(value))
+    return value
+
+
+def _half(day: str) -> str:
+    """The quick set's stand-in for months: its first five days and its last five."""
+    return "first half" if day <= "2014-03-14" else "second half"
+
+
+def speed(rows: list[Row], count: int) -> dict[str, Any]:
+    """The shipped model on ``count`` items of consecutive days, shuffled, against the baseline."""
+    big = [row for window in day_windows(rows).values() for row in window][:count]
+    random.Random(0).shuffle(big)
+    mine = measure(lambda r: cluster_texts([x.title for x in r], [x.time for x in r], [""] * len(r)), big)
+    base = measure(base_at(0.3), big)
+    return _row(
+        f"cluster {len(big)} items",
+        mine["per_second"],
+        base["per_second"],
+        "items/s",
+        items=len(big),
+        ours_cpu=round(mine["per_cpu_second"]),
+        baseline_cpu=round(base["per_cpu_second"]),
+        ours_f1=round(mine["f1"], 3),
+        baseline_f1=round(base["f1"], 3),
+        note="wall-time items/s; *_cpu per second of CPU; the shipped model (trained on these days)",
+    )
+
+
+def summary(scored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean and worst window, per variant: rows for the suite's table."""
+    out = []
+    for variant in ("all", "1500"):
+        mine = [s for s in scored if s["variant"] == variant]
+        if not mine:
+            continue
+        mean = {k: sum(s[k] for s in mine) / len(mine) for k in ("ours_p", "ours_r", "ours_f1", "base_f1")}
+        worst = min(mine, key=lambda s: s["ours_f1"])
+        label = "all items" if variant == "all" else "1,500 items"
+        out.append(
+            _row(
+                f"cluster mean F1 ({label})",
+                mean["ours_f1"],
+                mean["base_f1"],
+                "B-cubed F1",
+                windows=len(mine),
+                ours_p=round(mean["ours_p"], 3),
+                ours_r=round(mean["ours_r"], 3),
+            )
+        )
+        out.append(
+            _row(
+                f"cluster worst F1 ({label})",
+                worst["ours_f1"],
+                worst["base_f1"],
+                "B-cubed F1",
+                day=worst["day"],
+                ours_p=round(worst["ours_p"], 3),
+                ours_r=round(worst["ours_r"], 3),
+            )
+        )
+    return out
+
+
+def _row(stage: str, ours_: float, base: float, unit: str, **extra: object) -> dict[str, Any]:
+    scored = not math.isnan(base)
     return {
         "stage": stage,
-        "ours": round(ours_["per_second"]),
-        "baseline": round(base["per_second"]),
-        "ratio": round(ours_["per_second"] / base["per_second"], 2),
-        "unit": "items/s",
+        "ours": round(ours_, 3),
+        "baseline": round(base, 3) if scored else None,
+        "ratio": round(ours_ / base, 2) if scored else None,
+        "unit": unit,
         "ceiling": None,
-        "peak_rss_mb": round(peak, 1),
-        "ours_cpu": round(ours_["per_cpu_second"]),
-        "baseline_cpu": round(base["per_cpu_second"]),
-        "note": "ours/baseline: items per second of wall time; *_cpu: per second of CPU time",
-        **{f"ours_{k}": round(ours_[k], 3) for k in ("p", "r", "f1")},
-        **{f"baseline_{k}": round(base[k], 3) for k in ("p", "r", "f1")},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         **extra,
     }
 
 
-def run(quick: bool = False) -> list[dict[str, Any]]:
-    """Rows per day window (cross-validated thresholds), then the 10,000-item speed run."""
-    if not DEV_SET.exists():
-        print(f"skipped: no dev set at {DEV_SET}", file=sys.stderr)
-        return []
-    rows = load()
-    windows = day_windows(rows)
-    our_grid = (ClusterOptions().threshold,) if quick else OUR_GRID
-    base_grid = (0.1,) if quick else BASELINE_GRID
-    mine, base = cross_validated(ours, windows, our_grid), cross_validated(baseline, windows, base_grid)
-    table = [
-        _row(
-            f"cluster {day}",
-            mine[day],
-            base[day],
-            items=len(windows[day]),
-            ours_threshold=mine[day]["threshold"],
-            baseline_threshold=base[day]["threshold"],
-        )
-        for day in windows
-    ]
-    big = perturbed_to(rows, 2_000 if quick else SPEED_ITEMS)
-    random.Random(0).shuffle(big)
-    table.append(
-        _row(
-            f"cluster {len(big)} items",
-            measure(ours, big, ClusterOptions().threshold),
-            measure(baseline, big, 0.1),
-            items=len(big),
-        )
-    )
-    return table
+def run(
+    quick: bool = False, scored_out: list[dict[str, Any]] | None = None, every: int = 1
+) -> list[dict[str, Any]]:
+    """Mean and worst window per variant, then the speed row; ``scored_out`` gets every window."""
+    if not available():
+        return [placeholder("cluster", "not available", f"no UCI dev set at {DEV_SET.parent} (../shared)")]
+    rows = load(QUICK_SET if quick else DEV_SET)
+    scored = cross_validated(rows, quick, every)
+    if scored_out is not None:
+        scored_out.extend(scored)
+    return [*summary(scored), speed(rows, 2_000 if quick else SPEED_ITEMS)]
+
+
+def _cell(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.3f}"
 
 
 def main() -> None:
-    table = run(quick="--quick" in sys.argv)
-    print(
-        f"{'stage':<24} {'items':>6} {'ours P/R/F1':>18} {'base P/R/F1':>18} "
-        f"{'ours/s':>7} {'cpu/s':>7} {'base/s':>7} {'cpu/s':>7} thr"
-    )
-    for r in table:
-        ours_prf = f"{r['ours_p']:.2f}/{r['ours_r']:.2f}/{r['ours_f1']:.3f}"
-        base_prf = f"{r['baseline_p']:.2f}/{r['baseline_r']:.2f}/{r['baseline_f1']:.3f}"
-        thresholds = f"{r.get('ours_threshold', '')} {r.get('baseline_threshold', '')}"
+    scored: list[dict[str, Any]] = []
+    every = int(sys.argv[sys.argv.index("--every") + 1]) if "--every" in sys.argv else 1
+    table = run(quick="--quick" in sys.argv, scored_out=scored, every=every)
+    if not scored:
+        print(table[0].get("note"), file=sys.stderr)
+        return
+    print("| window | variant | items | ours P | ours R | ours F1 | baseline F1 | threshold | chars |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for s in scored:
         print(
-            f"{r['stage']:<24} {r['items']:>6} {ours_prf:>18} {base_prf:>18} "
-            f"{r['ours']:>7} {r['ours_cpu']:>7} {r['baseline']:>7} {r['baseline_cpu']:>7} {thresholds}"
+            f"| {s['day']} | {s['variant']} | {s['items']} | {s['ours_p']:.3f} | {s['ours_r']:.3f} | "
+            f"{s['ours_f1']:.3f} | {_cell(s['base_f1'])} | {s['threshold']} | {s['char_weight']} |"
         )
-    if table:
-        print(f"items/s of wall time, then of CPU time; peak RSS {table[-1]['peak_rss_mb']} MB")
+    print()
+    for r in table:
+        extra = {k: v for k, v in r.items() if k not in ("stage", "ours", "baseline", "unit", "ceiling")}
+        print(f"{r['stage']}: ours {r['ours']} baseline {r['baseline']} {r['unit']} {extra}")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ def _conf(settings: config.Settings) -> dict[str, Any]:
             "digest.resume": {"queue": "send"},
             "digest.resume_stalled": {"queue": "send"},
             "digest.expire_unconfirmed": {"queue": "collect"},
+            "digest.sunset": {"queue": "collect"},
         },
         "broker_transport_options": _transport_options(settings),
         # AMQP: both ends send a heartbeat every heartbeat/2 s; a worker cut off for longer than

@@ -42,7 +42,7 @@ from digest.cluster import ClusterOptions, cluster_items
 from digest.editorial import EditorAction, story_action
 from digest.group import place, relead
 from digest.models import EditionContent, Item, Story
-from digest.rank import make_story, rank_order, score
+from digest.rank import engagement_factor, make_story, rank_order, score
 
 __all__ = [
     "DEFAULT_SECTION_ORDER",
@@ -96,6 +96,7 @@ class ComposeOptions:
     section_priority: tuple[tuple[str, float], ...] = ()  # section -> weight in the score
     category_sections: tuple[tuple[str, str], ...] = ()  # item category -> section
     diversity: float = 0.3  # score lost per already placed story on the same topic
+    engagement: tuple[tuple[str, float], ...] = ()  # "section:x"/"source:<feed id>" -> click lift
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
     # The stricter clustering that decides whether a new item is an update of a sent story.
     follow_up: ClusterOptions = field(default_factory=lambda: ClusterOptions(threshold=FOLLOW_UP_THRESHOLD))
@@ -115,6 +116,10 @@ class ComposeOptions:
             category_sections=tuple(settings.category_sections),
             diversity=settings.diversity,
         ).with_layout(layout)
+
+    def with_engagement(self, lifts: Mapping[str, float]) -> ComposeOptions:
+        """These options with click lifts for the engagement part of the score (``digest.rank``)."""
+        return dataclasses.replace(self, engagement=tuple(sorted(lifts.items())))
 
     def with_layout(self, layout: Sequence[tuple[str, int | None]]) -> ComposeOptions:
         """These options with a list's sections first, in its order and sizes."""
@@ -189,6 +194,7 @@ def compose(
     """The edition for one list and one set of topics, with what was left out and why."""
     pool = items if isinstance(items, Pool) else prepare(items, now=now, options=options)
     priority = dict(options.section_priority)
+    lifts = dict(options.engagement)
     candidates: list[Story] = []
     excluded: list[Story] = []
     for n, group in enumerate(pool.clusters):
@@ -208,6 +214,7 @@ def compose(
                 half_life_hours=options.half_life_hours,
                 section_priority=priority,
                 action=action,
+                engagement=engagement_factor(lifts, story.lead.section, story.lead.feed_id) if lifts else 1.0,
             )
             (excluded if action.excluded else candidates).append(scored)
     chosen = sorted(candidates, key=rank_order)

@@ -142,6 +142,22 @@ def _fraction(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"expected a number (0 or more), got {value!r}") from None
+    if not 0 <= number < float("inf"):
+        raise ValueError(f"expected a number (0 or more), got {value!r}")
+    return number
+
+
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"expected a whole number (0 or more), got {value!r}")
+    return int(value)
+
+
 def _bool(value: str) -> bool:
     if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
         raise ValueError(f"expected true or false, got {value!r}")
@@ -254,8 +270,9 @@ SETTINGS: tuple[Setting, ...] = (
         "sendgrid_webhook_key",
         "",
         _optional(str),
-        "Verification key of SendGrid's Signed Event Webhook (base64 EC public key). Unset: events "
-        "are accepted unsigned.",
+        "Verification key of SendGrid's Signed Event Webhook (base64 EC public key). Required when "
+        "`DIGEST_EMAIL_CHANNEL=sendgrid`: unsigned events are then refused (see "
+        "`DIGEST_SENDGRID_WEBHOOK_INSECURE_UNSIGNED`).",
     ),
     Setting(
         "TELEGRAM_BOT_TOKEN",
@@ -617,6 +634,79 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds of AMQP heartbeat (RabbitMQ): a worker unreachable for longer loses its connection and its "
         "unacknowledged tasks go to another worker.",
     ),
+    Setting(
+        "DIGEST_SENDGRID_WEBHOOK_INSECURE_UNSIGNED",
+        "sendgrid_webhook_insecure_unsigned",
+        "false",
+        _bool,
+        "INSECURE: `true` accepts unsigned SendGrid events although email goes through SendGrid, so "
+        "anyone can unsubscribe and suppress any address with one request. Leave `false` and set "
+        "`DIGEST_SENDGRID_WEBHOOK_KEY`.",
+    ),
+    Setting(
+        "DIGEST_TRACK_CLICKS",
+        "track_clicks",
+        "true",
+        _bool,
+        "Story links go through our signed redirect (`/r/<token>`) that counts clicks; `false` links "
+        "straight to the article.",
+    ),
+    Setting(
+        "DIGEST_HUMAN_CLICK_MIN_SECONDS",
+        "human_click_min_seconds",
+        "10",
+        _positive(int),
+        "A click sooner than this many seconds after the provider accepted the message counts as a "
+        "machine click (mail scanners follow links on arrival).",
+    ),
+    Setting(
+        "DIGEST_BREAKER_COMPLAINT_RATE",
+        "breaker_complaint_rate",
+        "0.003",
+        _positive(float),
+        "An edition's remaining email batches pause when spam reports exceed this share of delivered "
+        "emails (0.003 = 0.3 %), once `DIGEST_BREAKER_MIN_DELIVERED` were delivered.",
+    ),
+    Setting(
+        "DIGEST_BREAKER_MIN_DELIVERED",
+        "breaker_min_delivered",
+        "1000",
+        _positive(int),
+        "Delivered emails an edition needs before its spam-report rate can pause it.",
+    ),
+    Setting(
+        "DIGEST_BREAKER_BOUNCE_RATE",
+        "breaker_bounce_rate",
+        "0.05",
+        _positive(float),
+        "An edition's remaining email batches pause when hard bounces exceed this share of the "
+        "emails sent (0.05 = 5 %).",
+    ),
+    Setting(
+        "DIGEST_SUNSET_EDITIONS",
+        "sunset_editions",
+        "0",
+        _count,
+        "Sunsetting: readers with no human open and no human click in their last this many emailed "
+        "editions get one \"still want this?\" email with a keep link. 0 (the default) turns it off.",
+    ),
+    Setting(
+        "DIGEST_SUNSET_DAYS",
+        "sunset_days",
+        "14",
+        _positive(int),
+        "Sunsetting: days a reader has to answer (click the keep link, or open or click anything) "
+        "before they become `inactive`: not sent to, not deleted, reactivated by any later click.",
+    ),
+    Setting(
+        "DIGEST_ENGAGEMENT_WEIGHT",
+        "engagement_weight",
+        "0",
+        _non_negative_float,
+        "Weight of readers' clicks in the ranking: how yesterday's editions' stories of a section and "
+        "a source were clicked, compared with all stories, becomes one more score part (shown in "
+        "`digest preview --explain`), capped at ×1.2 (÷1.2). 0 (the default) turns it off.",
+    ),
 )
 
 
@@ -682,6 +772,15 @@ class Settings:
     max_body_bytes: int = 1048576
     environment: str | None = None
     broker_heartbeat: int = 60
+    sendgrid_webhook_insecure_unsigned: bool = False
+    track_clicks: bool = True
+    human_click_min_seconds: int = 10
+    breaker_complaint_rate: float = 0.003
+    breaker_min_delivered: int = 1000
+    breaker_bounce_rate: float = 0.05
+    sunset_editions: int = 0
+    sunset_days: int = 14
+    engagement_weight: float = 0.0
 
     @property
     def shared_redis_url(self) -> str | None:

@@ -192,6 +192,7 @@ class SubscriberStatus(StrEnum):
     ACTIVE = "active"
     UNCONFIRMED = "unconfirmed"
     UNSUBSCRIBED = "unsubscribed"
+    INACTIVE = "inactive"  # sunset: asked "still want this?" and did not answer; not sent to
 
 
 @dataclass(slots=True)
@@ -224,6 +225,7 @@ class Recipient:
     unsubscribe_url: str = ""
     preferences_url: str = ""
     parts_sent: int = 0  # messages of a multi-message send already delivered: resume after them
+    click_key: str = ""  # the reader half of tracked links (digest.tracking); "": counted for nobody
 
 
 class DeliveryState(StrEnum):

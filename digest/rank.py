@@ -9,7 +9,11 @@ A story's score is the product of these parts, each kept in ``Story.score_parts`
 - ``section_priority``: the weight of the lead's section (``DIGEST_SECTION_PRIORITY``, 1 if unset);
 - ``editor``: ×factor for a boost, ÷factor for a bury, 1 otherwise (``digest.editorial``);
 - ``diversity``: 1 here; ``digest.group`` lowers it while it fills the edition, for each
-  already chosen story on the same topic (see ``diversity_factor``).
+  already chosen story on the same topic (see ``diversity_factor``);
+- ``engagement``: optional (``DIGEST_ENGAGEMENT_WEIGHT``), how readers of yesterday's editions
+  clicked stories of the lead's section and source compared with all stories
+  (``engagement_factor``), kept within ``[1/ENGAGEMENT_CAP, ENGAGEMENT_CAP]`` so it nudges the
+  order but never outweighs the news value or an editor's pin.
 
 A pinned story (``pinned`` = 1) gets ``PINNED_SCORE`` added, so it outranks every unpinned
 one and leads the edition (the renderer leads with the best score).
@@ -28,10 +32,12 @@ from digest.editorial import NO_ACTION, EditorAction, StoryAction, story_action
 from digest.models import Item, Story
 
 __all__ = [
+    "ENGAGEMENT_CAP",
     "PINNED_SCORE",
     "UNDATED_AGE_HALF_LIVES",
     "base_score",
     "diversity_factor",
+    "engagement_factor",
     "lead_order",
     "make_story",
     "rank",
@@ -44,7 +50,11 @@ __all__ = [
 UNDATED_AGE_HALF_LIVES = 1.0
 # Far above any unpinned score (recency <= 1, times weights and coverage of a few units).
 PINNED_SCORE = 1000.0
-_MULTIPLIED = ("recency", "source_weight", "coverage", "section_priority", "editor", "diversity")
+_MULTIPLIED = (
+    "recency", "source_weight", "coverage", "section_priority", "editor", "diversity", "engagement",
+)  # fmt: skip
+# The most the engagement part may raise (or, inverted, lower) a score: a nudge, not a verdict.
+ENGAGEMENT_CAP = 1.2
 
 
 def lead_order(item: Item) -> tuple[float, float, int, str]:
@@ -69,6 +79,7 @@ def score(
     half_life_hours: float,
     section_priority: Mapping[str, float] | None = None,
     action: StoryAction = NO_ACTION,
+    engagement: float = 1.0,
 ) -> Story:
     """A copy of ``story`` with its score and the parts that make it up."""
     published = story.lead.published
@@ -84,6 +95,7 @@ def score(
         "section_priority": (section_priority or {}).get(story.lead.section.casefold(), 1.0),
         "editor": action.factor,
         "diversity": 1.0,
+        "engagement": engagement,
         "pinned": 1.0 if action.pinned else 0.0,
         "age_hours": round(age_hours, 2),
     }
@@ -150,3 +162,13 @@ def diversity_factor(overlap: float, diversity: float) -> float:
     the fourth 34%: a soft per-topic cap that still lets a big day's topic lead.
     """
     return float((1.0 - diversity) ** overlap)
+
+
+def engagement_factor(lifts: Mapping[str, float], section: str, feed_id: int) -> float:
+    """The engagement part of a story: the geometric mean of its section's and its source's
+    click lifts (``"section:<name>"``, ``"source:<feed id>"``: 1 is average), capped."""
+    found = [lifts[key] for key in (f"section:{section.casefold()}", f"source:{feed_id}") if key in lifts]
+    if not found:
+        return 1.0
+    mean = math.prod(max(lift, 1e-9) for lift in found) ** (1 / len(found))
+    return min(ENGAGEMENT_CAP, max(1 / ENGAGEMENT_CAP, mean))

@@ -92,6 +92,16 @@ def expire_unconfirmed() -> int:
     return expire(config.get(), datetime.now(UTC))
 
 
+@shared_task(name="digest.sunset")
+def sunset() -> dict[str, int]:
+    """Sunsetting (off unless DIGEST_SUNSET_EDITIONS is set): ask quiet readers once, make
+    those who never answered inactive."""
+    from digest.pipeline import sunset as sunsetting
+
+    result = sunsetting.run(config.get(), datetime.now(UTC))
+    return {"asked": result.asked, "inactive": result.inactive}
+
+
 @shared_task(name="digest.resume_stalled")
 def resume_stalled() -> int:
     """Re-queue deliveries whose task was lost (Redis restarted, a message expired).

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from digest.bcubed import bcubed
-from digest.cluster import ClusterOptions, cluster_items, cluster_texts
+from digest.cluster import (
+    ClusterOptions,
+    cluster_items,
+    cluster_items_explained,
+    cluster_texts,
+    same_story,
+    similarity,
+)
+from digest.cluster.model import shipped_model
 from digest.models import Item
 
 NOW = datetime(2025, 3, 5, 7, 0, tzinfo=UTC)
@@ -18,8 +26,11 @@ DEV_SET = (
     Path(__file__).resolve().parents[1].parent
     / "shared/corpora/uci-news-sample/uci-news-aggregator.first6365rows.csv"
 )
-# Measured with the defaults: 0.798 / 0.851 / 0.917 per UTC day, shuffled (bench/bench_cluster.py).
-DEV_SET_FLOOR = {"2014-03-10": 0.78, "2014-03-11": 0.83, "2014-03-12": 0.90}
+# Days the shipped model never saw (bench/train_cluster.py leaves them out). Measured with the
+# defaults, each UTC day shuffled: F1 0.783 / 0.868 / 0.951 (the batch-idf clusterer before:
+# 0.798 / 0.851 / 0.917); small random batches of them: precision 0.91-1.00.
+DEV_SET_FLOOR = {"2014-03-10": 0.77, "2014-03-11": 0.85, "2014-03-12": 0.93}
+SMALL_BATCH_PRECISION = 0.88
 
 
 def item(key: str, title: str, *, source: str = "", hours_ago: float = 1.0, summary: str = "") -> Item:
@@ -93,8 +104,8 @@ def keys(groups: list[list[Item]]) -> list[set[str]]:
             marks=pytest.mark.xfail(
                 strict=True,
                 reason=(
-                    "known limit: in a batch of four, 'bankruptcy' and 'protection' look as rare as the"
-                    " names; the common-word prior discounts 'files' but not them"
+                    "known limit: 'files for bankruptcy protection' shares words and n-grams enough"
+                    " (cosine 0.35 against a threshold of 0.26) that two bankruptcies look like one"
                 ),
             ),
         ),
@@ -176,6 +187,16 @@ def test_it_refuses_sequences_of_different_lengths():
         cluster_texts(["a", "b"], [0.0], ["x", "y"])
 
 
+def _uci_day(day: str) -> list[dict[str, str]]:
+    rows = [
+        r
+        for r in _uci_rows()
+        if datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC).date().isoformat() == day
+    ]
+    random.Random(day).shuffle(rows)  # the file lists each story's rows together
+    return rows
+
+
 def _uci_rows() -> list[dict[str, str]]:
     if not DEV_SET.exists():
         pytest.skip("no ../shared dev set")
@@ -193,13 +214,8 @@ def test_it_places_every_item_once_and_is_deterministic_on_real_headlines():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("day", sorted(DEV_SET_FLOOR))
-def test_it_keeps_its_dev_set_quality(day):
-    rows = [
-        r
-        for r in _uci_rows()
-        if datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC).date().isoformat() == day
-    ]
-    random.Random(day).shuffle(rows)  # the file lists each story's rows together
+def test_it_keeps_its_quality_on_days_it_was_not_trained_on(day):
+    rows = _uci_day(day)
     labels = cluster_texts(
         [r["TITLE"] for r in rows],
         [int(r["TIMESTAMP"]) / 1000 for r in rows],
@@ -207,3 +223,83 @@ def test_it_keeps_its_dev_set_quality(day):
     )
     _, _, f1 = bcubed(labels, [r["STORY"] for r in rows])
     assert f1 >= DEV_SET_FLOOR[day]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", sorted(DEV_SET_FLOOR))
+def test_it_does_not_over_merge_small_batches_of_real_headlines(day):
+    rows = _uci_day(day)
+    precisions = []
+    for seed in range(10):
+        batch = random.Random(f"{day} {seed}").sample(rows, 60)
+        labels = cluster_texts([r["TITLE"] for r in batch], [0.0] * len(batch), [""] * len(batch))
+        precisions.append(bcubed(labels, [r["STORY"] for r in batch])[0])
+    assert sum(precisions) / len(precisions) >= SMALL_BATCH_PRECISION
+
+
+# Look-alikes: the same kind of event in another place, or another prize, another court.
+LOOK_ALIKES = [
+    item("k1", "Russian missile strike on Kharkiv kills three, injures 20", source="Kyiv Ledger"),
+    item("k2", "Three killed as Russian missiles hit Kharkiv apartment block", source="Reuters"),
+    item("o1", "Russian drone attack on Odesa port damages grain terminal", source="AP"),
+    item("o2", "Drones hit Odesa port overnight, grain terminal on fire", source="BBC"),
+    item("p1", "Steppe Song wins top prize at IDFA documentary festival", source="Variety"),
+    item("p2", "Ukrainian novelist Kurkov wins Booker International Prize", source="Guardian"),
+    item("c1", "Supreme Court upholds ban on Moscow-linked church", source="Kyiv Ledger"),
+    item("c2", "Constitutional Court strikes down mobilisation age law", source="Reuters"),
+]
+
+
+def test_look_alike_events_in_a_small_batch_stay_apart_while_each_event_joins():
+    assert keys(cluster_items(LOOK_ALIKES)) == [{"c1"}, {"c2"}, {"k1", "k2"}, {"o1", "o2"}, {"p1"}, {"p2"}]
+
+
+def test_it_says_why_each_item_joined_its_story():
+    groups, why = cluster_items_explained([*QUAKE, *MERGER])
+    assert set(why) == {"b", "a", "m2"}  # each story's first item starts it: no reason
+    assert why["b"].story == 0 and why["m2"].story == 3
+    for reason in why.values():
+        assert {part.name for part in reason.parts} == {"title and summary words", "character n-grams"}
+        assert sum(part.weight for part in reason.parts) == pytest.approx(1.0)
+        assert 0 < reason.mixed <= 1 and reason.similarity > 0
+        assert reason.as_dict()["threshold"] == pytest.approx(shipped_model().threshold, abs=1e-3)
+
+
+def test_explaining_changes_no_story():
+    assert keys(cluster_items_explained(LOOK_ALIKES)[0]) == keys(cluster_items(LOOK_ALIKES))
+
+
+def test_a_pairs_similarity_needs_no_batch_and_is_symmetric():
+    quake, quake_again, merger = QUAKE[0], QUAKE[1], MERGER[0]
+    assert similarity(quake, quake_again) == pytest.approx(similarity(quake_again, quake))
+    assert similarity(quake, quake_again) > similarity(quake, merger)
+    assert similarity(quake, quake) == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        pytest.param("k1", "k2", True, id="two reports of one strike"),
+        pytest.param("k1", "o1", False, id="strikes on two cities"),
+        pytest.param("p1", "p2", False, id="two prizes"),
+        pytest.param("c1", "c2", False, id="two court rulings"),
+    ],
+)
+def test_same_story_tells_one_event_from_a_look_alike(a, b, same):
+    found = {i.key: i for i in LOOK_ALIKES}
+    assert same_story(found[a], found[b]) is same
+
+
+def test_unset_options_take_the_trained_settings():
+    settings = ClusterOptions().resolved()
+    assert settings.threshold == shipped_model().threshold
+    assert settings.char_weight == shipped_model().char_weight
+    assert ClusterOptions(threshold=0.5).resolved().threshold == 0.5
+
+
+def test_a_word_in_every_item_of_the_batch_joins_nothing_though_training_never_saw_it():
+    # "Zorvania" is in no training headline, so its trained idf is the highest there is;
+    # in this batch it is in every item, so it says nothing about which event an item is.
+    titles = [*UNRELATED, *(i.title for i in [*QUAKE[:1], *MERGER[:1], *BANKRUPTCY[:1], *FED[:1], *ECB[:1]])]
+    items = [item(str(n), f"Zorvania: {title}") for n, title in enumerate(titles)]
+    assert keys(cluster_items(items)) == keys([[i] for i in items])

@@ -107,3 +107,25 @@ def test_it_skips_blank_lines(tmp_path):
     result = runner.invoke(app, [str(write(tmp_path, [line("a", QUAKE[0]), "", line("b", QUAKE[1])]))])
     assert result.exit_code == 0
     assert [row["id"] for row in output_of(result.stdout)] == ["a", "b"]
+
+
+def test_explain_says_why_each_joined_item_joined_its_story(tmp_path):
+    lines = [line("q1", QUAKE[0]), line("m1", MERGER[0]), line("q2", QUAKE[1]), line("m2", MERGER[1])]
+    result = runner.invoke(app, [str(write(tmp_path, lines)), "--explain"])
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in output_of(result.stdout)}
+    assert [rows[k]["story"] for k in ("q1", "m1", "q2", "m2")] == ["q1", "m1", "q1", "m1"]
+    assert "why" not in rows["q1"] and "why" not in rows["m1"]  # they start their stories
+    for joined in ("q2", "m2"):
+        why = rows[joined]["why"]
+        assert why["similarity"] > 0 and why["threshold"] > 0
+        parts = why["parts"]
+        assert set(parts) == {"title and summary words", "character n-grams"}
+        assert sum(p["weight"] for p in parts.values()) == pytest.approx(1.0, abs=1e-3)
+        assert all(0 < p["similarity"] <= 1 for p in parts.values())
+
+
+def test_without_explain_the_output_is_only_id_and_story(tmp_path):
+    lines = [line("q1", QUAKE[0]), line("q2", QUAKE[1])]
+    result = runner.invoke(app, [str(write(tmp_path, lines))])
+    assert [set(row) for row in output_of(result.stdout)] == [{"id", "story"}] * 2

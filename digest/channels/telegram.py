@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import html
 import logging
 import os
@@ -58,6 +59,7 @@ from digest.channels.base import DeliveryChannel, Envelope
 from digest.errors import ChannelConfigError, ChatMigrated, ConfigError, DeliveryError, RecipientGone
 from digest.models import Channel, Recipient
 from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
+from digest.render import personalize
 from digest.telegram_format import inline_keyboard
 
 if TYPE_CHECKING:
@@ -124,7 +126,8 @@ class TelegramChannel(DeliveryChannel):
     def deliver(self, envelope: Envelope, recipients: Sequence[Recipient], *, start_at: int = 0) -> None:
         """Send the messages from index ``start_at`` on; see the module docstring for retries."""
         for recipient in recipients:
-            self._deliver_to(envelope, recipient.address, max(start_at, recipient.parts_sent))
+            start = max(start_at, recipient.parts_sent)
+            self._deliver_to(_personalized(envelope, recipient), recipient.address, start)
 
     def close(self) -> None:
         with self._bot_lock:
@@ -391,3 +394,11 @@ class _TokenRedactor(logging.Filter):
 
 
 token_redactor = _TokenRedactor()
+
+
+def _personalized(envelope: Envelope, recipient: Recipient) -> Envelope:
+    """The envelope with this chat's placeholders (its tracked links' reader key) filled in,
+    as the outbox fills them."""
+    content = envelope.content
+    texts = tuple(personalize(text, recipient, html_escape=True) for text in content.telegram)
+    return dataclasses.replace(envelope, content=dataclasses.replace(content, telegram=texts))

@@ -84,7 +84,7 @@ def _report(found: Preview, paths: list[Path]) -> None:
 def _explain(found: Preview, left_out: int) -> None:
     table = Table(
         "#", "headline", "source", "section", "recency", "source weight", "coverage",
-        "section priority", "editor action", "diversity", "total", "left out because",
+        "section priority", "editor action", "diversity", "engagement", "total", "left out because",
         title="Why each story is where it is", show_lines=False,
     )  # fmt: skip
     for rank, story in enumerate(found.composition.content.stories, start=1):
@@ -110,5 +110,6 @@ def _cells(story: Story) -> list[str]:
         f"{parts.get('section_priority', 1):g}",
         action,
         f"{parts.get('diversity', 1):.2f}",
+        f"{parts.get('engagement', 1):.2f}",
         f"{story.score:.3f}",
     ]

@@ -4,6 +4,10 @@ Input, one JSON object a line: ``{"id", "title", "summary"?, "url", "source", "p
 with ``published`` as ISO 8601 (naive means UTC) or Unix seconds (int, float or numeric
 string). Output, one a line in input order: ``{"id", "story"}``, the story named by the id
 of its first item. Every line is validated before anything is clustered or written.
+
+``--explain`` adds ``"why"`` to each item that joined a story after its first: its
+similarity to the story's other items and the parts that made it (each feature's
+similarity and weight), from ``digest.cluster.JoinReason``.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from digest.models import Item
+
+if TYPE_CHECKING:
+    from digest.cluster import JoinReason
 
 __all__ = ["parse_line", "parse_lines", "stories"]
 
@@ -32,6 +39,9 @@ class BadLine(ValueError):
 def stories(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="JSON lines of items."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    explain: bool = typer.Option(
+        False, "--explain", help='Add "why" to each joined item: its similarity to the story and its parts.'
+    ),
 ) -> None:
     """Group items about the same event into stories; print {"id", "story"} per item."""
     err = Console(stderr=True)
@@ -40,22 +50,32 @@ def stories(
         err.print(f"[red]{file}:{message}[/red]", highlight=False, soft_wrap=True)
     if errors:
         raise typer.Exit(1)
-    from digest.cluster import cluster_items
+    from digest.cluster import cluster_items, cluster_items_explained
+
+    def cluster(batch: list[Item]) -> tuple[list[list[Item]], dict[str, JoinReason]]:
+        return cluster_items_explained(batch) if explain else (cluster_items(batch), {})
 
     ids = {item.key: original for original, item in parsed}
     items = [item for _, item in parsed]
     if len(items) > BIG_INPUT:
         with err.status(f"clustering {len(items)} items…"):
-            groups = cluster_items(items)
+            groups, reasons = cluster(items)
     else:
-        groups = cluster_items(items)
+        groups, reasons = cluster(items)
     story_of = {item.key: ids[group[0].key] for group in groups for item in group}
-    lines = [json.dumps({"id": ids[item.key], "story": story_of[item.key]}) for item in items]
+    lines = [json.dumps(_record(ids[i.key], story_of[i.key], reasons.get(i.key))) for i in items]
     text = "".join(line + "\n" for line in lines)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _record(original: str | int, story: str | int, reason: JoinReason | None) -> dict[str, object]:
+    record: dict[str, object] = {"id": original, "story": story}
+    if reason is not None:
+        record["why"] = reason.as_dict()
+    return record
 
 
 def parse_lines(lines: list[str]) -> tuple[list[tuple[str | int, Item]], list[str]]:

@@ -94,6 +94,24 @@ def remove(address: str = typer.Argument(..., help="Email address or Telegram ch
     context.console.print(f"removed {address}")
 
 
+@subscribers_app.command("forget")
+def forget(address: str = typer.Argument(..., help="Email address or Telegram chat id.")) -> None:
+    """Erase a reader: the subscriber and everything tying events and clicks to them; past
+    editions keep only anonymous counts."""
+    from digest.pipeline import privacy
+
+    try:
+        done = privacy.forget(context.settings(), address)
+    except privacy.UnknownReader as exc:
+        raise context.fail(str(exc)) from None
+    context.console.print(
+        f"forgot {address}: {done.events} events, {done.clicks} clicks and {done.deliveries} deliveries "
+        "now count for nobody"
+    )
+    if done.still_suppressed:
+        context.console.print("the address stays on the suppression list (it bounced or complained)")
+
+
 @subscribers_app.command("list")
 def list_subscribers() -> None:
     """List subscribers."""

@@ -11,7 +11,8 @@ send. The audiences of a list are
 
 ``send_breaking`` writes the channel rows first and hands them to ``dispatch`` before the
 (maybe 100,000) other rows are written, so the channel post goes out while the rest is
-planned. Rows are inserted with one ``INSERT … SELECT`` per audience.
+planned; bot subscribers follow, then the emails in batches of ``BREAKING_EMAIL_BATCH``.
+Rows are inserted with one ``INSERT … SELECT`` per audience.
 
 The same story (an item's key, or the URL of one written by hand) goes to a list once: a
 second attempt raises ``DuplicateBreaking`` unless the editor says ``again=True``. A unique
@@ -25,7 +26,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, literal, not_, or_, select
@@ -34,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.i18n import date_label, translate
-from digest.models import Channel, RenderedEdition
+from digest.models import Channel, Item, RenderedEdition
 from digest.pipeline.planning import TELEGRAM_BATCH, SendPlan, UnknownList, renderer_for
 from digest.render import PLACEHOLDERS, inline_css
 from digest.store import editions as edition_store
@@ -54,8 +55,10 @@ __all__ = [
     "BreakingSend",
     "DuplicateBreaking",
     "InvalidBreaking",
+    "latest_items",
     "news_from_item",
     "news_from_text",
+    "open_batches",
     "preview",
     "send_breaking",
     "stop",
@@ -72,6 +75,9 @@ AUDIENCE_TITLES = {
 TITLE_MAX = 300
 SUMMARY_MAX = 600
 TOPICS_KEY = "breaking"
+# Emails per SendGrid request of a breaking send: the ledger moves one batch at a time, so
+# small batches let the progress bar move with the send instead of in 1,000-recipient jumps.
+BREAKING_EMAIL_BATCH = 50
 
 Dispatch = Callable[[SendPlan], object]
 
@@ -172,6 +178,22 @@ def news_from_item(settings: Settings, item_id: int) -> BreakingNews:
     if len(summary) > SUMMARY_MAX:
         summary = summary[:SUMMARY_MAX].rsplit(" ", 1)[0] + "…"
     return BreakingNews(item.title[:TITLE_MAX], item.url, summary, item.source, item.id, item.key)
+
+
+def latest_items(settings: Settings, text: str = "", hours: int = 48, limit: int = 30) -> list[Item]:
+    """The items of the last ``hours``, newest first; those whose headline, summary or source
+    contains every word of ``text`` when one is given."""
+    since = datetime.now(UTC) - timedelta(hours=hours)
+    with transaction(settings.database_url) as conn:
+        found = item_store.recent(conn, since)
+    words = text.lower().split()
+    if words:
+        found = [i for i in found if all(w in _searchable(i) for w in words)]
+    return found[:limit]
+
+
+def _searchable(item: Item) -> str:
+    return f"{item.title} {item.summary_text} {item.source}".lower()
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -339,8 +361,8 @@ def send_breaking(
     again: bool = False,
 ) -> BreakingSend:
     """Plan the breaking edition and hand its batches to ``dispatch``: channel posts first,
-    then email, then bot subscribers. Raises ``DuplicateBreaking`` for a story already sent
-    to this list unless ``again``."""
+    then bot subscribers, then email (in small batches, so progress moves steadily). Raises
+    ``DuplicateBreaking`` for a story already sent to this list unless ``again``."""
     chosen = _audiences(audiences)
     now = datetime.now(UTC)
     rendered = render(settings, news, list_name, now)
@@ -353,12 +375,15 @@ def send_breaking(
     sent = BreakingSend(edition_id, list_name, counts)
     if counts.get("channel"):
         sent.plans.append(_dispatch(settings, dispatch, sent, [str(Channel.TELEGRAM)]))
-    with transaction(settings.database_url) as conn:
-        for audience in ("email", "bot"):
-            if audience in chosen:
-                counts[audience] = _insert_rows(conn, list_pk, audience, edition_id, variant_id, now)
-    done = {i for plan in sent.plans for _, ids in plan.batches for i in ids}
-    sent.plans.append(_dispatch(settings, dispatch, sent, [str(Channel.EMAIL), str(Channel.TELEGRAM)], done))
+    # Telegram is fast and one message per chat: bot subscribers go before the emails.
+    for audience, channel in (("bot", Channel.TELEGRAM), ("email", Channel.EMAIL)):
+        if audience not in chosen:
+            continue
+        with transaction(settings.database_url) as conn:
+            counts[audience] = _insert_rows(conn, list_pk, audience, edition_id, variant_id, now)
+        done = {i for plan in sent.plans for _, ids in plan.batches for i in ids}
+        if counts[audience]:
+            sent.plans.append(_dispatch(settings, dispatch, sent, [str(channel)], done))
     log.info(
         "breaking edition %s to %s by %s: %s",
         edition_id,
@@ -427,11 +452,17 @@ def _dispatch(
     return plan
 
 
+def open_batches(settings: Settings, edition_id: int) -> list[tuple[str, list[int]]]:
+    """The edition's rows still to send, Telegram first, in send batches (resume, retry)."""
+    return _batches(settings, edition_id, [str(Channel.TELEGRAM), str(Channel.EMAIL)], None)
+
+
 def _batches(
     settings: Settings, edition_id: int, channels: list[str], skip: set[int] | None
 ) -> list[tuple[str, list[int]]]:
     """Open rows of the edition cut into send batches, channel by channel in the given order."""
-    size = {str(Channel.EMAIL): settings.email_batch, str(Channel.TELEGRAM): TELEGRAM_BATCH}
+    email_batch = min(settings.email_batch, BREAKING_EMAIL_BATCH)
+    size = {str(Channel.EMAIL): email_batch, str(Channel.TELEGRAM): TELEGRAM_BATCH}
     batches: list[tuple[str, list[int]]] = []
     with transaction(settings.database_url) as conn:
         for channel in channels:

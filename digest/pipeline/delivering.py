@@ -18,12 +18,13 @@ from email.utils import parseaddr
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from digest import links
+from digest import links, tracking
 from digest.channels.base import DeliveryChannel, Envelope
 from digest.channels.registry import email_channel, telegram_channel
 from digest.config import Settings
 from digest.errors import ChannelConfigError, ChatMigrated, DeliveryError, PartiallyDelivered, RecipientGone
 from digest.models import Channel, DeliveryState, Recipient
+from digest.pipeline import breaker
 from digest.store import editions as edition_store
 from digest.store import editors as editor_store
 from digest.store import ledger
@@ -56,6 +57,8 @@ def send_batch(
         if stopped is not None:  # an editor stopped the send: what is left is never sent
             editor_store.fail_open(conn, edition_id, delivery_ids, f"stopped by {stopped}", datetime.now(UTC))
             return BatchResult()
+        if channel == Channel.EMAIL and breaker.is_paused(conn, edition_id):
+            return BatchResult()  # rows stay pending: an editor resumes (the sweeper re-queues) or cancels
         claim = ledger.claim(conn, delivery_ids, batch, datetime.now(UTC), reclaim_after=reclaim_after)
         info = edition_store.info(conn, edition_id)
     context = {"edition": edition_id, "channel": channel, "batch": batch}
@@ -277,6 +280,7 @@ def _recipients(settings: Settings, group: list[Delivery], list_name: str) -> li
                 public, key, row.subscriber_id, list_name, now, row.link_token
             ),
             parts_sent=row.parts_sent,
+            click_key=tracking.reader_key(key, row.subscriber_id, row.edition_id, row.channel),
         )
         for row in group
     ]

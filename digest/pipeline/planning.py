@@ -26,7 +26,9 @@ from digest.errors import DigestError
 from digest.models import Channel, EditorsWords, Item, Subscriber
 from digest.pipeline import editors_words
 from digest.pipeline.archive import neutral_recipient
+from digest.pipeline.stats import engagement_lifts
 from digest.render import Branding, Renderer, personalize
+from digest.store import edition_stories as story_store
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
 from digest.store import items as item_store
@@ -34,6 +36,7 @@ from digest.store import languages as language_store
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
+from digest.tracking import LinkTracker
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +136,7 @@ def _context(
         list_pk, _, title, _ = found[0]
         words = editors_words.words_in_force(conn, list_pk, now)
         language = language_store.language_of(conn, list_name)
-    options = ComposeOptions.from_settings(settings, layout)
+    options = ComposeOptions.from_settings(settings, layout).with_engagement(engagement_lifts(settings, now))
     return _Context(
         settings,
         list_pk,
@@ -269,6 +272,7 @@ def _render_variant(
     shown = [i.id for s in content.stories for i in s.items if i.id]
     had = [i.id for group in ctx.pool.clusters for i in group if i.key in sent.all and i.id]
     edition_store.record_items(conn, ctx.edition_id, shown + had)
+    story_store.record(conn, ctx.edition_id, [s.lead.id for s in content.stories if s.lead.id])
     _write_web_view(ctx.settings, ctx.edition_id, key, rendered.html)
     return variant_pk
 
@@ -293,7 +297,8 @@ _renderers: dict[int, Renderer] = {}
 def renderer_for(settings: Settings) -> Renderer:
     """One renderer (and so one compiled Jinja environment) per settings object."""
     if id(settings) not in _renderers:
-        _renderers[id(settings)] = Renderer(Branding.from_settings(settings), settings.templates_dir)
+        tracker = LinkTracker(settings.public_url, settings.signing_key()) if settings.track_clicks else None
+        _renderers[id(settings)] = Renderer(Branding.from_settings(settings), settings.templates_dir, tracker)
     return _renderers[id(settings)]
 
 

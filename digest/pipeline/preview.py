@@ -26,6 +26,7 @@ from digest.editorial import EditorAction, active_actions
 from digest.models import Recipient, RenderedEdition
 from digest.pipeline import editors_words
 from digest.pipeline.planning import UnknownList, renderer_for
+from digest.pipeline.stats import engagement_lifts
 from digest.render import personalize
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
@@ -106,7 +107,7 @@ def preview_edition(
         sent = editorial_store.sent_items(conn, [previous] if previous else [])
         words = editors_words.words_in_force(conn, list_pk, now)
         language = language_store.language_of(conn, list_name)
-    options = ComposeOptions.from_settings(settings, layout)
+    options = ComposeOptions.from_settings(settings, layout).with_engagement(engagement_lifts(settings, now))
     pool = prepare(items, now=now, options=options)
     composition = compose(
         pool,

@@ -36,6 +36,7 @@ from digest.render.personalize import PLACEHOLDERS
 from digest.render.sanitize import clean_summary
 from digest.render.subject import DEFAULT_SUBJECT_FORMAT, SubjectFields, format_subject
 from digest.telegram_format import ALSO_IN_SHOWN, render_telegram, safe_href, telegram_extras
+from digest.tracking import TRAP_ITEM, LinkTracker
 
 __all__ = [
     "BUNDLED_TEMPLATES",
@@ -87,10 +88,13 @@ def make_environment(
 class Renderer:
     """Renders edition variants with one newsroom's branding and templates."""
 
-    def __init__(self, branding: Branding, templates_dir: Path | None = None) -> None:
+    def __init__(
+        self, branding: Branding, templates_dir: Path | None = None, tracker: LinkTracker | None = None
+    ) -> None:
         self.branding = branding
         self.templates_dir = templates_dir
         self.env = make_environment(templates_dir)
+        self.tracker = tracker  # None: story links lead straight to the article
         self._envs = {DEFAULT_LANGUAGE: self.env}
 
     def env_for(self, language: str) -> jinja2.Environment:
@@ -118,13 +122,14 @@ class Renderer:
         notes = _notes(stories, trim, self.branding.max_email_bytes)
         for note in notes:
             log.info("edition %s: %s", edition_id, note)
-        tagger = self.branding.utm.tagger(content.list_name, content.date, medium="telegram")
+        utm_tagger = self.branding.utm.tagger(content.list_name, content.date, medium="telegram")
+        tagger = self._tracked(utm_tagger, content, edition_id, "telegram")
         photo, caption, buttons = telegram_extras(
             lead.lead if lead else None,
             web_url=web_url,
             lead_photo=self.branding.telegram_lead_photo,
             bot_username=self.branding.telegram_bot_username,
-            tag_link=tagger,
+            tag_link=utm_tagger,  # the caption and buttons are not personalized per chat
             language=content.language,
         )
         return RenderedEdition(
@@ -152,7 +157,8 @@ class Renderer:
     def _context(
         self, content: EditionContent, lead: Story | None, *, edition_id: int | None, web_url: str
     ) -> dict[str, Any]:
-        tag = self.branding.utm.tagger(content.list_name, content.date)
+        utm_tag = self.branding.utm.tagger(content.list_name, content.date)
+        tag = self._tracked(utm_tag, content, edition_id, "email")
         cta = self.branding.cta
         return {
             "branding": self.branding,
@@ -177,9 +183,39 @@ class Renderer:
             "out": lambda url: _outbound(url, tag),
             "also": other_sources,
             "also_shown": ALSO_IN_SHOWN,
-            "summary_html": lambda item: summary_html(item, tag),
+            "summary_html": lambda item: summary_html(item, utm_tag),
+            "trap_url": self._trap_url(edition_id),
             "summary_text": summary_text,
         }
+
+
+    def _tracked(
+        self, tag: Callable[[str], str], content: EditionContent, edition_id: int | None, channel: str
+    ) -> Callable[[str], str]:
+        """``tag`` followed, when clicks are tracked, by the signed redirect for that story."""
+        tracker = self.tracker
+        if tracker is None or edition_id is None:
+            return tag
+        # Every outlet's link of a story counts for the story (its lead item).
+        story_of = {item.url: story.lead.id or 0 for story in content.stories for item in story.items}
+        placeholder = PLACEHOLDERS["click_key"]
+
+        def tracked(url: str) -> str:
+            item_id = story_of.get(url, 0)
+            return tracker.track(
+                tag(url), edition_id=edition_id, channel=channel, item_id=item_id, reader=placeholder
+            )
+
+        return tracked
+
+    def _trap_url(self, edition_id: int | None) -> str | None:
+        """The hidden link no person sees: whoever follows it is a machine (digest.machine_clicks)."""
+        if self.tracker is None or edition_id is None:
+            return None
+        home = safe_href(self.branding.public_url) or self.tracker.public_url
+        return self.tracker.track(
+            home, edition_id=edition_id, channel="email", item_id=TRAP_ITEM, reader=PLACEHOLDERS["click_key"]
+        )
 
 
 def _trimmed(context: dict[str, Any], stories: list[Story], trim: Trim) -> dict[str, Any]:

@@ -18,11 +18,17 @@ __all__ = ["EXPANSION", "PLACEHOLDERS", "expansion_margin", "personalize", "subs
 
 # Recipient field -> the tag that stands for it in rendered html and text.
 PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
-    {"unsubscribe_url": "-unsubscribe_url-", "preferences_url": "-preferences_url-", "name": "-name-"}
+    {
+        "unsubscribe_url": "-unsubscribe_url-",
+        "preferences_url": "-preferences_url-",
+        "name": "-name-",
+        # The reader half of tracked links (digest.tracking), in every tracked story link.
+        "click_key": "-click_key-",
+    }
 )
 # The most a tag is expected to grow to, HTML-escaped (signed links are ~150 characters).
 EXPANSION: Mapping[str, int] = MappingProxyType(
-    {"-unsubscribe_url-": 220, "-preferences_url-": 220, "-name-": 100}
+    {"-unsubscribe_url-": 220, "-preferences_url-": 220, "-name-": 100, "-click_key-": 40}
 )
 _PLACEHOLDER = re.compile("|".join(re.escape(tag) for tag in PLACEHOLDERS.values()))
 

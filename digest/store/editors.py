@@ -53,6 +53,10 @@ editors = Table(
     Column("password_hash", String(256), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The zone the desk shows times in, chosen on the editor's account page.
+    Column("time_zone", String(64), nullable=False, default="UTC", server_default="UTC"),
+    # Where test sends of breaking news and previews go on Telegram (the editor's own chat).
+    Column("telegram_chat_id", String(64)),
 )
 
 editor_sessions = Table(
@@ -112,10 +116,14 @@ class Editor:
     role: str
     disabled: bool = False
     created_at: datetime | None = None
+    time_zone: str = "UTC"
+    telegram_chat_id: str | None = None
 
 
 def _editor(row: Any) -> Editor:
-    return Editor(row.id, row.email, row.role, bool(row.disabled), aware(row.created_at))
+    zone = getattr(row, "time_zone", None) or "UTC"
+    chat = getattr(row, "telegram_chat_id", None)
+    return Editor(row.id, row.email, row.role, bool(row.disabled), aware(row.created_at), zone, chat)
 
 
 def save_editor(
@@ -147,6 +155,12 @@ def editor_by_id(conn: Connection, editor_id: int) -> Editor | None:
 
 def all_editors(conn: Connection) -> list[Editor]:
     return [_editor(row) for row in conn.execute(select(editors).order_by(editors.c.email))]
+
+
+def set_preferences(conn: Connection, editor_id: int, zone: str, chat: str | None) -> None:
+    """The editor's own settings: the zone the desk shows, the chat test sends go to."""
+    values = {"time_zone": zone, "telegram_chat_id": chat}
+    conn.execute(update(editors).where(editors.c.id == editor_id).values(**values))
 
 
 def set_disabled(conn: Connection, editor_id: int, disabled: bool) -> None:
@@ -228,7 +242,15 @@ def _token(row: Any) -> ApiToken:
     return ApiToken(
         row.id,
         row.name,
-        Editor(row.editor_id, row.email, row.role, bool(row.disabled), aware(row.created_at_1)),
+        Editor(
+            row.editor_id,
+            row.email,
+            row.role,
+            bool(row.disabled),
+            aware(row.created_at_1),
+            row.time_zone or "UTC",
+            row.telegram_chat_id,
+        ),
         aware(row.created_at),
         aware(row.last_used_at),
         row.revoked_at is not None,
@@ -247,6 +269,8 @@ def _tokens_query() -> Any:
         editors.c.role,
         editors.c.disabled,
         editors.c.created_at.label("created_at_1"),
+        editors.c.time_zone,
+        editors.c.telegram_chat_id,
     ).join(editors, editors.c.id == api_tokens.c.editor_id)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, or_, select, update
 
 from digest.models import Feed, FeedSpec
 from digest.store.common import aware
-from digest.store.tables import feeds
+from digest.store.tables import feed_pauses, feeds
 
 
 def _feed(row: Any) -> Feed:
@@ -76,8 +76,9 @@ def all_feeds(conn: Connection) -> list[Feed]:
 
 
 def due(conn: Connection, now: datetime) -> list[Feed]:
-    """Feeds never fetched, or whose next fetch time has come."""
+    """Feeds never fetched, or whose next fetch time has come; not the paused ones."""
     query = select(feeds).where(or_(feeds.c.next_fetch_at.is_(None), feeds.c.next_fetch_at <= now))
+    query = query.where(feeds.c.id.not_in(select(feed_pauses.c.feed_id)))
     return [_feed(row) for row in conn.execute(query.order_by(feeds.c.id))]
 
 

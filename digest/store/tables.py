@@ -240,3 +240,92 @@ confirmations = Table(
     Column("closed", String(16)),
     Index("ix_confirmations_subscriber", "subscriber_id"),
 )
+
+# A feed an editor paused: not fetched until resumed (its items and settings stay).
+feed_pauses = Table(
+    "feed_pauses",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("paused_by", String(400), nullable=False),
+    Column("paused_at", UTCDateTime, nullable=False),
+)
+
+# --- What each edition did (issue 15): provider events, clicks, the send breaker. ---------------
+# No foreign keys to subscribers: a forgotten reader's rows stay as anonymous counts
+# (``digest subscribers forget``), and events may name mail this service no longer knows.
+
+email_events = Table(
+    "email_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # SendGrid repeats events (retries, at-least-once): one row, and one action, per sg_event_id.
+    Column("event_key", String(128), nullable=False, unique=True),
+    Column("edition_id", Integer),
+    Column("subscriber_id", Integer),  # negative: a forgotten reader (see store/events.py)
+    Column("channel", String(16), nullable=False, default="email"),
+    Column("event", String(32), nullable=False),
+    Column("kind", String(32), nullable=False, default=""),  # bounce type: "bounce" or "blocked"
+    Column("machine", Boolean, nullable=False, default=False),  # sg_machine_open (Apple MPP)
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_email_events_edition_event", "edition_id", "event"),
+    Index("ix_email_events_subscriber", "subscriber_id"),
+)
+
+clicks = Table(
+    "clicks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition_id", Integer, nullable=False),
+    Column("subscriber_id", Integer, nullable=False),  # negative: a forgotten reader
+    Column("channel", String(16), nullable=False),
+    Column("item_id", Integer),  # the story's lead item; NULL for other links (call to action)
+    Column("url", String(2048), nullable=False),
+    Column("method", String(8), nullable=False),
+    # Why a single request already looks like a machine (digest/machine_clicks.py); NULL: it did not.
+    Column("machine_reason", String(32)),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_clicks_edition", "edition_id", "subscriber_id"),
+    Index("ix_clicks_subscriber", "subscriber_id"),
+)
+
+webhook_signatures = Table(
+    "webhook_signatures",
+    metadata,
+    # A signed request is accepted once: a replay of the same signature is refused.
+    Column("digest", String(64), primary_key=True),
+    Column("signed_at", UTCDateTime, nullable=False),
+)
+
+edition_pauses = Table(
+    "edition_pauses",
+    metadata,
+    # The complaint/bounce breaker tripped for this edition's email: batches wait for an editor.
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("paused_at", UTCDateTime, nullable=False),
+    Column("resolved", String(16)),  # NULL while paused; "resumed" or "cancelled" by an editor
+    Column("resolved_by", String(200)),
+    Column("resolved_at", UTCDateTime),
+)
+
+edition_stories = Table(
+    "edition_stories",
+    metadata,
+    # The stories an edition showed, by their lead item, in edition order: what the per-story
+    # click figures are about (edition_items also holds the other outlets' items).
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+forgotten_deliveries = Table(
+    "forgotten_deliveries",
+    metadata,
+    # What a forgotten reader's deliveries counted for (``digest subscribers forget``): the
+    # ledger rows go with the reader; past editions' figures stay as they were.
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    Column("subscriber_id", Integer, primary_key=True),  # the reader's random negative pseudonym
+    Column("channel", String(16), primary_key=True),
+    Column("state", String(16), nullable=False),
+)

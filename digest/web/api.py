@@ -7,6 +7,7 @@ role; the OpenAPI document is at ``/api/v1/openapi.json``.
     POST   /api/v1/breaking                    preview (confirm=false) or send     editor
     GET    /api/v1/editions/{id}               delivery counts by state            viewer
     POST   /api/v1/editions/{id}/stop          stop a send                         editor
+    GET    /api/v1/editions/{id}/stats         what the edition did (see README)   viewer
     GET    /api/v1/lists                       lists with active members           viewer
     GET    /api/v1/items                       the latest items (to pick one)      viewer
     GET    /api/v1/subscribers?q=              search                              editor
@@ -36,6 +37,7 @@ from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
 from digest.store.db import transaction
 from digest.web import api_models as out
+from digest.web import api_stats
 from digest.web.api_models import ERROR_RESPONSES, Input
 from digest.web.auth import Actor, Role
 from digest.web.bad_values import BAD_VALUE_ERRORS, MAX_INT, describe
@@ -89,6 +91,7 @@ def create_api(settings: Settings) -> FastAPI:
     viewer = Annotated[Actor, Depends(RequireToken(settings, Role.VIEWER))]
     editor = Annotated[Actor, Depends(RequireToken(settings, Role.EDITOR))]
     _errors(api)
+    api_stats.install(api, settings)
 
     @api.post(
         "/breaking",

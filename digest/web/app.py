@@ -12,6 +12,8 @@ Routes::
     GET  /editions/{id}                       an edition's web view (no reader's links)
     GET  /archive/{list}, …/feed.xml, …/feed.json   past editions of a public list
     GET  /manage, POST /manage                mail a reader their own preferences/unsubscribe links
+    GET  /r/{token}                           a tracked story link (``digest.web.redirect``)
+    GET  /keep/{token}, POST …                the sunsetting email's keep link
     GET  /healthz, GET /metrics               operations
     /admin/…                                  editor pages (``digest.web.editor``)
     /api/v1/…                                 the editors' JSON API (``digest.web.api``)
@@ -32,7 +34,7 @@ from digest.config import Settings
 from digest.i18n import N_
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
-from digest.web import api, archive, editor, ops, subscribers, webhooks
+from digest.web import api, archive, editor, keep, ops, redirect, subscribers, webhooks
 from digest.web.bad_values import BAD_VALUE_ERRORS, describe
 from digest.web.body_limit import BodyLimit
 from digest.web.editor_access import EditorContext
@@ -59,6 +61,8 @@ def create_app(
     app.include_router(webhooks.router(settings, webhooks.SignatureCheck(key or None)))
     app.include_router(ops.router(settings))
     app.include_router(archive.router(pages, limiter))
+    app.include_router(redirect.router(settings))
+    app.include_router(keep.router(settings, pages, csrf))
     editor.install(app, EditorContext.build(settings, pages, csrf, limiter))
     app.mount("/api/v1", api.create_api(settings))
     _error_pages(app, pages)

@@ -5,80 +5,82 @@ Routes::
     GET  /admin/login, POST /admin/login        sign in (CSRF, rate-limited)   anyone
     POST /admin/logout                          sign out                        viewer
     GET  /admin                                 feeds, latest items, editions   viewer
-    GET  /admin/editions/{id}                   progress, live; stop button     viewer
-    GET  /admin/editions/{id}/progress.json     counts by state (polled)        viewer
-    POST /admin/editions/{id}/stop              stop a send                     editor
+    GET  /admin/account, POST /admin/account    own time zone and test chat     viewer
     GET  /admin/static/editor.js                the polling script              anyone
 
-and the pages of ``editor_breaking``, ``editor_preview``, ``editor_subscribers`` and
-``editor_admin``. Every form carries the CSRF token of ``digest.web.security``; every page
+and the pages of ``editor_editions``, ``editor_breaking``, ``editor_readers``, ``editor_feeds``,
+``editor_lists``, ``editor_preview``, ``editor_subscribers``, ``editor_admin`` and
+``editor_stats``. Every form carries the CSRF token of ``digest.web.security``; every page
 needs a session (``digest.web.editor_access``); every change is audited.
 """
 
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
-from digest.config import Settings
-from digest.pipeline import breaking as news_desk
+from digest.pipeline import desk
 from digest.render import BUNDLED_TEMPLATES
-from digest.store import editors as editor_store
-from digest.store import feeds as feed_store
-from digest.store import items as item_store
-from digest.store.db import transaction
-from digest.web import auth, editor_admin, editor_breaking, editor_preview, editor_subscribers
+from digest.web import (
+    auth,
+    editor_admin,
+    editor_breaking,
+    editor_editions,
+    editor_feeds,
+    editor_lists,
+    editor_preview,
+    editor_readers,
+    editor_stats,
+    editor_subscribers,
+)
 from digest.web.auth import Actor, Role
-from digest.web.editor_access import EditorContext, RequireEditor, SignInRequired
+from digest.web.editor_access import EditorContext, RequireEditor, SessionEnded, SignInRequired
+from digest.web.editor_editions import progress
 from digest.web.security import CSRF_FIELD, client_address
 
 __all__ = ["install", "progress"]
 
 SCRIPT = BUNDLED_TEMPLATES / "web" / "editor" / "editor.js"
-LATEST_ITEMS = 30
 
 
 def install(app: FastAPI, ctx: EditorContext) -> None:
     """Add the editor pages to the app."""
     app.include_router(router(ctx))
+    app.include_router(editor_editions.router(ctx))
     app.include_router(editor_breaking.router(ctx))
     app.include_router(editor_preview.router(ctx))
     app.include_router(editor_subscribers.router(ctx))
+    app.include_router(editor_readers.router(ctx))
+    app.include_router(editor_feeds.router(ctx))
+    app.include_router(editor_lists.router(ctx))
     app.include_router(editor_admin.router(ctx))
+    app.include_router(editor_stats.router(ctx))
 
     def sign_in(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInRequired)
         return RedirectResponse(exc.location(), status_code=303)
 
+    def session_ended(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SessionEnded)
+        minutes = ctx.settings.editor_idle_minutes
+        message = (
+            f"Your session ended (after {minutes} minutes without activity, or on signing out). "
+            "Sign in again to go back to your page: what you typed is still there."
+        )
+        return ctx.pages.render(
+            request, "editor/login", 401, next=_safe_next(exc.next_path), error="", expired=message
+        )
+
     app.add_exception_handler(SignInRequired, sign_in)
-
-
-def progress(settings: Settings, edition_id: int) -> dict[str, Any]:
-    """An edition's delivery counts, as the progress page and the API show them."""
-    with transaction(settings.database_url) as conn:
-        found = editor_store.recent_editions(conn, 1, edition_id=edition_id)
-    if not found:
-        raise HTTPException(404, f"There is no edition {edition_id}.")
-    summary = found[0]
-    total, done = summary.total, summary.done
-    return {
-        "edition": summary.id,
-        "list": summary.list_name,
-        "title": summary.title,
-        "counts": summary.counts,
-        "total": total,
-        "done": done,
-        "percent": round(100 * done / total, 1) if total else 100.0,
-        "finished": done >= total,
-        "stopped_by": summary.stopped_by,
-    }
+    app.add_exception_handler(SessionEnded, session_ended)
 
 
 def router(ctx: EditorContext) -> APIRouter:
     api = APIRouter(prefix="/admin")
     viewer = Annotated[Actor, Depends(RequireEditor(ctx, Role.VIEWER))]
-    editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
     settings, pages = ctx.settings, ctx.pages
 
     @api.get("/login")
@@ -119,36 +121,54 @@ def router(ctx: EditorContext) -> APIRouter:
 
     @api.get("")
     def dashboard(request: Request, actor: viewer) -> Response:
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            feeds = feed_store.all_feeds(conn)
-            latest = item_store.recent(conn, now - timedelta(hours=48))[:LATEST_ITEMS]
-            editions = editor_store.recent_editions(conn, 20)
+        zone = actor.editor.time_zone if actor.editor else "UTC"
         return pages.render(
-            request, "editor/dashboard", actor=actor, feeds=feeds, items=latest, editions=editions, now=now
-        )
+            request, "editor/dashboard", actor=actor, d=desk.dashboard(settings),
+            when=lambda moment: desk.local_time(moment, zone),
+        )  # fmt: skip
 
-    @api.get("/editions/{edition_id}")
-    def edition_page(request: Request, edition_id: int, actor: viewer) -> Response:
-        return pages.render(request, "editor/edition", actor=actor, p=progress(settings, edition_id))
+    @api.get("/account")
+    def account_page(request: Request, actor: viewer, saved: str = "") -> Response:
+        return _account(request, actor, notice="Saved." if saved else "")
 
-    @api.get("/editions/{edition_id}/progress.json")
-    def edition_progress(edition_id: int, actor: viewer) -> Response:
-        return JSONResponse(progress(settings, edition_id))
-
-    @api.post("/editions/{edition_id}/stop")
-    def stop(
+    @api.post("/account")
+    def account(
         request: Request,
-        edition_id: int,
-        actor: editor,
+        actor: viewer,
+        time_zone: Annotated[str, Form()] = "",
+        telegram_chat_id: Annotated[str, Form()] = "",
         csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
+        assert actor.editor is not None  # a session always has its editor
         try:
-            news_desk.stop(settings, edition_id, actor.label)
-        except news_desk.InvalidBreaking as exc:
-            raise HTTPException(404, str(exc)) from None
-        return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)
+            desk.set_preferences(settings, actor.editor.id, time_zone, telegram_chat_id, actor.label)
+        except desk.InvalidInput as exc:
+            error = f"{exc.field.capitalize()}: {exc.problem}."
+            return _account(request, actor, 400, error=error, zone=time_zone, chat=telegram_chat_id)
+        return RedirectResponse("/admin/account?saved=1", status_code=303)
+
+    def _account(
+        request: Request,
+        actor: Actor,
+        status: int = 200,
+        *,
+        notice: str = "",
+        error: str = "",
+        zone: str = "",
+        chat: str | None = None,
+    ) -> Response:
+        me = actor.editor
+        current = zone or (me.time_zone if me else "UTC")
+        chat = chat if chat is not None else (me.telegram_chat_id if me else "") or ""
+        try:
+            now = desk.local_time(datetime.now(UTC), current)
+        except ValueError:
+            now = desk.local_time(datetime.now(UTC), "UTC")
+        return pages.render(
+            request, "editor/account", status, actor=actor, zones=zones(), zone=current, chat=chat,
+            notice=notice, error=error, now=now,
+        )  # fmt: skip
 
     @api.get("/static/editor.js")
     def script() -> Response:
@@ -157,6 +177,12 @@ def router(ctx: EditorContext) -> APIRouter:
         )
 
     return api
+
+
+@lru_cache(maxsize=1)
+def zones() -> list[str]:
+    """The IANA zones an editor can choose on their account page."""
+    return sorted(available_timezones())
 
 
 def _safe_next(value: str) -> str:

@@ -7,10 +7,11 @@ the tests walk the routes and check each one refuses strangers and lesser roles.
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import Match
 
 from digest.config import Settings
 from digest.ratelimit import RateLimiter, limiter_for
@@ -19,7 +20,7 @@ from digest.web.auth import Actor, Role
 from digest.web.pages import Pages
 from digest.web.security import Csrf
 
-__all__ = ["EditorContext", "RequireEditor", "RequireToken", "SignInRequired"]
+__all__ = ["EditorContext", "RequireEditor", "RequireToken", "SessionEnded", "SignInRequired"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,35 @@ class SignInRequired(Exception):
         return f"/admin/login?next={quote(self.next_path, safe='/')}"
 
 
+class SessionEnded(Exception):
+    """A form sent after the session ended: the sign-in page (401) returns to ``next_path``,
+    where the browser still holds what was typed (``editor.js`` keeps drafts)."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__("the session has ended")
+        self.next_path = next_path
+
+
+def return_path(request: Request) -> str:
+    """The editor page a form was sent from: its Referer when the browser sends one of ours,
+    else the nearest page above the form's address (``/admin/preview/daily/action`` →
+    ``/admin/preview/daily``); our pages send no Referer (``Referrer-Policy: no-referrer``)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/admin"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    path = request.url.path
+    while path.startswith("/admin/"):
+        if _is_page(request, path):
+            return path
+        path = path.rsplit("/", 1)[0]
+    return "/admin"
+
+
+def _is_page(request: Request, path: str) -> bool:
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
+
+
 class RequireEditor:
     """Dependency of an editor page: the signed-in editor, if their role is at least ``role``."""
 
@@ -75,7 +105,7 @@ class RequireEditor:
         if editor is None:
             if request.method == "GET":
                 raise SignInRequired(request.url.path)
-            raise HTTPException(401, "Your session has ended. Please sign in again.")
+            raise SessionEnded(return_path(request))
         actor = Actor(editor, editor.email)
         if not actor.may(self.role):
             raise HTTPException(403, f"This needs the {self.role} role; you are {editor.role}.")

@@ -8,7 +8,8 @@ Routes::
     POST /admin/tokens                        create an API token: shown once
     POST /admin/tokens/{id}/revoke            revoke a token
     GET  /admin/lists, POST /admin/lists      lists and their members; create one
-    GET  /admin/audit                         who did what, newest first
+    GET  /admin/audit                         who did what, newest first; filters by editor,
+                                              action and days; headlines for stories
 """
 
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from digest.pipeline import roster
+from digest.pipeline import desk, roster
 from digest.store import editors as editor_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -135,9 +136,20 @@ def router(ctx: EditorContext) -> APIRouter:
         return RedirectResponse("/admin/lists", status_code=303)
 
     @api.get("/audit")
-    def audit_log(request: Request, actor: admin) -> Response:
-        with transaction(settings.database_url) as conn:
-            entries = editor_store.audit_entries(conn, 200)
-        return pages.render(request, "editor/audit", actor=actor, entries=entries)
+    def audit_log(
+        request: Request, actor: admin, who: str = "", action: str = "", since: str = "", until: str = ""
+    ) -> Response:
+        chosen = {"who": who, "action": action, "since": since, "until": until}
+        error, status = "", 200
+        try:
+            log = desk.audit_log(settings, who, action, since, until)
+        except desk.InvalidInput as exc:
+            error, status = f"Dates {exc.field}: {exc.problem}.", 400
+            log = desk.audit_log(settings, who, action)
+        zone = actor.editor.time_zone if actor.editor else "UTC"
+        return pages.render(
+            request, "editor/audit", status, actor=actor, log=log, f=chosen, error=error,
+            when=lambda moment: desk.local_time(moment, zone, seconds=True),
+        )  # fmt: skip
 
     return api

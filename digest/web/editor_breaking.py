@@ -2,9 +2,11 @@
 
 Routes (editor role)::
 
-    GET  /admin/breaking              pick one of the latest items or write a story
+    GET  /admin/breaking              pick one of the latest items (searchable) or write a story
+    GET  /admin/breaking/preview      back to the form (a confirm step's return after sign-in)
     POST /admin/breaking/preview      the rendered email and Telegram message, counts per audience
     GET  /admin/breaking/email        the email as it will look (framed by the preview)
+    POST /admin/breaking/test         the same, to the editor alone (their email and chat)
     POST /admin/breaking/send         confirmed: plan, queue, go to the progress page
 
 A story already sent to the list is refused unless "send again anyway" is ticked.
@@ -15,7 +17,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -26,10 +27,10 @@ from markupsafe import Markup
 from digest.config import Settings
 from digest.models import Recipient
 from digest.pipeline import breaking as news_desk
+from digest.pipeline import desk
 from digest.pipeline.delivering import send_batch
 from digest.pipeline.planning import SendPlan, UnknownList
 from digest.render import personalize
-from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.web.auth import Actor, Role
@@ -140,18 +141,21 @@ def router(ctx: EditorContext) -> APIRouter:
     editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
     settings, pages = ctx.settings, ctx.pages
 
-    def page(request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = "") -> Response:
-        now = datetime.now(UTC)
+    def page(
+        request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = "", q: str = ""
+    ) -> Response:
+        latest = news_desk.latest_items(settings, q)
         with transaction(settings.database_url) as conn:
-            latest = item_store.recent(conn, now - timedelta(hours=48))[:30]
             lists = subscriber_store.all_lists(conn)
+        zone = actor.editor.time_zone if actor.editor else "UTC"
         return pages.render(
             request, "editor/breaking", status, actor=actor, items=latest, lists=lists, form=form,
-            audience_titles=news_desk.AUDIENCE_TITLES, error=error,
+            audience_titles=news_desk.AUDIENCE_TITLES, error=error, q=q.strip(),
+            when=lambda moment: desk.local_time(moment, zone),
         )  # fmt: skip
 
     def confirm_page(
-        request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = ""
+        request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = "", notice: str = ""
     ) -> Response:
         try:
             shown = news_desk.preview(settings, form.news(settings), form.list_name, form.audiences)
@@ -160,12 +164,19 @@ def router(ctx: EditorContext) -> APIRouter:
         return pages.render(
             request, "editor/breaking_confirm", status, actor=actor, form=form, shown=shown,
             telegram=Markup(shown.rendered.telegram[0]), audience_titles=news_desk.AUDIENCE_TITLES,
-            email_src=f"/admin/breaking/email?{form.query()}", error=error,
+            email_src=f"/admin/breaking/email?{form.query()}", error=error, notice=notice,
         )  # fmt: skip
 
     @api.get("")
-    def breaking_page(request: Request, actor: editor, item: str = "", list: str = "breaking") -> Response:
-        return page(request, actor, StoryForm(item=item, list_name=list))
+    def breaking_page(
+        request: Request, actor: editor, item: str = "", list: str = "breaking", q: str = ""
+    ) -> Response:
+        return page(request, actor, StoryForm(item=item, list_name=list), q=q)
+
+    @api.get("/preview")
+    def back_to_form(actor: editor) -> Response:
+        # Where a confirm step sent after the session ended returns: the form, with its draft.
+        return RedirectResponse("/admin/breaking", status_code=303)
 
     @api.post("/preview")
     def preview(
@@ -192,6 +203,26 @@ def router(ctx: EditorContext) -> APIRouter:
         except (news_desk.InvalidBreaking, UnknownList) as exc:
             raise HTTPException(400, str(exc)) from None
         return framed_email(settings, shown.rendered.html)
+
+    @api.post("/test")
+    def test_send(
+        request: Request,
+        actor: editor,
+        form: Annotated[StoryForm, Depends(_form)],
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        assert actor.editor is not None  # pages are used through a session
+        try:
+            news = form.news(settings)
+            rendered = news_desk.preview(settings, news, form.list_name, form.audiences).rendered
+            went = desk.send_test(settings, actor.editor, form.list_name, rendered)
+        except (news_desk.InvalidBreaking, UnknownList) as exc:
+            return page(request, actor, form, 400, str(exc))
+        except desk.TestSendFailed as exc:
+            return confirm_page(request, actor, form, 502, error=f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+        notice = f"Test sent to {' and '.join(went)}. Nobody else got it."
+        return confirm_page(request, actor, form, notice=notice)
 
     @api.post("/send")
     def send(

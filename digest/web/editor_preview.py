@@ -2,28 +2,34 @@
 
 Routes::
 
-    GET  /admin/preview                   the first list's preview                     viewer
+    GET  /admin/preview                   the daily list's preview (or the first's)    viewer
     GET  /admin/preview/{list}            email at desktop and phone widths, Telegram
-                                          messages, the scores table                    viewer
+                                          messages, stories sent and left out, why     viewer
     GET  /admin/preview/{list}/email      the email itself (framed by the page)         viewer
-    POST /admin/preview/{list}/action     pin, boost, bury, exclude or clear an item    editor
+    POST /admin/preview/{list}/test       the preview to the editor alone              editor
+    POST /admin/preview/{list}/action     pin, boost, bury, exclude or clear an item,   editor
+                                          for some hours or until cleared; back to the
+                                          story's row with a confirmation
 
 The preview composes and renders as planning would for a reader without topic choices,
 after the list's latest edition, with the editor actions in force; it writes nothing.
 """
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from digest.config import Settings
-from digest.editorial import DEFAULT_FACTOR, Action, EditorAction, StoryAction, describe, story_action
+from digest.editorial import Action, EditorAction, StoryAction, describe, story_action
+from digest.models import Story
+from digest.pipeline import desk, selection
 from digest.pipeline.planning import UnknownList
 from digest.pipeline.preview import Preview, preview_edition
-from digest.store import editorial
+from digest.pipeline.selection import CONTROLS, DURATIONS
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.web.auth import Actor, Role
@@ -33,7 +39,7 @@ from digest.web.security import CSRF_FIELD
 
 __all__ = ["next_edition", "router"]
 
-CONTROLS = ("pin", "boost", "bury", "exclude", "clear")
+DEFAULT_LIST = "daily"
 
 
 def next_edition(settings: Settings, list_name: str) -> Preview:
@@ -57,22 +63,29 @@ def router(ctx: EditorContext) -> APIRouter:
             names = subscriber_store.digest_lists(conn)
         if not names:
             raise HTTPException(404, "There is no list to preview yet.")
-        return RedirectResponse(f"/admin/preview/{names[0]}", status_code=303)
+        # The daily list is the one editors look at first; "breaking" sends no digest.
+        chosen = DEFAULT_LIST if DEFAULT_LIST in names else names[0]
+        return RedirectResponse(f"/admin/preview/{chosen}", status_code=303)
 
     @api.get("/{list_name}")
-    def preview(request: Request, list_name: str, actor: viewer) -> Response:
+    def preview(
+        request: Request, list_name: str, actor: viewer, acted: str = "", action: str = "", tested: str = ""
+    ) -> Response:
         shown = next_edition(settings, list_name)
         with transaction(settings.database_url) as conn:
             lists = subscriber_store.all_lists(conn)
-        telegram = [Markup(m) for m in shown.rendered.telegram] if shown.composition.content.stories else []
-        rows = [
-            (story, reason, _mark(story_action(story.items, shown.actions)))
-            for story, reason in [(s, "") for s in shown.composition.content.stories]
-            + shown.composition.left_out
-        ]
+        zone = actor.editor.time_zone if actor.editor else "UTC"
+        title = next((t for _, name, t, _ in lists if name == list_name), list_name)
+        stories = shown.composition.content.stories
+        telegram = [Markup(m) for m in shown.rendered.telegram] if stories else []
+        sent = [_row(story, "", shown, zone) for story in stories]
+        left_out = [_row(story, reason, shown, zone) for story, reason in shown.composition.left_out]
+        confirmation = _confirmation(acted, action, sent + left_out)
         return pages.render(
-            request, "editor/preview", actor=actor, list_name=list_name, lists=lists, shown=shown,
-            telegram=telegram, rows=rows, controls=CONTROLS, may_act=actor.may(Role.EDITOR),
+            request, "editor/preview", actor=actor, list_name=list_name, list_title=title, lists=lists,
+            shown=shown, telegram=telegram, sent=sent, left_out=left_out, controls=CONTROLS,
+            durations=DURATIONS, may_act=actor.may(Role.EDITOR), confirmation=confirmation, acted=acted,
+            tested=bool(tested),
         )  # fmt: skip
 
     @api.get("/{list_name}/email")
@@ -82,6 +95,24 @@ def router(ctx: EditorContext) -> APIRouter:
             raise HTTPException(404, "Nothing new for this list: there is no next edition yet.")
         return framed_email(settings, shown.rendered.html)
 
+    @api.post("/{list_name}/test")
+    def test_send(
+        request: Request,
+        list_name: str,
+        actor: editor,
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        assert actor.editor is not None  # pages are used through a session
+        shown = next_edition(settings, list_name)
+        if not shown.composition.content.stories:
+            raise HTTPException(409, "Nothing new for this list: there is nothing to test yet.")
+        try:
+            desk.send_test(settings, actor.editor, list_name, shown.rendered)
+        except desk.TestSendFailed as exc:
+            raise HTTPException(502, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+        return RedirectResponse(f"/admin/preview/{list_name}?tested=1", status_code=303)
+
     @api.post("/{list_name}/action")
     def act(
         request: Request,
@@ -89,25 +120,52 @@ def router(ctx: EditorContext) -> APIRouter:
         actor: editor,
         item_key: Annotated[str, Form()] = "",
         action: Annotated[str, Form()] = "",
+        hours: Annotated[int, Form()] = 0,
         csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
-        if action not in CONTROLS or not item_key:
-            raise HTTPException(400, "Choose an item and one of pin, boost, bury, exclude or clear.")
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            try:
-                if action == "clear":
-                    editorial.clear_actions(conn, item_key, list_name, actor=actor.label, now=now)
-                else:
-                    factor = DEFAULT_FACTOR if action in ("boost", "bury") else 1.0
-                    chosen = EditorAction(item_key, Action(action), factor, list_name, now, None, actor.label)
-                    editorial.save_action(conn, chosen, now)
-            except LookupError as exc:
-                raise HTTPException(404, str(exc)) from None
-        return RedirectResponse(f"/admin/preview/{list_name}", status_code=303)
+        try:
+            selection.apply(settings, list_name, item_key, action, actor.label, hours)
+        except selection.InvalidSelection as exc:
+            raise HTTPException(400, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+        query = urlencode({"acted": item_key, "action": action})
+        return RedirectResponse(f"/admin/preview/{list_name}?{query}#story-{item_key}", status_code=303)
 
     return api
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One story of the preview, as the page lists it."""
+
+    story: Story
+    reason: str  # why it is left out, in words; "" for a story that will be sent
+    words: list[str]
+    mark: str
+    action: EditorAction | None
+
+
+def _row(story: Story, reason: str, shown: Preview, zone: str) -> Row:
+    found = next((shown.actions[i.key] for i in story.items if i.key in shown.actions), None)
+    words = selection.score_words(story, found, zone)
+    if reason and found is not None and found.action is Action.EXCLUDE and found.expires_at:
+        reason = f"{reason} until {selection.clock(found.expires_at, zone)}"
+    mark = _mark(story_action(story.items, shown.actions))
+    return Row(story, selection.left_out_words(reason) if reason else "", words, mark, found)
+
+
+def _confirmation(acted: str, action: str, rows: list[Row]) -> str:
+    """What the last button did, read back from the preview itself (never from the URL)."""
+    row = next((r for r in rows if r.story.lead.key == acted), None)
+    if row is None or action not in selection.PAST_TENSE:
+        return ""
+    title = row.story.lead.title
+    if action == "clear":
+        return f"Cleared: “{title}” is ranked by its score alone."
+    state = " · ".join(w for w in row.words if w.startswith(("pinned", "boosted", "buried"))) or row.reason
+    return f"{selection.PAST_TENSE[action]} “{title}”: {state or 'saved'}."
 
 
 def _mark(action: StoryAction) -> str:

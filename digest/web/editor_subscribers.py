@@ -2,7 +2,8 @@
 
 Routes (editor role)::
 
-    GET  /admin/subscribers?q=…            search
+    GET  /admin/subscribers?q=…            how many; search, filters (list, status, channel,
+                                           sign-up dates), pages of 50
     POST /admin/subscribers                add or update one (validated like a CSV row; an
                                            empty field leaves the reader's value as it is)
     POST /admin/subscribers/import         a CSV file: every row, or none (bad lines listed)
@@ -29,7 +30,7 @@ from digest import csvio
 from digest.config import Settings
 from digest.errors import ImportError_
 from digest.models import Subscriber, SubscriberChange
-from digest.pipeline import roster
+from digest.pipeline import desk, readers, roster
 from digest.store import editors as editor_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
@@ -43,6 +44,7 @@ from digest.web.security import CSRF_FIELD
 __all__ = ["MAX_IMPORT_BYTES", "one_change", "one_subscriber", "router", "save_subscribers"]
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+FILTERS = ("list", "status", "channel", "since", "until")  # in readers.filter_from's order
 
 
 def one_subscriber(fields: dict[str, str]) -> Subscriber:
@@ -96,19 +98,49 @@ def router(ctx: EditorContext) -> APIRouter:
     settings, pages = ctx.settings, ctx.pages
     token_field = Annotated[str | None, Form(alias=CSRF_FIELD)]
 
-    def listing(request: Request, actor: Actor, q: str = "", status: int = 200, **notes: object) -> Response:
+    def listing(
+        request: Request,
+        actor: Actor,
+        q: str = "",
+        status: int = 200,
+        *,
+        filters: dict[str, str] | None = None,
+        page: int = 1,
+        problems: list[str] | None = None,
+        message: str = "",
+    ) -> Response:
+        chosen = {"q": q, **dict.fromkeys(FILTERS, ""), **(filters or {})}
+        problems = list(problems or [])
+        try:
+            wanted = readers.filter_from(chosen["q"], *(chosen[k] for k in FILTERS))
+        except readers.InvalidEdit as exc:
+            problems.append(f"Filter {exc.field}: {exc.problem}.")
+            status, wanted = 400, readers.filter_from(chosen["q"])
+        found = readers.find_readers(settings, wanted, page)
         with transaction(settings.database_url) as conn:
-            ids = editor_store.search_subscribers(conn, q)
-            found = [s for s in (subscription_store.by_id(conn, i) for i in ids) if s is not None]
             lists = subscriber_store.all_lists(conn)
-        context = {"message": "", "problems": [], **notes}
+        zone = actor.editor.time_zone if actor.editor else "UTC"
+        query = {k: v for k, v in chosen.items() if v}
         return pages.render(
-            request, "editor/subscribers", status, actor=actor, q=q, subs=found, lists=lists, **context
-        )
+            request, "editor/subscribers", status, actor=actor, q=chosen["q"], f=chosen, found=found,
+            lists=lists, query=query, when=lambda moment: desk.local_time(moment, zone),
+            message=message, problems=problems,
+        )  # fmt: skip
 
     @api.get("/subscribers")
-    def subscribers(request: Request, actor: editor, q: str = "") -> Response:
-        return listing(request, actor, q)
+    def subscribers(
+        request: Request,
+        actor: editor,
+        q: str = "",
+        list: str = "",
+        status: str = "",
+        channel: str = "",
+        since: str = "",
+        until: str = "",
+        page: int = 1,
+    ) -> Response:
+        filters = {"list": list, "status": status, "channel": channel, "since": since, "until": until}
+        return listing(request, actor, q, filters=filters, page=page)
 
     @api.post("/subscribers")
     def add(

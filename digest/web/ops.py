@@ -1,4 +1,4 @@
-"""Operations: /healthz and /metrics.
+"""Operations: /healthz and /metrics; / and the favicon.
 
 Monitoring reads the store directly (read-only counts, no use case to orchestrate).
 Metrics are computed at scrape time by a custom collector, so every web process
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import redis
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -26,6 +26,13 @@ from digest.store.db import transaction
 __all__ = ["DigestCollector", "health", "router"]
 
 log = logging.getLogger(__name__)
+
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<rect width="32" height="32" rx="6" fill="#b3261e"/>'
+    '<text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="700" '
+    'text-anchor="middle" fill="#fff">d</text></svg>'
+)
 
 
 def health(settings: Settings) -> tuple[bool, dict[str, str]]:
@@ -187,5 +194,14 @@ def router(settings: Settings) -> APIRouter:
             log.warning("metrics: database not readable: %s", exc)
             return Response("# database not readable\n", status_code=503, media_type="text/plain")
         return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    @api.get("/")
+    def home() -> Response:
+        # Readers arrive here from a bare address; editors have their own door at /admin.
+        return RedirectResponse("/subscribe", status_code=303)
+
+    @api.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
     return api

@@ -61,6 +61,7 @@ class Pages:
             csp_nonce=nonce_of(request),
             csrf_field=CSRF_FIELD,
             csrf_token=token,
+            current_path=request.url.path,
             **context,
         )
         response = HTMLResponse(html, status_code=status)

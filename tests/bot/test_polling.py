@@ -21,6 +21,7 @@ from tests.bot.conftest import (
     wait_until,
 )
 from tests.fakes.telegram_server import FakeTelegram, SentMessage
+from tests.tracked_links import with_destinations
 
 
 def list_ids(settings: config.Settings) -> dict[str, int]:
@@ -250,7 +251,8 @@ def test_last_composes_the_whole_edition_when_every_reader_had_topics(
     )
     assert pipeline.plan_send("daily", settings, manual=True).edition_id is not None
 
-    text = "".join(m.text or "" for m in digest_sent(polling, 5002))
+    sent = "".join(m.text or "" for m in digest_sent(polling, 5002))
+    text = with_destinations(sent, settings.signing_key())
     assert "wire.example.org/culture/0" in text
     assert "wire.example.org/news/0" in text  # the whole edition, not the reader's topics
 

@@ -14,6 +14,7 @@ from digest.store.db import transaction
 from digest.store.tables import items
 from tests.faults.conftest import register_feeds
 from tests.faults.infra import FeedSite, rss
+from tests.tracked_links import with_destinations
 
 STORIES = [
     ("Parliament approves winter energy budget", "https://outlet.example/news/energy-budget"),
@@ -60,6 +61,6 @@ def test_a_feed_that_changes_every_guid_sends_nothing_old_in_the_next_edition(se
         latest = _send(settings)
     assert latest.recipients == 1 and latest.edition_id is not None
     emails = list((settings.outbox_dir / "email" / str(latest.edition_id)).glob("*.eml"))
-    [email] = [path.read_text(errors="replace") for path in emails]
+    [email] = [with_destinations(path.read_text(errors="replace"), settings.signing_key()) for path in emails]
     assert "night-trains" in email
     assert not any(url.rsplit("/", 1)[-1] in email for _, url in STORIES), "an old story was sent again"

@@ -61,7 +61,9 @@ def test_junk_tokens_are_a_400_page_never_a_500(settings, token: str) -> None:
         create_app(settings, webhook_key=""), base_url=BASE, raise_server_exceptions=False
     ) as client:
         for path in (f"/unsubscribe/{token}", f"/preferences/{token}", f"/confirm/{token}"):
-            response = client.get(path)
+            response = client.get(path, follow_redirects=False)
+            if response.request.url.path == "/":  # ".." climbed out of the route: the home page
+                continue
             assert response.status_code in (400, 404), (path, response.status_code)
             response = client.post(path, data={"List-Unsubscribe": "One-Click"})
             assert response.status_code in (400, 403, 404, 405), (path, response.status_code)

@@ -30,6 +30,10 @@ PATH_VALUES = {
     "editor_id": "1",
     "change": "disable",
     "token_id": "1",
+    "variant_id": "1",
+    "feed_id": "1",
+    "name": "daily",
+    "again": "resume",
 }
 
 
@@ -78,7 +82,7 @@ def editor_routes(client: TestClient) -> list[tuple[str, str, Role | None]]:
     found = []
     for route in api_routes(client.app.routes):  # type: ignore[attr-defined]
         if route.path.startswith("/admin"):
-            path = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], route.path)
+            path = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: PATH_VALUES[m.group(1)], route.path)
             found += [
                 (method, path, required_role(route)) for method in sorted(route.methods) if method != "HEAD"
             ]

@@ -85,14 +85,15 @@ def test_the_preview_counts_each_audience_of_the_list(settings):
     assert not shown.earlier
 
 
-def test_channel_posts_are_dispatched_before_anything_else_is_planned(settings):
+def test_channel_posts_go_first_then_bot_subscribers_then_emails(settings):
     audience(settings)
     recorder = Recorder()
     sent = news_desk.send_breaking(settings, NEWS, "breaking", recorder, actor="test")
-    first, rest = recorder.plans
-    assert [channel for channel, _ in first.batches] == ["telegram"] and first.deliveries == 3
-    assert [channel for channel, _ in rest.batches] == ["email", "telegram"] and rest.deliveries == 4
-    assert sent.counts == {"channel": 3, "email": 2, "bot": 2}
+    channels, bots, emails = recorder.plans
+    assert [channel for channel, _ in channels.batches] == ["telegram"] and channels.deliveries == 3
+    assert [channel for channel, _ in bots.batches] == ["telegram"] and bots.deliveries == 2
+    assert [channel for channel, _ in emails.batches] == ["email"] and emails.deliveries == 2
+    assert sent.counts == {"channel": 3, "bot": 2, "email": 2}
     run(settings, recorder.plans)
     found = rows(settings, sent.edition_id)
     assert {state for *_, state, _ in found} == {"sent"}

@@ -35,7 +35,8 @@ def test_the_preview_shows_email_telegram_and_scores_of_the_next_edition(client,
     page = client.get("/admin/preview/daily")
     assert page.status_code == 200
     assert page.text.count('src="/admin/preview/daily/email"') == 2  # desktop and phone widths
-    assert "Story number 2 about the city council" in page.text and "recency" in page.text
+    assert "Story number 2 about the city council" in page.text and "1 outlet · 3 h old" in page.text
+    assert "age_hours" not in page.text and "recency" not in page.text, "score parts are told in words"
     assert 'name="action"' not in page.text, "a viewer gets no controls"
     email = client.get("/admin/preview/daily/email")
     assert email.status_code == 200 and "Story number 2" in email.text
@@ -60,7 +61,7 @@ def test_an_editor_pins_and_excludes_from_the_preview_and_it_is_audited(client, 
     with transaction(settings.database_url) as conn:
         assert [(a.item_key, str(a.action)) for a in actions(conn)] == [("wire-2", "exclude")]
         assert audit_entries(conn)[0].action == "editor.exclude"
-    assert "left out" in client.get("/admin/preview/daily").text
+    assert "Left out: Excluded by an editor." in client.get("/admin/preview/daily").text
     client.post(
         "/admin/preview/daily/action", data={"item_key": "wire-2", "action": "clear", "csrf_token": token}
     )

@@ -1,7 +1,7 @@
 """each list's language (what its editions and reader pages speak)
 
 Revision ID: 0004_h9_language
-Revises: 0004_h2_confirmations
+Revises: 0004_h8_engagement
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_h9_language"
-down_revision = "0004_h2_confirmations"  # chained after main's last 0004 at the merge
+down_revision = "0004_h8_engagement"  # chained after main's last 0004 at the merge
 branch_labels = None
 depends_on = None
 

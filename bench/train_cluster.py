@@ -1,0 +1,152 @@
+"""Train the clusterer's model (``digest/cluster/model.json.gz``) on the UCI dev set.
+
+What is trained: the document frequency of every headline term and character n-gram (so
+idf comes from a hundred days of news, not from the batch), then the merge threshold and
+the n-gram share, chosen on tuning windows by B-cubed: the setting with the best mean F1
+among those with mean precision >= ``PRECISION_FLOOR`` (a wrong "Also in" is a visible
+error; a missed merge is a repeated headline).
+
+Nested by month, so no window is scored with frequencies that counted it: a tuning
+window of month m is clustered with the frequencies of the training months other than m.
+``bench_cluster`` calls ``train`` once per held-out month; run alone, this trains on every
+day of the dev set but the three of ``../shared/corpora/uci-news-sample`` (kept out so that
+tests/test_cluster.py can assert quality on days the shipped model never saw) and writes
+the shipped model.
+
+    .venv/bin/python -m bench.train_cluster [--quick] [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.uci import DEV_SET, QUICK_SET, Row, available, day_windows, load, month
+from digest.bcubed import bcubed
+from digest.cluster import ClusterOptions
+from digest.cluster.core import labels_at_thresholds
+from digest.cluster.model import MODEL_FILE, Model, count
+
+THRESHOLDS = (0.20, 0.23, 0.26, 0.29, 0.32)
+CHAR_WEIGHTS = (0.4, 0.6)
+PRECISION_FLOOR = 0.85
+TUNING_WINDOWS = 8  # training days the settings are chosen on (each a whole shuffled day)
+MIN_WINDOW = 1_000  # a tuning day has at least this many items
+SAMPLE_DAYS = frozenset({"2014-03-10", "2014-03-11", "2014-03-12"})  # uci-news-sample: the tests' days
+OUT = Path(__file__).resolve().parents[1] / "digest" / "cluster" / MODEL_FILE
+
+
+@dataclass(frozen=True)
+class Counts:
+    documents: int
+    terms: Counter[str]
+    grams: Counter[str]
+
+    def __bool__(self) -> bool:
+        return self.documents > 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.documents + other.documents, self.terms + other.terms, self.grams + other.grams)
+
+
+def counts_by_month(rows: Sequence[Row], group: Callable[[str], str] = month) -> dict[str, Counts]:
+    """Document frequencies per month (or other ``group`` of days), so a fold's are a sum."""
+    months: dict[str, list[str]] = {}
+    for row in rows:
+        months.setdefault(group(row.day), []).append(row.title)
+    return {name: Counts(*count(titles)) for name, titles in sorted(months.items())}
+
+
+def model_of(counts: Counts, threshold: float = 0.0, char_weight: float = 0.5, trained_on: str = "") -> Model:
+    return Model(counts.documents, dict(counts.terms), dict(counts.grams), threshold, char_weight, trained_on)
+
+
+def total(parts: Sequence[Counts]) -> Counts:
+    out = Counts(0, Counter(), Counter())
+    for part in parts:
+        out = out + part
+    return out
+
+
+def train(
+    monthly: dict[str, Counts],
+    windows: dict[str, list[Row]],
+    thresholds: Sequence[float] = THRESHOLDS,
+    char_weights: Sequence[float] = CHAR_WEIGHTS,
+    tuning: int = TUNING_WINDOWS,
+    group: Callable[[str], str] = month,
+    log: bool = False,
+) -> tuple[Model, list[dict[str, float]]]:
+    """A model counted on ``monthly`` with settings chosen on ``tuning`` of ``windows``.
+
+    ``monthly`` and ``windows`` hold the training months only. Returns the model and the
+    grid: mean P/R/F1 of each setting over the tuning windows.
+    """
+    candidates = sorted(day for day, rows in windows.items() if len(rows) >= MIN_WINDOW)
+    chosen_days = sorted(
+        random.Random(",".join(sorted(monthly))).sample(candidates, min(tuning, len(candidates)))
+    )
+    scores: dict[tuple[float, float], list[tuple[float, float, float]]] = {}
+    for day in chosen_days:
+        # One month alone (the quick set) has no other months: it is counted in-sample.
+        others = total([c for name, c in monthly.items() if name != group(day)]) or total(
+            list(monthly.values())
+        )
+        rows = windows[day]
+        for weight in char_weights:
+            options = ClusterOptions(char_weight=weight, model=model_of(others))
+            found = labels_at_thresholds([r.title for r in rows], [r.time for r in rows], thresholds, options)
+            gold = [r.story for r in rows]
+            for threshold, labels in found.items():
+                scores.setdefault((threshold, weight), []).append(bcubed(labels, gold))
+        if log:
+            print(f"[train] tuned on {day} ({len(rows)} items)", file=sys.stderr, flush=True)
+    grid = [
+        {
+            "threshold": threshold,
+            "char_weight": weight,
+            **{k: sum(s[i] for s in found) / len(found) for i, k in enumerate(("p", "r", "f1"))},
+        }
+        for (threshold, weight), found in sorted(scores.items())
+    ]
+    precise = [g for g in grid if g["p"] >= PRECISION_FLOOR] or grid
+    best = max(precise, key=lambda g: g["f1"])
+    trained_on = f"{', '.join(monthly)}; settings chosen on {', '.join(chosen_days)}"
+    model = model_of(total(list(monthly.values())), best["threshold"], best["char_weight"], trained_on)
+    return model, [{**g, "tuning_days": len(chosen_days)} for g in grid]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.train_cluster", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="the ten-day subset, a smaller grid")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the model (default {OUT})")
+    args = parser.parse_args(argv)
+    if not available():
+        print(f"skipped: no dev set at {DEV_SET.parent}", file=sys.stderr)
+        return 0
+    started = time.perf_counter()
+    rows = load(QUICK_SET) if args.quick else [r for r in load(DEV_SET) if r.day not in SAMPLE_DAYS]
+    monthly = counts_by_month(rows)
+    model, grid = train(monthly, day_windows(rows), tuning=2 if args.quick else TUNING_WINDOWS, log=True)
+    print(f"{'threshold':>9} {'chars':>5} {'P':>6} {'R':>6} {'F1':>6}")
+    for g in grid:
+        print(
+            f"{g['threshold']:>9.2f} {g['char_weight']:>5.2f} {g['p']:>6.3f} {g['r']:>6.3f} {g['f1']:>6.3f}"
+        )
+    print(f"chosen: threshold {model.threshold}, char_weight {model.char_weight}; {model.trained_on}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) in {time.perf_counter() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Clustering items into stories: the entry points over text, vectors, model and linkage."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from threadpoolctl import threadpool_limits
+
+from digest.cluster.explain import JoinReason, join_reasons
+from digest.cluster.linkage import Floats, agglomerate, expand, first_index_labels, time_spans
+from digest.cluster.model import Model, shipped_model
+from digest.cluster.text import item_texts
+from digest.cluster.vectors import Parts, mix, parts, project
+from digest.models import Item
+
+__all__ = [
+    "ClusterOptions",
+    "cluster_items",
+    "cluster_items_explained",
+    "cluster_texts",
+    "cluster_texts_explained",
+    "labels_at_thresholds",
+    "same_story",
+    "similarity",
+]
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """How eagerly items merge into stories; None means the trained value (``model``'s)."""
+
+    threshold: float | None = None  # average similarity two clusters need to merge
+    window_hours: float = 24.0  # no story holds items further apart than this (editorial, not tuned)
+    char_weight: float | None = None  # share of character n-grams in each vector
+    neighbours: int = 20  # k of the neighbour expansion
+    expansion: float = 2.0  # weight of the neighbours' similarity-weighted sum (over k) against the item
+    dimensions: int = 256  # rank of the LSA projection that makes products dense and fast
+    summary_weight: float = 0.5  # a summary word's weight against a title word's
+    model: Model | None = None  # document frequencies and trained settings; None: the shipped one
+
+    def resolved(self) -> ClusterOptions:
+        """These options with the model and every None setting filled in from it."""
+        model = self.model or shipped_model()
+        return replace(
+            self,
+            model=model,
+            threshold=model.threshold if self.threshold is None else self.threshold,
+            char_weight=model.char_weight if self.char_weight is None else self.char_weight,
+        )
+
+
+def cluster_items(items: Sequence[Item], options: ClusterOptions = ClusterOptions()) -> list[list[Item]]:
+    """Group items into stories; each story keeps input order, stories come by first item.
+
+    The text is the title and, weighted lower, the first sentence of the summary less its
+    boilerplate (see ``digest.cluster.text.item_texts``); undated items may join any story.
+    """
+    return cluster_items_explained(items, options)[0]
+
+
+def cluster_items_explained(
+    items: Sequence[Item], options: ClusterOptions = ClusterOptions()
+) -> tuple[list[list[Item]], dict[str, JoinReason]]:
+    """The stories of ``cluster_items``, and why each item after a story's first joined it (by key)."""
+    times = [item.published.timestamp() if item.published else math.nan for item in items]
+    labels, reasons = cluster_texts_explained(item_texts(items), times, [i.source for i in items], options)
+    stories: dict[int, list[Item]] = {}
+    for label, item in zip(labels, items, strict=True):
+        stories.setdefault(label, []).append(item)
+    why = {item.key: reason for item, reason in zip(items, reasons, strict=True) if reason is not None}
+    return list(stories.values()), why
+
+
+def cluster_texts(
+    texts: Sequence[str],
+    times: Sequence[float],
+    sources: Sequence[str],
+    options: ClusterOptions = ClusterOptions(),
+) -> list[int]:
+    """One label per text: the index of the first text of its story (NaN time: undated).
+
+    A text's first line is its title; any further lines count ``options.summary_weight``
+    as much. ``sources`` is accepted for the interface's sake and deliberately unused: the
+    same outlet may cover an event twice, and an update belongs with its first report.
+    Deterministic for a given input order.
+    """
+    return _cluster(texts, times, sources, options, explain=False)[0]
+
+
+def cluster_texts_explained(
+    texts: Sequence[str],
+    times: Sequence[float],
+    sources: Sequence[str],
+    options: ClusterOptions = ClusterOptions(),
+) -> tuple[list[int], list[JoinReason | None]]:
+    """``cluster_texts``'s labels, and per text why it joined its story (None: it starts one)."""
+    return _cluster(texts, times, sources, options, explain=True)
+
+
+def labels_at_thresholds(
+    texts: Sequence[str], times: Sequence[float], thresholds: Sequence[float], options: ClusterOptions
+) -> dict[float, list[int]]:
+    """``cluster_texts``'s labels at each threshold, the vectors built once (for training)."""
+    settings = options.resolved()
+    if len(texts) < 2:
+        return {t: list(range(len(texts))) for t in thresholds}
+    dense, spans, window, _ = _dense(texts, times, settings)
+    with threadpool_limits(1, user_api="blas"):
+        return {t: first_index_labels(agglomerate(dense, spans, window, t)) for t in thresholds}
+
+
+def similarity(a: Item, b: Item, options: ClusterOptions = ClusterOptions()) -> float:
+    """Cosine of two items' mixed word and n-gram TF-IDF vectors (trained idf), 0..1.
+
+    Needs no batch: the document frequencies are the trained ones, so a pair scores the
+    same alone as among a thousand items.
+    """
+    settings = options.resolved()
+    assert settings.model is not None and settings.char_weight is not None
+    vectors = mix(parts(item_texts([a, b]), settings.model, settings.summary_weight), settings.char_weight)
+    return float(vectors[0].multiply(vectors[1]).sum())
+
+
+def same_story(a: Item, b: Item, options: ClusterOptions = ClusterOptions()) -> bool:
+    """Whether the clusterer puts these two items, alone, into one story."""
+    return len(cluster_items([a, b], options)) == 1
+
+
+def _cluster(
+    texts: Sequence[str],
+    times: Sequence[float],
+    sources: Sequence[str],
+    options: ClusterOptions,
+    explain: bool,
+) -> tuple[list[int], list[JoinReason | None]]:
+    if not len(texts) == len(times) == len(sources):
+        raise ValueError("cluster_texts: texts, times and sources differ in length")
+    n = len(texts)
+    if n < 2:
+        return list(range(n)), [None] * n
+    settings = options.resolved()
+    assert settings.threshold is not None and settings.char_weight is not None
+    dense, spans, window, vectors = _dense(texts, times, settings)
+    with threadpool_limits(1, user_api="blas"):
+        labels = first_index_labels(agglomerate(dense, spans, window, settings.threshold))
+        if not explain:
+            return labels, [None] * n
+        return labels, join_reasons(labels, vectors, dense, settings.char_weight, settings.threshold)
+
+
+def _dense(
+    texts: Sequence[str], times: Sequence[float], settings: ClusterOptions
+) -> tuple[Floats, tuple[Floats, Floats], float, Parts]:
+    """The expanded LSA vectors of resolved settings, the items' time spans, the window, the parts."""
+    assert settings.model is not None and settings.char_weight is not None
+    spans = time_spans(times)
+    window = settings.window_hours * 3600.0
+    # One BLAS thread: on a busy host OpenBLAS's spinning threads cost up to ten times the CPU.
+    with threadpool_limits(1, user_api="blas"):
+        vectors = parts(texts, settings.model, settings.summary_weight)
+        dense = project(mix(vectors, settings.char_weight), settings.dimensions)
+        dense = expand(dense, spans, window, settings.neighbours, settings.expansion)
+    return dense, spans, window, vectors

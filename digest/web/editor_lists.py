@@ -1,0 +1,65 @@
+"""One list's settings (admin role): title, kind, and the order and size of its sections.
+
+Routes::
+
+    GET  /admin/lists/{name}     the list's settings and members
+    POST /admin/lists/{name}     change only what was changed
+
+The list of lists and creating one are in ``editor_admin``.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from digest.pipeline import feeds_desk
+from digest.web.auth import Actor, Role
+from digest.web.editor_access import EditorContext, RequireEditor
+from digest.web.security import CSRF_FIELD
+
+__all__ = ["router"]
+
+FIELDS = ("title", "kind", "sections")
+
+
+def router(ctx: EditorContext) -> APIRouter:
+    api = APIRouter(prefix="/admin/lists")
+    admin = Annotated[Actor, Depends(RequireEditor(ctx, Role.ADMIN))]
+    settings, pages = ctx.settings, ctx.pages
+
+    def page(request: Request, actor: Actor, name: str, status: int = 200, **notes: str) -> Response:
+        try:
+            found = feeds_desk.list_settings(settings, name)
+        except feeds_desk.InvalidFeed as exc:
+            raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
+        return pages.render(
+            request, "editor/list", status, actor=actor, l=found, **{"message": "", "error": "", **notes}
+        )
+
+    @api.get("/{name}")
+    def list_page(request: Request, name: str, actor: admin, saved: str = "") -> Response:
+        names = [f for f in saved.split(",") if f in FIELDS]
+        message = f"Saved: {', '.join(names)}." if names else ("Nothing changed." if saved == "-" else "")
+        return page(request, actor, name, message=message)
+
+    @api.post("/{name}")
+    async def edit(request: Request, name: str, actor: admin) -> Response:
+        form = await request.form()
+        ctx.csrf.check(request, str(form.get(CSRF_FIELD, "")) or None)
+        changes = {f: str(form[f]) for f in FIELDS if f in form}
+        try:
+            changed = feeds_desk.edit_list(settings, name, changes, actor.label)
+        except feeds_desk.InvalidFeed as exc:
+            if exc.field == "list":
+                raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
+            return page(
+                request,
+                actor,
+                name,
+                400,
+                error=f"Nothing was saved. {exc.field.capitalize()}: {exc.problem}.",
+            )
+        return RedirectResponse(f"/admin/lists/{name}?saved={','.join(changed) or '-'}", status_code=303)
+
+    return api

@@ -1,0 +1,43 @@
+"""``GET /r/<token>``: the signed click redirect (``digest.tracking``).
+
+A token we did not sign is a 404: the redirect leads only where an edition linked. HEAD is
+answered like GET (and counted as a machine's click). The article does not learn the token:
+``Referrer-Policy: no-referrer``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from digest.config import Settings
+from digest.pipeline import clicks
+
+__all__ = ["router"]
+
+MAX_TOKEN = 4096
+
+
+def router(settings: Settings) -> APIRouter:
+    api = APIRouter()
+
+    @api.api_route("/r/{token}", methods=["GET", "HEAD"])
+    async def follow(request: Request, token: str) -> Response:
+        if len(token) > MAX_TOKEN:
+            raise HTTPException(404, "This link is not valid.")
+        destination = await run_in_threadpool(
+            lambda: clicks.follow(
+                settings,
+                token,
+                method=request.method,
+                user_agent=request.headers.get("user-agent", ""),
+                headers=dict(request.headers),
+            )
+        )
+        if destination is None:
+            raise HTTPException(404, "This link is not valid. Please use the link exactly as it came.")
+        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+        return RedirectResponse(destination, status_code=302, headers=headers)
+
+    return api
