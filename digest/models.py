@@ -150,6 +150,7 @@ class EditionContent:
     sections: list[Section]
     topics: tuple[str, ...] = ()
     words: EditorsWords = field(default_factory=EditorsWords)
+    language: str = "en"  # the list's (``lists.language``): the email's words and dates
 
     @property
     def stories(self) -> list[Story]:
@@ -179,6 +180,7 @@ class RenderedEdition:
     notes: tuple[str, ...] = ()
     # (title, url) of the stories it shows, in order: the archive's table of contents.
     headlines: tuple[tuple[str, str], ...] = ()
+    language: str = "en"  # of its words: channels label per-chat buttons in it
 
     @property
     def telegram_parts(self) -> int:

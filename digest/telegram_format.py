@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from digest.group import other_sources
+from digest.i18n import long_date, translate, translate_plural
 from digest.models import EditionContent, Item, RenderedEdition, Section, Story
 
 __all__ = [
@@ -179,12 +180,12 @@ def split_messages(
 
 
 def render_telegram(
-    content: EditionContent, *, web_url: str, tag_link: Callable[[str], str] = _same
+    content: EditionContent, *, web_url: str, tag_link: Callable[[str], str] = _same, language: str = "en"
 ) -> tuple[str, ...]:
     """The edition as Telegram HTML messages: title, bold sections, linked headlines.
 
     ``tag_link`` rewrites outbound story links (UTM parameters); the web view link is ours."""
-    return split_messages(_blocks(content, web_url, tag_link))
+    return split_messages(_blocks(content, web_url, tag_link, language))
 
 
 def telegram_extras(
@@ -194,6 +195,7 @@ def telegram_extras(
     lead_photo: bool = False,
     bot_username: str | None = None,
     tag_link: Callable[[str], str] = _same,
+    language: str = "en",
 ) -> tuple[str | None, str, tuple[tuple[str, str], ...]]:
     """(photo URL, caption, URL buttons) that go with the messages.
 
@@ -203,13 +205,13 @@ def telegram_extras(
     that starts the bot with ``topics``)."""
     buttons: list[tuple[str, str]] = []
     if safe_href(web_url):
-        buttons.append(("Read all", web_url))
+        buttons.append((translate(language, "Read all"), web_url))
     if bot_username and _BOT_USERNAME.fullmatch(bot_username):
-        buttons.append(("Manage topics", f"https://t.me/{bot_username}?start=topics"))
+        buttons.append((translate(language, "Manage topics"), f"https://t.me/{bot_username}?start=topics"))
     photo = safe_href(lead.image_url) if lead and lead_photo else None
     if lead is None or photo is None:
         return None, "", tuple(buttons)
-    caption = f"<b>{link(lead.title, lead.url, tag_link)}</b>\n{_byline(lead)}"
+    caption = f"<b>{link(lead.title, lead.url, tag_link)}</b>\n{_byline(lead, language)}"
     if lead.image_caption:
         caption += f"\n\n{escape(' '.join(lead.image_caption.split()))}"
     return photo, truncate_html(caption, TELEGRAM_MAX_CAPTION), tuple(buttons)
@@ -225,43 +227,49 @@ def inline_keyboard(content: RenderedEdition, chat_id: str) -> dict[str, list[li
     buttons, and "Unsubscribe" (``callback_data="unsubscribe"``) for a bot subscriber."""
     rows = [[{"text": label, "url": url} for label, url in content.telegram_buttons]]
     if is_bot_subscriber(chat_id):
-        rows.append([{"text": "Unsubscribe", "callback_data": UNSUBSCRIBE_CALLBACK}])
+        label = translate(content.language, "Unsubscribe")
+        rows.append([{"text": label, "callback_data": UNSUBSCRIBE_CALLBACK}])
     rows = [row for row in rows if row]
     return {"inline_keyboard": rows} if rows else None
 
 
-def _blocks(content: EditionContent, web_url: str, tag_link: Callable[[str], str]) -> list[str]:
-    date = f"{content.date.day} {content.date:%B %Y}"
+def _blocks(
+    content: EditionContent, web_url: str, tag_link: Callable[[str], str], language: str
+) -> list[str]:
+    date = long_date(content.date, language)
     blocks = [f"<b>{escape(content.title)}</b>\n{escape(date)}"]
     if content.words.note.strip():
         blocks.append(f"<i>{escape(content.words.note.strip())}</i>")
     for section in content.sections:
-        blocks.extend(_section_blocks(section, tag_link))
+        blocks.extend(_section_blocks(section, tag_link, language))
     if safe_href(web_url):
-        blocks.append(link("Read the full edition", web_url))
+        blocks.append(link(translate(language, "Read the full edition"), web_url))
     return blocks
 
 
-def _section_blocks(section: Section, tag_link: Callable[[str], str]) -> list[str]:
+def _section_blocks(section: Section, tag_link: Callable[[str], str], language: str) -> list[str]:
     # The section title travels with its first story so it never ends a message alone.
-    stories = [_story_block(story, tag_link) for story in section.stories]
+    stories = [_story_block(story, tag_link, language) for story in section.stories]
     if stories:
         stories[0] = f"<b>{escape(section.title.upper())}</b>\n\n{stories[0]}"
     return stories
 
 
-def _story_block(story: Story, tag_link: Callable[[str], str]) -> str:
+def _story_block(story: Story, tag_link: Callable[[str], str], language: str) -> str:
     lead = story.lead
     marks = ("▶ " if lead.is_video else "") + ("🔄 " if story.updated else "")
-    line = f"{marks}<b>{link(lead.title, lead.url, tag_link)}</b>\n{_byline(lead)}"
+    line = f"{marks}<b>{link(lead.title, lead.url, tag_link)}</b>\n{_byline(lead, language)}"
     also = other_sources(story)
     if also:
-        shown = also[:ALSO_IN_SHOWN]
-        line += "\nAlso in: " + ", ".join(link(item.source, item.url, tag_link) for item in shown)
+        shown = ", ".join(link(item.source, item.url, tag_link) for item in also[:ALSO_IN_SHOWN])
+        line += "\n" + translate(language, "Also in: %(sources)s", sources=shown)
         if len(also) > ALSO_IN_SHOWN:
-            line += f" and {len(also) - ALSO_IN_SHOWN} more"
+            line += translate_plural(
+                language, " and %(num)s more", " and %(num)s more", len(also) - ALSO_IN_SHOWN
+            )
     return line
 
 
-def _byline(item: Item) -> str:
-    return f"<i>{escape(item.source)}</i> · {item.reading_minutes} min read"
+def _byline(item: Item, language: str = "en") -> str:
+    read = translate_plural(language, "%(num)s min read", "%(num)s min read", item.reading_minutes)
+    return f"<i>{escape(item.source)}</i> · {read}"

@@ -205,3 +205,23 @@ def test_status_shows_an_open_circuit_breaker_and_a_channel_that_refuses_the_bot
         breaker_for(settings).reset()
     assert "ALERT: email circuit breaker open" in out and "SendGrid refused the API key: 401" in out
     assert "ALERT: Telegram chat @newsroom refuses the bot" in out and "kicked" in out
+
+
+def test_lists_language_sets_what_a_lists_editions_speak_and_refuses_unknown_ones(settings):
+    from datetime import UTC, datetime
+
+    from digest.store import languages as language_store
+
+    with transaction(settings.database_url) as conn:
+        subscriber_store.ensure_list(conn, "daily", datetime.now(UTC))
+
+    assert invoke("lists", "language", "daily", "uk").exit_code == 0
+    with transaction(settings.database_url) as conn:
+        assert language_store.language_of(conn, "daily") == "uk"
+
+    unknown = runner.invoke(app, ["lists", "language", "daily", "klingon"])
+    missing = runner.invoke(app, ["lists", "language", "nope", "uk"])
+    assert unknown.exit_code != 0 and "'klingon' is not one of en, uk" in unknown.output
+    assert missing.exit_code != 0 and "no list named 'nope'" in missing.output
+    with transaction(settings.database_url) as conn:
+        assert language_store.language_of(conn, "daily") == "uk"  # nothing half-changed

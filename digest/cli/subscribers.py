@@ -208,3 +208,20 @@ def describe_list(
     except ValueError as exc:
         raise context.fail(f"description: {exc}") from None
     context.console.print(f"list {name}: description saved")
+
+
+@lists_app.command("language")
+def list_language(
+    name: str = typer.Argument(..., help="The list."),
+    language: str = typer.Argument(..., help="en or uk: what its editions and reader pages speak."),
+) -> None:
+    """Set the language of a list's editions (words and dates) and of the reader pages its links open."""
+    from digest.pipeline import languages
+
+    try:
+        languages.set_language(context.settings(), name, language)
+    except languages.UnsupportedLanguage as exc:
+        raise context.fail(str(exc)) from None
+    except languages.UnknownList:
+        raise context.fail(f"no list named {name!r} (see `digest lists list`)") from None
+    context.console.print(f"list {name}: language {language}")

@@ -34,6 +34,7 @@ from digest.pipeline.delivering import envelope_for
 from digest.pipeline.planning import UnknownList, renderer_for
 from digest.store import editions as edition_store
 from digest.store import items as item_store
+from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store.db import transaction
@@ -294,11 +295,18 @@ def last_edition(settings: Settings, chat_id: str, now: datetime | None = None) 
         if variant_pk is not None:
             return LastEdition(edition_id, info[1], edition_store.variant(conn, variant_pk))
         items = item_store.recent(conn, now - timedelta(hours=settings.max_age_hours))
-    return _composed(settings, edition_id, info[1], info[3], items, now)
+        language = language_store.language_of(conn, info[1])
+    return _composed(settings, edition_id, info[1], info[3], items, now, language)
 
 
 def _composed(
-    settings: Settings, edition_id: int, list_name: str, title: str, items: list[Item], now: datetime
+    settings: Settings,
+    edition_id: int,
+    list_name: str,
+    title: str,
+    items: list[Item],
+    now: datetime,
+    language: str = "en",
 ) -> LastEdition | None:
     """Every reader got a variant for their topics: compose the one without topics, from the
     news as it stands now (an edition keeps only the items its variants carried)."""
@@ -307,6 +315,7 @@ def _composed(
     )
     if not content.stories:
         return None
+    content.language = language
     web_url = f"{settings.public_url}/editions/{edition_id}"
     rendered = renderer_for(settings).render(content, edition_id=edition_id, web_url=web_url)
     return LastEdition(edition_id, list_name, rendered)

@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
 from digest.errors import DigestError
+from digest.i18n import date_label, translate
 from digest.models import Channel, Item, RenderedEdition
 from digest.pipeline.planning import TELEGRAM_BATCH, SendPlan, UnknownList, renderer_for
 from digest.render import inline_css
@@ -41,6 +42,7 @@ from digest.render.personalize import defuse, new_nonce, seal, template_marks
 from digest.store import editions as edition_store
 from digest.store import editors as editor_store
 from digest.store import items as item_store
+from digest.store import languages as language_store
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -96,7 +98,6 @@ class DuplicateBreaking(DigestError):
         )
         self.list_name = list_name
         self.earlier = list(earlier)
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,31 +204,36 @@ def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime
     """The compact email (HTML and text) and the one Telegram message."""
     renderer = renderer_for(settings)
     nonce = new_nonce()  # the story's text is data: only the template's marks become tags
+    with transaction(settings.database_url) as conn:
+        language = language_store.language_of(conn, list_name)
+    env = renderer.env_for(language)
     context: dict[str, Any] = {
         "branding": renderer.branding,
         "news": news,
         "list_name": list_name,
-        "subject": _one_line(f"Breaking: {news.title}"),
+        "subject": _one_line(translate(language, "Breaking: %(title)s", title=news.title)),
         "preheader": _one_line(news.summary or news.title)[:150],
-        "date_label": f"{now:%A}, {now.day} {now:%B %Y}, {now:%H:%M} UTC",
+        "date_label": f"{date_label(now, language)}, {now:%H:%M} UTC",
         "href": safe_href,
         **template_marks(nonce),
     }
-    html = renderer.env.get_template("email/breaking.html").render(context)
-    text = renderer.env.get_template("email/breaking.txt").render(context)
+    html = env.get_template("email/breaking.html").render(context)
+    text = env.get_template("email/breaking.txt").render(context)
     return RenderedEdition(
         subject=defuse(context["subject"], html=False),
         preheader=defuse(context["preheader"], html=False),
         html=seal(inline_css(html), nonce, html=True),
         text=seal(text, nonce, html=False),
-        telegram=(defuse(telegram_message(news), html=True),),
+        telegram=(defuse(telegram_message(news, language), html=True),),
         lead_url=safe_href(news.url),
         headlines=((news.title, news.url),),
+        language=language,
     )
 
 
-def telegram_message(news: BreakingNews) -> str:
-    parts = ["🔴 <b>BREAKING</b>", f"<b>{link(news.title, news.url)}</b>"]
+def telegram_message(news: BreakingNews, language: str = "en") -> str:
+    flag = escape(translate(language, "BREAKING"))
+    parts = [f"🔴 <b>{flag}</b>", f"<b>{link(news.title, news.url)}</b>"]
     if news.summary:
         parts.append(escape(news.summary))
     if news.source:

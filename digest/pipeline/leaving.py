@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 
 from digest.config import Settings
+from digest.i18n import N_
 from digest.models import Subscriber, SubscriberStatus
 from digest.pipeline.subscriptions import InvalidInput, UnknownSubscriber
 from digest.store import confirmations as confirmation_store
@@ -35,11 +36,11 @@ log = logging.getLogger(__name__)
 
 # What the page offers, in the order it offers them.
 REASONS = {
-    "too_many": "Too many emails",
-    "not_relevant": "Not relevant to me",
-    "never_signed_up": "I never signed up",
-    "elsewhere": "I get the news elsewhere",
-    "other": "Something else",
+    "too_many": N_("Too many emails"),
+    "not_relevant": N_("Not relevant to me"),
+    "never_signed_up": N_("I never signed up"),
+    "elsewhere": N_("I get the news elsewhere"),
+    "other": N_("Something else"),
 }
 DETAIL_MAX = 500
 

@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 
 from digest import links
 from digest.config import Settings
+from digest.i18n import translate
 from digest.models import Recipient, SubscriberStatus
-from digest.pipeline.notices import render_notice, send_notice
+from digest.pipeline.notices import notice_environment, render_notice, send_notice
 from digest.pipeline.subscriptions import TooManySignUps, normalize_email
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
-from digest.render import make_environment
+from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
 from digest.store.db import transaction
@@ -45,6 +46,7 @@ def send_own_links(
     with transaction(settings.database_url) as conn:
         sub = subscriber_store.find(conn, email=address)
         titles = dict(subscription_store.existing_lists(conn))
+        language = language_store.language_of(conn, sub.lists[0]) if sub and sub.lists else "en"
         bound = subscription_store.link_binding(conn, sub.id) if sub and sub.id is not None else None
     if sub is None or sub.id is None or sub.status is not SubscriberStatus.ACTIVE or not sub.lists:
         log.info("links asked for an address with no active subscription: no email sent")
@@ -63,10 +65,12 @@ def send_own_links(
     send_notice(
         settings,
         Recipient(subscriber_id=sub.id, address=address, name=sub.name),
-        subject=f"Your {settings.newsroom_name} subscription",
-        preheader="Your preferences and unsubscribe links",
-        html=render_notice(settings, "web/links_email.html", **context),
-        text=make_environment(settings.templates_dir).get_template("web/links_email.txt").render(context),
+        subject=translate(language, "Your %(newsroom)s subscription", newsroom=settings.newsroom_name),
+        preheader=translate(language, "Your preferences and unsubscribe links"),
+        html=render_notice(settings, "web/links_email.html", language, **context),
+        text=notice_environment(settings.templates_dir, language)
+        .get_template("web/links_email.txt")
+        .render(context),
         category="links",
     )
     log.info("subscription links sent to subscriber %s", sub.id)

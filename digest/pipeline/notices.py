@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import jinja2
 
 from digest.channels.base import Envelope
 from digest.channels.registry import email_channel
@@ -11,12 +15,18 @@ from digest.config import Settings
 from digest.models import Recipient, RenderedEdition
 from digest.render import Branding, inline_css, make_environment
 
-__all__ = ["render_notice", "send_notice"]
+__all__ = ["notice_environment", "render_notice", "send_notice"]
 
 
-def render_notice(settings: Settings, template: str, **context: Any) -> str:
+@functools.cache
+def notice_environment(templates_dir: Path | None, language: str = "en") -> jinja2.Environment:
+    """One environment per templates folder and language, made once."""
+    return make_environment(templates_dir, language)
+
+
+def render_notice(settings: Settings, template: str, language: str = "en", **context: Any) -> str:
     """A one-off email's HTML (``template`` extends ``email/_notice.html``), CSS inlined."""
-    env = make_environment(settings.templates_dir)
+    env = notice_environment(settings.templates_dir, language)
     page = env.get_template(template).render(branding=Branding.from_settings(settings), **context)
     return inline_css(page)
 

@@ -32,6 +32,7 @@ from digest.store import edition_stories as story_store
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
 from digest.store import items as item_store
+from digest.store import languages as language_store
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -88,6 +89,7 @@ class _Context:
     options: ComposeOptions
     actions: dict[str, EditorAction]  # editor actions in force, by item key
     words: EditorsWords  # what an editor wrote for the list's next editions
+    language: str = "en"  # the list's: what its editions speak
     edition_id: int | None = None
     pool: Pool | None = None  # the items clustered into stories, once per edition, when first needed
     variants: dict[str, int | None] = field(default_factory=dict)
@@ -131,9 +133,21 @@ def _context(
         actions = active_actions(editorial_store.actions(conn, now=now), list_name=list_name, now=now)
         list_pk, _, title, _ = found[0]
         words = editors_words.words_in_force(conn, list_pk, now)
+        language = language_store.language_of(conn, list_name)
     options = ComposeOptions.from_settings(settings, layout).with_engagement(engagement_lifts(settings, now))
     return _Context(
-        settings, list_pk, list_name, title, now, manual, ignore_hour, items, options, actions, words
+        settings,
+        list_pk,
+        list_name,
+        title,
+        now,
+        manual,
+        ignore_hour,
+        items,
+        options,
+        actions,
+        words,
+        language,
     )
 
 
@@ -241,6 +255,7 @@ def _render_variant(
         log.info("nothing new for variant %s of list %s", key, ctx.list_name)
         return None
     content.words = ctx.words
+    content.language = ctx.language
     if ctx.edition_id is None:
         slot = f"manual-{uuid.uuid4().hex[:12]}" if ctx.manual else ctx.now.strftime("%Y-%m-%dT%H")
         ctx.edition_id, _ = edition_store.get_or_create(conn, ctx.list_pk, slot, title, ctx.now)

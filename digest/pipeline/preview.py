@@ -31,6 +31,7 @@ from digest.render import personalize
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
 from digest.store import items as item_store
+from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.telegram_format import utf16_len
@@ -105,6 +106,7 @@ def preview_edition(
         previous = None if new_reader else edition_store.latest(conn, list_pk)
         sent = editorial_store.sent_items(conn, [previous] if previous else [])
         words = editors_words.words_in_force(conn, list_pk, now)
+        language = language_store.language_of(conn, list_name)
     options = ComposeOptions.from_settings(settings, layout).with_engagement(engagement_lifts(settings, now))
     pool = prepare(items, now=now, options=options)
     composition = compose(
@@ -119,6 +121,7 @@ def preview_edition(
         actions=actions,
     )
     composition.content.words = words
+    composition.content.language = language
     web_url = f"{settings.public_url}/editions/preview"
     rendered = renderer_for(settings).render(composition.content, edition_id=None, web_url=web_url)
     return Preview(list_name, topics, composition, rendered, actions, previous, _joins(pool, composition))

@@ -29,10 +29,12 @@ from sqlalchemy import Connection
 from digest import links, schedule
 from digest.config import Settings
 from digest.errors import DigestError
+from digest.i18n import N_, translate
 from digest.models import Recipient, Subscriber, SubscriberStatus
 from digest.pipeline.notices import render_notice, send_notice
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
 from digest.store import confirmations as confirmation_store
+from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store.db import transaction
@@ -69,10 +71,10 @@ log = logging.getLogger(__name__)
 KNOWN_TOPICS = ("news", "analysis", "video", "culture")
 # One line each on the preferences page; sections of the newsroom's own feeds show bare.
 TOPIC_DESCRIPTIONS = {
-    "news": "What happened: the day's main stories from every outlet we follow.",
-    "analysis": "Why it matters: explainers, opinion and long reads.",
-    "video": "Reports and interviews to watch.",
-    "culture": "Books, film, music and the arts.",
+    "news": N_("What happened: the day's main stories from every outlet we follow."),
+    "analysis": N_("Why it matters: explainers, opinion and long reads."),
+    "video": N_("Reports and interviews to watch."),
+    "culture": N_("Books, film, music and the arts."),
 }
 CONFIRM_TTL = timedelta(hours=48)
 MAX_TOPICS = 20
@@ -89,7 +91,6 @@ class InvalidLink(DigestError):
         self.expired = expired
 
 
-
 class UnknownSubscriber(DigestError):
     """The link is genuine but its subscriber no longer exists."""
 
@@ -101,12 +102,10 @@ class InvalidInput(DigestError):
         self.problem = problem
 
 
-
 class TooManySignUps(DigestError):
     def __init__(self, wait: float) -> None:
         super().__init__(f"too many sign-ups, next in {wait:.0f}s")
         self.wait = wait
-
 
 
 def _now(now: datetime | None) -> datetime:
@@ -382,17 +381,26 @@ def _send_confirmation(
     with transaction(settings.database_url) as conn:  # recorded before it leaves: it works once
         confirmation_store.issue(conn, confirmation_store.hash_token(token), sub_id, now)
     hours = int(CONFIRM_TTL.total_seconds() // 3600)
-    html = render_notice(settings, "web/confirm_email.html", url=url, hours=hours)
+    with transaction(settings.database_url) as conn:
+        language = language_store.language_of(conn, lists[0]) if lists else "en"
+    html = render_notice(settings, "web/confirm_email.html", language, url=url, hours=hours)
+    newsroom = settings.newsroom_name
     text = (
-        f"Please confirm your subscription to {settings.newsroom_name}:\n\n{url}\n\n"
-        f"The link works for {hours} hours. If you did not sign up, "
-        f"ignore this email: you will get nothing else from us.\n\n{settings.postal_address}\n"
+        translate(language, "Please confirm your subscription to %(newsroom)s:", newsroom=newsroom)
+        + f"\n\n{url}\n\n"
+        + translate(
+            language,
+            "The link works for %(hours)s hours. If you did not sign up, "
+            "ignore this email: you will get nothing else from us.",
+            hours=hours,
+        )
+        + f"\n\n{settings.postal_address}\n"
     )
     send_notice(
         settings,
         Recipient(subscriber_id=sub_id, address=email, name=name),
-        subject=f"Confirm your subscription to {settings.newsroom_name}",
-        preheader="One click to confirm",
+        subject=translate(language, "Confirm your subscription to %(newsroom)s", newsroom=newsroom),
+        preheader=translate(language, "One click to confirm"),
         html=html,
         text=text,
         category="signup",

@@ -7,6 +7,7 @@ HTML is kept within the size budget (``digest.render.budget``).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,6 +20,15 @@ from premailer import Premailer
 
 from digest import bundled
 from digest.group import other_sources
+from digest.i18n import (
+    DEFAULT_LANGUAGE,
+    date_label,
+    day_month,
+    long_date,
+    supported,
+    translations,
+    weekday_name,
+)
 from digest.models import EditionContent, Item, RenderedEdition, Section, Story
 from digest.render.branding import Branding
 from digest.render.budget import Trim, fit, strip_marks
@@ -49,19 +59,30 @@ PREHEADER_HEADLINES = 3
 LEAD_IMAGE_SIZE = (552, 310)
 
 
-def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
-    """Jinja environment: overrides first, bundled templates second; autoescape for html."""
+def make_environment(
+    templates_dir: Path | None = None, language: str = DEFAULT_LANGUAGE
+) -> jinja2.Environment:
+    """Jinja environment: overrides first, bundled templates second; autoescape for html; the
+    readers' strings (``{% trans %}``, ``_()``) in ``language``, dates through ``date_label``."""
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(BUNDLED_TEMPLATES)]
     if templates_dir is not None:
         loaders.insert(0, jinja2.FileSystemLoader(templates_dir))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=False),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Whitespace inside {% trans %} is layout, not part of the message.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["language"] = supported(language)
+    env.globals["weekday_name"] = functools.partial(weekday_name, language=language)
+    env.globals["long_date"] = functools.partial(long_date, language=language)
+    return env
 
 
 class Renderer:
@@ -71,8 +92,17 @@ class Renderer:
         self, branding: Branding, templates_dir: Path | None = None, tracker: LinkTracker | None = None
     ) -> None:
         self.branding = branding
+        self.templates_dir = templates_dir
         self.env = make_environment(templates_dir)
         self.tracker = tracker  # None: story links lead straight to the article
+        self._envs = {DEFAULT_LANGUAGE: self.env}
+
+    def env_for(self, language: str) -> jinja2.Environment:
+        """One environment per language, made once: rendering is hot (a million emails)."""
+        language = supported(language)
+        if language not in self._envs:
+            self._envs[language] = make_environment(self.templates_dir, language)
+        return self._envs[language]
 
     def render(self, content: EditionContent, *, edition_id: int | None, web_url: str) -> RenderedEdition:
         """The variant as subject, preheader, inlined HTML, plain text and Telegram messages."""
@@ -87,13 +117,14 @@ class Renderer:
             content, lead, edition_id=edition_id, web_url=web_url, reader=marks["click_key"]
         )
         context.update(marks)
+        env = self.env_for(content.language)
 
         def email_html(trim: Trim) -> str:
-            page = self.env.get_template("email/edition.html").render(_trimmed(context, stories, trim))
+            page = env.get_template("email/edition.html").render(_trimmed(context, stories, trim))
             return seal(inline_css(page), nonce, html=True)
 
         html, trim = fit(email_html, stories, lead_index, self.branding.max_email_bytes)
-        text = self.env.get_template("email/edition.txt").render(_trimmed(context, stories, trim))
+        text = env.get_template("email/edition.txt").render(_trimmed(context, stories, trim))
         text = seal(text, nonce, html=False)
         notes = _notes(stories, trim, self.branding.max_email_bytes)
         for note in notes:
@@ -106,8 +137,9 @@ class Renderer:
             lead_photo=self.branding.telegram_lead_photo,
             bot_username=self.branding.telegram_bot_username,
             tag_link=utm_tagger,  # the caption and buttons are not personalized per chat
+            language=content.language,
         )
-        telegram = render_telegram(content, web_url=web_url, tag_link=tagger)
+        telegram = render_telegram(content, web_url=web_url, tag_link=tagger, language=content.language)
         return RenderedEdition(
             subject=defuse(context["subject"], html=False),
             preheader=defuse(context["preheader"], html=False),
@@ -120,6 +152,7 @@ class Renderer:
             telegram_buttons=buttons,
             notes=notes,
             headlines=tuple((s.lead.title, s.lead.url) for s in stories),
+            language=supported(content.language),
         )
 
     def _titled(self, content: EditionContent) -> EditionContent:
@@ -146,7 +179,7 @@ class Renderer:
             "content": content,
             "edition_id": edition_id,
             "list_name": content.list_name,
-            "date_label": f"{content.date:%A}, {content.date.day} {content.date:%B %Y}",
+            "date_label": date_label(content.date, content.language),
             "subject": _one_line(content.words.subject)
             or subject_line(content, self.branding.newsroom_name, self.branding.subject_format),
             "preheader": _one_line(content.words.preheader) or preheader(content),
@@ -259,7 +292,7 @@ def subject_line(content: EditionContent, newsroom_name: str, fmt: str = DEFAULT
         top=lead.lead.title if lead else content.title,
         list=content.title,
         newsroom=newsroom_name,
-        date=f"{content.date.day} {content.date:%B}",
+        date=day_month(content.date, content.language),
         count=count,
         more=max(0, count - 1),
     )

@@ -63,6 +63,7 @@ def variant(conn: Connection, variant_pk: int) -> RenderedEdition:
         telegram_caption=telegram.get("caption", ""),
         telegram_buttons=tuple((label, url) for label, url in telegram.get("buttons", ())),
         headlines=tuple((title, url) for title, url in row.headlines or ()),
+        language=telegram.get("language", "en"),
     )
 
 
@@ -73,6 +74,7 @@ def _telegram_json(rendered: RenderedEdition) -> dict[str, Any]:
         "photo": rendered.telegram_photo,
         "caption": rendered.telegram_caption,
         "buttons": [list(button) for button in rendered.telegram_buttons],
+        "language": rendered.language,  # the per-chat "Unsubscribe" button is labelled in it
     }
 
 

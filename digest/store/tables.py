@@ -97,6 +97,8 @@ lists = Table(
     Column("sections", JSON),
     # False: a private list, with no public archive or archive feeds.
     Column("archive", Boolean, nullable=False, default=True, server_default=true()),
+    # What its editions and reader pages speak (a catalog under digest/locale/): "en", "uk".
+    Column("language", String(8), nullable=False, default="en", server_default="en"),
 )
 
 subscribers = Table(

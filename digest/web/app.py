@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from digest.config import Settings
+from digest.i18n import N_
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
 from digest.web import api, archive, editor, keep, ops, redirect, subscribers, webhooks
@@ -42,7 +43,9 @@ from digest.web.security import Csrf, SecurityHeaders
 
 __all__ = ["create_app"]
 
-_MESSAGES = {404: "There is nothing here.", 405: "This page cannot be used that way."}
+# English msgids: ``Pages.error`` shows them in the reader's language.
+_MESSAGES = {404: N_("There is nothing here."), 405: N_("This page cannot be used that way.")}
+_TITLES = {400: N_("Bad Request"), 403: N_("Forbidden"), 404: N_("Not Found"), 405: N_("Method Not Allowed")}
 
 
 def create_app(
@@ -80,33 +83,40 @@ def _error_pages(app: FastAPI, pages: Pages) -> None:
     @app.exception_handler(subs.InvalidLink)
     def invalid_link(request: Request, exc: subs.InvalidLink) -> Response:
         if exc.expired:
-            return page(request, 403, "This link has expired", "Use the link in a more recent email from us.")
+            return page(
+                request, 403, N_("This link has expired"), N_("Use the link in a more recent email from us.")
+            )
         return page(
-            request, 400, "This link is not valid", "Please use the link exactly as it came in the email."
+            request,
+            400,
+            N_("This link is not valid"),
+            N_("Please use the link exactly as it came in the email."),
         )
 
     @app.exception_handler(subs.UnknownSubscriber)
     def unknown_subscriber(request: Request, exc: subs.UnknownSubscriber) -> Response:
-        return page(request, 404, "Subscription not found", "This subscription no longer exists.")
+        return page(request, 404, N_("Subscription not found"), N_("This subscription no longer exists."))
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         phrase = HTTPStatus(exc.status_code).phrase
         # Our own HTTPExceptions carry a sentence for the reader; Starlette's carry the phrase.
         given = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else ""
-        message = given or _MESSAGES.get(exc.status_code, "The request could not be handled.")
-        response = page(request, exc.status_code, phrase, message)
+        message = given or _MESSAGES.get(exc.status_code, N_("The request could not be handled."))
+        response = page(request, exc.status_code, _TITLES.get(exc.status_code, phrase), message)
         response.headers.update(exc.headers or {})
         return response
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        return page(request, 400, "Bad request", "The form was incomplete. Please go back and try again.")
+        return page(
+            request, 400, N_("Bad request"), N_("The form was incomplete. Please go back and try again.")
+        )
 
     def unstorable(request: Request, exc: Exception) -> Response:
         # A number or text no database takes (2^63, a lone surrogate, NUL): the caller's error.
         problem = describe(exc)
-        return page(request, 400, "Bad request", problem[:1].upper() + problem[1:] + ".")
+        return page(request, 400, N_("Bad request"), problem[:1].upper() + problem[1:] + ".")
 
     for error in BAD_VALUE_ERRORS:
         app.add_exception_handler(error, unstorable)

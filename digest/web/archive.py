@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from digest.i18n import N_
 from digest.pipeline import archive as archive_uc
 from digest.pipeline import manage as manage_uc
+from digest.pipeline.languages import list_language
 from digest.pipeline.subscriptions import InvalidInput, TooManySignUps
 from digest.ratelimit import RateLimiter
 from digest.render.archive_feeds import ArchiveLinks, atom_feed, json_feed
@@ -33,12 +35,13 @@ def router(pages: Pages, limiter: RateLimiter | None = None) -> APIRouter:
         try:
             return archive_uc.archive(settings, list_name, before=before)
         except archive_uc.NoArchive:
-            raise HTTPException(404, "This list has no public archive.") from None
+            raise HTTPException(404, N_("This list has no public archive.")) from None
 
     @api.get("/archive/{list_name}", response_class=HTMLResponse)
     def index(request: Request, list_name: str, before: int | None = None) -> Response:
         page = found(list_name, before)
-        return pages.render(request, "archive", archive=page, links=links(page.name))
+        language = list_language(settings, page.name)
+        return pages.render(request, "archive", language=language, archive=page, links=links(page.name))
 
     @api.get("/archive/{list_name}/feed.xml")
     def atom(list_name: str) -> Response:
@@ -58,7 +61,7 @@ def router(pages: Pages, limiter: RateLimiter | None = None) -> APIRouter:
     def edition(edition_id: int) -> Response:
         html = archive_uc.web_view(settings, edition_id) if edition_id < 2**63 else None
         if html is None:
-            raise HTTPException(404, "There is no edition with this number.")
+            raise HTTPException(404, N_("There is no edition with this number."))
         headers = {"Content-Security-Policy": EDITION_CSP, "Cache-Control": "public, max-age=300"}
         return HTMLResponse(html, headers=headers)
 
@@ -79,7 +82,7 @@ def router(pages: Pages, limiter: RateLimiter | None = None) -> APIRouter:
         except TooManySignUps as exc:
             headers = {"Retry-After": str(int(exc.wait) + 1)}
             raise HTTPException(
-                429, "Too many requests from here. Please try again later.", headers
+                429, N_("Too many requests from here. Please try again later."), headers
             ) from None
         return pages.render(request, "manage_sent")
 

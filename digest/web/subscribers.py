@@ -19,9 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from digest import links
 from digest.config import Settings
 from digest.errors import DeliveryError
+from digest.i18n import N_, translate
 from digest.pipeline import confirming
 from digest.pipeline import leaving as leave
 from digest.pipeline import subscriptions as subs
+from digest.pipeline.languages import list_language
 from digest.ratelimit import RateLimiter
 from digest.schedule import WEEKDAYS
 from digest.web.pages import Pages
@@ -62,6 +64,7 @@ def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
             request,
             "unsubscribed",
             status,
+            language=list_language(settings, claim.list_name),
             list_title=state.list_title,
             remaining=list(state.remaining),
             action=f"/unsubscribe/{token}",
@@ -78,6 +81,7 @@ def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
         return pages.render(
             request,
             "unsubscribe",
+            language=list_language(settings, claim.list_name),
             list_title=state.list_title,
             email=state.subscriber.email or "",
             action=request.url.path,
@@ -95,7 +99,11 @@ def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
         sub = leave.rejoin(settings, claim.subscriber_id, claim.list_name, weekly=weekly == "1")
         state = leave.leaving(settings, claim.subscriber_id, claim.list_name)
         return pages.render(
-            request, "resubscribed", list_title=state.list_title, weekly=sub.frequency.startswith("weekly")
+            request,
+            "resubscribed",
+            language=list_language(settings, claim.list_name),
+            list_title=state.list_title,
+            weekly=sub.frequency.startswith("weekly"),
         )
 
     @api.post("/unsubscribe/{token}/reason", response_class=HTMLResponse)
@@ -112,7 +120,8 @@ def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
             leave.record_reason(settings, claim.list_name, reason, detail)
         except subs.InvalidInput as exc:
             return left(request, token, claim, 400, error=exc.problem)
-        return left(request, token, claim, note="Thank you for telling us.")
+        language = pages.language(request, list_language(settings, claim.list_name))
+        return left(request, token, claim, note=translate(language, "Thank you for telling us."))
 
     @api.post("/unsubscribe/{token}")
     async def unsubscribe(request: Request, token: str) -> Response:
@@ -143,13 +152,14 @@ async def _is_one_click(request: Request) -> bool:
 def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
     settings, pages = ctx.settings, ctx.pages
 
-    def show(request: Request, subscriber_id: int, status: int = 200, **extra: object) -> Response:
-        form = subs.preferences_form(settings, subscriber_id)
+    def show(request: Request, claim: links.LinkClaim, status: int = 200, **extra: object) -> Response:
+        form = subs.preferences_form(settings, claim.subscriber_id)
         sub = form.subscriber
         return pages.render(
             request,
             "preferences",
             status,
+            language=list_language(settings, claim.list_name or next(iter(sub.lists), "")),
             sub=sub,
             lists=form.lists,
             topics=form.topics,
@@ -166,7 +176,7 @@ def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
     @api.get("/preferences/{token}", response_class=HTMLResponse)
     def preferences_page(request: Request, token: str) -> Response:
         claim = subs.read_link(settings, token, "preferences")
-        return show(request, claim.subscriber_id)
+        return show(request, claim)
 
     @api.post("/preferences/{token}/everything", response_class=HTMLResponse)
     def unsubscribe_everywhere(
@@ -175,8 +185,10 @@ def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
         claim = subs.read_link(settings, token, "preferences")
         ctx.csrf.check(request, csrf_token)
         leave.unsubscribe_everywhere(settings, claim.subscriber_id)
+        language = pages.language(request, list_language(settings, claim.list_name))
         return pages.render(
-            request, "unsubscribed", list_title="any of our lists", remaining=[], action="",
+            request, "unsubscribed", language=language, list_title=translate(language, "any of our lists"),
+            remaining=[], action="",
             already=False, note="", error="", reasons={},
         )  # fmt: skip
 
@@ -207,8 +219,8 @@ def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
             )
             subs.update_preferences(settings, claim.subscriber_id, change)
         except subs.InvalidInput as exc:
-            return show(request, claim.subscriber_id, 400, error=exc.problem)
-        return show(request, claim.subscriber_id, saved=True)
+            return show(request, claim, 400, error=exc.problem)
+        return show(request, claim, saved=True)
 
 
 def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
@@ -259,14 +271,17 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
             )  # fmt: skip
         except subs.TooManySignUps as exc:
             response = pages.error(
-                request, 429, "Too many sign-ups", "Too many attempts from here. Please try again later."
+                request,
+                429,
+                N_("Too many sign-ups"),
+                N_("Too many attempts from here. Please try again later."),
             )
             response.headers["Retry-After"] = str(max(1, int(exc.wait)))
             return response
         except DeliveryError as exc:
             log.error("confirmation email not sent: %s", exc)
             return pages.error(
-                request, 503, "Try again later", "We could not send the confirmation email just now."
+                request, 503, N_("Try again later"), N_("We could not send the confirmation email just now.")
             )
         return pages.render(request, "subscribe_sent")
 
@@ -277,7 +292,10 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
             pending = confirming.pending_confirmation(settings, token)
         except confirming.ConfirmationClosed as exc:
             return pages.render(request, "confirm_closed", 410, reason=exc.reason)
-        return pages.render(request, "confirm", lists=list(pending.lists), action=request.url.path)
+        language = list_language(settings, next(iter(pending.lists), ""))
+        return pages.render(
+            request, "confirm", language=language, lists=list(pending.lists), action=request.url.path
+        )
 
     @api.post("/confirm/{token}", response_class=HTMLResponse)
     def confirm(
@@ -289,4 +307,5 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
             sub = confirming.confirm(settings, token)
         except confirming.ConfirmationClosed as exc:
             return pages.render(request, "confirm_closed", 410, reason=exc.reason)
-        return pages.render(request, "confirmed", lists=list(sub.lists))
+        language = list_language(settings, next(iter(sub.lists), ""))
+        return pages.render(request, "confirmed", language=language, lists=list(sub.lists))

@@ -6,6 +6,7 @@ on screen and readable. Screenshots land in ``test-artifacts/``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ CONTRAST_JS = """
 """
 
 
-def email_html() -> str:
+def email_html(language: str = "en") -> str:
     stories = [
         story(
             item(
@@ -103,7 +104,7 @@ def email_html() -> str:
         story(item("url", "A " + LONG_WORD, source="Wire", url="https://wire.example/" + "x" * 300), score=1),
         story(item("vid", "Inside the newsroom 🎥", source="Ledger TV", is_video=True), score=0.5),
     ]
-    content = edition(("News", stories[:4]), ("Video", stories[4:]))
+    content = replace(edition(("News", stories[:4]), ("Video", stories[4:])), language=language)
     rendered = Renderer(BRANDING).render(content, edition_id=7, web_url="https://ledger.example/editions/7")
     return personalize(rendered.html, READER, html_escape=True)
 
