@@ -25,6 +25,7 @@ import pytest
 from digest.config import Settings
 from digest.models import Subscriber
 from digest.pipeline import breaking, manage, subscriptions
+from digest.pipeline.notices import render_notice
 from digest.ratelimit import InProcessRateLimiter
 from digest.render import Branding, CallToAction, Renderer
 from digest.store import subscribers as subscriber_store
@@ -91,12 +92,17 @@ def the_links_email(settings: Settings) -> str:
     return outbox_html(settings, sub_id)
 
 
+def the_keep_email(settings: Settings) -> str:
+    return render_notice(settings, "web/keep_email.html", url="https://news.example.org/keep/t", days=14)
+
+
 # Every email template, and how the code renders it.
 EMAILS: dict[str, Callable[[Settings], str]] = {
     "email/edition.html": the_edition,
     "email/breaking.html": the_breaking_email,
     "web/confirm_email.html": the_confirmation,
     "web/links_email.html": the_links_email,
+    "web/keep_email.html": the_keep_email,
 }
 
 

@@ -12,15 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from digest import links
-from digest.channels.base import Envelope
-from digest.channels.registry import email_channel
 from digest.config import Settings
-from digest.models import Recipient, RenderedEdition, SubscriberStatus
+from digest.models import Recipient, SubscriberStatus
+from digest.pipeline.notices import render_notice, send_notice
 from digest.pipeline.subscriptions import InvalidLink
-from digest.render import make_environment
 from digest.store import subscribers as subscriber_store
 from digest.store import sunset as store
 from digest.store.db import transaction
@@ -93,27 +90,18 @@ def _ask(settings: Settings, reader: store.Reader, now: datetime) -> None:
     with transaction(settings.database_url) as conn:
         store.set_asked(conn, reader.id, now)
     url = keep_url(settings, reader.id)
-    page = make_environment(settings.templates_dir).get_template("web/keep_email.html")
-    html = page.render(newsroom=settings.newsroom_name, url=url, days=settings.sunset_days,
-                       postal_address=settings.postal_address)  # fmt: skip
+    html = render_notice(settings, "web/keep_email.html", url=url, days=settings.sunset_days)
     text = (
         f"Do you still want {settings.newsroom_name}? Keep it with one click:\n\n{url}\n\n"
         f"If we do not hear from you within {settings.sunset_days} days, we stop sending it "
         f"(nothing is deleted: any click on our links brings it back).\n\n{settings.postal_address}\n"
     )
-    content = RenderedEdition(
-        subject=f"Do you still want {settings.newsroom_name}?", preheader="One click keeps it",
-        html=html, text=text, telegram=(),
-    )  # fmt: skip
-    host = urlsplit(settings.public_url).hostname or "localhost"
-    envelope = Envelope(
-        edition_id=0, list_name="sunset", content=content, from_email=settings.from_email,
-        list_id=f"{settings.newsroom_name} <sunset.{host}>", categories=("sunset",),
-    )  # fmt: skip
-    channel = email_channel(settings)
-    try:
-        channel.deliver(
-            envelope, [Recipient(subscriber_id=reader.id, address=reader.email, name=reader.name)]
-        )
-    finally:
-        channel.close()
+    send_notice(
+        settings,
+        Recipient(subscriber_id=reader.id, address=reader.email, name=reader.name),
+        subject=f"Do you still want {settings.newsroom_name}?",
+        preheader="One click keeps it",
+        html=html,
+        text=text,
+        category="sunset",
+    )

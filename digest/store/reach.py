@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from digest.models import DeliveryState
 from digest.store.tables import deliveries, forgotten_deliveries
@@ -18,11 +18,15 @@ def recipients(conn: Connection, edition_ids: Sequence[int]) -> dict[tuple[int, 
     negative pseudonyms."""
     out: dict[tuple[int, str], dict[int, str]] = {}
     for table in (deliveries, forgotten_deliveries):
-        query = select(table.c.edition_id, table.c.channel, table.c.subscriber_id, table.c.state).where(
-            table.c.edition_id.in_(list(edition_ids))
-        )
-        for edition_id, channel, subscriber_id, state in conn.execute(query):
-            out.setdefault((int(edition_id), channel), {})[int(subscriber_id)] = state
+        # A deleted reader's rows stay detached (no subscriber): each still counts, once, under a
+        # key no reader or pseudonym (-1 … -2^31) can have.
+        row_key = table.c.id if table is deliveries else table.c.subscriber_id
+        query = select(
+            table.c.edition_id, table.c.channel, table.c.subscriber_id, table.c.state, row_key.label("key")
+        ).where(table.c.edition_id.in_(list(edition_ids)))
+        for edition_id, channel, subscriber_id, state, key in conn.execute(query):
+            who = int(subscriber_id) if subscriber_id is not None else -(2**31 + int(key))
+            out.setdefault((int(edition_id), channel), {})[who] = state
     return out
 
 
@@ -38,6 +42,9 @@ def forget(conn: Connection, subscriber_id: int, pseudonym: int) -> int:
     ]
     if rows:
         conn.execute(insert(forgotten_deliveries), rows)
+    # The ledger rows go with the reader (a plain delete would only detach them): no trace is left
+    # that points to them, and the figures stay, once, under the pseudonym.
+    conn.execute(delete(deliveries).where(deliveries.c.subscriber_id == subscriber_id))
     return len(rows)
 
 

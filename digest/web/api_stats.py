@@ -8,18 +8,18 @@ from fastapi import Depends, FastAPI, HTTPException, Path
 from digest.config import Settings
 from digest.pipeline import stats
 from digest.web.auth import Actor, Role
+from digest.web.bad_values import MAX_INT
 from digest.web.editor_access import RequireToken
 
-__all__ = ["MAX_ID", "install"]
+__all__ = ["install"]
 
-MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger number is a 400, not a 500
 
 
 def install(api: FastAPI, settings: Settings) -> None:
     viewer = Annotated[Actor, Depends(RequireToken(settings, Role.VIEWER))]
 
     @api.get("/editions/{edition_id}/stats", tags=["editions"])
-    def edition_stats(edition_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: viewer) -> dict[str, Any]:
+    def edition_stats(edition_id: Annotated[int, Path(ge=1, le=MAX_INT)], actor: viewer) -> dict[str, Any]:
         """Recipients, delivered, bounced, dropped, deferred, opened (unique, machine opens
         excluded), machine_opens, clicked (unique human clickers), machine_clicks, unsubscribed,
         complaints; ``by_channel`` (email, telegram) and ``stories`` (title, url, unique human

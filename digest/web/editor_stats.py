@@ -4,8 +4,8 @@ Routes::
 
     GET  /admin/editions/{id}/stats.json      the edition's figures and breaker state   viewer
     GET  /admin/editions/{id}/stats.csv       the same as CSV (figures, then stories)   viewer
-    POST /admin/editions/{id}/resume          resume email the breaker paused           editor
-    POST /admin/editions/{id}/cancel          cancel the rest of that email             editor
+    POST /admin/editions/{id}/email/resume    resume email the breaker paused           editor
+    POST /admin/editions/{id}/email/cancel    cancel the rest of that email             editor
     GET  /admin/lists/{list}/trends           30/90-day trends of a list (charts)       viewer
     GET  /admin/lists/{list}/trends.json      ?days=30|90                               viewer
     GET  /admin/lists/{list}/trends.csv       ?days=30|90                               viewer
@@ -30,8 +30,8 @@ from digest.pipeline import breaker, stats
 from digest.store import editors as editor_store
 from digest.store import pauses as pause_store
 from digest.store.db import transaction
-from digest.web.api_stats import MAX_ID
 from digest.web.auth import Actor, Role
+from digest.web.bad_values import MAX_INT as MAX_ID
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
 
@@ -89,14 +89,14 @@ def router(ctx: EditorContext) -> APIRouter:
             editor_store.audit(conn, actor.label, action, f"edition {edition_id}", {}, now)
         return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)
 
-    @api.post("/admin/editions/{edition_id}/resume")
+    @api.post("/admin/editions/{edition_id}/email/resume")
     def resume(
         request: Request, edition_id: EditionId, actor: editor,
         csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     ) -> Response:  # fmt: skip
         return decide(request, edition_id, actor, csrf_token, resume=True)
 
-    @api.post("/admin/editions/{edition_id}/cancel")
+    @api.post("/admin/editions/{edition_id}/email/cancel")
     def cancel(
         request: Request, edition_id: EditionId, actor: editor,
         csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,

@@ -12,6 +12,8 @@ from digest.config import Settings
 from digest.models import FeedSpec, Item, Subscriber
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import subscriptions as subs
+from digest.pipeline import sunset
+from tests.web.conftest import binding
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
@@ -32,10 +34,12 @@ class Newsroom:
     def reader_paths(self) -> dict[str, str]:
         """Signed links of one reader, as their emails carry them (paths on this app)."""
         s, key, now = self.settings, self.settings.signing_key(), datetime.now(UTC)
+        bound = binding(s, self.reader_id)  # links verify only for the reader they were issued to
         urls = {
-            "/unsubscribe/{token}": links.unsubscribe_url(s.public_url, key, self.reader_id, "daily"),
-            "/preferences/{token}": links.preferences_url(s.public_url, key, self.reader_id, "daily", now),
-            "/confirm/{token}": subs.confirm_url(s, self.reader_id, ["daily"], now),
+            "/unsubscribe/{token}": links.unsubscribe_url(s.public_url, key, self.reader_id, "daily", bound),
+            "/preferences/{token}": links.preferences_url(s.public_url, key, self.reader_id, "daily", now, bound),
+            "/confirm/{token}": subs.confirm_url(s, self.reader_id, ["daily"], now, bound),
+            "/keep/{token}": sunset.keep_url(s, self.reader_id),
         }
         return {route: url.removeprefix(s.public_url) for route, url in urls.items()}
 

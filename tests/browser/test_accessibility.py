@@ -47,6 +47,8 @@ PAGES = {
     "/confirm/{token}": "{reader}",
     "/unsubscribe/{token}": "{reader}",
     "/preferences/{token}": "{reader}",
+    "/keep/{token}": "{reader}",
+    "/admin/lists/{list_name}/trends": "/admin/lists/daily/trends",
 }
 NOT_PAGES = {
     "/": "a redirect to /subscribe",
@@ -63,6 +65,13 @@ NOT_PAGES = {
     "/admin/subscribers/export.csv": "a CSV download",
     "/archive/{list_name}/feed.json": "a JSON Feed",
     "/archive/{list_name}/feed.xml": "an Atom feed",
+    "/admin/breaker.json": "JSON polled by the dashboard's breaker alert",
+    "/admin/editions/{edition_id}/stats.csv": "a CSV download",
+    "/admin/editions/{edition_id}/stats.json": "JSON drawn by the edition page's charts",
+    "/admin/lists/{list_name}/trends.csv": "a CSV download",
+    "/admin/lists/{list_name}/trends.json": "JSON drawn by the list page's charts",
+    "/r/{token}": "a redirect to the article (tests/engagement/)",
+    "/static/{name}": "scripts (Chart.js and the stats drawing)",
 }
 
 
@@ -130,7 +139,10 @@ def _sweep(
     answer = page.goto(base + path)
     page.wait_for_load_state("networkidle")
     where = f"{route} at {width}px"
-    if answer is None or answer.status >= 400:
+    # The sweep's reader is confirmed already: their confirmation link shows the page that says
+    # it was used (410), which is swept like any other.
+    used = route == "/confirm/{token}" and answer is not None and answer.status == 410
+    if answer is None or (answer.status >= 400 and not used):
         problems.append(f"{where}: HTTP {answer.status if answer else '?'}")
         return
     problems += [f"{where}: {v}" for v in _blocking(page)]

@@ -162,4 +162,5 @@ def test_the_json_api_answers_an_oversized_body_with_a_json_413(server, settings
 def test_the_webhook_still_takes_a_chunked_batch_under_its_own_cap(server):
     status, body = post(server, "/webhooks/sendgrid", total=2 * MB, chunked=True)
     assert status == 200, body
-    assert json.loads(body) == {"received": 0, "acted": 0}
+    answer = json.loads(body)
+    assert (answer["received"], answer["acted"]) == (0, 0)

@@ -36,13 +36,13 @@ def test_the_dashboard_alerts_editors_and_an_editor_resumes_the_paused_email(cli
     assert f'data-stats="/admin/editions/{edition_id}/stats.json"' in page.text
     assert client.get(f"/admin/editions/{edition_id}/stats.json").json()["paused"]["resolved"] is None
     token = csrf_token(page.text)
-    assert client.post(f"/admin/editions/{edition_id}/resume", data={}).status_code == 403  # no CSRF token
+    assert client.post(f"/admin/editions/{edition_id}/email/resume", data={}).status_code == 403  # no CSRF token
     done = client.post(
-        f"/admin/editions/{edition_id}/resume", data={"csrf_token": token}, follow_redirects=False
+        f"/admin/editions/{edition_id}/email/resume", data={"csrf_token": token}, follow_redirects=False
     )
     assert done.status_code == 303
     assert client.get("/admin/breaker.json").json() == []
-    again = client.post(f"/admin/editions/{edition_id}/cancel", data={"csrf_token": token})
+    again = client.post(f"/admin/editions/{edition_id}/email/cancel", data={"csrf_token": token})
     assert again.status_code == 409  # decided already
     with transaction(settings.database_url) as conn:
         assert audit_entries(conn)[0].action == "breaker.resume"
@@ -57,7 +57,7 @@ def test_a_viewer_reads_the_figures_and_csv_but_cannot_decide(client, settings):
     page = client.get(f"/admin/editions/{edition_id}")
     assert "Resume the email" not in page.text
     token = csrf_token(page.text) if 'name="csrf_token"' in page.text else ""
-    assert client.post(f"/admin/editions/{edition_id}/resume", data={"csrf_token": token}).status_code == 403
+    assert client.post(f"/admin/editions/{edition_id}/email/resume", data={"csrf_token": token}).status_code == 403
     trends = client.get("/admin/lists/daily/trends.csv?days=30")
     assert (
         trends.text.splitlines()[0] == "date,edition_id,subscribers,delivered,clicked,unsubscribed,complaints"

@@ -229,4 +229,4 @@ def test_the_dashboard_and_the_edition_page_show_alerts_and_failed_deliveries_wi
         breaker_for(settings).reset()
     for page in (dashboard, edition):
         assert "@newsroom refuses the bot" in page and "circuit breaker open" in page
-    assert "Failed deliveries (1)" in edition and "gave up after 12 attempts over 5.2 h" in edition
+    assert "Why deliveries failed" in edition and "gave up after 12 attempts over 5.2 h" in edition
