@@ -169,7 +169,7 @@ class Renderer:
         *,
         edition_id: int | None,
         web_url: str,
-        reader: str,
+        reader: str = "",
     ) -> dict[str, Any]:
         utm_tag = self.branding.utm.tagger(content.list_name, content.date)
         tag = self._tracked(utm_tag, content, edition_id, "email", reader)
