@@ -253,10 +253,10 @@ _SUBSCRIBER_COLUMNS = (
 def postgres_available() -> bool:
     from sqlalchemy import create_engine, text
 
-    from digest import config
+    from digest.config import parsers
 
     try:
-        engine = create_engine(config._database_url(PG_URL))
+        engine = create_engine(parsers.database_url(PG_URL))
         with engine.connect() as conn:
             conn.execute(text("select 1"))
         engine.dispose()
@@ -271,7 +271,7 @@ def database(kind: str, folder: Path, name: str = "bench") -> Iterator[str]:
     afterwards) or a SQLite file under ``folder``."""
     from sqlalchemy import create_engine, text
 
-    from digest import config
+    from digest.config import parsers
     from digest.store.db import engine_for, migrate
 
     if kind == "sqlite":
@@ -283,12 +283,12 @@ def database(kind: str, folder: Path, name: str = "bench") -> Iterator[str]:
             engine_for(url).dispose()
         return
     schema = f"bench_{os.getpid()}_{name}".replace("-", "_").lower()
-    admin = create_engine(config._database_url(PG_URL))
+    admin = create_engine(parsers.database_url(PG_URL))
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in PG_URL else "?"
-    url = f"{config._database_url(PG_URL)}{separator}options=-csearch_path%3D{schema}"
+    url = f"{parsers.database_url(PG_URL)}{separator}options=-csearch_path%3D{schema}"
     try:
         migrate(url)
         yield url

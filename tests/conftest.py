@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from digest import config
+from digest.config import parsers
 from digest.store.db import engine_for, migrate
 from digest.store.schema import metadata
 
@@ -29,7 +30,7 @@ REDIS_PREFIX = f"digest-test-{os.getpid()}-{uuid.uuid4().hex[:6]}:"
 
 def _postgres_schema_url(base: str, schema: str) -> str:
     separator = "&" if "?" in base else "?"
-    return f"{config._database_url(base)}{separator}options=-csearch_path%3D{schema}"
+    return f"{parsers.database_url(base)}{separator}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +43,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         return
     schema = f"digest_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(config._database_url(base))
+    admin = create_engine(parsers.database_url(base))
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = _postgres_schema_url(base, schema)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from digest import config
+from digest.config import parsers
 from tests.conftest import REDIS_PREFIX, ROOT
 from tests.faults.infra import free_port
 
@@ -73,7 +73,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_database() -> Iterator[str]:
     """A PostgreSQL database of this test's own, dropped afterwards."""
     base = os.environ.get("DIGEST_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    admin = create_engine(config._database_url(base), isolation_level="AUTOCOMMIT")
+    admin = create_engine(parsers.database_url(base), isolation_level="AUTOCOMMIT")
     name = f"digest_wheel_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:

@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, Meta
 from sqlalchemy import text as sql
 from sqlalchemy.types import String, TypeEngine
 
-from digest import config as digest_config
+from digest.config import parsers
 from digest.store.db import MIGRATIONS
 from tests.conftest import _postgres_schema_url
 
@@ -32,7 +32,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'upgrade.db'}"
         return
     base = os.environ.get("DIGEST_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    admin = create_engine(digest_config._database_url(base))
+    admin = create_engine(parsers.database_url(base))
     schema = f"digest_upgrade_{uuid.uuid4().hex[:10]}"
     try:
         with admin.begin() as conn:
