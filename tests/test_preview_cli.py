@@ -12,6 +12,7 @@ import digest.compose
 from digest import config
 from digest.cli import app, context
 from digest.models import FeedSpec, Item
+from digest.store import audit as audit_store
 from digest.store import editorial as editorial_store
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
@@ -113,7 +114,7 @@ def test_editor_commands_store_list_clear_and_audit_who_did_what(settings, newsr
     assert "1 action removed" in invoke("editor", "clear", "opera").output
     with transaction(settings.database_url) as conn:
         assert [a.item_key for a in editorial_store.actions(conn)] == ["drones"]
-        log = [(e.actor, e.action, e.target) for e in editorial_store.audit_entries(conn)]
+        log = [(e.actor, e.action, e.target) for e in audit_store.audit_entries(conn)]
     assert log == [("taras", "editor.clear", "opera"), ("taras", "editor.bury", "drones"),
                    ("taras", "editor.pin", "opera")]  # fmt: skip
     assert "editor.pin" in invoke("editor", "log").output

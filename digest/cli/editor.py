@@ -15,6 +15,7 @@ from rich.table import Table
 
 from digest.cli import context
 from digest.editorial import DEFAULT_FACTOR, Action, EditorAction, describe, format_layout, parse_layout
+from digest.store import audit as audit_store
 from digest.store import editorial as editorial_store
 from digest.store import subscribers as subscriber_store
 
@@ -173,7 +174,7 @@ def clear(
 def log(limit: int = typer.Option(50, help="How many entries.")) -> None:
     """The audit log, newest first: who changed what, when."""
     with context.db() as conn:
-        entries = editorial_store.audit_entries(conn, limit=limit)
+        entries = audit_store.audit_entries(conn, limit=limit)
     table = Table("when", "who", "action", "target", "details")
     for e in entries:
         details = ", ".join(f"{k}={v}" for k, v in e.details.items() if v not in (None, [], ""))

@@ -18,7 +18,6 @@ from sqlalchemy import Connection
 
 from digest.config import Settings
 from digest.models import Channel, DeliveryState
-from digest.store import editors as editor_store
 from digest.store import events as event_store
 from digest.store import ledger, reach
 from digest.store import pauses as pause_store
@@ -103,7 +102,7 @@ def cancel(settings: Settings, edition_id: int, by: str, now: datetime | None = 
         if not pause_store.resolve(conn, edition_id, "cancelled", by, now):
             return None
         ids = [delivery_id for delivery_id, _ in _open_email(conn, edition_id)]
-        cancelled = editor_store.fail_open(conn, edition_id, ids, f"cancelled by {by} after the breaker", now)
+        cancelled = ledger.fail_open(conn, edition_id, ids, f"cancelled by {by} after the breaker", now)
     log.warning("edition %s: %d emails cancelled by %s after the breaker", edition_id, cancelled, by)
     return cancelled
 

@@ -39,11 +39,13 @@ from digest.models import Channel, Item, RenderedEdition
 from digest.pipeline.planning import TELEGRAM_BATCH, SendPlan, UnknownList, renderer_for
 from digest.render import inline_css
 from digest.render.personalize import defuse, new_nonce, seal, template_marks
+from digest.store import audit as audit_store
+from digest.store import breaking_sends as breaking_store
 from digest.store import editions as edition_store
-from digest.store import editors as editor_store
 from digest.store import items as item_store
 from digest.store import languages as language_store
 from digest.store import ledger
+from digest.store import stops as stop_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.store.tables import deliveries, feeds, items, memberships, subscribers, suppressions
@@ -333,7 +335,7 @@ def _audiences(chosen: Sequence[str]) -> tuple[str, ...]:
 
 
 def _earlier(conn: Connection, list_pk: int, key: str) -> list[EarlierSend]:
-    return [EarlierSend(ed, at, by) for _, ed, at, by in editor_store.breaking_repeats(conn, list_pk, key)]
+    return [EarlierSend(ed, at, by) for _, ed, at, by in breaking_store.breaking_repeats(conn, list_pk, key)]
 
 
 # --- preview, send, stop ------------------------------------------------------------------
@@ -430,12 +432,12 @@ def _create_edition(
     }
     try:
         with conn.begin_nested():
-            editor_store.add_breaking(conn, row)
+            breaking_store.add_breaking(conn, row)
     except IntegrityError:
         # Another editor sent the same story a moment ago.
         raise DuplicateBreaking(list_name, _earlier(conn, list_pk, news.key)) from None
     details = {"edition": edition_id, "title": news.title, "url": news.url, "repeat": repeat}
-    editor_store.audit(conn, actor, "breaking.send", list_name, details, now)
+    audit_store.audit(conn, actor, "breaking.send", list_name, details, now)
     return edition_id, variant_id
 
 
@@ -482,7 +484,7 @@ def stop(settings: Settings, edition_id: int, actor: str) -> int:
     with transaction(settings.database_url) as conn:
         if edition_store.info(conn, edition_id) is None:
             raise InvalidBreaking(f"no edition {edition_id}")
-        stopped = editor_store.stop(conn, edition_id, actor, now)
-        editor_store.audit(conn, actor, "edition.stop", str(edition_id), {"stopped": stopped}, now)
+        stopped = stop_store.stop(conn, edition_id, actor, now)
+        audit_store.audit(conn, actor, "edition.stop", str(edition_id), {"stopped": stopped}, now)
     log.warning("edition %s stopped by %s: %d deliveries cancelled", edition_id, actor, stopped)
     return stopped

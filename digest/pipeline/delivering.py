@@ -35,7 +35,7 @@ from digest.models import Channel, DeliveryState, Recipient
 from digest.pipeline import breaker, retrying
 from digest.store import alerts, ledger
 from digest.store import editions as edition_store
-from digest.store import editors as editor_store
+from digest.store import stops as stop_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import DATABASE_DOWN, transaction
 from digest.store.ledger import Delivery
@@ -69,9 +69,9 @@ def send_batch(
     """Send the open rows among ``delivery_ids``; ``result.retry`` lists those to try again."""
     reclaim_after = timedelta(seconds=settings.visibility_timeout)
     with transaction(settings.database_url) as conn:
-        stopped = editor_store.stopped_by(conn, edition_id)
+        stopped = stop_store.stopped_by(conn, edition_id)
         if stopped is not None:  # an editor stopped the send: what is left is never sent
-            editor_store.fail_open(conn, edition_id, delivery_ids, f"stopped by {stopped}", datetime.now(UTC))
+            ledger.fail_open(conn, edition_id, delivery_ids, f"stopped by {stopped}", datetime.now(UTC))
             return BatchResult()
         if channel == Channel.EMAIL and breaker.is_paused(conn, edition_id):
             return BatchResult()  # rows stay pending: an editor resumes (the sweeper re-queues) or cancels

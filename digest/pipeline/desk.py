@@ -15,14 +15,15 @@ from digest import schedule
 from digest.config import Settings
 from digest.errors import DeliveryError, DigestError
 from digest.models import DeliveryState, Feed, Item, Recipient, RenderedEdition
+from digest.store import audit as audit_store
 from digest.store import desk as desk_store
 from digest.store import editions as edition_store
 from digest.store import editors as editor_store
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store.db import transaction
-from digest.store.desk import EditionFacts, FailureReason
-from digest.store.editors import EditionSummary, Editor
+from digest.store.desk import EditionFacts, EditionSummary, FailureReason
+from digest.store.editors import Editor
 
 __all__ = [
     "AuditLog",
@@ -83,7 +84,7 @@ def set_preferences(settings: Settings, editor_id: int, zone: str, chat: str, ac
     with transaction(settings.database_url) as conn:
         editor_store.set_preferences(conn, editor_id, name, chat_id)
         details = {"time_zone": name, "telegram_chat_id": chat_id}
-        editor_store.audit(conn, actor, "editor.preferences", actor, details, now)
+        audit_store.audit(conn, actor, "editor.preferences", actor, details, now)
 
 
 def send_test(settings: Settings, editor: Editor, list_name: str, rendered: RenderedEdition) -> list[str]:
@@ -241,7 +242,7 @@ def dashboard(settings: Settings, now: datetime | None = None) -> Dashboard:
     with transaction(settings.database_url) as conn:
         feeds = feed_store.all_feeds(conn)
         latest = item_store.recent(conn, now - timedelta(hours=48))[:LATEST_ITEMS]
-        summaries = editor_store.recent_editions(conn, EDITIONS_SHOWN)
+        summaries = desk_store.recent_editions(conn, EDITIONS_SHOWN)
         channels = desk_store.channel_counts(conn, [s.id for s in summaries])
     rows = [EditionRow(s, channels.get(s.id, {})) for s in summaries]
     return Dashboard(rows, feeds, latest, now)
@@ -252,7 +253,7 @@ def dashboard(settings: Settings, now: datetime | None = None) -> Dashboard:
 
 @dataclass(frozen=True, slots=True)
 class AuditRow:
-    entry: Any  # digest.store.editorial.AuditEntry
+    entry: Any  # digest.store.audit.AuditEntry
     headline: str  # the story's headline when the entry is about an item, else ""
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import EditorsWords
-from digest.store import editors as editor_store
+from digest.store import audit as audit_store
 from digest.store import editors_words as store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -81,7 +81,7 @@ def set_words(
         else:
             store.save(conn, list_pk, merged, ends, actor, now)
         details = {**changes, "until": ends.isoformat()}
-        editor_store.audit(conn, actor, "list.words", list_name, details, now)
+        audit_store.audit(conn, actor, "list.words", list_name, details, now)
     return WordsInForce(merged, ends)
 
 
@@ -90,7 +90,7 @@ def clear_words(settings: Settings, list_name: str, *, actor: str) -> bool:
     with transaction(settings.database_url) as conn:
         cleared = store.clear(conn, _list(conn, list_name))
         if cleared:
-            editor_store.audit(conn, actor, "list.words.clear", list_name, {}, now)
+            audit_store.audit(conn, actor, "list.words.clear", list_name, {}, now)
     return cleared
 
 

@@ -20,9 +20,9 @@ from digest.errors import ImportError_
 from digest.models import Feed, FeedSpec
 from digest.opml import parse_opml
 from digest.pipeline.feeds import InvalidFeed
+from digest.store import audit as audit_store
 from digest.store import desk as desk_store
 from digest.store import editorial as editorial_store
-from digest.store import editors as editor_store
 from digest.store import feeds as feed_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -93,7 +93,7 @@ def add_feed(settings: Settings, url: str, name: str, section: str, weight: str,
             raise InvalidFeed("address", "this feed is already registered; edit it below")
         feed, _ = feed_store.add(conn, spec, now)
         details = {"name": feed.name, "section": feed.section}
-        editor_store.audit(conn, actor, "feed.add", spec.url, details, now)
+        audit_store.audit(conn, actor, "feed.add", spec.url, details, now)
     return feed
 
 
@@ -114,7 +114,7 @@ def edit_feed(settings: Settings, feed_id: int, changes: dict[str, str], actor: 
         changed = {k: v for k, v in values.items() if getattr(feed, k) != v}
         if changed:
             desk_store.update_feed(conn, feed_id, changed)
-            editor_store.audit(conn, actor, "feed.edit", feed.url, changed, now)
+            audit_store.audit(conn, actor, "feed.edit", feed.url, changed, now)
     return sorted(changed)
 
 
@@ -125,7 +125,7 @@ def set_paused(settings: Settings, feed_id: int, paused: bool, actor: str) -> No
         if feed is None:
             raise InvalidFeed("feed", f"there is no feed {feed_id}")
         desk_store.set_feed_pause(conn, feed_id, actor if paused else None, now)
-        editor_store.audit(conn, actor, "feed.pause" if paused else "feed.resume", feed.url, {}, now)
+        audit_store.audit(conn, actor, "feed.pause" if paused else "feed.resume", feed.url, {}, now)
 
 
 def remove_feed(settings: Settings, feed_id: int, actor: str) -> str:
@@ -135,7 +135,7 @@ def remove_feed(settings: Settings, feed_id: int, actor: str) -> str:
         if feed is None:
             raise InvalidFeed("feed", f"there is no feed {feed_id}")
         feed_store.remove(conn, str(feed_id))
-        editor_store.audit(conn, actor, "feed.remove", feed.url, {"name": feed.name}, now)
+        audit_store.audit(conn, actor, "feed.remove", feed.url, {"name": feed.name}, now)
     return feed.name
 
 
@@ -157,7 +157,7 @@ def import_opml(settings: Settings, data: bytes, filename: str, actor: str) -> t
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
         added = sum(feed_store.add(conn, spec, now)[1] for spec in specs)
-        editor_store.audit(conn, actor, "feed.import", filename, {"feeds": len(specs), "new": added}, now)
+        audit_store.audit(conn, actor, "feed.import", filename, {"feeds": len(specs), "new": added}, now)
     return len(specs), added
 
 
@@ -210,7 +210,7 @@ def edit_list(settings: Settings, name: str, changes: dict[str, str], actor: str
     with transaction(settings.database_url) as conn:
         desk_store.update_list(conn, name, values)
         if values:
-            editor_store.audit(conn, actor, "list.edit", name, dict(values), now)
+            audit_store.audit(conn, actor, "list.edit", name, dict(values), now)
         if layout is not None:
             editorial_store.set_layout(conn, name, layout, actor=actor, now=now)
     return sorted([*values, *(["sections"] if layout is not None else [])])

@@ -35,6 +35,7 @@ from digest.store import items as item_store
 from digest.store import languages as language_store
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
+from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
 from digest.tracking import LinkTracker
 
@@ -169,7 +170,7 @@ def _plan_page(conn: Connection, ctx: _Context, page: list[Subscriber]) -> tuple
     ids = [sub.id or 0 for sub, _ in due]
     taken = ledger.periods_taken(conn, ctx.list_pk, ids, [p for _, p in due if p != "manual"])
     previous = ledger.latest_editions(conn, ctx.list_pk, ids)
-    suppressed = subscriber_store.suppressed(conn, [sub.email for sub, _ in due if sub.email])
+    suppressed = suppression_store.suppressed(conn, [sub.email for sub, _ in due if sub.email])
     rows: list[dict[str, Any]] = []
     skipped = 0
     for sub, period in due:

@@ -18,6 +18,7 @@ from digest.store import clicks as click_store
 from digest.store import events as event_store
 from digest.store import reach
 from digest.store import subscribers as subscriber_store
+from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
 
 __all__ = ["Forgotten", "UnknownAddress", "forget"]
@@ -48,7 +49,7 @@ def forget(settings: Settings, address: str) -> Forgotten:
             events=event_store.anonymize(conn, sub.id, pseudonym),
             clicks=click_store.anonymize(conn, sub.id, pseudonym),
             deliveries=reach.forget(conn, sub.id, pseudonym),
-            still_suppressed=bool(sub.email and subscriber_store.suppressed(conn, [sub.email])),
+            still_suppressed=bool(sub.email and suppression_store.suppressed(conn, [sub.email])),
         )
         subscriber_store.remove(conn, sub.email or sub.telegram_chat_id or key)
     return forgotten

@@ -16,7 +16,7 @@ from digest import schedule
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import Subscriber, SubscriberStatus
-from digest.store import editors as editor_store
+from digest.store import audit as audit_store
 from digest.store import readers as reader_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
@@ -155,7 +155,7 @@ def update_reader(
             _move_lists(conn, subscriber_id, shown.get("lists", ""), submitted.get("lists", ""))
         if changed:
             details = {f: submitted.get(f, "") for f in changed}
-            editor_store.audit(conn, actor, "subscriber.update", str(subscriber_id), details, now)
+            audit_store.audit(conn, actor, "subscriber.update", str(subscriber_id), details, now)
     return changed
 
 

@@ -17,9 +17,10 @@ from digest.config import Settings
 from digest.errors import DigestError
 from digest.pipeline.breaking import Dispatch, open_batches
 from digest.pipeline.planning import SendPlan
+from digest.store import audit as audit_store
 from digest.store import desk as desk_store
 from digest.store import editions as edition_store
-from digest.store import editors as editor_store
+from digest.store import stops as stop_store
 from digest.store.db import transaction
 
 __all__ = ["NothingToSend", "resume", "retry_failed"]
@@ -39,7 +40,7 @@ def resume(settings: Settings, edition_id: int, actor: str, dispatch: Dispatch) 
         if not desk_store.clear_stop(conn, edition_id):
             raise NothingToSend(f"edition {edition_id} is not stopped")
         reopened = desk_store.reopen_failed(conn, edition_id, stopped=True, now=now)
-        editor_store.audit(conn, actor, "edition.resume", str(edition_id), {"reopened": reopened}, now)
+        audit_store.audit(conn, actor, "edition.resume", str(edition_id), {"reopened": reopened}, now)
     _queue(settings, edition_id, list_name, dispatch)
     log.warning("edition %s resumed by %s: %d deliveries reopened", edition_id, actor, reopened)
     return reopened
@@ -50,12 +51,12 @@ def retry_failed(settings: Settings, edition_id: int, actor: str, dispatch: Disp
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
         list_name = _list_name(conn, edition_id)
-        if editor_store.stopped_by(conn, edition_id) is not None:
+        if stop_store.stopped_by(conn, edition_id) is not None:
             raise NothingToSend(f"edition {edition_id} is stopped: resume it first")
         reopened = desk_store.reopen_failed(conn, edition_id, stopped=False, now=now)
         if not reopened:
             raise NothingToSend(f"edition {edition_id} has no failed delivery to retry")
-        editor_store.audit(conn, actor, "edition.retry", str(edition_id), {"reopened": reopened}, now)
+        audit_store.audit(conn, actor, "edition.retry", str(edition_id), {"reopened": reopened}, now)
     _queue(settings, edition_id, list_name, dispatch)
     return reopened
 

@@ -37,6 +37,7 @@ from digest.store import confirmations as confirmation_store
 from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
+from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
 from digest.textcheck import InvalidText, check_text
 from digest.zones import resolve_zone
@@ -343,7 +344,7 @@ def sign_up(
         if not chosen:
             raise InvalidInput("lists", "choose at least one list")
         existing = subscriber_store.find(conn, email=email)
-        if subscriber_store.suppressed(conn, [email]) or (
+        if suppression_store.suppressed(conn, [email]) or (
             existing is not None and existing.status is SubscriberStatus.ACTIVE
         ):
             log.info("sign-up for a known or suppressed address: no email sent")
@@ -447,7 +448,7 @@ def record_provider_events(
         for event in events:
             if event.event not in SUPPRESSING or not event.email or event.kind == "blocked":
                 continue
-            subscriber_store.suppress(conn, event.email, event.event, now)
+            suppression_store.suppress(conn, event.email, event.event, now)
             if event.event in UNSUBSCRIBING:
                 sub = subscriber_store.find(conn, email=event.email) or subscriber_store.find(
                     conn, email=event.email.lower()

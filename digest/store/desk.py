@@ -1,5 +1,5 @@
-"""Read queries of the editors' desk: what one edition contained and how its delivery went;
-the audit log filtered, with headlines for the item keys it names.
+"""Read queries of the editors' desk: the recent editions, what one edition contained and how
+its delivery went; the audit log filtered, with headlines for the item keys it names.
 
 Counts come from the ledger (``deliveries``), grouped by channel and state; the reasons of
 failed rows are its ``last_error`` column, grouped so a thousand "mailbox full" are one line.
@@ -13,14 +13,25 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from digest.models import DeliveryState
+from digest.store.audit import AuditEntry
 from digest.store.common import aware
-from digest.store.editorial import AuditEntry, audit_log
-from digest.store.editors import breaking_sends, edition_stops
-from digest.store.tables import deliveries, edition_variants, editions, feed_pauses, feeds, items, lists
+from digest.store.tables import (
+    audit_log,
+    breaking_sends,
+    deliveries,
+    edition_stops,
+    edition_variants,
+    editions,
+    feed_pauses,
+    feeds,
+    items,
+    lists,
+)
 
 __all__ = [
     "AuditFilter",
     "EditionFacts",
+    "EditionSummary",
     "FailureReason",
     "audit_choices",
     "audit_page",
@@ -29,6 +40,7 @@ __all__ = [
     "feed_pauses_by_id",
     "headlines",
     "list_kind",
+    "recent_editions",
     "reopen_failed",
     "set_feed_pause",
     "update_feed",
@@ -99,6 +111,60 @@ def edition_facts(conn: Connection, edition_id: int) -> EditionFacts | None:
         counts=channel_counts(conn, [edition_id]).get(edition_id, {}),
         reasons=failure_reasons(conn, edition_id),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class EditionSummary:
+    id: int
+    list_name: str
+    slot: str
+    title: str
+    created_at: datetime
+    counts: dict[str, int]
+    stopped_by: str | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        return self.counts.get(str(DeliveryState.SENT), 0) + self.counts.get(str(DeliveryState.FAILED), 0)
+
+
+def recent_editions(conn: Connection, limit: int = 20, edition_id: int | None = None) -> list[EditionSummary]:
+    """The newest editions (or just one) with their ledger counts by state."""
+    query = (
+        select(
+            editions.c.id,
+            lists.c.name,
+            editions.c.slot,
+            editions.c.title,
+            editions.c.created_at,
+            edition_stops.c.stopped_by,
+        )
+        .join(lists, lists.c.id == editions.c.list_id)
+        .outerjoin(edition_stops, edition_stops.c.edition_id == editions.c.id)
+        .order_by(editions.c.id.desc())
+        .limit(limit)
+    )
+    if edition_id is not None:
+        query = query.where(editions.c.id == edition_id)
+    rows = conn.execute(query).all()
+    ids = [int(r[0]) for r in rows]
+    counts: dict[int, dict[str, int]] = {i: {str(s): 0 for s in DeliveryState} for i in ids}
+    if ids:
+        by_state = (
+            select(deliveries.c.edition_id, deliveries.c.state, func.count())
+            .where(deliveries.c.edition_id.in_(ids))
+            .group_by(deliveries.c.edition_id, deliveries.c.state)
+        )
+        for ed, state, n in conn.execute(by_state):
+            counts[int(ed)][str(state)] = int(n)
+    return [
+        EditionSummary(int(r[0]), r[1], r[2], r[3], aware(r[4]) or r[4], counts[int(r[0])], r[5])
+        for r in rows
+    ]
 
 
 def channel_counts(conn: Connection, edition_ids: list[int]) -> dict[int, dict[str, dict[str, int]]]:

@@ -1,9 +1,6 @@
-"""Editor actions (pin, boost, bury, exclude), the generic audit log, list layouts, and
-what readers already had.
+"""Editor actions (pin, boost, bury, exclude), list layouts, and what readers already had.
 
-``audit_log`` is meant for every feature that changes something on someone's behalf:
-one row per change, with who, when, what (``action``, e.g. ``editor.pin``), on what
-(``target``) and the details as JSON.
+Each change is recorded in the audit log (``digest.store.audit``) in the transaction that makes it.
 """
 
 from __future__ import annotations
@@ -11,18 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Column,
     Connection,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
     delete,
     insert,
     or_,
@@ -31,82 +19,20 @@ from sqlalchemy import (
 )
 
 from digest.editorial import Action, EditorAction
+from digest.store.audit import audit
 from digest.store.common import aware
-from digest.store.tables import UTCDateTime, edition_items, editions, items, lists, metadata
+from digest.store.tables import edition_items, editions, editor_actions, items, lists
 
 __all__ = [
-    "AuditEntry",
     "SentItems",
     "actions",
-    "audit",
-    "audit_entries",
-    "audit_log",
     "clear_actions",
-    "editor_actions",
     "find_item",
     "layout",
     "save_action",
     "sent_items",
     "set_layout",
 ]
-
-editor_actions = Table(
-    "editor_actions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("item_key", String(64), nullable=False),
-    Column("action", String(16), nullable=False),  # pin, boost, bury, exclude
-    Column("factor", Float, nullable=False, default=1.0),
-    # NULL: every list. Deleting a list deletes its actions.
-    Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE")),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime),
-    Column("created_by", String(400), nullable=False),
-    Index("ix_editor_actions_item_key", "item_key"),
-)
-
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("at", UTCDateTime, nullable=False),
-    Column("actor", String(400), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("target", String(400), nullable=False),
-    Column("details", JSON, nullable=False, default=dict),
-    Index("ix_audit_log_at", "at"),
-)
-
-
-# --- audit ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    details: dict[str, Any]
-
-
-def audit(
-    conn: Connection, *, actor: str, action: str, target: str, details: dict[str, Any], at: datetime
-) -> None:
-    """Record one change; call it in the transaction that makes the change."""
-    row = {"at": at, "actor": actor[:400], "action": action[:64], "target": target[:400], "details": details}
-    conn.execute(insert(audit_log).values(**row))
-
-
-def audit_entries(conn: Connection, *, target: str | None = None, limit: int = 100) -> list[AuditEntry]:
-    """The newest entries first, optionally only those about ``target``."""
-    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
-    if target is not None:
-        query = query.where(audit_log.c.target == target)
-    return [
-        AuditEntry(aware(r.at) or r.at, r.actor, r.action, r.target, dict(r.details or {}))
-        for r in conn.execute(query)
-    ]
 
 
 # --- editor actions -------------------------------------------------------------------------

@@ -197,6 +197,19 @@ def reopen_failed(conn: Connection, edition_id: int, now: datetime) -> int:
     return int(conn.execute(statement).rowcount or 0)
 
 
+def fail_open(
+    conn: Connection, edition_id: int, ids: Sequence[int] | None, reason: str, now: datetime
+) -> int:
+    """Mark the edition's rows not yet sent (all, or those among ``ids``) failed with ``reason``."""
+    statement = update(deliveries).where(
+        deliveries.c.edition_id == edition_id, deliveries.c.state.in_([str(s) for s in OPEN])
+    )
+    if ids is not None:
+        statement = statement.where(deliveries.c.id.in_(ids))
+    values = {"state": str(DeliveryState.FAILED), "last_error": reason[:2000], "updated_at": now}
+    return int(conn.execute(statement.values(**values)).rowcount or 0)
+
+
 def stalled_editions(
     conn: Connection, *, open_before: datetime, sending_before: datetime
 ) -> tuple[list[int], int]:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, or_, select, update
 
 from digest.models import DeliveryState, Subscriber, SubscriberStatus
-from digest.store.common import among, insert_ignoring_conflicts
-from digest.store.tables import deliveries, lists, memberships, subscribers, suppressions
+from digest.store.common import insert_ignoring_conflicts
+from digest.store.tables import deliveries, lists, memberships, subscribers
 
 BREAKING = "breaking"
 
@@ -218,6 +218,21 @@ def members_page(
     return [_subscriber(conn, row, list_names=()) for row in conn.execute(query)]
 
 
+def search(conn: Connection, text: str, limit: int = 50) -> list[int]:
+    """Ids of subscribers whose email, chat id or name contains ``text`` (newest first)."""
+    query = select(subscribers.c.id).order_by(subscribers.c.id.desc()).limit(limit)
+    if text.strip():
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(subscribers.c.email).like(pattern),
+                func.lower(subscribers.c.telegram_chat_id).like(pattern),
+                func.lower(subscribers.c.name).like(pattern),
+            )
+        )
+    return [int(x) for x in conn.execute(query).scalars()]
+
+
 def everyone(conn: Connection) -> list[Subscriber]:
     """Every subscriber with their lists (for export)."""
     names: dict[int, list[str]] = {}
@@ -226,17 +241,3 @@ def everyone(conn: Connection) -> list[Subscriber]:
         names.setdefault(sub_id, []).append(name)
     rows = conn.execute(select(subscribers).order_by(subscribers.c.id))
     return [_subscriber(conn, row, names.get(row.id, [])) for row in rows]
-
-
-def suppress(conn: Connection, email: str, reason: str, now: datetime) -> bool:
-    """Never email this address again."""
-    rows = [{"email": email.lower(), "reason": reason, "created_at": now}]
-    return insert_ignoring_conflicts(conn, suppressions, rows) > 0
-
-
-def suppressed(conn: Connection, emails: Sequence[str]) -> set[str]:
-    lowered = list({email.lower() for email in emails})
-    if not lowered:
-        return set()
-    query = select(suppressions.c.email).where(among(conn, suppressions.c.email, lowered))
-    return set(conn.execute(query).scalars())

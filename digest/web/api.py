@@ -31,7 +31,7 @@ from digest.models import Subscriber
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import roster
 from digest.pipeline.planning import UnknownList
-from digest.store import editors as editor_store
+from digest.store import audit as audit_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
@@ -167,7 +167,7 @@ def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
         actor: editor, q: str = "", limit: Annotated[int, Query(ge=1, le=500)] = 50
     ) -> list[out.SubscriberOut]:
         with transaction(settings.database_url) as conn:
-            ids = editor_store.search_subscribers(conn, q, limit)
+            ids = subscriber_store.search(conn, q, limit)
             found = [subscription_store.by_id(conn, i) for i in ids]
         return [_subscriber(s) for s in found if s is not None]
 
@@ -212,7 +212,7 @@ def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
                 raise HTTPException(404, f"no subscriber {subscriber_id}")
             roster.remove_subscriber(conn, subscriber_id)
             target = found.email or found.telegram_chat_id or str(subscriber_id)
-            editor_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
+            audit_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
         return Response(status_code=204)
 
 

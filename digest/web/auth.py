@@ -27,6 +27,7 @@ from typing import Any
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.ratelimit import RateLimiter, wait_for_any
+from digest.store import audit as audit_store
 from digest.store import editors as store
 from digest.store.db import transaction
 from digest.store.editors import Editor
@@ -161,7 +162,7 @@ def add_editor(settings: Settings, email: str, role: str, password: str, actor: 
         details: dict[str, Any] = {"role": str(parsed)}
         if not created:
             details["sessions_ended"] = store.end_sessions_of(conn, editor_id)
-        store.audit(conn, actor, "editor.add" if created else "editor.reset", address, details, now)
+        audit_store.audit(conn, actor, "editor.add" if created else "editor.reset", address, details, now)
         editor = store.editor_by_id(conn, editor_id)
     assert editor is not None
     return editor, created
@@ -181,7 +182,7 @@ def authenticate(
     now = datetime.now(UTC)
     if not (found and good and not found[0].disabled):
         with transaction(settings.database_url) as conn:
-            store.audit(conn, address[:320] or "?", "login.failed", "", {"client": client}, now)
+            audit_store.audit(conn, address[:320] or "?", "login.failed", "", {"client": client}, now)
         raise BadCredentials("wrong email or password")
     return found[0]
 
@@ -207,7 +208,7 @@ def start_session(settings: Settings, editor: Editor, client: str) -> str:
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
         store.add_session(conn, _digest(token), editor.id, now)
-        store.audit(conn, editor.email, "login", "", {"client": client}, now)
+        audit_store.audit(conn, editor.email, "login", "", {"client": client}, now)
         store.purge_sessions(conn, **_limits(settings, now))
     return token
 
@@ -246,7 +247,7 @@ def end_session(settings: Settings, token: str) -> None:
         found = store.session(conn, _digest(token))
         store.end_session(conn, _digest(token))
         if found is not None:
-            store.audit(conn, found.editor.email, "logout", "", {}, datetime.now(UTC))
+            audit_store.audit(conn, found.editor.email, "logout", "", {}, datetime.now(UTC))
 
 
 # --- API tokens ---------------------------------------------------------------------------
@@ -265,7 +266,7 @@ def create_token(settings: Settings, email: str, name: str, actor: str) -> str:
         if found is None:
             raise ValueError(f"no editor {address} (add one with `digest accounts add`)")
         store.add_token(conn, found[0].id, name, _digest(token), now)
-        store.audit(conn, actor, "token.create", address, {"name": name}, now)
+        audit_store.audit(conn, actor, "token.create", address, {"name": name}, now)
     return token
 
 
@@ -287,4 +288,4 @@ def audit(settings: Settings, actor: Actor | str, action: str, target: str = "",
     """Record what an editor did: who, when, what."""
     label = actor.label if isinstance(actor, Actor) else actor
     with transaction(settings.database_url) as conn:
-        store.audit(conn, label, action, target, details, datetime.now(UTC))
+        audit_store.audit(conn, label, action, target, details, datetime.now(UTC))

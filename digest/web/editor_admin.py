@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from digest.pipeline import desk, roster
+from digest.store import audit as audit_store
 from digest.store import editors as editor_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -79,7 +80,7 @@ def router(ctx: EditorContext) -> APIRouter:
             found = editor_store.editor_by_id(conn, editor_id)
             if found is not None:
                 editor_store.set_disabled(conn, editor_id, change == "disable")
-                editor_store.audit(conn, actor.label, f"editor.{change}", found.email, {}, now)
+                audit_store.audit(conn, actor.label, f"editor.{change}", found.email, {}, now)
         return RedirectResponse("/admin/accounts", status_code=303)
 
     @api.post("/tokens")
@@ -103,7 +104,7 @@ def router(ctx: EditorContext) -> APIRouter:
         now = datetime.now(UTC)
         with transaction(settings.database_url) as conn:
             if editor_store.revoke_token(conn, token_id, now):
-                editor_store.audit(conn, actor.label, "token.revoke", str(token_id), {}, now)
+                audit_store.audit(conn, actor.label, "token.revoke", str(token_id), {}, now)
         return RedirectResponse("/admin/accounts", status_code=303)
 
     def lists_page(request: Request, actor: Actor, status: int = 200, error: str = "") -> Response:
@@ -130,7 +131,7 @@ def router(ctx: EditorContext) -> APIRouter:
         try:
             with transaction(settings.database_url) as conn:
                 slug = roster.create_list(conn, name, now, title.strip()[:200], kind)
-                editor_store.audit(conn, actor.label, "list.add", slug, {"kind": kind}, now)
+                audit_store.audit(conn, actor.label, "list.add", slug, {"kind": kind}, now)
         except roster.InvalidListName as exc:
             return lists_page(request, actor, 400, f"{exc.problem}.")
         return RedirectResponse("/admin/lists", status_code=303)

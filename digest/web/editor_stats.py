@@ -27,7 +27,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Reques
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from digest.pipeline import breaker, stats
-from digest.store import editors as editor_store
+from digest.store import audit as audit_store
 from digest.store import pauses as pause_store
 from digest.store.db import transaction
 from digest.web.auth import Actor, Role
@@ -86,7 +86,7 @@ def router(ctx: EditorContext) -> APIRouter:
             raise HTTPException(409, "This edition's email is not paused.")
         with transaction(settings.database_url) as conn:
             action = "breaker.resume" if resume else "breaker.cancel"
-            editor_store.audit(conn, actor.label, action, f"edition {edition_id}", {}, now)
+            audit_store.audit(conn, actor.label, action, f"edition {edition_id}", {}, now)
         return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)
 
     @api.post("/admin/editions/{edition_id}/email/resume")

@@ -31,9 +31,10 @@ from digest.config import Settings
 from digest.errors import ImportError_
 from digest.models import Subscriber, SubscriberChange
 from digest.pipeline import desk, readers, roster
-from digest.store import editors as editor_store
+from digest.store import audit as audit_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
+from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
 from digest.textcheck import InvalidText, check_text
 from digest.web import auth
@@ -88,7 +89,7 @@ def save_subscribers(
             "updated": report.updated[:20],
             "ids": report.ids[:20],
         }
-        editor_store.audit(conn, actor.label, "subscribers.save", target or "", details, now)
+        audit_store.audit(conn, actor.label, "subscribers.save", target or "", details, now)
     return report
 
 
@@ -219,7 +220,7 @@ def router(ctx: EditorContext) -> APIRouter:
             if sub is not None:
                 roster.remove_subscriber(conn, subscriber_id)
                 target = sub.email or sub.telegram_chat_id or str(subscriber_id)
-                editor_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
+                audit_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
         return RedirectResponse("/admin/subscribers", status_code=303)
 
     _suppression_routes(api, ctx)
@@ -232,7 +233,7 @@ def _suppression_routes(api: APIRouter, ctx: EditorContext) -> None:
 
     def listing(request: Request, actor: Actor, q: str = "", status: int = 200, error: str = "") -> Response:
         with transaction(settings.database_url) as conn:
-            found = editor_store.suppression_list(conn, q)
+            found = suppression_store.suppression_list(conn, q)
         return pages.render(request, "editor/suppressions", status, actor=actor, q=q, rows=found, error=error)
 
     @api.get("/suppressions")
@@ -253,8 +254,8 @@ def _suppression_routes(api: APIRouter, ctx: EditorContext) -> None:
             return listing(request, actor, status=400, error=f"{email!r} is not an email address.")
         now = datetime.now(UTC)
         with transaction(settings.database_url) as conn:
-            subscriber_store.suppress(conn, address, (reason.strip() or "editor")[:64], now)
-            editor_store.audit(conn, actor.label, "suppression.add", address, {"reason": reason}, now)
+            suppression_store.suppress(conn, address, (reason.strip() or "editor")[:64], now)
+            audit_store.audit(conn, actor.label, "suppression.add", address, {"reason": reason}, now)
         return RedirectResponse("/admin/suppressions", status_code=303)
 
     @api.post("/suppressions/remove")
@@ -267,6 +268,6 @@ def _suppression_routes(api: APIRouter, ctx: EditorContext) -> None:
         ctx.csrf.check(request, csrf_token)
         now = datetime.now(UTC)
         with transaction(settings.database_url) as conn:
-            if editor_store.unsuppress(conn, email):
-                editor_store.audit(conn, actor.label, "suppression.remove", email.strip().lower(), {}, now)
+            if suppression_store.unsuppress(conn, email):
+                audit_store.audit(conn, actor.label, "suppression.remove", email.strip().lower(), {}, now)
         return RedirectResponse("/admin/suppressions", status_code=303)

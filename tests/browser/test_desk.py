@@ -15,7 +15,7 @@ from digest.models import Subscriber
 from digest.pipeline import breaking as news_desk
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
-from digest.store.editors import editor_sessions
+from digest.store.tables import editor_sessions
 from tests.browser.newsroom import EDITORS, HEADLINES, seed, sign_in
 from tests.browser.test_editor_flow import serve
 

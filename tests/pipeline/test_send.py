@@ -13,7 +13,7 @@ from digest import pipeline
 from digest.models import Subscriber
 from digest.pipeline.planning import UnknownList
 from digest.store import ledger
-from digest.store import subscribers as subscriber_store
+from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
 from tests.pipeline.conftest import NOW, TOPICS
 
@@ -96,7 +96,7 @@ def test_suppressed_addresses_are_never_planned(world, settings):
     world.add_items(3)
     world.subscribe(kyiv(1), kyiv(2))
     with transaction(settings.database_url) as conn:
-        subscriber_store.suppress(conn, "READER2@example.org", "bounce", NOW)
+        suppression_store.suppress(conn, "READER2@example.org", "bounce", NOW)
     plan = pipeline.plan_send("daily", settings, now=NOW)
     with transaction(settings.database_url) as conn:
         rows = conn.exec_driver_sql("select address from deliveries where channel='email'").scalars().all()

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from digest.editorial import Action, EditorAction
 from digest.models import FeedSpec, Item
+from digest.store import audit as audit_store
 from digest.store import editions
 from digest.store import editorial as store
 from digest.store import feeds as feed_store
@@ -65,7 +66,7 @@ def test_an_action_is_stored_with_who_when_and_for_which_list_and_audited(db):
         store.save_action(conn, action("key-1", Action.BOOST, "daily", factor=3.0, expires_at=until), NOW)
     with transaction(db) as conn:
         [saved] = store.actions(conn)
-        [entry] = store.audit_entries(conn)
+        [entry] = audit_store.audit_entries(conn)
     assert (saved.item_key, saved.action, saved.factor, saved.list_name, saved.created_by) == (
         "key-1", Action.BOOST, 3.0, "daily", "olena",
     )  # fmt: skip
@@ -82,7 +83,7 @@ def test_a_new_action_replaces_the_items_action_for_the_same_list_only(db):
         store.save_action(conn, action("key-1", Action.EXCLUDE), NOW + timedelta(minutes=1))
     with transaction(db) as conn:
         found = {(a.list_name, a.action) for a in store.actions(conn)}
-        newest = store.audit_entries(conn, target="key-1")[0]
+        newest = audit_store.audit_entries(conn, target="key-1")[0]
     assert found == {("daily", Action.PIN), (None, Action.EXCLUDE)}
     assert (newest.action, newest.details["replaced"]) == ("editor.exclude", ["bury"])
 
@@ -106,7 +107,7 @@ def test_clearing_removes_the_items_actions_and_is_audited(db):
         assert store.clear_actions(conn, "key-1", None, actor="taras", now=NOW) == 1
         assert store.clear_actions(conn, "key-1", None, actor="taras", now=NOW) == 0
         assert [a.item_key for a in store.actions(conn)] == ["key-2"]
-        entries = store.audit_entries(conn, target="key-1")
+        entries = audit_store.audit_entries(conn, target="key-1")
     assert [(e.actor, e.action, e.details["removed"]) for e in entries[:2]] == [
         ("taras", "editor.clear", ["pin"]),
         ("taras", "editor.clear", ["bury"]),
@@ -135,7 +136,7 @@ def test_a_lists_layout_is_stored_audited_and_reset(db):
         assert store.layout(conn, "weekly") == ()
         store.set_layout(conn, "daily", (), actor="olena", now=NOW)
         assert store.layout(conn, "daily") == ()
-        entries = store.audit_entries(conn, target="daily")
+        entries = audit_store.audit_entries(conn, target="daily")
     assert [e.details["sections"] for e in entries] == [None, [["video", 2], ["news", None]]]
 
 

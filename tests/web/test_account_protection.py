@@ -13,6 +13,7 @@ from digest.config import Settings
 from digest.ratelimit import InProcessRateLimiter
 from digest.store import editors as editor_store
 from digest.store.db import transaction
+from digest.store.tables import editor_sessions
 from digest.web import create_app
 from tests.web.conftest import BASE, csrf_token
 from tests.web.test_editor_auth import PASSWORD, make_editor, sign_in
@@ -56,8 +57,8 @@ def live_sessions(settings: Settings, email: str) -> int:
     with transaction(settings.database_url) as conn:
         found = editor_store.editor_with_hash(conn, email)
         assert found is not None
-        query = editor_store.editor_sessions.select().where(
-            editor_store.editor_sessions.c.editor_id == found[0].id
+        query = editor_sessions.select().where(
+            editor_sessions.c.editor_id == found[0].id
         )
         return len(conn.execute(query).all())
 

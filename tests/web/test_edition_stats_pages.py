@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from digest import pipeline
 from digest.store import pauses as pause_store
+from digest.store.audit import audit_entries
 from digest.store.db import transaction
-from digest.store.editorial import audit_entries
 from tests.web.conftest import add_news, add_subscriber, csrf_token
 from tests.web.test_editor_auth import sign_in
 

@@ -14,8 +14,9 @@ from sqlalchemy import update
 
 from digest.config import Settings
 from digest.store import editors as editor_store
+from digest.store.audit import audit_entries
 from digest.store.db import transaction
-from digest.store.editorial import audit_entries
+from digest.store.tables import editor_sessions
 from digest.web import auth
 from digest.web.auth import Role
 from digest.web.editor_access import RequireEditor, RequireToken
@@ -162,7 +163,7 @@ def test_next_never_leads_off_site(client, settings):
 
 def _age_sessions(settings: Settings, **values: datetime) -> None:
     with transaction(settings.database_url) as conn:
-        conn.execute(update(editor_store.editor_sessions).values(**values))
+        conn.execute(update(editor_sessions).values(**values))
 
 
 def test_a_session_ends_after_the_idle_time(client, settings):

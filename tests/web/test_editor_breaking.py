@@ -18,8 +18,9 @@ from digest.pipeline import breaking as news_desk
 from digest.pipeline import send_batch
 from digest.pipeline.planning import SendPlan
 from digest.store import subscribers as subscriber_store
+from digest.store import suppressions as suppression_store
+from digest.store.audit import audit_entries
 from digest.store.db import transaction
-from digest.store.editorial import audit_entries
 from digest.store.tables import deliveries
 from tests.web.conftest import add_news, csrf_token
 from tests.web.test_editor_auth import sign_in
@@ -46,7 +47,7 @@ def audience(settings: Settings, list_name: str = "breaking") -> None:
     with transaction(settings.database_url) as conn:
         for sub in people:
             subscriber_store.save(conn, sub, now)
-        subscriber_store.suppress(conn, "gone@example.org", "bounce", now)
+        suppression_store.suppress(conn, "gone@example.org", "bounce", now)
 
 
 class Recorder:

@@ -11,8 +11,10 @@ from digest.models import FeedSpec, Item
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
+from digest.store import suppressions as suppression_store
+from digest.store.audit import audit_entries
 from digest.store.db import transaction
-from digest.store.editorial import actions, audit_entries
+from digest.store.editorial import actions
 from tests.web.conftest import add_news, add_subscriber, csrf_token
 from tests.web.test_editor_auth import PASSWORD, form_token, sign_in
 
@@ -141,10 +143,10 @@ def test_the_suppression_list_is_viewed_added_to_and_removed_from(client, settin
     page = client.get("/admin/suppressions")
     assert "spam@example.org" in page.text and "complaint" in page.text
     with transaction(settings.database_url) as conn:
-        assert subscriber_store.suppressed(conn, ["spam@example.org"]) == {"spam@example.org"}
+        assert suppression_store.suppressed(conn, ["spam@example.org"]) == {"spam@example.org"}
     client.post("/admin/suppressions/remove", data={"email": "spam@example.org", "csrf_token": token})
     with transaction(settings.database_url) as conn:
-        assert subscriber_store.suppressed(conn, ["spam@example.org"]) == set()
+        assert suppression_store.suppressed(conn, ["spam@example.org"]) == set()
     bad = client.post("/admin/suppressions", data={"email": "nobody", "csrf_token": token})
     assert bad.status_code == 400
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from digest.errors import ConfigError
 from digest.models import SubscriberStatus
-from digest.store import subscribers as subscriber_store
+from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
 from digest.web import create_app
 from tests.web.conftest import BASE, add_subscriber, find
@@ -51,7 +51,7 @@ def signed(
 
 def is_suppressed(settings, address: str) -> bool:
     with transaction(settings.database_url) as conn:
-        return bool(subscriber_store.suppressed(conn, [address]))
+        return bool(suppression_store.suppressed(conn, [address]))
 
 
 def test_a_validly_signed_bounce_suppresses_the_address(signed_client, settings, key_pair):
