@@ -118,3 +118,12 @@ def test_the_demo_defaults_and_an_explicit_development_mode_sign_with_a_generate
     local_celery = config.load(one_machine, dotenv=False)
     assert not demo.production and not local_celery.production
     assert demo.signing_key() == local_celery.signing_key() == (tmp_path / "var" / "secret_key").read_bytes()
+
+
+def test_settings_made_in_code_hold_the_defaults_an_empty_environment_gives():
+    assert config.Settings() == config.load({}, dotenv=False)
+
+
+def test_each_variable_is_declared_by_one_setting_only():
+    variables = [setting.env for setting in config.SETTINGS]
+    assert len(variables) == len(set(variables))

@@ -1,7 +1,7 @@
 """Editor accounts: passwords, sessions, API tokens, roles and the audit log.
 
-Plain functions over ``digest.store.editors`` (no web framework here), shared by the editor
-pages, the JSON API and ``digest accounts``.
+Plain functions over ``digest.store.editors`` and ``digest.store.audit`` (no web framework
+here), shared by the editor pages, the JSON API and ``digest accounts``.
 
 - Passwords are hashed with scrypt (memory-hard, in the standard library), with a random
   salt; the parameters travel in the hash so they can be raised later.
