@@ -57,9 +57,7 @@ def live_sessions(settings: Settings, email: str) -> int:
     with transaction(settings.database_url) as conn:
         found = editor_store.editor_with_hash(conn, email)
         assert found is not None
-        query = editor_sessions.select().where(
-            editor_sessions.c.editor_id == found[0].id
-        )
+        query = editor_sessions.select().where(editor_sessions.c.editor_id == found[0].id)
         return len(conn.execute(query).all())
 
 
