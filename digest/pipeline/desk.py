@@ -234,6 +234,7 @@ class Dashboard:
     feeds: list[Feed]
     items: list[Item]
     now: datetime
+    paused: frozenset[int] = frozenset()  # ids of the feeds an editor paused
 
 
 def dashboard(settings: Settings, now: datetime | None = None) -> Dashboard:
@@ -243,8 +244,9 @@ def dashboard(settings: Settings, now: datetime | None = None) -> Dashboard:
         latest = item_store.recent(conn, now - timedelta(hours=48))[:LATEST_ITEMS]
         summaries = editor_store.recent_editions(conn, EDITIONS_SHOWN)
         channels = desk_store.channel_counts(conn, [s.id for s in summaries])
+        paused = frozenset(desk_store.feed_pauses_by_id(conn))
     rows = [EditionRow(s, channels.get(s.id, {})) for s in summaries]
-    return Dashboard(rows, feeds, latest, now)
+    return Dashboard(rows, feeds, latest, now, paused)
 
 
 # --- the audit log ------------------------------------------------------------------------
