@@ -18,7 +18,6 @@ from digest.config import Settings
 from digest.models import Subscriber, SubscriberChange, SubscriberStatus
 from digest.pipeline import roster
 from digest.pipeline.feeds import InvalidFeed
-from digest.store import consents as consent_store
 from digest.store import editors as editor_store
 from digest.store import list_channels as channel_store
 from digest.store import subscribers as subscriber_store
@@ -75,9 +74,7 @@ def attach_channel(
     # list and is active again: Telegram has just said the bot may post there.
     change = SubscriberChange(channel, frozenset({"lists", "status", "attributes"}))
     with transaction(settings.database_url) as conn:
-        report = roster.save_subscribers(conn, [change], now, create_lists=False)
-        if report.new:
-            consent_store.record(conn, report.ids[0], consent_store.SIGNED_UP, "desk", now)
+        roster.save_subscribers(conn, [change], now, create_lists=False, source="desk")
         details = {"chat": chat, "title": rights.title, "bot": rights.status}
         editor_store.audit(conn, actor, "list.channel", list_name, details, now)
     return rights

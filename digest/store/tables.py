@@ -351,16 +351,16 @@ edition_retries = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 
-# How and when each reader gave their consent (issue 14): one row per sign-up and per
-# confirmation, with where it came from ("web form", "CSV import", "API", "bot", "CLI",
-# "desk"). Rows from before this table have none; their confirmations are still in
-# ``confirmations``. Goes with the reader when they are deleted or forgotten.
+# How and when each reader gave their consent (issue 14): one row per sign-up, with where it
+# came from ("web form", "CSV import", "API", "bot", "CLI", "desk"); confirmations are in
+# ``confirmations``. Readers from before this table have none. Goes with the reader when they
+# are deleted or forgotten.
 consents = Table(
     "consents",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
-    Column("event", String(16), nullable=False),  # "signed up" or "confirmed"
+    Column("event", String(16), nullable=False),  # "signed up"
     Column("source", String(16), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_consents_subscriber", "subscriber_id"),

@@ -1,0 +1,59 @@
+"""Each reader's consent is recorded with where it came from — the web form (then the
+confirmation link), the bot, a CSV import, the CLI — and the reader page shows how and when."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from digest.models import Subscriber, SubscriberChange
+from digest.pipeline import bot, readers, roster, subscriptions
+from digest.ratelimit import InProcessRateLimiter
+from digest.store.db import transaction
+from digest.store.subscribers import ALL_FIELDS
+from tests.web.conftest import find
+from tests.web.test_editor_auth import sign_in
+from tests.web.test_signup import confirm_link, outbox_mail, press_confirm, with_daily_list
+
+
+def _consents(settings, subscriber_id: int) -> list[tuple[str, str]]:
+    return [(c.event, c.source) for c in readers.reader_detail(settings, subscriber_id).consents]
+
+
+def test_a_web_sign_up_records_the_form_and_then_the_confirmation_link(client, settings):
+    with_daily_list(settings)
+    asked = datetime.now(UTC) - timedelta(minutes=3)
+    request = subscriptions.SignUp(email="new@example.org", lists=("daily",))
+    subscriptions.sign_up(settings, request, client="192.0.2.1", limiter=InProcessRateLimiter(), now=asked)
+    sub = find(settings, "new@example.org")
+    assert _consents(settings, sub.id) == [("signed up", "web form")]
+    assert press_confirm(client, confirm_link(outbox_mail(settings, sub.id))).status_code == 200
+    detail = readers.reader_detail(settings, sub.id)
+    said = [(c.event, c.source) for c in detail.consents]
+    assert said == [("signed up", "web form"), ("confirmed", "email link")]
+    assert detail.consents[0].at == asked and detail.consents[1].at > asked
+
+
+def test_the_bot_records_each_start_and_an_import_records_only_new_readers(settings):
+    with_daily_list(settings)
+    chat = bot.subscribe(settings, "5151", "Olha").subscriber
+    assert _consents(settings, chat.id) == [("signed up", "bot")]
+    now = datetime.now(UTC)
+    rows = [SubscriberChange(Subscriber(email="csv@example.org", lists=("daily",)), ALL_FIELDS)]
+    with transaction(settings.database_url) as conn:
+        first = roster.save_subscribers(conn, rows, now, create_lists=True, source="CSV import")
+    with transaction(settings.database_url) as conn:  # the same file again: an update, no new consent
+        roster.save_subscribers(conn, rows, now, create_lists=True, source="CSV import")
+    assert _consents(settings, first.ids[0]) == [("signed up", "CSV import")]
+
+
+def test_the_reader_page_says_how_and_when_they_signed_up(client, settings):
+    with_daily_list(settings)
+    subscriptions.sign_up(
+        settings, subscriptions.SignUp(email="page@example.org", lists=("daily",)), client="192.0.2.9",
+        limiter=InProcessRateLimiter(),
+    )  # fmt: skip
+    sub = find(settings, "page@example.org")
+    sign_in(client, settings, "editor")
+    page = client.get(f"/admin/subscribers/{sub.id}")
+    assert page.status_code == 200
+    assert "signed up by web form, " in page.text
