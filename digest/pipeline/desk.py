@@ -142,6 +142,7 @@ def _progress(facts: EditionFacts) -> dict[str, Any]:
     reach = sent if stopped else done
     return {
         "edition": facts.id,
+        "by_channel": _by_channel(facts.counts),
         "list": facts.list_name,
         "title": facts.title,
         "counts": counts,
@@ -156,6 +157,14 @@ def _progress(facts: EditionFacts) -> dict[str, Any]:
         "stopped_by": facts.stopped_by,
         "stopped_at": facts.stopped_at.isoformat() if facts.stopped_at else None,
     }
+
+
+def _by_channel(channels: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """channel -> {"done": finished rows, "total": rows}, Telegram first, as the send goes."""
+    finished = (str(DeliveryState.SENT), str(DeliveryState.FAILED))
+    order = sorted(channels, key=lambda c: (c != "telegram", c))
+    done = {c: sum(n for state, n in channels[c].items() if state in finished) for c in order}
+    return {c: {"done": done[c], "total": sum(channels[c].values())} for c in order}
 
 
 def _percent(part: int, total: int) -> float:
