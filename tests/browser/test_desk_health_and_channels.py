@@ -122,6 +122,8 @@ def test_feed_health_shows_the_last_success_apart_from_the_last_error_and_the_ne
                     "next-fetch": "Mon 30 Nov 2026, 11:20 UTC",
                     "last-error": error,
                 }
+                fresh = page.locator(card_selector, has_text="Frontline TV")  # registered, never fetched
+                assert "not fetched yet" in fresh.inner_text() and "healthy" not in fresh.inner_text()
                 broken = page.locator(card_selector, has_text="Broken")
                 assert broken.locator('[data-field="last-success"]').inner_text() == "never"
                 assert "very-long-host-name." * 8 in broken.locator('[data-field="last-error"]').inner_text()
