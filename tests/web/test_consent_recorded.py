@@ -57,3 +57,23 @@ def test_the_reader_page_says_how_and_when_they_signed_up(client, settings):
     page = client.get(f"/admin/subscribers/{sub.id}")
     assert page.status_code == 200
     assert "signed up by web form, " in page.text
+
+
+def test_the_cli_records_its_own_additions_and_its_csv_imports(settings, tmp_path):
+    from typer.testing import CliRunner
+
+    from digest.cli import app, context
+
+    context._ready = False
+    try:
+        runner = CliRunner()
+        add = ["subscribers", "add", "--email", "cli@example.org"]
+        added = runner.invoke(app, add, catch_exceptions=False)
+        csv_file = tmp_path / "people.csv"
+        csv_file.write_text("email,telegram_chat_id,name,timezone,send_hour,topics,lists\nfile@example.org,,,,,,daily\n")
+        imported = runner.invoke(app, ["subscribers", "import", str(csv_file)], catch_exceptions=False)
+    finally:
+        context._ready = False
+    assert added.exit_code == 0 and imported.exit_code == 0, added.output + imported.output
+    assert _consents(settings, find(settings, "cli@example.org").id) == [("signed up", "CLI")]
+    assert _consents(settings, find(settings, "file@example.org").id) == [("signed up", "CSV import")]
