@@ -40,13 +40,6 @@ def _planned(settings) -> tuple[int, list[SendPlan]]:
     return sent.edition_id, plans
 
 
-def test_email_batches_start_small_and_grow_to_the_breaking_size(settings):
-    _readers(settings, emails=120)
-    _, plans = _planned(settings)
-    sizes = [len(ids) for plan in plans for channel, ids in plan.batches if channel == "email"]
-    assert sizes == [10, 25, 50, 35]
-
-
 def test_the_ramp_never_exceeds_a_smaller_configured_batch():
     sizes = news_desk.email_batch_sizes(20)
     assert [next(sizes) for _ in range(4)] == [10, 20, 20, 20]
