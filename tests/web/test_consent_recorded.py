@@ -70,7 +70,9 @@ def test_the_cli_records_its_own_additions_and_its_csv_imports(settings, tmp_pat
         add = ["subscribers", "add", "--email", "cli@example.org"]
         added = runner.invoke(app, add, catch_exceptions=False)
         csv_file = tmp_path / "people.csv"
-        csv_file.write_text("email,telegram_chat_id,name,timezone,send_hour,topics,lists\nfile@example.org,,,,,,daily\n")
+        csv_file.write_text(
+            "email,telegram_chat_id,name,timezone,send_hour,topics,lists\nfile@example.org,,,,,,daily\n"
+        )
         imported = runner.invoke(app, ["subscribers", "import", str(csv_file)], catch_exceptions=False)
     finally:
         context._ready = False
