@@ -79,3 +79,25 @@ def test_the_cli_records_its_own_additions_and_its_csv_imports(settings, tmp_pat
     assert added.exit_code == 0 and imported.exit_code == 0, added.output + imported.output
     assert _consents(settings, find(settings, "cli@example.org").id) == [("signed up", "CLI")]
     assert _consents(settings, find(settings, "file@example.org").id) == [("signed up", "CSV import")]
+
+
+def test_the_api_and_the_desks_form_record_their_own_sources(client, settings):
+    from tests.web.test_api import token_for
+
+    with_daily_list(settings)
+    created = client.post(
+        "/api/v1/subscribers",
+        json={"email": "cms@example.org", "lists": ["daily"]},
+        headers=token_for(settings, "editor"),
+    )
+    assert created.status_code == 201, created.text
+    assert _consents(settings, created.json()["id"]) == [("signed up", "API")]
+    from tests.web.test_editor_auth import form_token
+
+    sign_in(client, settings, "editor")
+    token = form_token(client, "/admin/subscribers")
+    added = client.post(
+        "/admin/subscribers", data={"email": "desk@example.org", "lists": "daily", "csrf_token": token}
+    )
+    assert added.status_code == 200
+    assert _consents(settings, find(settings, "desk@example.org").id) == [("signed up", "desk")]
