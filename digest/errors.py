@@ -18,6 +18,7 @@
     │   ├── ChatMigrated       a Telegram group moved to a supergroup (.new_chat_id)
     │   ├── BatchTooLarge      channels.sendgrid: 413, send fewer recipients at once
     │   └── MessageRefused     channels.sendgrid: 400 (.recipients: the personalizations it names)
+    ├── ChannelCheckFailed     channels.telegram_rights: the bot may not post in that chat (.reason)
     ├── RateLimited            ratelimit: the wait for a slot would exceed the caller's limit
     ├── LimiterUnavailable     ratelimit: Redis, which holds the shared limits, did not answer
     ├── UnknownList            pipeline.planning: no list of that name
@@ -174,6 +175,15 @@ class ChatRefused(DeliveryError):
 
     def __init__(self, message: str, **_: object) -> None:
         super().__init__(message, permanent=True)
+
+
+class ChannelCheckFailed(DigestError):
+    """The bot may not post in a Telegram chat an editor wants to attach to a list; the
+    message is the reason in words ("the bot is not an admin of @channel")."""
+
+    def __init__(self, chat_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.chat_id, self.reason = chat_id, reason
 
 
 class ChatMigrated(DeliveryError):

@@ -32,10 +32,11 @@ class Feed:
     weight: float = 1.0
     etag: str | None = None
     last_modified: str | None = None
-    last_fetched_at: datetime | None = None
+    last_fetched_at: datetime | None = None  # the last attempt, failed or not
     last_error: str | None = None
     error_count: int = 0
     next_fetch_at: datetime | None = None
+    last_success_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

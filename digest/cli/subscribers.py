@@ -67,7 +67,8 @@ def _save(changes: list[SubscriberChange], source: str = "") -> None:
     now = datetime.now(UTC)
     try:
         with context.db() as conn:  # one transaction: all rows or none
-            report = roster.save_subscribers(conn, changes, now, create_lists=True)
+            signed_up = "CSV import" if source else "CLI"  # a file, or the command's arguments
+            report = roster.save_subscribers(conn, changes, now, create_lists=True, source=signed_up)
     except roster.InvalidListName as exc:
         raise context.fail(f"{source or 'arguments'}: {exc}; nothing was imported") from None
     context.console.print(escape(f"{source + ': ' if source else ''}{report.summary()}"))

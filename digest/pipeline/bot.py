@@ -32,6 +32,7 @@ from digest.models import Item, Recipient, RenderedEdition, Subscriber, Subscrib
 from digest.pipeline import subscriptions as subs
 from digest.pipeline.delivering import envelope_for
 from digest.pipeline.planning import UnknownList, renderer_for
+from digest.store import consents as consent_store
 from digest.store import editions as edition_store
 from digest.store import items as item_store
 from digest.store import languages as language_store
@@ -150,6 +151,7 @@ def subscribe(
             store.update_profile(conn, sub)
             store.join_lists(conn, sub.id, [choice.name])
             sub.lists = tuple(sorted({*sub.lists, choice.name}))
+        consent_store.record(conn, sub.id, "bot", now)  # /start, or joining a list from the bot
     log.info("telegram chat subscriber %s joined list %s", sub.id, choice.name)
     return Subscribed(sub, choice)
 

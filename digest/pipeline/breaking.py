@@ -11,7 +11,11 @@ send. The audiences of a list are
 
 ``send_breaking`` writes the channel rows first and hands them to ``dispatch`` before the
 (maybe 100,000) other rows are written, so the channel post goes out while the rest is
-planned; bot subscribers follow, then the emails in batches of ``BREAKING_EMAIL_BATCH``.
+planned; bot subscribers follow, then the emails in batches that grow from
+``EMAIL_RAMP`` (10, 25) to ``BREAKING_EMAIL_BATCH``. Progress moves per recipient where the
+channel answers per recipient (Telegram: one message each, each marked sent as it goes),
+per batch for email (what SendGrid acknowledges): the small first batches move the bar
+within the first second instead of after the first big request.
 Rows are inserted with one ``INSERT … SELECT`` per audience.
 
 The same story (an item's key, or the URL of one written by hand) goes to a list once: a
@@ -24,9 +28,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain, repeat
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, literal, not_, or_, select
@@ -53,11 +58,14 @@ from digest.telegram_format import TELEGRAM_MAX_LENGTH, escape, link, safe_href,
 
 __all__ = [
     "AUDIENCES",
+    "EMAIL_RAMP",
     "BreakingNews",
     "BreakingPreview",
     "BreakingSend",
     "DuplicateBreaking",
     "InvalidBreaking",
+    "cut",
+    "email_batch_sizes",
     "latest_items",
     "news_from_item",
     "news_from_text",
@@ -81,6 +89,9 @@ TOPICS_KEY = "breaking"
 # Emails per SendGrid request of a breaking send: the ledger moves one batch at a time, so
 # small batches let the progress bar move with the send instead of in 1,000-recipient jumps.
 BREAKING_EMAIL_BATCH = 50
+# The first email batches of a breaking send (then BREAKING_EMAIL_BATCH each): small, so the
+# first acknowledged emails show on the progress bar at once.
+EMAIL_RAMP = (10, 25)
 
 Dispatch = Callable[[SendPlan], object]
 
@@ -466,13 +477,29 @@ def _batches(
 ) -> list[tuple[str, list[int]]]:
     """Open rows of the edition cut into send batches, channel by channel in the given order."""
     email_batch = min(settings.email_batch, BREAKING_EMAIL_BATCH)
-    size = {str(Channel.EMAIL): email_batch, str(Channel.TELEGRAM): TELEGRAM_BATCH}
     batches: list[tuple[str, list[int]]] = []
     with transaction(settings.database_url) as conn:
         for channel in channels:
             ids = [i for i, _ in ledger.open_ids(conn, edition_id, channel) if not skip or i not in skip]
-            batches += [(channel, ids[n : n + size[channel]]) for n in range(0, len(ids), size[channel])]
+            is_email = channel == str(Channel.EMAIL)
+            sizes = email_batch_sizes(email_batch) if is_email else repeat(TELEGRAM_BATCH)
+            batches += [(channel, part) for part in cut(ids, sizes)]
     return batches
+
+
+def email_batch_sizes(largest: int) -> Iterator[int]:
+    """10, 25, then ``largest`` for ever (none above ``largest``)."""
+    return chain((min(n, largest) for n in EMAIL_RAMP), repeat(largest))
+
+
+def cut(ids: Sequence[int], sizes: Iterator[int]) -> list[list[int]]:
+    """``ids`` in consecutive parts of the given sizes (the last one may be shorter)."""
+    parts, start = [], 0
+    while start < len(ids):
+        size = next(sizes)
+        parts.append(list(ids[start : start + size]))
+        start += size
+    return parts
 
 
 def stop(settings: Settings, edition_id: int, actor: str) -> int:

@@ -143,6 +143,7 @@ def _progress(facts: EditionFacts) -> dict[str, Any]:
     reach = sent if stopped else done
     return {
         "edition": facts.id,
+        "by_channel": _by_channel(facts.counts),
         "list": facts.list_name,
         "title": facts.title,
         "counts": counts,
@@ -157,6 +158,14 @@ def _progress(facts: EditionFacts) -> dict[str, Any]:
         "stopped_by": facts.stopped_by,
         "stopped_at": facts.stopped_at.isoformat() if facts.stopped_at else None,
     }
+
+
+def _by_channel(channels: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """channel -> {"done": finished rows, "total": rows}, Telegram first, as the send goes."""
+    finished = (str(DeliveryState.SENT), str(DeliveryState.FAILED))
+    order = sorted(channels, key=lambda c: (c != "telegram", c))
+    done = {c: sum(n for state, n in channels[c].items() if state in finished) for c in order}
+    return {c: {"done": done[c], "total": sum(channels[c].values())} for c in order}
 
 
 def _percent(part: int, total: int) -> float:
@@ -235,6 +244,7 @@ class Dashboard:
     feeds: list[Feed]
     items: list[Item]
     now: datetime
+    paused: frozenset[int] = frozenset()  # ids of the feeds an editor paused
 
 
 def dashboard(settings: Settings, now: datetime | None = None) -> Dashboard:
@@ -244,8 +254,9 @@ def dashboard(settings: Settings, now: datetime | None = None) -> Dashboard:
         latest = item_store.recent(conn, now - timedelta(hours=48))[:LATEST_ITEMS]
         summaries = desk_store.recent_editions(conn, EDITIONS_SHOWN)
         channels = desk_store.channel_counts(conn, [s.id for s in summaries])
+        paused = frozenset(desk_store.feed_pauses_by_id(conn))
     rows = [EditionRow(s, channels.get(s.id, {})) for s in summaries]
-    return Dashboard(rows, feeds, latest, now)
+    return Dashboard(rows, feeds, latest, now, paused)
 
 
 # --- the audit log ------------------------------------------------------------------------

@@ -17,9 +17,11 @@ from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import Subscriber, SubscriberStatus
 from digest.store import audit as audit_store
+from digest.store import consents as consent_store
 from digest.store import readers as reader_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
+from digest.store.consents import Consent
 from digest.store.db import transaction
 from digest.store.readers import Delivery, ReaderFilter
 
@@ -105,6 +107,7 @@ class ReaderDetail:
     signed_up_at: datetime | None
     history: list[Delivery] = field(default_factory=list)
     all_lists: list[str] = field(default_factory=list)
+    consents: list[Consent] = field(default_factory=list)  # sign-ups and confirmations, oldest first
 
     @property
     def shown(self) -> dict[str, str]:
@@ -135,6 +138,7 @@ def reader_detail(settings: Settings, subscriber_id: int) -> ReaderDetail:
             reader_store.signed_up_at(conn, subscriber_id),
             reader_store.delivery_history(conn, subscriber_id),
             names,
+            consent_store.history(conn, subscriber_id),
         )
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import Connection
 
 from digest.errors import DigestError
 from digest.models import SubscriberChange
+from digest.store import consents as consent_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
 from digest.textcheck import InvalidText, check_list_name, check_text
@@ -85,12 +86,13 @@ class SaveReport:
 
 
 def save_subscribers(
-    conn: Connection, changes: Sequence[SubscriberChange], now: datetime, *, create_lists: bool
+    conn: Connection, changes: Sequence[SubscriberChange], now: datetime, *, create_lists: bool, source: str
 ) -> SaveReport:
     """Add or update every subscriber in the caller's transaction (all or nothing).
 
     ``create_lists``: the operator's CLI may create the lists a file names (by the list rule);
-    everyone else gets ``UnknownLists`` and nothing is saved.
+    everyone else gets ``UnknownLists`` and nothing is saved. ``source``: where the new ones
+    signed up (``digest.store.consents.SOURCES``: "CSV import", "API", "CLI", "desk").
     """
     named = sorted({name for change in changes if _joins(conn, change) for name in change.subscriber.lists})
     existing = {name for name, _ in subscription_store.existing_lists(conn)}
@@ -105,6 +107,8 @@ def save_subscribers(
         sub_id, created, changed = subscriber_store.save_given(conn, sub, change.given, now)
         ids.append(sub_id)
         new += created
+        if created:
+            consent_store.record(conn, sub_id, source, now)
         if changed and not created:
             updated.append(sub.email or sub.telegram_chat_id or str(sub_id))
     return SaveReport(len(changes), new, updated, ids)

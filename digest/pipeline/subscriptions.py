@@ -34,6 +34,7 @@ from digest.models import Recipient, Subscriber, SubscriberStatus
 from digest.pipeline.notices import render_notice, send_notice
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
 from digest.store import confirmations as confirmation_store
+from digest.store import consents as consent_store
 from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
@@ -359,8 +360,10 @@ def sign_up(
                 status=SubscriberStatus.UNCONFIRMED,
             )
             sub_id, _ = subscriber_store.save(conn, sub, now)
+            consent_store.record(conn, sub_id, "web form", now)
         else:
             sub_id = existing.id or 0  # unsubscribed: lists are joined when they confirm
+            consent_store.record(conn, sub_id, "web form", now)
         binding = store.link_binding(conn, sub_id)
     assert binding is not None
     _send_confirmation(settings, sub_id, email, name, chosen, now, binding[0])

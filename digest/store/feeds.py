@@ -25,6 +25,7 @@ def _feed(row: Any) -> Feed:
         last_error=row.last_error,
         error_count=row.error_count,
         next_fetch_at=aware(row.next_fetch_at),
+        last_success_at=aware(row.last_success_at),
     )
 
 
@@ -101,6 +102,7 @@ def record_success(
         .where(feeds.c.id == feed_id)
         .values(
             last_fetched_at=now,
+            last_success_at=now,
             next_fetch_at=next_fetch_at,
             etag=etag,
             last_modified=last_modified,
@@ -113,6 +115,8 @@ def record_success(
 def record_error(
     conn: Connection, feed_id: int, *, now: datetime, next_fetch_at: datetime, error: str
 ) -> None:
+    """A failed attempt: ``last_success_at`` stays as it was, so the desk can tell how long
+    the feed has been failing."""
     conn.execute(
         update(feeds)
         .where(feeds.c.id == feed_id)

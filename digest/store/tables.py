@@ -51,7 +51,8 @@ feeds = Table(
     Column("weight", Float, nullable=False, default=1.0),
     Column("etag", String(512)),
     Column("last_modified", String(128)),
-    Column("last_fetched_at", UTCDateTime),
+    Column("last_fetched_at", UTCDateTime),  # the last attempt, whatever came of it
+    Column("last_success_at", UTCDateTime),  # the last fetch that worked (a 304 counts)
     Column("last_error", Text),
     Column("error_count", Integer, nullable=False, default=0),
     Column("next_fetch_at", UTCDateTime),
@@ -439,4 +440,20 @@ edition_stops = Table(
     Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
     Column("stopped_by", String(400), nullable=False),
     Column("stopped_at", UTCDateTime, nullable=False),
+)
+
+
+# How and when each reader gave their consent (issue 14): one row per sign-up, with where it
+# came from ("web form", "CSV import", "API", "bot", "CLI", "desk"); confirmations are in
+# ``confirmations``. Readers from before this table have none. Goes with the reader when they
+# are deleted or forgotten.
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("event", String(16), nullable=False),  # "signed up"
+    Column("source", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_consents_subscriber", "subscriber_id"),
 )

@@ -2,18 +2,21 @@
 
 Routes::
 
-    GET  /admin/lists/{name}     the list's settings and members
-    POST /admin/lists/{name}     change only what was changed
+    GET  /admin/lists/{name}           the list's settings, Telegram channels and members
+    POST /admin/lists/{name}           change only what was changed
+    POST /admin/lists/{name}/channel   attach a Telegram channel, once Telegram says the bot
+                                       may post there (the answer in words otherwise)
 
 The list of lists and creating one are in ``editor_admin``.
 """
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from digest.pipeline import feeds_desk
+from digest.pipeline import feeds_desk, list_channels
 from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
@@ -33,15 +36,41 @@ def router(ctx: EditorContext) -> APIRouter:
             found = feeds_desk.list_settings(settings, name)
         except feeds_desk.InvalidFeed as exc:
             raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
+        channels = list_channels.attached_channels(settings, name)
+        context = {"message": "", "error": "", "channel_error": "", "channel_typed": "", **notes}
         return pages.render(
-            request, "editor/list", status, actor=actor, l=found, **{"message": "", "error": "", **notes}
+            request, "editor/list", status, actor=actor, l=found, channels=channels, **context
         )
 
     @api.get("/{name}")
-    def list_page(request: Request, name: str, actor: admin, saved: str = "") -> Response:
+    def list_page(request: Request, name: str, actor: admin, saved: str = "", attached: str = "") -> Response:
         names = [f for f in saved.split(",") if f in FIELDS]
         message = f"Saved: {', '.join(names)}." if names else ("Nothing changed." if saved == "-" else "")
+        if attached:  # shown as text, never markup; only chats the list has are named
+            known = {c.chat_id for c in list_channels.attached_channels(settings, name)}
+            message = f"Attached {attached}: the bot may post there." if attached in known else message
         return page(request, actor, name, message=message)
+
+    @api.post("/{name}/channel")
+    def attach(
+        request: Request,
+        name: str,
+        actor: admin,
+        channel: Annotated[str, Form()] = "",
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        try:
+            rights = list_channels.attach_channel(settings, name, channel, actor.label)
+        except feeds_desk.InvalidFeed as exc:
+            if exc.field == "list":
+                raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
+            said = f"Not attached: {exc.problem}."
+            return page(request, actor, name, 400, channel_error=said, channel_typed=channel)
+        except list_channels.ChannelCheckFailed as exc:
+            said = f"Not attached: {exc.reason}."
+            return page(request, actor, name, 400, channel_error=said, channel_typed=channel)
+        return RedirectResponse(f"/admin/lists/{name}?attached={quote(rights.chat_id)}", status_code=303)
 
     @api.post("/{name}")
     async def edit(request: Request, name: str, actor: admin) -> Response:

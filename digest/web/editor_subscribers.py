@@ -80,7 +80,8 @@ def save_subscribers(
     """
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
-        report = roster.save_subscribers(conn, changes, now, create_lists=False)
+        signed_up = {"api": "API", "form": "desk"}.get(source, "CSV import")  # else a file's name
+        report = roster.save_subscribers(conn, changes, now, create_lists=False, source=signed_up)
         first = changes[0].subscriber if changes else None
         target = (first.email or first.telegram_chat_id or "") if first and len(changes) == 1 else source
         details = {

@@ -31,14 +31,15 @@ PASSWORD = "correct horse battery"
 
 
 @contextmanager
-def serve(db_url: str, tmp_path: Path) -> Iterator[tuple[str, Settings]]:
-    """The whole web app on 127.0.0.1 (a free port), its public URL pointing at itself."""
+def serve(db_url: str, tmp_path: Path, **overrides: str) -> Iterator[tuple[str, Settings]]:
+    """The whole web app on 127.0.0.1 (a free port), its public URL pointing at itself;
+    ``overrides`` are more settings (the fake SendGrid's or Telegram's address …)."""
     import uvicorn
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = make_settings(db_url, tmp_path, DIGEST_PUBLIC_URL=base)
+    settings = make_settings(db_url, tmp_path, DIGEST_PUBLIC_URL=base, **overrides)
     config.override(settings)
     app = create_app(settings, limiter=InProcessRateLimiter(), webhook_key="")
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))

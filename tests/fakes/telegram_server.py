@@ -19,7 +19,13 @@ chat still inside a retry_after it was given.
 
 Knobs: ``block``, ``migrate``, ``forget`` (chat not found), ``fail_next`` (500s or any
 status), ``slow`` (delay every response), ``force_flood`` (a 429 with a long
-retry_after), ``queue_update`` (for getUpdates: messages, callback queries, any update).
+retry_after), ``queue_update`` (for getUpdates: messages, callback queries, any update),
+``set_member`` (what getChatMember answers for the bot, or another user, in a chat).
+
+getChat and getChatMember answer as the Bot API documents them (a ChatFullInfo; a
+ChatMember of the status's own shape). By default the bot is an administrator allowed to
+post in every channel and a member of every group, as sends succeed by default too; a
+blocked chat answers 403 with its description, a forgotten one "chat not found".
 
 Records (thread-safe, timestamps from ``time.monotonic``): ``messages`` (accepted
 sends, with their ``reply_markup``), ``edits``, ``answers`` (answerCallbackQuery
@@ -186,6 +192,7 @@ class _Script:
     forced_floods: deque[tuple[str | None, int]] = field(default_factory=deque)
     delay: float = 0.0
     updates: list[dict[str, Any]] = field(default_factory=list)
+    members: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
 
 
 class FakeTelegram:
@@ -290,6 +297,18 @@ class FakeTelegram:
         with self._lock:
             self._script.forced_floods.extend([(chat_id, retry_after)] * times)
 
+    def set_member(
+        self, chat_id: str, status: str = "administrator", *, user_id: int | None = None, **rights: bool
+    ) -> None:
+        """What getChatMember answers for ``user_id`` (the bot by default) in this chat:
+        ``creator``, ``administrator`` (rights such as ``can_post_messages=False``), ``member``,
+        ``restricted`` (``can_send_messages=False``), ``left`` or ``kicked``."""
+        with self._lock:
+            self._script.members[(str(chat_id), self.bot_id if user_id is None else user_id)] = {
+                "status": status,
+                **rights,
+            }
+
     def queue_update(self, update: dict[str, Any]) -> None:
         with self._lock:
             update.setdefault("update_id", len(self._script.updates) + 1)
@@ -304,6 +323,12 @@ class FakeTelegram:
     def requests_for(self, chat_id: str) -> list[RequestRecord]:
         with self._lock:
             return [r for r in self.requests if r.chat_id == str(chat_id)]
+
+    @property
+    def bot_id(self) -> int:
+        """The bot's user id: the number before the token's colon, as Telegram's tokens are."""
+        head = self.token.split(":", 1)[0]
+        return int(head) if head.isdigit() else 1
 
     @property
     def flood_violations(self) -> int:
@@ -350,8 +375,14 @@ class FakeTelegram:
         if fault is not None:
             raise ApiError(*fault)
         if method == "getme":
-            bot_id = int(self.token.split(":", 1)[0]) if self.token.split(":", 1)[0].isdigit() else 1
-            return {"id": bot_id, "is_bot": True, "first_name": "Fake", "username": "fake_bot"}
+            return {"id": self.bot_id, "is_bot": True, "first_name": "Fake", "username": "fake_bot"}
+        if method in ("getchat", "getchatmember"):
+            if chat_id is None:
+                raise ApiError(400, "Bad Request: chat_id is empty")
+            self._check_chat(chat_id)
+            if method == "getchat":
+                return _chat_full_info(chat_id)
+            return self._chat_member(chat_id, params.get("user_id"))
         if method == "getupdates":
             offset = int(params.get("offset", 0) or 0)
             return [u for u in self._script.updates if u["update_id"] >= offset]
@@ -413,6 +444,24 @@ class FakeTelegram:
             raise ApiError(400, description, {"migrate_to_chat_id": new_id})
         if chat_id in self._script.missing:
             raise ApiError(400, "Bad Request: chat not found")
+
+    def _chat_member(self, chat_id: str, user_id: Any) -> dict[str, Any]:
+        """A ChatMember as the Bot API shapes each status (its fields differ per status)."""
+        try:
+            user = int(user_id)
+        except (TypeError, ValueError):
+            raise ApiError(400, "Bad Request: invalid user_id specified") from None
+        scripted = self._script.members.get((chat_id, user))
+        if scripted is None and user != self.bot_id:
+            raise ApiError(400, "Bad Request: user not found")
+        if scripted is None:
+            kind = chat_type(chat_id)
+            scripted = (
+                {"status": "administrator", "can_post_messages": True}
+                if kind == "channel"
+                else {"status": "member"}
+            )
+        return _member_json(chat_id, user, user == self.bot_id, dict(scripted))
 
     def _check_text(self, method: str, text: Any, parse_mode: Any) -> str:
         if method == "sendphoto":
@@ -481,6 +530,63 @@ class FakeTelegram:
         else:
             body["text"] = plain
         return body
+
+
+def _chat_full_info(chat_id: str) -> dict[str, Any]:
+    """getChat's ChatFullInfo: the fields the API always sends, and the chat's names."""
+    kind = chat_type(chat_id)
+    info: dict[str, Any] = {
+        "id": _numeric_id(chat_id), "type": kind, "accent_color_id": 0, "max_reaction_count": 11,
+        "accepted_gift_types": {
+            "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+            "premium_subscription": False,
+            "gifts_from_channels": False,
+        },
+    }  # fmt: skip
+    if kind == "private":
+        info["first_name"] = f"User {chat_id}"
+    else:
+        info["title"] = (
+            chat_id.lstrip("@").replace("_", " ").title() if chat_id.startswith("@") else f"Chat {chat_id}"
+        )
+    if chat_id.startswith("@"):
+        info["username"] = chat_id[1:]
+    return info
+
+
+_ADMIN_RIGHTS = (
+    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+    "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
+    "can_edit_stories", "can_delete_stories",
+)  # fmt: skip
+_CHANNEL_RIGHTS = ("can_post_messages", "can_edit_messages")
+_SEND_RIGHTS = (
+    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+    "can_send_video_notes", "can_send_voice_notes", "can_send_polls", "can_send_other_messages",
+    "can_add_web_page_previews", "can_change_info", "can_invite_users", "can_pin_messages",
+    "can_manage_topics", "can_edit_tag", "can_react_to_messages",
+)  # fmt: skip
+
+
+def _member_json(chat_id: str, user_id: int, is_bot: bool, scripted: dict[str, Any]) -> dict[str, Any]:
+    status = scripted.pop("status")
+    user = {"id": user_id, "is_bot": is_bot, "first_name": "Fake" if is_bot else f"User {user_id}"}
+    body: dict[str, Any] = {"status": status, "user": user}
+    if status == "creator":
+        body["is_anonymous"] = False
+    elif status == "administrator":
+        body |= {"can_be_edited": False, "is_anonymous": False}
+        body |= {name: scripted.get(name, name != "can_promote_members") for name in _ADMIN_RIGHTS}
+        if chat_type(chat_id) == "channel":  # these exist for channels only
+            body |= {name: scripted.get(name, True) for name in _CHANNEL_RIGHTS}
+        else:
+            body["can_pin_messages"] = scripted.get("can_pin_messages", True)
+    elif status == "restricted":
+        body |= {"is_member": True, "until_date": 0}
+        body |= {name: scripted.get(name, True) for name in _SEND_RIGHTS}
+    elif status == "kicked":
+        body["until_date"] = 0
+    return body
 
 
 def _handler_for(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:

@@ -18,6 +18,10 @@
     set(root, '[data-field="percent"]', p.percent === undefined ? "" : p.percent);
     set(root, '[data-field="done"]', p.done);
     set(root, '[data-field="total"]', p.total);
+    Object.keys(p.by_channel || {}).forEach(function (channel) {
+      set(root, '[data-channel-done="' + channel + '"]', p.by_channel[channel].done);
+      set(root, '[data-channel-total="' + channel + '"]', p.by_channel[channel].total);
+    });
     Object.keys(p.channels || {}).forEach(function (channel) {
       Object.keys(p.channels[channel]).forEach(function (state) {
         set(document, '[data-channel-state="' + channel + ":" + state + '"]', p.channels[channel][state]);
