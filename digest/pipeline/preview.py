@@ -28,13 +28,13 @@ from digest.pipeline import editors_words
 from digest.pipeline.planning import UnknownList, renderer_for
 from digest.pipeline.stats import engagement_lifts
 from digest.render import personalize
+from digest.render.telegram import utf16_len
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
 from digest.store import items as item_store
 from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
-from digest.telegram_format import utf16_len
 
 __all__ = ["JoinReason", "Preview", "preview_edition", "write_preview"]
 

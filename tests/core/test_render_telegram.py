@@ -9,18 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest.limits import TELEGRAM_MAX_CAPTION, TELEGRAM_MAX_ENTITIES, TELEGRAM_MAX_LENGTH
 from digest.models import EditionContent, RenderedEdition
 from digest.render import Branding, Renderer, Utm
-from digest.telegram_format import (
+from digest.render.html import escape, safe_href
+from digest.render.telegram import (
     TELEGRAM_ALLOWED_TAGS,
-    TELEGRAM_MAX_CAPTION,
-    TELEGRAM_MAX_ENTITIES,
-    TELEGRAM_MAX_LENGTH,
-    escape,
     inline_keyboard,
     is_bot_subscriber,
     render_telegram,
-    safe_href,
     split_messages,
     truncate_html,
     utf16_len,

@@ -2,7 +2,7 @@
 crash on anything a server can send, the Telegram splitter stays within the platform's tags and
 length whatever the items say, and the email renderer stays within its size budget.
 
-(tests/core/test_telegram_format.py checks the splitter with arbitrary text; here the items
+(tests/core/test_render_telegram.py checks the splitter with arbitrary text; here the items
 carry arbitrary URLs, markup and sizes as well, and go through the whole renderer.)
 """
 
@@ -19,14 +19,10 @@ from hypothesis import strategies as st
 from digest.collect.normalize import normalize
 from digest.collect.parse import parse
 from digest.errors import ParseError
+from digest.limits import TELEGRAM_MAX_ENTITIES, TELEGRAM_MAX_LENGTH
 from digest.models import EditionContent, Feed, Item, RawEntry, Section, Story
 from digest.render import Branding, Renderer, email_size
-from digest.telegram_format import (
-    TELEGRAM_ALLOWED_TAGS,
-    TELEGRAM_MAX_ENTITIES,
-    TELEGRAM_MAX_LENGTH,
-    utf16_len,
-)
+from digest.render.telegram import TELEGRAM_ALLOWED_TAGS, utf16_len
 from tests.hostile.test_corpus_pipeline import email_problems
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
