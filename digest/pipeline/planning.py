@@ -289,15 +289,11 @@ def _write_web_view(settings: Settings, edition_id: int, key: str, html: str) ->
     tmp.replace(target)
 
 
-_renderers: dict[int, Renderer] = {}
-
-
+@functools.cache  # settings are frozen, so they are a key
 def renderer_for(settings: Settings) -> Renderer:
-    """One renderer (and so one compiled Jinja environment) per settings object."""
-    if id(settings) not in _renderers:
-        tracker = LinkTracker(settings.public_url, settings.signing_key()) if settings.track_clicks else None
-        _renderers[id(settings)] = Renderer(Branding.from_settings(settings), settings.templates_dir, tracker)
-    return _renderers[id(settings)]
+    """One renderer (and so one compiled Jinja environment) per settings."""
+    tracker = LinkTracker(settings.public_url, settings.signing_key()) if settings.track_clicks else None
+    return Renderer(Branding.from_settings(settings), settings.templates_dir, tracker)
 
 
 def open_batches(settings: Settings, edition_id: int) -> list[tuple[str, list[int]]]:
