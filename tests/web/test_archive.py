@@ -58,6 +58,18 @@ def test_the_archive_lists_each_edition_with_its_top_stories_and_web_view(client
     assert 'type="application/atom+xml"' in page.text
 
 
+def test_the_archive_pages_newest_first_and_each_page_goes_on_before_the_last(settings, monkeypatch):
+    monkeypatch.setattr(archive_uc, "ARCHIVE_PAGE_SIZE", 1)
+    daily = a_daily_edition(settings)
+    flash = a_breaking_edition(settings)
+
+    first = archive_uc.archive(settings, "daily")
+    second = archive_uc.archive(settings, "daily", before=first.next_before)
+
+    assert ([e.id for e in first.editions], first.next_before) == ([flash], flash)
+    assert ([e.id for e in second.editions], second.next_before) == ([daily], None)
+
+
 def test_a_breaking_edition_has_a_web_view(client, settings):
     edition_id = a_breaking_edition(settings)
     response = client.get(f"/editions/{edition_id}")
