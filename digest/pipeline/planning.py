@@ -25,9 +25,9 @@ from digest.editorial import EditorAction, active_actions
 from digest.errors import DigestError
 from digest.models import Channel, EditorsWords, Item, Subscriber
 from digest.pipeline import editors_words
-from digest.pipeline.archive import neutral_recipient
+from digest.pipeline.stand_ins import for_anyone
 from digest.pipeline.stats import engagement_lifts
-from digest.render import Branding, Renderer, personalize
+from digest.render import Branding, Renderer
 from digest.store import edition_stories as story_store
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
@@ -280,7 +280,7 @@ def _write_web_view(settings: Settings, edition_id: int, key: str, html: str) ->
     with neutral values where each email has its reader's own links."""
     if not key.startswith("|"):
         return
-    html = personalize(html, neutral_recipient(settings), html_escape=True)
+    html = for_anyone(settings, html)
     folder = Path(settings.outbox_dir).parent / "editions"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{edition_id}.html"

@@ -248,6 +248,8 @@ def test_an_editor_cannot_manage_accounts_but_an_admin_can(client, settings):
 def test_editor_forms_need_their_csrf_token(client, settings):
     sign_in(client, settings, "admin")
     posts = {
+        "/admin/breaking/preview": {"title": "Quake", "url": "https://x.example/q", "list": "breaking"},
+        "/admin/breaking/test": {"title": "Quake", "url": "https://x.example/q", "list": "breaking"},
         "/admin/breaking/send": {"title": "Quake", "url": "https://x.example/q", "list": "breaking"},
         "/admin/editions/1/stop": {},
         "/admin/subscribers": {"email": "a@example.org"},
