@@ -189,7 +189,7 @@ def test_escape_handles_the_three_special_characters() -> None:
     assert escape("a<b>&c") == "a&lt;b&gt;&amp;c"
 
 
-feed_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
+feed_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=400)
 stories = st.lists(
     st.builds(
         lambda key, title, source, minutes, video: story(
