@@ -44,10 +44,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import dataclasses
-import html
 import logging
 import os
-import re
 import threading
 from collections.abc import Coroutine, Sequence
 from datetime import timedelta
@@ -71,12 +69,12 @@ from digest.errors import (
 from digest.models import Channel, Recipient
 from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
 from digest.render import personalize
-from digest.render.telegram import inline_keyboard, is_bot_subscriber
+from digest.render.telegram import inline_keyboard, is_bot_subscriber, to_plain_text
 
 if TYPE_CHECKING:
     from digest.config import Settings
 
-__all__ = ["TelegramChannel", "delivery_error", "to_plain_text"]
+__all__ = ["TelegramChannel", "delivery_error"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,7 +88,7 @@ class TelegramChannel(DeliveryChannel):
     max_batch: ClassVar[int] = 1
 
     # The platform's rate limits (https://core.telegram.org/bots/faq#broadcasting-to-users);
-    # what one message may hold is digest.limits'.
+    # what one message may hold is declared in digest.limits.
     global_rate: ClassVar[float] = 30.0  # messages per second, all chats
     per_chat_rate: ClassVar[float] = 1.0  # messages per second to one chat
     per_chat_burst: ClassVar[int] = 3
@@ -285,14 +283,6 @@ def delivery_error(exc: tg.TelegramError, chat: str) -> DeliveryError:
     if isinstance(exc, tg.BadRequest):  # chat not found, message too long …: a retry will not help
         return DeliveryError(detail, permanent=True)
     return DeliveryError(detail)  # TimedOut, NetworkError (5xx included), unreadable replies
-
-
-def to_plain_text(message: str) -> str:
-    """A Telegram-HTML message as plain text: tags dropped, entities decoded."""
-    return html.unescape(_TAG.sub("", message))
-
-
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
 def _with_progress(err: DeliveryError, sent: int) -> DeliveryError:

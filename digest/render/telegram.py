@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from html import unescape
 
 from digest.group import other_sources
 from digest.i18n import long_date, translate, translate_plural
@@ -30,6 +31,7 @@ __all__ = [
     "render_telegram",
     "split_messages",
     "telegram_extras",
+    "to_plain_text",
     "truncate_html",
     "utf16_len",
 ]
@@ -43,6 +45,7 @@ ALSO_IN_SHOWN = 5  # outlets named under a story; the rest are counted
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|.", re.DOTALL)
 _OPEN_TAG = re.compile(r"<[a-zA-Z]")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][\w-]*)")
+_ANY_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _EMPTY_PAIR = re.compile(r"<([a-zA-Z][\w-]*)(?:\s[^<>]*)?></\1>")
 _BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 
@@ -55,6 +58,12 @@ def utf16_len(text: str) -> int:
 def entity_count(html: str) -> int:
     """How many formatting entities Telegram makes of ``html``: one per opening tag."""
     return len(_OPEN_TAG.findall(html))
+
+
+def to_plain_text(message: str) -> str:
+    """A Telegram-HTML message as plain text (tags dropped, entities decoded): what is sent
+    when Telegram cannot parse the HTML."""
+    return unescape(_ANY_TAG.sub("", message))
 
 
 def truncate_html(html: str, limit: int, *, max_entities: int = TELEGRAM_MAX_ENTITIES) -> str:

@@ -16,7 +16,7 @@ from redis.retry import Retry
 
 from digest import config
 from digest.channels.base import Envelope
-from digest.channels.telegram import TelegramChannel, to_plain_text
+from digest.channels.telegram import TelegramChannel
 from digest.errors import ChannelConfigError, ChatMigrated, ChatRefused, DeliveryError, RecipientGone
 from digest.models import Recipient, RenderedEdition
 from digest.ratelimit import InProcessRateLimiter, RedisRateLimiter
@@ -327,19 +327,6 @@ def test_from_settings_uses_the_configured_api_url_and_token(fake: FakeTelegram)
     sender.deliver(envelope("Hello"), to("42"))
     sender.close()
     assert len(fake.messages_for("42")) == 1
-
-
-@pytest.mark.parametrize(
-    ("html", "plain"),
-    [
-        ("<b>Fish &amp; chips</b>", "Fish & chips"),
-        ('<a href="https://x.org/?a=1&amp;b=2">link</a> &lt;3', "link <3"),
-        ("<blockquote expandable>quote</blockquote>\n<i>x</i>", "quote\nx"),
-        ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
-    ],
-)
-def test_plain_text_drops_tags_and_decodes_entities(html: str, plain: str) -> None:
-    assert to_plain_text(html) == plain
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from digest.render.telegram import (
     is_bot_subscriber,
     render_telegram,
     split_messages,
+    to_plain_text,
     truncate_html,
     utf16_len,
 )
@@ -306,3 +307,16 @@ def test_unicode_editions_split_within_4096_utf16_units_with_telegrams_tags(titl
     for message in messages:
         check(message)
     assert f"{title} 149" in "".join(messages)
+
+
+@pytest.mark.parametrize(
+    ("html", "plain"),
+    [
+        ("<b>Fish &amp; chips</b>", "Fish & chips"),
+        ('<a href="https://x.org/?a=1&amp;b=2">link</a> &lt;3', "link <3"),
+        ("<blockquote expandable>quote</blockquote>\n<i>x</i>", "quote\nx"),
+        ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
+    ],
+)
+def test_plain_text_drops_tags_and_decodes_entities(html: str, plain: str) -> None:
+    assert to_plain_text(html) == plain
