@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digest.group import arrange_sections
+from digest.group import place
 from digest.models import Item, Story
 from digest.rank import base_score, make_story, rank
 
@@ -50,7 +50,7 @@ def measure(stories: list[Story], diversity: float) -> tuple[float, int, float]:
     now = max(s.lead.published for s in stories if s.lead.published)
     ranked = rank(stories, now=now, half_life_hours=12)
     best = sum(base_score(s.score_parts) for s in ranked[:SIZE])
-    [section] = arrange_sections(ranked, per_section=SIZE, max_per_source=SIZE, diversity=diversity)
+    [section] = place(ranked, per_section=SIZE, max_per_source=SIZE, diversity=diversity).sections
     topics = Counter(s.lead.categories[0] for s in section.stories)
     kept = sum(base_score({**s.score_parts, "diversity": 1.0}) for s in section.stories) / best
     return topics.most_common(1)[0][1] / len(section.stories), len(topics), kept

@@ -65,7 +65,7 @@ def normalize(found: Row, default_rss: float | None = None) -> Row:
 
 def placeholder(stage: str, status: str, detail: str = "") -> Row:
     """The row of a stage that could not run: ``status`` is "not available", "skipped" or "error"."""
-    out = {key: None for key in KEYS}
+    out: Row = {key: None for key in KEYS}
     out.update(stage=stage, unit=status, status=status)
     if detail:
         out["note"] = detail[-500:]
@@ -357,7 +357,9 @@ def subscribers(
     try:
         cursor = raw.cursor()
         cursor.execute("SELECT coalesce(max(id), 0) FROM subscribers")
-        before = int(cursor.fetchone()[0])
+        found = cursor.fetchone()
+        assert found is not None  # max() over any table is one row
+        before = int(found[0])
         if engine.dialect.name == "postgresql":
             with cursor.copy(f"COPY subscribers ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
                 for values in rows():

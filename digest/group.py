@@ -42,7 +42,6 @@ __all__ = [
     "SECTION_TITLES",
     "TOP_SECTION",
     "Placement",
-    "arrange_sections",
     "other_sources",
     "place",
     "relead",
@@ -76,26 +75,6 @@ class Placement:
 
     sections: list[Section]
     left_out: list[tuple[Story, str]] = field(default_factory=list)
-
-
-def arrange_sections(
-    stories: Sequence[Story],
-    *,
-    order: Sequence[str] | None = None,
-    per_section: int = 5,
-    max_per_source: int = 3,
-    sizes: Mapping[str, int] | None = None,
-    diversity: float = 0.0,
-) -> list[Section]:
-    """The sections of ``place`` (see there)."""
-    return place(
-        stories,
-        order=order,
-        per_section=per_section,
-        max_per_source=max_per_source,
-        sizes=sizes,
-        diversity=diversity,
-    ).sections
 
 
 def place(

@@ -172,7 +172,7 @@ class RenderedEdition:
     text: str
     telegram: tuple[str, ...]  # Telegram HTML messages, each within the length limit
     lead_url: str | None = None
-    # Sent with sendPhoto before the messages when set; the caption fits 1024 UTF-16 units.
+    # Sent with sendPhoto before the messages when set; the caption fits limits.TELEGRAM_MAX_CAPTION.
     telegram_photo: str | None = None
     telegram_caption: str = ""
     # URL buttons (label, url) under the last message; channels add per-chat ones (unsubscribe).

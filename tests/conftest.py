@@ -128,7 +128,7 @@ def _rabbitmqctl(*args: str) -> None:
 def amqp_url() -> Iterator[str]:
     """A RabbitMQ vhost of this run's own (so parallel runs never take each other's tasks),
     deleted afterwards; skips when no RabbitMQ answers or no ``rabbitmqctl`` can make one."""
-    from kombu import Connection
+    from kombu.connection import Connection
 
     try:
         with Connection(f"{AMQP_BASE}//", connect_timeout=2) as conn:
@@ -152,7 +152,7 @@ def amqp_url() -> Iterator[str]:
 @pytest.fixture
 def amqp_broker(amqp_url: str) -> Iterator[str]:
     """The run's vhost, its queues deleted after each test (nothing queued leaks into the next)."""
-    from kombu import Connection
+    from kombu.connection import Connection
 
     from digest.celery_app import QUEUES
 

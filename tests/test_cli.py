@@ -30,8 +30,12 @@ def invoke(*args: str):
 
 
 def commands(group: typer.Typer, prefix: str = "digest") -> list[str]:
-    found = [f"{prefix} {c.name or c.callback.__name__}" for c in group.registered_commands]
+    found = []
+    for command in group.registered_commands:
+        assert command.callback is not None
+        found.append(f"{prefix} {command.name or command.callback.__name__}")
     for sub in group.registered_groups:
+        assert sub.typer_instance is not None
         found += commands(sub.typer_instance, f"{prefix} {sub.name}")
     return found
 

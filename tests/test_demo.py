@@ -43,7 +43,9 @@ def test_the_demos_emails_carry_their_pictures_inline(demo_outbox) -> None:
     assert sent, "the demo sent no email"
     shown_anywhere = 0
     for msg in sent:
-        html = msg.get_body(("html",)).get_content()
+        body = msg.get_body(("html",))
+        assert body is not None
+        html = body.get_content()
         parts = {p["Content-ID"].strip("<>"): p for p in msg.walk() if p.get_content_maintype() == "image"}
         for cid in CID.findall(html):
             data = parts[cid].get_content()

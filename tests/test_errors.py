@@ -27,7 +27,7 @@ def all_modules() -> list[types.ModuleType]:
 
 
 def subclasses(cls: type) -> set[type]:
-    direct = set(cls.__subclasses__())
+    direct: set[type] = set(cls.__subclasses__())
     return direct | {sub for child in direct for sub in subclasses(child)}
 
 

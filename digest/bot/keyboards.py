@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
 from digest.pipeline.bot import ListChoice, TopicsMenu
-from digest.telegram_format import UNSUBSCRIBE_CALLBACK
+from digest.render.telegram import UNSUBSCRIBE_CALLBACK
 
 __all__ = [
     "COMMANDS",

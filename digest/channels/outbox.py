@@ -34,9 +34,10 @@ from digest import sample
 from digest.channels.base import DeliveryChannel, Envelope, display_name
 from digest.config import Settings
 from digest.errors import DeliveryError, PartiallyDelivered
+from digest.limits import SENDGRID_MAX_PERSONALIZATIONS
 from digest.models import Channel, Recipient
 from digest.render import personalize
-from digest.telegram_format import inline_keyboard
+from digest.render.telegram import inline_keyboard
 
 __all__ = ["OutboxEmail", "OutboxTelegram", "inline_pictures", "list_unsubscribe", "subject_for"]
 
@@ -120,7 +121,7 @@ class OutboxEmail(DeliveryChannel):
 
     name: ClassVar[str] = "outbox-email"
     medium: ClassVar[Channel] = Channel.EMAIL
-    max_batch: ClassVar[int] = 1000
+    max_batch: ClassVar[int] = SENDGRID_MAX_PERSONALIZATIONS  # batched as SendGrid batches
 
     def __init__(
         self,

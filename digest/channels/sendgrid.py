@@ -43,6 +43,7 @@ from digest.channels.base import DeliveryChannel, Envelope, display_name
 from digest.channels.outbox import list_unsubscribe, subject_for
 from digest.config import Settings
 from digest.errors import ChannelConfigError, ConfigError, DeliveryError, PartiallyDelivered
+from digest.limits import SENDGRID_MAX_PERSONALIZATIONS
 from digest.models import Channel, Recipient
 from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
 from digest.render import PLACEHOLDERS, substitutions
@@ -112,7 +113,7 @@ class SendGridChannel(DeliveryChannel):
 
     name: ClassVar[str] = "sendgrid"
     medium: ClassVar[Channel] = Channel.EMAIL
-    max_batch: ClassVar[int] = 1000
+    max_batch: ClassVar[int] = SENDGRID_MAX_PERSONALIZATIONS  # one personalization per recipient
 
     def __init__(
         self,

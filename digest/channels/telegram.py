@@ -4,21 +4,23 @@ An edition reaches a chat as ``envelope.content.telegram``: one or more ready HT
 messages, sent in order. When the edition has a lead photo (``telegram_photo``) it goes
 first, with its caption (sendPhoto), and counts as part 1; otherwise the first message
 shows the link preview of the lead story. The others show none. The last message carries
-the inline keyboard (``digest.telegram_format.inline_keyboard``): "Read all", "Manage
+the inline keyboard (``digest.render.telegram.inline_keyboard``): "Read all", "Manage
 topics" and, for bot subscribers only, "Unsubscribe" (``callback_data="unsubscribe"``).
-A photo Telegram refuses (it cannot fetch the URL …) is skipped with a warning.
+A photo Telegram refuses (it cannot fetch the URL …) is skipped with a warning. The
+messages were split within ``digest.limits`` when the edition was rendered; this module
+only sends them.
 
 Progress and retries. A recipient may have had message 1 of 3 when message 2 fails.
-``deliver`` takes ``start_at`` (the index of the first message still to send, 0 by
-default) and every ``DeliveryError`` it raises carries ``sent_count``: how many of the
-edition's parts (photo and messages) that chat has received, counting the ``start_at`` already sent. The
-caller stores it with the delivery and passes it back as ``start_at`` on the retry, so
-nothing is sent twice (``messages_sent(err)`` reads it). The one exception is a timeout
-whose request Telegram did carry out: that message goes again (at least once, never lost).
+``deliver`` starts each chat at ``Recipient.parts_sent`` (how many of the edition's parts,
+photo and messages, it already has), and every ``DeliveryError`` it raises carries
+``sent_count``: how many parts that chat has now. ``digest.pipeline.delivering`` stores it
+on the delivery row (``parts_sent``) and the retry's recipient carries it back, so nothing
+is sent twice. The one exception is a timeout whose request Telegram did carry out: that
+message goes again (at least once, never lost).
 
 A migrated group raises ``ChatMigrated(new_chat_id=...)`` at once and sends nothing more:
-the caller records the new id and retries with ``start_at=err.sent_count``. One path, and
-the id is never changed behind the caller's back.
+the pipeline records the new id on the subscriber and the delivery and sends there once,
+from ``sent_count`` on. One path, and the id is never changed behind the caller's back.
 
 HTML that Telegram cannot parse ("can't parse entities") goes again as plain text (tags
 dropped, entities decoded), with a warning in the log naming the edition and the chat.
@@ -42,10 +44,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import dataclasses
-import html
 import logging
 import os
-import re
 import threading
 from collections.abc import Coroutine, Sequence
 from datetime import timedelta
@@ -69,12 +69,12 @@ from digest.errors import (
 from digest.models import Channel, Recipient
 from digest.ratelimit import LimiterUnavailable, RateLimited, RateLimiter, limiter_for
 from digest.render import personalize
-from digest.telegram_format import inline_keyboard
+from digest.render.telegram import inline_keyboard, is_bot_subscriber, to_plain_text
 
 if TYPE_CHECKING:
     from digest.config import Settings
 
-__all__ = ["TelegramChannel", "delivery_error", "messages_sent", "to_plain_text"]
+__all__ = ["TelegramChannel", "delivery_error"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,8 +87,8 @@ class TelegramChannel(DeliveryChannel):
     medium: ClassVar[Channel] = Channel.TELEGRAM
     max_batch: ClassVar[int] = 1
 
-    # The platform's limits (https://core.telegram.org/bots/faq#broadcasting-to-users).
-    body_maxlen: ClassVar[int] = 4096  # UTF-16 units after entity parsing
+    # The platform's rate limits (https://core.telegram.org/bots/faq#broadcasting-to-users);
+    # what one message may hold is declared in digest.limits.
     global_rate: ClassVar[float] = 30.0  # messages per second, all chats
     per_chat_rate: ClassVar[float] = 1.0  # messages per second to one chat
     per_chat_burst: ClassVar[int] = 3
@@ -132,11 +132,10 @@ class TelegramChannel(DeliveryChannel):
             rate=settings.telegram_rate,
         )
 
-    def deliver(self, envelope: Envelope, recipients: Sequence[Recipient], *, start_at: int = 0) -> None:
-        """Send the messages from index ``start_at`` on; see the module docstring for retries."""
+    def deliver(self, envelope: Envelope, recipients: Sequence[Recipient]) -> None:
+        """Send each chat the parts it does not have yet; see the module docstring for retries."""
         for recipient in recipients:
-            start = max(start_at, recipient.parts_sent)
-            self._deliver_to(_personalized(envelope, recipient), recipient.address, start)
+            self._deliver_to(_personalized(envelope, recipient), recipient.address, recipient.parts_sent)
 
     def close(self) -> None:
         with self._bot_lock:
@@ -145,15 +144,15 @@ class TelegramChannel(DeliveryChannel):
             # Bot.shutdown() skips requests it did not initialize itself (we skip getMe).
             _run(bot.request.shutdown(), self._timeout)
 
-    def _deliver_to(self, envelope: Envelope, chat: str, start_at: int) -> None:
+    def _deliver_to(self, envelope: Envelope, chat: str, parts_sent: int) -> None:
         bot = self._get_bot()  # ready before a slot is taken, so the send follows the slot at once
-        for index in range(start_at, envelope.content.telegram_parts):
+        for index in range(parts_sent, envelope.content.telegram_parts):
             try:
                 self._take_turn(chat)
                 self._send(bot, envelope, chat, index)
             except tg.TelegramError as exc:
                 self._respect_flood(chat, exc)
-                raise _with_progress(delivery_error(exc, chat, self._token), index) from exc
+                raise _with_progress(delivery_error(exc, chat), index) from exc
             except DeliveryError as err:
                 _with_progress(err, index)
                 raise
@@ -161,7 +160,7 @@ class TelegramChannel(DeliveryChannel):
     def _take_turn(self, chat: str) -> None:
         """Wait for a slot on every limit this message counts against, or hand the wait back."""
         limits = [(f"{self._keys}:chat:{chat}", self.per_chat_rate, self.per_chat_burst)]
-        if _is_group(chat):
+        if not is_bot_subscriber(chat):  # a group or a channel
             # burst + rate * 60 s stays within the per-minute limit in any minute.
             per_sec = (self.group_per_minute - self.group_burst) / 60.0
             limits.append((f"{self._keys}:group:{chat}", per_sec, self.group_burst))
@@ -265,51 +264,30 @@ class TelegramChannel(DeliveryChannel):
 GONE_DESCRIPTIONS = ("bot was blocked by the user", "user is deactivated")
 
 
-def delivery_error(exc: tg.TelegramError, chat: str, token: str = "") -> DeliveryError:
-    """The one place Telegram's errors become digest's."""
-    detail = _redact(f"telegram: chat {chat}: {exc.message}", token)
+def delivery_error(exc: tg.TelegramError, chat: str) -> DeliveryError:
+    """The one place Telegram's errors become digest's (the token, protected by the channel,
+    scrubbed from their text)."""
+    detail = logs.redact(f"telegram: chat {chat}: {exc.message}")
     if isinstance(exc, tg.ChatMigrated):
         return ChatMigrated(detail, new_chat_id=str(exc.new_chat_id))
     if isinstance(exc, tg.RetryAfter):
         return DeliveryError(detail, retry_after=_retry_after(exc))
     if isinstance(exc, tg.Forbidden):
-        if _is_group(chat):  # kicked, or the bot lost its rights: the editors must fix it
+        if not is_bot_subscriber(chat):  # kicked, or the bot lost its rights: the editors must fix it
             return ChatRefused(detail)
         if any(known in exc.message.lower() for known in GONE_DESCRIPTIONS):
             return RecipientGone(detail)
         return DeliveryError(detail, permanent=True)  # unknown: this delivery fails, nothing more
     if isinstance(exc, tg.InvalidToken):
-        return ChannelConfigError(_redact(f"telegram: the bot token was refused ({exc.message})", token))
+        return ChannelConfigError(logs.redact(f"telegram: the bot token was refused ({exc.message})"))
     if isinstance(exc, tg.BadRequest):  # chat not found, message too long …: a retry will not help
         return DeliveryError(detail, permanent=True)
     return DeliveryError(detail)  # TimedOut, NetworkError (5xx included), unreadable replies
 
 
-def _redact(text: str, token: str) -> str:
-    logs.protect(token)
-    return logs.redact(text)
-
-
-def messages_sent(err: DeliveryError) -> int:
-    """How many of the edition's messages the chat had when ``deliver`` raised ``err``."""
-    return int(getattr(err, "sent_count", 0))
-
-
-def to_plain_text(message: str) -> str:
-    """A Telegram-HTML message as plain text: tags dropped, entities decoded."""
-    return html.unescape(_TAG.sub("", message))
-
-
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-
-
 def _with_progress(err: DeliveryError, sent: int) -> DeliveryError:
     err.sent_count = sent
     return err
-
-
-def _is_group(chat: str) -> bool:
-    return chat.startswith(("-", "@"))
 
 
 def _is_parse_error(exc: tg.BadRequest) -> bool:

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.models import Recipient
-from digest.render import personalize
+from digest.pipeline.stand_ins import for_anyone
 from digest.store import archive as archive_store
 from digest.store.archive import ArchivedEdition
 from digest.store.db import transaction
 
-__all__ = ["ARCHIVE_PAGE_SIZE", "Archive", "NoArchive", "archive", "neutral_recipient", "web_view"]
+__all__ = ["ARCHIVE_PAGE_SIZE", "Archive", "NoArchive", "archive", "web_view"]
 
 ARCHIVE_PAGE_SIZE = 30
 
@@ -38,14 +37,6 @@ class Archive:
     next_before: int | None  # the id to page on from, when older editions exist
 
 
-def neutral_recipient(settings: Settings) -> Recipient:
-    """The reader a web view is personalized for: nobody in particular."""
-    manage = f"{settings.public_url}/manage"
-    return Recipient(
-        subscriber_id=0, address="", name="reader", unsubscribe_url=manage, preferences_url=manage
-    )
-
-
 def archive(settings: Settings, list_name: str, *, before: int | None = None) -> Archive:
     """A page of a list's published editions, newest first; ``NoArchive`` for a private list."""
     with transaction(settings.database_url) as conn:
@@ -65,7 +56,7 @@ def web_view(settings: Settings, edition_id: int) -> str | None:
     if found is None:
         return None
     html, _public = found
-    return personalize(html, neutral_recipient(settings), html_escape=True)
+    return for_anyone(settings, html)
 
 
 DESCRIPTION_MAX = 300

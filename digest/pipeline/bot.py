@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
@@ -30,6 +30,7 @@ from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import Item, Recipient, RenderedEdition, Subscriber, SubscriberStatus
 from digest.pipeline import subscriptions as subs
+from digest.pipeline.clock import now_or_utc
 from digest.pipeline.delivering import envelope_for
 from digest.pipeline.planning import UnknownList, renderer_for
 from digest.store import consents as consent_store
@@ -99,10 +100,6 @@ class LastEdition:
     content: RenderedEdition
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
-
-
 # --- lists and subscribing ------------------------------------------------------------------
 
 
@@ -132,7 +129,7 @@ def subscribe(
     default list (``daily``, else the first digest list). A new subscriber gets the
     configured default time zone.
     """
-    now = _now(now)
+    now = now_or_utc(now)
     choices = list_choices(settings)
     with transaction(settings.database_url) as conn:
         sub = subscriber_store.find(conn, chat_id=chat_id)
@@ -282,7 +279,7 @@ def last_edition(settings: Settings, chat_id: str, now: datetime | None = None) 
     Reading it records no delivery: the ledger counts what the schedule sent, not
     re-reads on request. None when the chat is on no digest list or it has no edition.
     """
-    now = _now(now)
+    now = now_or_utc(now)
     with transaction(settings.database_url) as conn:
         sub = _subscriber(conn, chat_id)
         digest = set(subscriber_store.digest_lists(conn))

@@ -40,10 +40,13 @@ from sqlalchemy.exc import IntegrityError
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.i18n import date_label, translate
+from digest.limits import TELEGRAM_MAX_LENGTH
 from digest.models import Channel, Item, RenderedEdition
 from digest.pipeline.planning import TELEGRAM_BATCH, SendPlan, UnknownList, renderer_for
 from digest.render import inline_css
+from digest.render.html import escape, link, safe_href
 from digest.render.personalize import defuse, new_nonce, seal, template_marks
+from digest.render.telegram import truncate_html
 from digest.store import audit as audit_store
 from digest.store import breaking_sends as breaking_store
 from digest.store import editions as edition_store
@@ -54,7 +57,6 @@ from digest.store import stops as stop_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from digest.store.tables import deliveries, feeds, items, memberships, subscribers, suppressions
-from digest.telegram_format import TELEGRAM_MAX_LENGTH, escape, link, safe_href, truncate_html
 
 __all__ = [
     "AUDIENCES",

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from digest import tracking
 from digest.config import Settings
 from digest.machine_clicks import ClickRequest, request_reason
+from digest.render.html import safe_href
 from digest.store import clicks as click_store
 from digest.store import reach
 from digest.store import sunset as sunset_store
 from digest.store.db import transaction
-from digest.telegram_format import safe_href
 
 __all__ = ["follow"]
 

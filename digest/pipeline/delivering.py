@@ -9,6 +9,7 @@ README documents — and the log says so.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import time
@@ -150,15 +151,10 @@ def _release(
         result.retry_after = reclaim_after.total_seconds()
 
 
-_channels: dict[tuple[str, int], DeliveryChannel] = {}
-
-
+@functools.cache  # settings are frozen, so they are a key
 def channel_for(channel: str, settings: Settings) -> DeliveryChannel:
     """One channel object per process and settings: connections and pools are reused."""
-    key = (channel, id(settings))
-    if key not in _channels:
-        _channels[key] = email_channel(settings) if channel == Channel.EMAIL else telegram_channel(settings)
-    return _channels[key]
+    return email_channel(settings) if channel == Channel.EMAIL else telegram_channel(settings)
 
 
 def _groups(rows: list[Delivery], size: int) -> list[list[Delivery]]:

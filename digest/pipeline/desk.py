@@ -14,7 +14,8 @@ from typing import Any
 from digest import schedule
 from digest.config import Settings
 from digest.errors import DeliveryError, DigestError
-from digest.models import DeliveryState, Feed, Item, Recipient, RenderedEdition
+from digest.models import DeliveryState, Feed, Item, RenderedEdition
+from digest.pipeline.stand_ins import editor_recipient
 from digest.store import audit as audit_store
 from digest.store import desk as desk_store
 from digest.store import editions as edition_store
@@ -94,8 +95,7 @@ def send_test(settings: Settings, editor: Editor, list_name: str, rendered: Rend
     from digest.pipeline.delivering import envelope_for
 
     envelope = replace(envelope_for(settings, 0, list_name, rendered), test=True)
-    public = settings.public_url
-    me = Recipient(0, editor.email, "Editor", f"{public}/unsubscribe/test", f"{public}/preferences/test")
+    me = editor_recipient(settings, editor.email)
     went = []
     try:
         email_channel(settings).deliver(envelope, [me])

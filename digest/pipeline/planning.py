@@ -25,9 +25,9 @@ from digest.editorial import EditorAction, active_actions
 from digest.errors import DigestError
 from digest.models import Channel, EditorsWords, Item, Subscriber
 from digest.pipeline import editors_words
-from digest.pipeline.archive import neutral_recipient
+from digest.pipeline.stand_ins import for_anyone
 from digest.pipeline.stats import engagement_lifts
-from digest.render import Branding, Renderer, personalize
+from digest.render import Branding, Renderer
 from digest.store import edition_stories as story_store
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
@@ -281,7 +281,7 @@ def _write_web_view(settings: Settings, edition_id: int, key: str, html: str) ->
     with neutral values where each email has its reader's own links."""
     if not key.startswith("|"):
         return
-    html = personalize(html, neutral_recipient(settings), html_escape=True)
+    html = for_anyone(settings, html)
     folder = Path(settings.outbox_dir).parent / "editions"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{edition_id}.html"
@@ -290,15 +290,11 @@ def _write_web_view(settings: Settings, edition_id: int, key: str, html: str) ->
     tmp.replace(target)
 
 
-_renderers: dict[int, Renderer] = {}
-
-
+@functools.cache  # settings are frozen, so they are a key
 def renderer_for(settings: Settings) -> Renderer:
-    """One renderer (and so one compiled Jinja environment) per settings object."""
-    if id(settings) not in _renderers:
-        tracker = LinkTracker(settings.public_url, settings.signing_key()) if settings.track_clicks else None
-        _renderers[id(settings)] = Renderer(Branding.from_settings(settings), settings.templates_dir, tracker)
-    return _renderers[id(settings)]
+    """One renderer (and so one compiled Jinja environment) per settings."""
+    tracker = LinkTracker(settings.public_url, settings.signing_key()) if settings.track_clicks else None
+    return Renderer(Branding.from_settings(settings), settings.templates_dir, tracker)
 
 
 def open_batches(settings: Settings, edition_id: int) -> list[tuple[str, list[int]]]:

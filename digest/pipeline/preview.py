@@ -26,15 +26,16 @@ from digest.editorial import EditorAction, active_actions
 from digest.models import Recipient, RenderedEdition
 from digest.pipeline import editors_words
 from digest.pipeline.planning import UnknownList, renderer_for
+from digest.pipeline.stand_ins import editor_recipient
 from digest.pipeline.stats import engagement_lifts
 from digest.render import personalize
+from digest.render.telegram import utf16_len
 from digest.store import editions as edition_store
 from digest.store import editorial as editorial_store
 from digest.store import items as item_store
 from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
-from digest.telegram_format import utf16_len
 
 __all__ = ["JoinReason", "Preview", "preview_edition", "write_preview"]
 
@@ -169,11 +170,7 @@ def send_test(preview: Preview, settings: Settings, addresses: Sequence[str]) ->
     if bad:
         raise ValueError(f"not an email address: {', '.join(bad)}")
     envelope = replace(envelope_for(settings, 0, preview.list_name, preview.rendered), test=True)
-    public = settings.public_url
-    editors = [
-        Recipient(0, address.lower(), "Editor", f"{public}/unsubscribe/test", f"{public}/preferences/test")
-        for address in addresses
-    ]
+    editors = [editor_recipient(settings, address.lower()) for address in addresses]
     email_channel(settings).deliver(envelope, editors)
 
 

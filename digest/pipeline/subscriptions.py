@@ -31,6 +31,7 @@ from digest.config import Settings
 from digest.errors import DigestError
 from digest.i18n import N_, translate
 from digest.models import Recipient, Subscriber, SubscriberStatus
+from digest.pipeline.clock import now_or_utc
 from digest.pipeline.notices import render_notice, send_notice
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
 from digest.store import confirmations as confirmation_store
@@ -110,10 +111,6 @@ class TooManySignUps(DigestError):
         self.wait = wait
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
-
-
 # --- links -------------------------------------------------------------------------------
 
 
@@ -122,7 +119,7 @@ def read_link(settings: Settings, token: str, purpose: str, now: datetime | None
     now has its id; else ``InvalidLink`` (forged, expired) or ``UnknownSubscriber`` (the
     subscriber it was issued to is gone, even if a newer one has the same id)."""
     key = settings.signing_key()
-    claim = links.verify(key, token, purpose, _now(now))
+    claim = links.verify(key, token, purpose, now_or_utc(now))
     if claim is None:
         # Checked as of the epoch, a genuine token cannot have expired: it tells "expired" from "forged".
         if links.verify(key, token, purpose, datetime.fromtimestamp(0, UTC)) is not None:
@@ -335,7 +332,7 @@ def sign_up(
     Says nothing about whether the address was known: an active subscriber gets no email
     and no change, a past one gets a link that re-subscribes them once followed.
     """
-    now = _now(now)
+    now = now_or_utc(now)
     email = normalize_email(form.email)
     name = _name(form.name)
     timezone = _timezone(form.timezone)
@@ -445,7 +442,7 @@ def record_provider_events(
 
     Returns how many events led to an action. Other events (delivered, open …) are ignored.
     """
-    now = _now(now)
+    now = now_or_utc(now)
     acted = 0
     with transaction(settings.database_url) as conn:
         for event in events:

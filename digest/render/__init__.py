@@ -1,6 +1,8 @@
 """Rendering: an edition's content becomes email HTML and text, a subject, Telegram messages.
 
 ``email``        the ``Renderer``: templates, CSS inlining, subject and preheader
+``telegram``     Telegram HTML messages, split within ``digest.limits``; caption, buttons, keyboard
+``html``         escaping and safe links for the HTML written by hand (Telegram, breaking news)
 ``branding``     what a newsroom configures: colours, logo, footer, call to action, titles
 ``budget``       keeping the HTML within the size budget (summaries, then stories, left out)
 ``personalize``  the per-recipient placeholders and how channels fill them

@@ -32,10 +32,11 @@ from digest.i18n import (
 from digest.models import EditionContent, Item, RenderedEdition, Section, Story
 from digest.render.branding import Branding
 from digest.render.budget import Trim, fit, strip_marks
+from digest.render.html import safe_href
 from digest.render.personalize import defuse, new_nonce, seal, template_marks
 from digest.render.sanitize import clean_summary
 from digest.render.subject import DEFAULT_SUBJECT_FORMAT, SubjectFields, format_subject
-from digest.telegram_format import ALSO_IN_SHOWN, render_telegram, safe_href, telegram_extras
+from digest.render.telegram import ALSO_IN_SHOWN, render_telegram, telegram_extras
 from digest.tracking import TRAP_ITEM, LinkTracker
 
 __all__ = [

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Select, func, or_, select, update
 
-from digest.store.common import aware
+from digest.store.common import aware, newest_first
 from digest.store.tables import edition_variants, editions, lists
 
 __all__ = ["ArchivedEdition", "ArchivedList", "archived_list", "neutral_variant", "published", "set_archive"]
@@ -85,11 +85,7 @@ def published(
         .join(first, first.c.edition_id == editions.c.id)
         .join(edition_variants, edition_variants.c.id == first.c.variant_id)
         .where(editions.c.list_id == list_pk)
-        .order_by(editions.c.id.desc())
-        .limit(limit)
     )
-    if before is not None:
-        query = query.where(editions.c.id < before)
     return [
         ArchivedEdition(
             id=int(row.id),
@@ -100,7 +96,7 @@ def published(
             breaking=row.slot.startswith("breaking-"),
             headlines=tuple((title, url) for title, url in row.headlines or ()),
         )
-        for row in conn.execute(query)
+        for row in conn.execute(newest_first(query, editions.c.id, limit=limit, before=before))
     ]
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Connection, Table, any_, literal
+from sqlalchemy import ColumnElement, Connection, Select, Table, any_, literal
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -73,6 +73,18 @@ def among(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -
     if conn.dialect.name == "postgresql":
         return column == any_(literal(list(values), postgresql.ARRAY(column.type)))
     return column.in_(values)
+
+
+Columns = TypeVarTuple("Columns")
+
+
+def newest_first(
+    query: Select[*Columns], key: ColumnElement[int], *, limit: int, before: int | None = None
+) -> Select[*Columns]:
+    """One page of ``query``, newest first by the id ``key``: at most ``limit`` rows, all
+    older than ``before`` when given (the id of the last row of the page before)."""
+    query = query.order_by(key.desc()).limit(limit)
+    return query if before is None else query.where(key < before)
 
 
 def aware(value: datetime | None) -> datetime | None:

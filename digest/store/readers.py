@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, exists, func, or_, select, update
 
 from digest.models import Subscriber
-from digest.store.common import aware
+from digest.store.common import aware, newest_first
 from digest.store.subscribers import _subscriber
 from digest.store.tables import deliveries, editions, lists, memberships, subscribers
 
@@ -105,12 +105,10 @@ def delivery_history(conn: Connection, subscriber_id: int, limit: int = 50) -> l
         .join(editions, editions.c.id == deliveries.c.edition_id)
         .join(lists, lists.c.id == deliveries.c.list_id)
         .where(deliveries.c.subscriber_id == subscriber_id)
-        .order_by(deliveries.c.id.desc())
-        .limit(limit)
     )
     return [
         Delivery(int(e), str(t), str(n), str(c), str(s), err, aware(at))
-        for e, t, n, c, s, err, at in conn.execute(query)
+        for e, t, n, c, s, err, at in conn.execute(newest_first(query, deliveries.c.id, limit=limit))
     ]
 
 

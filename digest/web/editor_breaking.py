@@ -26,12 +26,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from digest.config import Settings
-from digest.models import Recipient
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import desk
 from digest.pipeline.delivering import send_batch
 from digest.pipeline.planning import SendPlan, UnknownList
-from digest.render import personalize
+from digest.pipeline.stand_ins import for_anyone
 from digest.retry import RetryPolicy
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
@@ -100,10 +99,8 @@ def _send_batches(settings: Settings, plan: SendPlan) -> None:
 
 def framed_email(settings: Settings, html: str) -> HTMLResponse:
     """A rendered email for an iframe of our pages, with neutral values for the reader's links."""
-    public = settings.public_url
-    anyone = Recipient(0, "", "reader", f"{public}/subscribe", f"{public}/subscribe")
     headers = {"Content-Security-Policy": EMAIL_FRAME_CSP, "X-Frame-Options": "SAMEORIGIN"}
-    return HTMLResponse(personalize(html, anyone, html_escape=True), headers=headers)
+    return HTMLResponse(for_anyone(settings, html), headers=headers)
 
 
 @dataclass(frozen=True)
@@ -171,6 +168,17 @@ def router(ctx: EditorContext) -> APIRouter:
             email_src=f"/admin/breaking/email?{form.query()}", error=error, notice=notice,
         )  # fmt: skip
 
+    def checked_form(
+        request: Request,
+        form: Annotated[StoryForm, Depends(_form)],
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> StoryForm:
+        """The posted story form, once the page's CSRF token is checked."""
+        ctx.csrf.check(request, csrf_token)
+        return form
+
+    posted = Annotated[StoryForm, Depends(checked_form)]
+
     @api.get("")
     def breaking_page(
         request: Request, actor: editor, item: str = "", list: str = "breaking", q: str = ""
@@ -183,13 +191,7 @@ def router(ctx: EditorContext) -> APIRouter:
         return RedirectResponse("/admin/breaking", status_code=303)
 
     @api.post("/preview")
-    def preview(
-        request: Request,
-        actor: editor,
-        form: Annotated[StoryForm, Depends(_form)],
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
+    def preview(request: Request, actor: editor, form: posted) -> Response:
         return confirm_page(request, actor, form)
 
     @api.get("/email")
@@ -209,13 +211,7 @@ def router(ctx: EditorContext) -> APIRouter:
         return framed_email(settings, shown.rendered.html)
 
     @api.post("/test")
-    def test_send(
-        request: Request,
-        actor: editor,
-        form: Annotated[StoryForm, Depends(_form)],
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
+    def test_send(request: Request, actor: editor, form: posted) -> Response:
         assert actor.editor is not None  # pages are used through a session
         try:
             news = form.news(settings)
@@ -229,14 +225,7 @@ def router(ctx: EditorContext) -> APIRouter:
         return confirm_page(request, actor, form, notice=notice)
 
     @api.post("/send")
-    def send(
-        request: Request,
-        actor: editor,
-        form: Annotated[StoryForm, Depends(_form)],
-        again: Annotated[str, Form()] = "",
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
+    def send(request: Request, actor: editor, form: posted, again: Annotated[str, Form()] = "") -> Response:
         try:
             sent = news_desk.send_breaking(
                 settings, form.news(settings), form.list_name, dispatcher(settings),

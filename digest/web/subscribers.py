@@ -53,6 +53,16 @@ def router(ctx: WebContext) -> APIRouter:
     return api
 
 
+def _posted_claim(
+    ctx: WebContext, request: Request, token: str, purpose: str, csrf_token: str | None
+) -> links.LinkClaim:
+    """The claim of a signed link whose page posted a form: the link is read first (a bad
+    one is its own error page), then the form's CSRF token is checked."""
+    claim = subs.read_link(ctx.settings, token, purpose)
+    ctx.csrf.check(request, csrf_token)
+    return claim
+
+
 def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
     settings, pages = ctx.settings, ctx.pages
 
@@ -94,8 +104,7 @@ def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
         csrf_token: str | None = Form(None, alias=CSRF_FIELD),
         weekly: str = Form(""),
     ) -> Response:
-        claim = subs.read_link(settings, token, "unsubscribe")
-        ctx.csrf.check(request, csrf_token)
+        claim = _posted_claim(ctx, request, token, "unsubscribe", csrf_token)
         sub = leave.rejoin(settings, claim.subscriber_id, claim.list_name, weekly=weekly == "1")
         state = leave.leaving(settings, claim.subscriber_id, claim.list_name)
         return pages.render(
@@ -114,8 +123,7 @@ def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
         reason: str = Form(""),
         detail: str = Form(""),
     ) -> Response:
-        claim = subs.read_link(settings, token, "unsubscribe")
-        ctx.csrf.check(request, csrf_token)
+        claim = _posted_claim(ctx, request, token, "unsubscribe", csrf_token)
         try:
             leave.record_reason(settings, claim.list_name, reason, detail)
         except subs.InvalidInput as exc:
@@ -182,8 +190,7 @@ def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
     def unsubscribe_everywhere(
         request: Request, token: str, csrf_token: str | None = Form(None, alias=CSRF_FIELD)
     ) -> Response:
-        claim = subs.read_link(settings, token, "preferences")
-        ctx.csrf.check(request, csrf_token)
+        claim = _posted_claim(ctx, request, token, "preferences", csrf_token)
         leave.unsubscribe_everywhere(settings, claim.subscriber_id)
         language = pages.language(request, list_language(settings, claim.list_name))
         return pages.render(
@@ -205,8 +212,7 @@ def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
         send_hour: str = Form("7"),
         timezone: str = Form("UTC"),
     ) -> Response:
-        claim = subs.read_link(settings, token, "preferences")
-        ctx.csrf.check(request, csrf_token)
+        claim = _posted_claim(ctx, request, token, "preferences", csrf_token)
         try:
             hour = int(send_hour) if send_hour.strip().isdigit() else -1
             change = subs.PreferenceChange(
@@ -301,8 +307,7 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
     def confirm(
         request: Request, token: str, csrf_token: str | None = Form(None, alias=CSRF_FIELD)
     ) -> Response:
-        subs.read_link(settings, token, "confirm")
-        ctx.csrf.check(request, csrf_token)
+        _posted_claim(ctx, request, token, "confirm", csrf_token)
         try:
             sub = confirming.confirm(settings, token)
         except confirming.ConfirmationClosed as exc:

@@ -84,11 +84,11 @@ def seed(settings: Settings, readers: int = 12) -> Newsroom:
         subscriber_store.save(conn, Subscriber(telegram_chat_id="@newsroom_test", lists=("breaking",)), now)
     for role, email in EDITORS.items():
         auth.add_editor(settings, email, role, PASSWORD, "test")
-    news = news_desk.news_from_text(
+    quake = news_desk.news_from_text(
         "Quake shakes the coast", "https://wire.example.org/quake", "Felt widely."
     )
     sent = news_desk.send_breaking(
-        settings, news, "breaking", editor_breaking.dispatcher(settings), actor=EDITORS["editor"]
+        settings, quake, "breaking", editor_breaking.dispatcher(settings), actor=EDITORS["editor"]
     )
     editor_breaking.drain()
     return Newsroom(sent.edition_id, reader_id, settings)

@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import cast
 
 import pytest
 
@@ -58,7 +56,7 @@ def test_every_outbox_email_has_the_list_and_message_headers(tmp_path: Path, tes
     envelope = rendered_envelope(test=test_send)
     OutboxEmail(tmp_path, now=lambda: NOW).deliver(envelope, [READER])
     raw = (tmp_path / "email" / "42" / "5.eml").read_bytes()
-    msg = cast(EmailMessage, message_from_bytes(raw, policy=policy.default))
+    msg = message_from_bytes(raw, policy=policy.default)
 
     assert msg["List-Unsubscribe"] == f"<{READER.unsubscribe_url}>, <{MAILTO}>"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

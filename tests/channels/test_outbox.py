@@ -300,7 +300,9 @@ def test_pictures_the_sample_ships_go_into_the_eml_as_one_inline_part_each(
     assert sources == [cid, elsewhere, cid]
     [picture] = [part for part in msg.walk() if part.get_content_maintype() == "image"]
     assert picture["Content-ID"] == f"<{cid.removeprefix('cid:')}>"
-    assert picture.get_content() == sample.picture(shipped).read_bytes()
+    bundled = sample.picture(shipped)
+    assert bundled is not None
+    assert picture.get_content() == bundled.read_bytes()
 
 
 def test_an_email_without_shipped_pictures_stays_two_alternatives(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.group import arrange_sections, other_sources, place, section_title
+from digest.group import other_sources, place, section_title
 from digest.rank import score
 
 from .factories import NOW, item, story
@@ -41,9 +41,9 @@ def layout(sections) -> dict[str, list[str]]:
     return {s.name: [st.lead.key for st in s.stories] for s in sections}
 
 
-def test_arrange_sections_follows_the_requested_order_and_titles() -> None:
+def test_placement_follows_the_requested_order_and_titles() -> None:
     stories = ranked(("v", "video", "A"), ("n", "news", "B"), ("c", "culture", "C"), ("s", "sport", "D"))
-    sections = arrange_sections(stories, order=("news", "analysis", "video"), per_section=5, max_per_source=3)
+    sections = place(stories, order=("news", "analysis", "video"), per_section=5, max_per_source=3).sections
     assert [(s.name, s.title) for s in sections] == [
         ("news", "News"),
         ("video", "Video"),
@@ -52,17 +52,17 @@ def test_arrange_sections_follows_the_requested_order_and_titles() -> None:
     ]
 
 
-def test_arrange_sections_keeps_the_top_stories_of_each_section() -> None:
+def test_placement_keeps_the_top_stories_of_each_section() -> None:
     stories = ranked(*((f"n{i}", "news", f"S{i}") for i in range(4)))
-    [news] = arrange_sections(stories, order=None, per_section=2, max_per_source=3)
+    [news] = place(stories, order=None, per_section=2, max_per_source=3).sections
     assert [s.lead.key for s in news.stories] == ["n0", "n1"]
 
 
-def test_arrange_sections_caps_leads_per_source_across_the_edition() -> None:
+def test_placement_caps_leads_per_source_across_the_edition() -> None:
     stories = ranked(
         ("n1", "news", "AP"), ("a1", "analysis", "AP"), ("n2", "news", "AP"), ("n3", "news", "BBC")
     )
-    sections = arrange_sections(stories, order=None, per_section=5, max_per_source=2)
+    sections = place(stories, order=None, per_section=5, max_per_source=2).sections
     assert layout(sections) == {"news": ["n1", "n3"], "analysis": ["a1"]}
 
 
@@ -82,7 +82,7 @@ def test_each_list_sizes_its_sections(sizes, expected) -> None:
         ("v1", "video", "D"),
         ("n2", "news", "E"),
     )
-    assert layout(arrange_sections(stories, per_section=3, sizes=sizes)) == expected
+    assert layout(place(stories, per_section=3, sizes=sizes).sections) == expected
 
 
 def test_every_story_left_out_says_why() -> None:
@@ -117,13 +117,13 @@ def test_diversity_discounts_stories_on_a_topic_already_placed(diversity, expect
         scored("w3", 3, topics=("War",)),
         scored("e1", 10, topics=("Economy",)),
     ]
-    [news] = arrange_sections(stories, per_section=4, diversity=diversity)
+    [news] = place(stories, per_section=4, diversity=diversity).sections
     assert [s.lead.key for s in news.stories] == expected
 
 
 def test_the_diversity_part_records_the_discount_a_story_was_placed_with() -> None:
     stories = [scored("w1", 1, topics=("War",)), scored("w2", 1, topics=("War", "Kyiv"))]
-    [news] = arrange_sections(stories, diversity=0.5)
+    [news] = place(stories, diversity=0.5).sections
     first, second = news.stories
     assert first.score_parts["diversity"] == 1.0
     assert second.score_parts["diversity"] == pytest.approx(0.5**0.5)  # half the labels shared
@@ -132,7 +132,7 @@ def test_the_diversity_part_records_the_discount_a_story_was_placed_with() -> No
 
 def test_stories_without_topics_are_never_discounted() -> None:
     stories = [scored("a", 1), scored("b", 2)]
-    [news] = arrange_sections(stories, diversity=0.9)
+    [news] = place(stories, diversity=0.9).sections
     assert [s.score_parts["diversity"] for s in news.stories] == [1.0, 1.0]
 
 
@@ -142,7 +142,7 @@ def test_pinned_stories_lead_in_their_own_section_outside_sizes_but_inside_sourc
         scored("n1", 1, source="AP"),
         scored("n2", 2, source="BBC"),
     ]
-    sections = arrange_sections(stories, per_section=1, max_per_source=1)
+    sections = place(stories, per_section=1, max_per_source=1).sections
     assert [(s.name, s.title) for s in sections] == [("top", "Top stories"), ("news", "News")]
     assert layout(sections) == {"top": ["p"], "news": ["n2"]}
 
@@ -176,7 +176,7 @@ def test_a_story_of_many_outlets_is_led_by_another_when_its_leads_source_is_at_i
         covered("b", 2, "Ledger"),
         covered("front", 20, "Ledger", "Wire", "TV", "Dispatch", "Signal"),
     ]
-    [news] = arrange_sections(stories, per_section=5, max_per_source=2)
+    [news] = place(stories, per_section=5, max_per_source=2).sections
     assert [(s.lead.key, s.lead.source) for s in news.stories] == [
         ("a", "Ledger"),
         ("b", "Ledger"),

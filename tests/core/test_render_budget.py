@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from digest.models import Recipient, RenderedEdition
+from digest.models import Recipient, RenderedEdition, Story
 from digest.render import Branding, Renderer, email_size, expansion_margin, personalize
 
 from .factories import edition, item, story
@@ -16,7 +16,7 @@ LIMIT = 90 * 1024
 WORDS = "Officials said the talks would continue next week as negotiators weigh the latest proposal. "
 
 
-def long_story(n: int, score: float) -> object:
+def long_story(n: int, score: float) -> Story:
     summary = (WORDS * 3)[:300]
     lead = item(
         f"s{n}",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from digest import config
+from digest.errors import ConfigError
 from digest.models import Recipient, RenderedEdition
 from digest.pipeline import planning
 from digest.render import PLACEHOLDERS, Branding, CallToAction, Renderer, Utm, personalize, with_utm
@@ -211,7 +212,7 @@ def test_branding_comes_from_settings_alone() -> None:
     ],
 )
 def test_a_bad_branding_setting_names_its_variable(variable: str, value: str) -> None:
-    with pytest.raises(config.ConfigError, match=variable):
+    with pytest.raises(ConfigError, match=variable):
         config.load({variable: value}, dotenv=False)
 
 

@@ -18,7 +18,7 @@ from digest.collect.parse import parse
 from digest.errors import ParseError
 from digest.models import Feed, Item, RenderedEdition, Story
 from digest.render import Branding, Renderer
-from digest.telegram_format import TELEGRAM_ALLOWED_TAGS
+from digest.render.telegram import TELEGRAM_ALLOWED_TAGS
 
 from .factories import edition
 

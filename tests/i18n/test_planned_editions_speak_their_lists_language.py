@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from digest import pipeline
 from digest.pipeline import languages
+from digest.render.telegram import inline_keyboard
 from digest.store import editions as edition_store
 from digest.store.db import transaction
 from digest.store.tables import edition_variants
-from digest.telegram_format import inline_keyboard
 from tests.web.conftest import add_news, add_subscriber
 
 

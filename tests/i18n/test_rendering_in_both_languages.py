@@ -9,7 +9,7 @@ import pytest
 from digest.i18n import date_label, long_date
 from digest.models import Recipient
 from digest.render import Branding, Renderer, personalize
-from digest.telegram_format import inline_keyboard
+from digest.render.telegram import inline_keyboard
 from tests.core.factories import NOW, edition, item, story
 
 BRANDING = Branding(

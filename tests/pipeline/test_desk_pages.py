@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from digest import pipeline
 from digest.editorial import Action, EditorAction
 from digest.models import FeedSpec, Item, Story, Subscriber
-from digest.pipeline import desk, feeds_desk, readers, selection
+from digest.pipeline import breaking, desk, feeds_desk, readers, selection
 from digest.store import feeds as feed_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
 from digest.store.db import transaction
-from tests.web.conftest import add_news
+from tests.web.conftest import add_news, add_subscriber
 
 
 def _story(outlets: int, **parts: float) -> Story:
@@ -164,3 +165,20 @@ def test_the_audit_log_names_stories_by_headline_and_filters(settings):
     assert desk.audit_log(settings, day_from="2999-01-01").rows == []
     with pytest.raises(desk.InvalidInput):
         desk.audit_log(settings, day_from="soon")
+
+
+def test_a_readers_history_lists_their_deliveries_newest_first(settings):
+    add_news(settings, 2)
+    sub_id = add_subscriber(settings, "rita@example.org")
+    daily = pipeline.plan_send("daily", settings, manual=True).edition_id
+    news = breaking.news_from_text("Dam breached near the city", "https://wire.example.org/dam")
+    flash = breaking.send_breaking(
+        settings, news, "daily", lambda plan: None, actor="ada", audiences=["email"]
+    )
+
+    history = readers.reader_detail(settings, sub_id).history
+
+    assert [(d.edition_id, d.list_name, d.channel) for d in history] == [
+        (flash.edition_id, "daily", "email"),
+        (daily, "daily", "email"),
+    ]

@@ -25,14 +25,14 @@ from tests.integration.population import fresh_items, subscribers_bulk
 
 @pytest.fixture(autouse=True)
 def fresh_channels():
-    delivering._channels.clear()
+    delivering.channel_for.cache_clear()
     yield
-    delivering._channels.clear()
+    delivering.channel_for.cache_clear()
     config.override(None)
 
 
 def sendgrid_settings(db_url, tmp_path, fake: FakeSendGrid, *, key: str | None = None, **extra: str):
-    delivering._channels.clear()  # a channel per settings object: a new key, a new channel
+    delivering.channel_for.cache_clear()  # a channel per settings object: a new key, a new channel
     return make_settings(
         db_url, tmp_path, DIGEST_EMAIL_CHANNEL="sendgrid", SENDGRID_API_KEY=key or fake.api_key,
         DIGEST_SENDGRID_API_URL=fake.url, DIGEST_SENDGRID_RATE="500", **extra,
@@ -181,7 +181,7 @@ def test_a_refused_bot_token_stops_the_telegram_batches_after_the_first_refusal(
     fresh_items(db_url)
     subscribers_bulk(db_url, chats=60)  # two Telegram batches: 50 chats and 10
     with FakeTelegram(token="123456:the-right-token") as fake:
-        delivering._channels.clear()
+        delivering.channel_for.cache_clear()
         wrong = make_settings(
             db_url, tmp_path, DIGEST_TELEGRAM_CHANNEL="telegram", TELEGRAM_BOT_TOKEN="123456:a-revoked-token",
             DIGEST_TELEGRAM_API_URL=fake.base_url,

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from digest import pipeline
 from digest.channels.base import Envelope
 from digest.channels.outbox import OutboxEmail
+from digest.channels.registry import CHANNELS
 from digest.models import Recipient, Subscriber
 from digest.pipeline import delivering
 from digest.store.db import transaction
@@ -26,9 +27,9 @@ from tests.pipeline.conftest import NOW
 
 @pytest.fixture(autouse=True)
 def fresh_channels():
-    delivering._channels.clear()
+    delivering.channel_for.cache_clear()
     yield
-    delivering._channels.clear()
+    delivering.channel_for.cache_clear()
 
 
 def store_raw(db_url: str, sub_id: int, **values: str) -> None:
@@ -109,11 +110,13 @@ class _Picky(OutboxEmail):
         super().deliver(envelope, recipients)
 
 
-def test_an_unexpected_error_is_traced_to_its_recipient_and_fails_that_row_alone(world, db_url, tmp_path):
+def test_an_unexpected_error_is_traced_to_its_recipient_and_fails_that_row_alone(
+    world, db_url, tmp_path, monkeypatch
+):
     settings = make_settings(db_url, tmp_path)
     world.add_items(3)
     readers(world, 5)
-    delivering._channels[("email", id(settings))] = _Picky(settings.outbox_dir)
+    monkeypatch.setitem(CHANNELS, "outbox-email", _Picky)  # what DIGEST_EMAIL_CHANNEL=outbox builds
     edition = plan_and_send(settings)
     found = rows(db_url, edition)
     assert found.pop("r2@example.org") == ("failed", "RuntimeError: unexpected data")

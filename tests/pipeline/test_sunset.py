@@ -29,9 +29,9 @@ def send_day(world, settings, day: int) -> int:
     when = NOW + timedelta(days=day)
     world.add_items(3, now=when)
     plan = pipeline.plan_send("daily", settings, now=when)
+    assert plan.edition_id is not None
     for channel, ids in plan.batches:
         assert not pipeline.send_batch(plan.edition_id, channel, ids, f"b{day}-{channel}", settings).retry
-    assert plan.edition_id is not None
     return plan.edition_id
 
 

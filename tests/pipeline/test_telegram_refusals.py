@@ -31,12 +31,12 @@ TOKEN = "123456:Refusals-SECRET-Token"  # PTB lower-cases error texts: redaction
 def fake():
     with FakeTelegram(token=TOKEN) as server:
         yield server
-    delivering._channels.clear()
+    delivering.channel_for.cache_clear()
 
 
 @pytest.fixture
 def tg_settings(db_url, tmp_path, fake):
-    delivering._channels.clear()
+    delivering.channel_for.cache_clear()
     return make_settings(
         db_url, tmp_path, DIGEST_TELEGRAM_CHANNEL="telegram", TELEGRAM_BOT_TOKEN=TOKEN,
         DIGEST_TELEGRAM_API_URL=fake.base_url,

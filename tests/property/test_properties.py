@@ -2,7 +2,7 @@
 crash on anything a server can send, the Telegram splitter stays within the platform's tags and
 length whatever the items say, and the email renderer stays within its size budget.
 
-(tests/core/test_telegram_format.py checks the splitter with arbitrary text; here the items
+(tests/core/test_render_telegram.py checks the splitter with arbitrary text; here the items
 carry arbitrary URLs, markup and sizes as well, and go through the whole renderer.)
 """
 
@@ -19,21 +19,17 @@ from hypothesis import strategies as st
 from digest.collect.normalize import normalize
 from digest.collect.parse import parse
 from digest.errors import ParseError
+from digest.limits import TELEGRAM_MAX_ENTITIES, TELEGRAM_MAX_LENGTH
 from digest.models import EditionContent, Feed, Item, RawEntry, Section, Story
 from digest.render import Branding, Renderer, email_size
-from digest.telegram_format import (
-    TELEGRAM_ALLOWED_TAGS,
-    TELEGRAM_MAX_ENTITIES,
-    TELEGRAM_MAX_LENGTH,
-    utf16_len,
-)
+from digest.render.telegram import TELEGRAM_ALLOWED_TAGS, utf16_len
 from tests.hostile.test_corpus_pipeline import email_problems
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 FEED = Feed(id=1, url="https://outlet.example/rss", name="Outlet")
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300)
 markup_bits = st.sampled_from(
     [
         "<script>alert(1)</script>",
@@ -134,7 +130,7 @@ def check_item(item: Item | None) -> None:
     assert not email_problems(f"<html><body>{item.summary_html}</body></html>"), item.summary_html
     assert item.url.startswith(("http://", "https://")), item.url
     assert item.image_url is None or item.image_url.startswith(("http://", "https://"))
-    assert item.published.tzinfo is not None
+    assert item.published is not None and item.published.tzinfo is not None
     assert len(item.title) <= 400 and len(item.summary_text) <= 2000
     assert "\x00" not in item.title + item.summary_text
 

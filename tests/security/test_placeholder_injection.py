@@ -18,7 +18,7 @@ import pytest
 
 from digest import pipeline
 from digest.models import FeedSpec, Item, Recipient, Subscriber
-from digest.pipeline.delivering import _channels
+from digest.pipeline.delivering import channel_for
 from digest.render import PLACEHOLDERS
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
@@ -83,9 +83,9 @@ def assert_literal(text: str, settings) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_channels():
-    _channels.clear()
+    channel_for.cache_clear()
     yield
-    _channels.clear()
+    channel_for.cache_clear()
 
 
 def test_placeholders_in_feed_text_stay_literal_in_outbox_email_and_telegram(db_url, tmp_path):

@@ -57,7 +57,8 @@ def redis_dump(server: RedisServer) -> str:
     client = server.client()
     parts: list[str] = []
     for key in client.scan_iter(count=1000):
-        kind = client.type(key).decode()
+        kind = client.type(key)
+        kind = kind.decode() if isinstance(kind, bytes) else kind
         value: Any = b""
         if kind == "string":
             value = client.get(key)

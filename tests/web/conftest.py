@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -58,8 +58,11 @@ def find(settings: Settings, email: str) -> Subscriber | None:
         return subscriber_store.find(conn, email=email)
 
 
-def add_news(settings: Settings, count: int = 3) -> None:
+def add_news(settings: Settings, count: int = 3, *, titles: Sequence[str] = ()) -> None:
+    """``count`` items of one wire feed, an hour apart, newest first; with ``titles``, one
+    item titled by each (stories that do not cluster), else numbered look-alikes."""
     now = datetime.now(UTC)
+    titles = titles or [f"Story number {n} about the city council" for n in range(count)]
     with transaction(settings.database_url) as conn:
         feed, _ = feed_store.add(conn, FeedSpec("https://wire.example.org/rss", "Wire"), now)
         news = [
@@ -68,11 +71,11 @@ def add_news(settings: Settings, count: int = 3) -> None:
                 feed_id=feed.id,
                 source="Wire",
                 url=f"https://wire.example.org/story-{n}",
-                title=f"Story number {n} about the city council",
+                title=title,
                 summary_text="What happened.",
                 published=now - timedelta(hours=n + 1),
             )
-            for n in range(count)
+            for n, title in enumerate(titles)
         ]
         item_store.save(conn, news, now)
 

@@ -35,7 +35,7 @@ def api_route_list(client: TestClient) -> list[tuple[str, str, Role | None]]:
     for route in api_routes(mount.app.routes):  # type: ignore[attr-defined]
         path = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], route.path)
         found += [
-            (method, path, required_role(route)) for method in sorted(route.methods) if method != "HEAD"
+            (method, path, required_role(route)) for method in sorted(route.methods or ()) if method != "HEAD"
         ]
     return found
 

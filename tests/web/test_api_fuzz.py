@@ -20,6 +20,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from pydantic import BaseModel
+from schemathesis.checks import CheckFunction
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
@@ -31,7 +32,7 @@ from tests.web.conftest import add_news, add_subscriber
 from tests.web.test_api import token_for
 
 EXAMPLES = 15  # per operation and mode: the whole run stays well under a minute
-EXCLUDED = {
+EXCLUDED: dict[GenerationMode, list[CheckFunction]] = {
     GenerationMode.POSITIVE: [positive_data_acceptance],
     GenerationMode.NEGATIVE: [negative_data_rejection],
 }

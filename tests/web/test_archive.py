@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from digest.pipeline import breaking
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store.db import transaction
-from tests.web.conftest import add_subscriber, csrf_token
+from tests.web.conftest import add_news, add_subscriber, csrf_token
 
 HEADLINES = (
     "Council approves the city budget",
@@ -27,27 +27,8 @@ HEADLINES = (
 )
 
 
-def add_distinct_news(settings) -> None:
-    now = datetime.now(UTC)
-    with transaction(settings.database_url) as conn:
-        feed, _ = feed_store.add(conn, FeedSpec("https://wire.example.org/rss", "Wire"), now)
-        news = [
-            Item(
-                key=f"wire-{n}",
-                feed_id=feed.id,
-                source="Wire",
-                url=f"https://wire.example.org/story-{n}",
-                title=title,
-                summary_text="What happened.",
-                published=now - timedelta(hours=n + 1),
-            )
-            for n, title in enumerate(HEADLINES)
-        ]
-        item_store.save(conn, news, now)
-
-
 def a_daily_edition(settings) -> int:
-    add_distinct_news(settings)
+    add_news(settings, titles=HEADLINES)
     add_subscriber(settings, "reader@example.org")
     plan = pipeline.plan_send("daily", settings, manual=True)
     assert plan.edition_id is not None
@@ -75,6 +56,18 @@ def test_the_archive_lists_each_edition_with_its_top_stories_and_web_view(client
         assert headline in page.text
     assert "Breaking news" in page.text
     assert 'type="application/atom+xml"' in page.text
+
+
+def test_the_archive_pages_newest_first_and_each_page_goes_on_before_the_last(settings, monkeypatch):
+    monkeypatch.setattr(archive_uc, "ARCHIVE_PAGE_SIZE", 1)
+    daily = a_daily_edition(settings)
+    flash = a_breaking_edition(settings)
+
+    first = archive_uc.archive(settings, "daily")
+    second = archive_uc.archive(settings, "daily", before=first.next_before)
+
+    assert ([e.id for e in first.editions], first.next_before) == ([flash], flash)
+    assert ([e.id for e in second.editions], second.next_before) == ([daily], None)
 
 
 def test_a_breaking_edition_has_a_web_view(client, settings):

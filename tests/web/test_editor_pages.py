@@ -42,6 +42,8 @@ def test_the_preview_shows_email_telegram_and_scores_of_the_next_edition(client,
     assert 'name="action"' not in page.text, "a viewer gets no controls"
     email = client.get("/admin/preview/daily/email")
     assert email.status_code == 200 and "Story number 2" in email.text
+    assert 'href="https://news.example.org/manage"' in email.text, "links for anyone, as on the web view"
+    assert "-unsubscribe_url-" not in email.text and "/unsubscribe/" not in email.text
     assert "frame-ancestors 'self'" in email.headers["content-security-policy"]
     assert email.headers["x-frame-options"] == "SAMEORIGIN"
     assert client.get("/admin/preview", follow_redirects=False).headers["location"] == "/admin/preview/daily"

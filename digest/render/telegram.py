@@ -5,44 +5,37 @@ parsing. We count the raw HTML instead, which is never shorter, so a message tha
 here always fits there. Telegram also silently drops the formatting of every entity after
 the 100th in a message (links would turn into plain text), so messages are capped on
 tags too. Messages are split between items; a single item that is over a limit on its
-own is cut, never inside a tag or an entity, and its open tags are closed.
-
-This module also holds the small escaping and link helpers the email renderer shares.
+own is cut, never inside a tag or an entity, and its open tags are closed. The limits are
+declared in ``digest.limits``; escaping and links live in ``digest.render.html``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
+from html import unescape
 
 from digest.group import other_sources
 from digest.i18n import long_date, translate, translate_plural
+from digest.limits import TELEGRAM_MAX_CAPTION, TELEGRAM_MAX_ENTITIES, TELEGRAM_MAX_LENGTH
 from digest.models import EditionContent, Item, RenderedEdition, Section, Story
+from digest.render.html import escape, link, safe_href, same_url
 
 __all__ = [
     "ALSO_IN_SHOWN",
     "TELEGRAM_ALLOWED_TAGS",
-    "TELEGRAM_MAX_CAPTION",
-    "TELEGRAM_MAX_ENTITIES",
-    "TELEGRAM_MAX_LENGTH",
     "UNSUBSCRIBE_CALLBACK",
     "entity_count",
-    "escape",
-    "escape_attr",
     "inline_keyboard",
     "is_bot_subscriber",
     "render_telegram",
-    "safe_href",
     "split_messages",
     "telegram_extras",
+    "to_plain_text",
     "truncate_html",
     "utf16_len",
 ]
 
-TELEGRAM_MAX_LENGTH = 4096
-TELEGRAM_MAX_ENTITIES = 100
-TELEGRAM_MAX_CAPTION = 1024  # a photo's caption, UTF-16 units after entity parsing
 UNSUBSCRIBE_CALLBACK = "unsubscribe"
 _ALLOWED = "b strong i em u ins s strike del a code pre blockquote tg-spoiler span"
 # What parse_mode=HTML accepts; span only as <span class="tg-spoiler">.
@@ -52,12 +45,9 @@ ALSO_IN_SHOWN = 5  # outlets named under a story; the rest are counted
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|.", re.DOTALL)
 _OPEN_TAG = re.compile(r"<[a-zA-Z]")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][\w-]*)")
+_ANY_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _EMPTY_PAIR = re.compile(r"<([a-zA-Z][\w-]*)(?:\s[^<>]*)?></\1>")
 _BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
-
-
-def _same(url: str) -> str:
-    return url
 
 
 def utf16_len(text: str) -> int:
@@ -70,35 +60,10 @@ def entity_count(html: str) -> int:
     return len(_OPEN_TAG.findall(html))
 
 
-def escape(text: str) -> str:
-    """Escape feed text for Telegram HTML (and email HTML): ``&``, ``<``, ``>``."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_attr(text: str) -> str:
-    """Escape a value for a double-quoted attribute; Telegram knows only &quot; of the rest."""
-    return escape(text).replace('"', "&quot;")
-
-
-def safe_href(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) link, else None (no javascript:, no relative)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:  # e.g. "http://[broken" — a malformed feed link is just not a link
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url.strip()
-
-
-def link(text: str, url: str | None, tag_link: Callable[[str], str] = _same) -> str:
-    """Escaped ``text``, as a link when ``url`` is a safe one (passed through ``tag_link``)."""
-    href = safe_href(url)
-    if href is None:
-        return escape(text)
-    return f'<a href="{escape_attr(tag_link(href))}">{escape(text)}</a>'
+def to_plain_text(message: str) -> str:
+    """A Telegram-HTML message as plain text (tags dropped, entities decoded): what is sent
+    when Telegram cannot parse the HTML."""
+    return unescape(_ANY_TAG.sub("", message))
 
 
 def truncate_html(html: str, limit: int, *, max_entities: int = TELEGRAM_MAX_ENTITIES) -> str:
@@ -180,7 +145,7 @@ def split_messages(
 
 
 def render_telegram(
-    content: EditionContent, *, web_url: str, tag_link: Callable[[str], str] = _same, language: str = "en"
+    content: EditionContent, *, web_url: str, tag_link: Callable[[str], str] = same_url, language: str = "en"
 ) -> tuple[str, ...]:
     """The edition as Telegram HTML messages: title, bold sections, linked headlines.
 
@@ -194,7 +159,7 @@ def telegram_extras(
     web_url: str,
     lead_photo: bool = False,
     bot_username: str | None = None,
-    tag_link: Callable[[str], str] = _same,
+    tag_link: Callable[[str], str] = same_url,
     language: str = "en",
 ) -> tuple[str | None, str, tuple[tuple[str, str], ...]]:
     """(photo URL, caption, URL buttons) that go with the messages.

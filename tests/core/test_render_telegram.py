@@ -9,19 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest.limits import TELEGRAM_MAX_CAPTION, TELEGRAM_MAX_ENTITIES, TELEGRAM_MAX_LENGTH
 from digest.models import EditionContent, RenderedEdition
 from digest.render import Branding, Renderer, Utm
-from digest.telegram_format import (
+from digest.render.html import escape, safe_href
+from digest.render.telegram import (
     TELEGRAM_ALLOWED_TAGS,
-    TELEGRAM_MAX_CAPTION,
-    TELEGRAM_MAX_ENTITIES,
-    TELEGRAM_MAX_LENGTH,
-    escape,
     inline_keyboard,
     is_bot_subscriber,
     render_telegram,
-    safe_href,
     split_messages,
+    to_plain_text,
     truncate_html,
     utf16_len,
 )
@@ -192,7 +190,7 @@ def test_escape_handles_the_three_special_characters() -> None:
     assert escape("a<b>&c") == "a&lt;b&gt;&amp;c"
 
 
-feed_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
+feed_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=400)
 stories = st.lists(
     st.builds(
         lambda key, title, source, minutes, video: story(
@@ -309,3 +307,16 @@ def test_unicode_editions_split_within_4096_utf16_units_with_telegrams_tags(titl
     for message in messages:
         check(message)
     assert f"{title} 149" in "".join(messages)
+
+
+@pytest.mark.parametrize(
+    ("html", "plain"),
+    [
+        ("<b>Fish &amp; chips</b>", "Fish & chips"),
+        ('<a href="https://x.org/?a=1&amp;b=2">link</a> &lt;3', "link <3"),
+        ("<blockquote expandable>quote</blockquote>\n<i>x</i>", "quote\nx"),
+        ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
+    ],
+)
+def test_plain_text_drops_tags_and_decodes_entities(html: str, plain: str) -> None:
+    assert to_plain_text(html) == plain
