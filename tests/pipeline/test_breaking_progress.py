@@ -48,10 +48,10 @@ def test_the_ramp_never_exceeds_a_smaller_configured_batch():
 
 @pytest.fixture
 def fake():
-    delivering._channels.clear()
+    delivering.channel_for.cache_clear()
     with FakeTelegram(token=TOKEN) as server:
         yield server
-    delivering._channels.clear()
+    delivering.channel_for.cache_clear()
 
 
 def test_each_telegram_message_moves_the_count_as_it_is_accepted(db_url, tmp_path, fake):
