@@ -42,8 +42,8 @@
     ├── InvalidSelection       pipeline.selection: a pin/boost/bury the preview cannot apply
     ├── NothingToSend          pipeline.resending: nothing failed or stopped to send again
     ├── UnknownAddress         pipeline.privacy: no subscriber with that address to forget
-    ├── BadCredentials         web.auth: wrong address or password (never says which)
-    └── TooManyAttempts        web.auth: sign-in attempts too fast (.wait)
+    ├── BadCredentials         pipeline.accounts: wrong address or password (never says which)
+    └── TooManyAttempts        pipeline.accounts: sign-in attempts too fast (.wait)
 
 Third-party exceptions are mapped at the edges and re-raised ``from`` the original.
 Every one pickles with its message and attributes (``DigestError.__reduce__``), so it

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -16,7 +15,6 @@ from digest import csvio
 from digest.cli import context
 from digest.models import SubscriberChange
 from digest.pipeline import roster
-from digest.store import subscribers as subscriber_store
 
 subscribers_app = typer.Typer(help="Manage subscribers.", no_args_is_help=True)
 lists_app = typer.Typer(help="Manage lists.", no_args_is_help=True)
@@ -64,10 +62,8 @@ def _read(data: bytes, source: str) -> list[SubscriberChange]:
 
 
 def _save(changes: list[SubscriberChange], source: str = "") -> None:
-    now = datetime.now(UTC)
-    try:
-        with context.db() as conn:  # one transaction: all rows or none
-            report = roster.save_subscribers(conn, changes, now, create_lists=True)
+    try:  # one transaction: all rows or none
+        report = roster.save_subscribers(context.settings(), changes, create_lists=True)
     except roster.InvalidListName as exc:
         raise context.fail(f"{source or 'arguments'}: {exc}; nothing was imported") from None
     context.console.print(escape(f"{source + ': ' if source else ''}{report.summary()}"))
@@ -76,8 +72,7 @@ def _save(changes: list[SubscriberChange], source: str = "") -> None:
 @subscribers_app.command("export")
 def export(file: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")) -> None:
     """Export every subscriber as CSV (the import format, plus status)."""
-    with context.db() as conn:
-        text = csvio.write_subscribers(subscriber_store.everyone(conn))
+    text = roster.export_csv(context.settings())
     if file is None:
         sys.stdout.write(text)
     else:
@@ -88,9 +83,8 @@ def export(file: Path = typer.Option(None, "--output", "-o", help="Write here in
 @subscribers_app.command("remove")
 def remove(address: str = typer.Argument(..., help="Email address or Telegram chat id.")) -> None:
     """Delete a subscriber and their memberships."""
-    with context.db() as conn:
-        if not subscriber_store.remove(conn, address.lower() if "@" in address[1:] else address):
-            raise context.fail(f"no subscriber {address}")
+    if not roster.remove_address(context.settings(), address):
+        raise context.fail(f"no subscriber {address}")
     context.console.print(f"removed {address}")
 
 
@@ -115,8 +109,7 @@ def forget(address: str = typer.Argument(..., help="Email address or Telegram ch
 @subscribers_app.command("list")
 def list_subscribers() -> None:
     """List subscribers."""
-    with context.db() as conn:
-        subs = subscriber_store.everyone(conn)
+    subs = roster.everyone(context.settings())
     table = Table("id", "email", "telegram", "name", "zone", "hour", "topics", "lists", "status")
     for sub in subs:
         table.add_row(
@@ -136,8 +129,7 @@ def list_subscribers() -> None:
 @lists_app.command("list")
 def list_lists() -> None:
     """Lists with their active members."""
-    with context.db() as conn:
-        rows = subscriber_store.all_lists(conn)
+    rows = roster.all_lists(context.settings())
     table = Table("id", "name", "title", "active members")
     for list_pk, name, title, members in rows:
         table.add_row(str(list_pk), name, title, str(members))
@@ -157,10 +149,9 @@ def add_list(
 ) -> None:
     """Create a list (the list named `breaking` is a breaking-news list by default), optionally
     with a Telegram channel that gets every edition as one post."""
-    kind = subscriber_store.BREAKING if breaking else ""
+    kind = roster.BREAKING if breaking else ""
     try:
-        with context.db() as conn:
-            name = roster.create_list(conn, name, datetime.now(UTC), title, kind)
+        name = roster.create_list(context.settings(), name, title, kind)
     except roster.InvalidListName as exc:
         raise context.fail(str(exc)) from None
     if telegram_channel:

@@ -95,6 +95,15 @@ class _Context:
     variants: dict[str, int | None] = field(default_factory=dict)
 
 
+def plan_every_list(settings: Settings, *, ignore_hour: bool = False) -> Iterator[SendPlan]:
+    """The tick (and ``digest run``'s cycle): a plan for each list with a scheduled digest, one
+    after the other, so each can be queued before the next list is planned."""
+    with transaction(settings.database_url) as conn:
+        names = subscriber_store.digest_lists(conn)
+    for name in names:
+        yield plan_send(name, settings, ignore_hour=ignore_hour)
+
+
 def plan_send(
     list_name: str,
     settings: Settings,

@@ -16,7 +16,6 @@ role; the OpenAPI document is at ``/api/v1/openapi.json``.
     DELETE /api/v1/subscribers/{id}            delete one                          editor
 """
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
@@ -30,16 +29,11 @@ from digest.config import Settings
 from digest.models import Subscriber
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import roster
+from digest.pipeline.accounts import Actor, Role
 from digest.pipeline.planning import UnknownList
-from digest.store import editors as editor_store
-from digest.store import items as item_store
-from digest.store import subscribers as subscriber_store
-from digest.store import subscriptions as subscription_store
-from digest.store.db import transaction
 from digest.web import api_models as out
 from digest.web import api_stats
 from digest.web.api_models import ERROR_RESPONSES, Input
-from digest.web.auth import Actor, Role
 from digest.web.bad_values import BAD_VALUE_ERRORS, MAX_INT, describe
 from digest.web.editor import progress
 from digest.web.editor_access import RequireToken
@@ -141,14 +135,12 @@ def create_api(settings: Settings) -> FastAPI:
 
     @api.get("/lists", tags=["lists"])
     def lists(actor: viewer) -> list[out.ListOut]:
-        with transaction(settings.database_url) as conn:
-            found = subscriber_store.all_lists(conn)
+        found = roster.all_lists(settings)
         return [out.ListOut(name=name, title=title, active=n) for _, name, title, n in found]
 
     @api.get("/items", tags=["items"])
     def latest_items(actor: viewer, limit: Annotated[int, Query(ge=1, le=200)] = 30) -> list[out.ItemOut]:
-        with transaction(settings.database_url) as conn:
-            found = item_store.recent(conn, datetime.now(UTC) - timedelta(hours=48))[:limit]
+        found = news_desk.latest_items(settings, limit=limit)
         return [
             out.ItemOut(id=i.id, title=i.title, url=i.url, source=i.source,
                         published=i.published.isoformat() if i.published else None)
@@ -166,10 +158,7 @@ def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
     def search(
         actor: editor, q: str = "", limit: Annotated[int, Query(ge=1, le=500)] = 50
     ) -> list[out.SubscriberOut]:
-        with transaction(settings.database_url) as conn:
-            ids = editor_store.search_subscribers(conn, q, limit)
-            found = [subscription_store.by_id(conn, i) for i in ids]
-        return [_subscriber(s) for s in found if s is not None]
+        return [_subscriber(s) for s in roster.search(settings, q, limit)]
 
     @api.post("/subscribers", tags=["subscribers"], status_code=201)
     def add(body: SubscriberIn, actor: editor) -> out.SubscriberOut:
@@ -190,29 +179,21 @@ def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
         except roster.UnknownLists as exc:
             raise HTTPException(400, str(exc)) from None
         sub = change.subscriber
-        with transaction(settings.database_url) as conn:
-            saved = subscriber_store.find(conn, email=sub.email, chat_id=sub.telegram_chat_id)
+        saved = roster.find(settings, sub.email, sub.telegram_chat_id)
         assert saved is not None
         return _subscriber(saved)
 
     @api.get("/subscribers/{subscriber_id}", tags=["subscribers"])
     def one(subscriber_id: Id, actor: editor) -> out.SubscriberOut:
-        with transaction(settings.database_url) as conn:
-            found = subscription_store.by_id(conn, subscriber_id)
+        found = roster.subscriber(settings, subscriber_id)
         if found is None:
             raise HTTPException(404, f"no subscriber {subscriber_id}")
         return _subscriber(found)
 
     @api.delete("/subscribers/{subscriber_id}", tags=["subscribers"], status_code=204)
     def remove(subscriber_id: Id, actor: editor) -> Response:
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            found = subscription_store.by_id(conn, subscriber_id)
-            if found is None:
-                raise HTTPException(404, f"no subscriber {subscriber_id}")
-            roster.remove_subscriber(conn, subscriber_id)
-            target = found.email or found.telegram_chat_id or str(subscriber_id)
-            editor_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
+        if roster.remove_subscriber(settings, subscriber_id, actor.label) is None:
+            raise HTTPException(404, f"no subscriber {subscriber_id}")
         return Response(status_code=204)
 
 

@@ -7,7 +7,7 @@ from fastapi import Depends, FastAPI, HTTPException, Path
 
 from digest.config import Settings
 from digest.pipeline import stats
-from digest.web.auth import Actor, Role
+from digest.pipeline.accounts import Actor, Role
 from digest.web.bad_values import MAX_INT
 from digest.web.editor_access import RequireToken
 

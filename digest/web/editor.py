@@ -22,10 +22,11 @@ from zoneinfo import available_timezones
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from digest.pipeline import accounts as auth
 from digest.pipeline import desk, retrying
+from digest.pipeline.accounts import Actor, Role
 from digest.render import BUNDLED_TEMPLATES
 from digest.web import (
-    auth,
     editor_admin,
     editor_breaking,
     editor_editions,
@@ -36,7 +37,6 @@ from digest.web import (
     editor_stats,
     editor_subscribers,
 )
-from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor, SessionEnded, SignInRequired
 from digest.web.editor_editions import progress
 from digest.web.security import CSRF_FIELD, client_address

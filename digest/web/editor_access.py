@@ -14,9 +14,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import Match
 
 from digest.config import Settings
+from digest.pipeline import accounts as auth
+from digest.pipeline.accounts import Actor, Role
 from digest.ratelimit import RateLimiter, limiter_for
-from digest.web import auth
-from digest.web.auth import Actor, Role
 from digest.web.pages import Pages
 from digest.web.security import Csrf
 

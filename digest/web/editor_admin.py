@@ -12,18 +12,14 @@ Routes::
                                               action and days; headlines for stories
 """
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from digest.pipeline import accounts as auth
 from digest.pipeline import desk, roster
-from digest.store import editors as editor_store
-from digest.store import subscribers as subscriber_store
-from digest.store.db import transaction
-from digest.web import auth
-from digest.web.auth import Actor, Role
+from digest.pipeline.accounts import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
 
@@ -37,9 +33,7 @@ def router(ctx: EditorContext) -> APIRouter:
     settings, pages = ctx.settings, ctx.pages
 
     def accounts_page(request: Request, actor: Actor, status: int = 200, **notes: object) -> Response:
-        with transaction(settings.database_url) as conn:
-            editors = editor_store.all_editors(conn)
-            tokens = editor_store.all_tokens(conn)
+        editors, tokens = auth.everyone(settings)
         context = {"error": "", "new_token": "", **notes}
         return pages.render(
             request, "editor/accounts", status, actor=actor, editors=editors, tokens=tokens, **context
@@ -74,12 +68,7 @@ def router(ctx: EditorContext) -> APIRouter:
             return accounts_page(request, actor, 404, error="Unknown change.")
         if actor.editor is not None and actor.editor.id == editor_id and change == "disable":
             return accounts_page(request, actor, 400, error="You cannot lock yourself out.")
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            found = editor_store.editor_by_id(conn, editor_id)
-            if found is not None:
-                editor_store.set_disabled(conn, editor_id, change == "disable")
-                editor_store.audit(conn, actor.label, f"editor.{change}", found.email, {}, now)
+        auth.set_disabled(settings, editor_id, change == "disable", actor.label)
         return RedirectResponse("/admin/accounts", status_code=303)
 
     @api.post("/tokens")
@@ -100,15 +89,11 @@ def router(ctx: EditorContext) -> APIRouter:
     @api.post("/tokens/{token_id}/revoke")
     def revoke(request: Request, token_id: int, actor: admin, csrf_token: token_field = None) -> Response:
         ctx.csrf.check(request, csrf_token)
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            if editor_store.revoke_token(conn, token_id, now):
-                editor_store.audit(conn, actor.label, "token.revoke", str(token_id), {}, now)
+        auth.revoke_token(settings, token_id, actor.label)
         return RedirectResponse("/admin/accounts", status_code=303)
 
     def lists_page(request: Request, actor: Actor, status: int = 200, error: str = "") -> Response:
-        with transaction(settings.database_url) as conn:
-            lists = subscriber_store.all_lists(conn)
+        lists = roster.all_lists(settings)
         return pages.render(request, "editor/lists", status, actor=actor, lists=lists, error=error)
 
     @api.get("/lists")
@@ -126,11 +111,8 @@ def router(ctx: EditorContext) -> APIRouter:
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
         kind = "breaking" if breaking else "digest"
-        now = datetime.now(UTC)
         try:
-            with transaction(settings.database_url) as conn:
-                slug = roster.create_list(conn, name, now, title.strip()[:200], kind)
-                editor_store.audit(conn, actor.label, "list.add", slug, {"kind": kind}, now)
+            roster.create_list(settings, name, title.strip()[:200], kind, actor=actor.label)
         except roster.InvalidListName as exc:
             return lists_page(request, actor, 400, f"{exc.problem}.")
         return RedirectResponse("/admin/lists", status_code=303)

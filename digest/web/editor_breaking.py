@@ -28,14 +28,12 @@ from markupsafe import Markup
 from digest.config import Settings
 from digest.models import Recipient
 from digest.pipeline import breaking as news_desk
-from digest.pipeline import desk
+from digest.pipeline import desk, roster
+from digest.pipeline.accounts import Actor, Role
 from digest.pipeline.delivering import send_batch
 from digest.pipeline.planning import SendPlan, UnknownList
 from digest.render import personalize
 from digest.retry import RetryPolicy
-from digest.store import subscribers as subscriber_store
-from digest.store.db import transaction
-from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
 
@@ -149,8 +147,7 @@ def router(ctx: EditorContext) -> APIRouter:
         request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = "", q: str = ""
     ) -> Response:
         latest = news_desk.latest_items(settings, q)
-        with transaction(settings.database_url) as conn:
-            lists = subscriber_store.all_lists(conn)
+        lists = roster.all_lists(settings)
         zone = actor.editor.time_zone if actor.editor else "UTC"
         return pages.render(
             request, "editor/breaking", status, actor=actor, items=latest, lists=lists, form=form,

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from digest.config import Settings
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import desk, resending, retrying
-from digest.web.auth import Actor, Role
+from digest.pipeline.accounts import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.editor_breaking import dispatcher, framed_email
 from digest.web.security import CSRF_FIELD

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from digest.pipeline import desk, feeds_desk
-from digest.web.auth import Actor, Role
+from digest.pipeline.accounts import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
 

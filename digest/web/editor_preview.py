@@ -26,13 +26,11 @@ from markupsafe import Markup
 from digest.config import Settings
 from digest.editorial import Action, EditorAction, StoryAction, describe, story_action
 from digest.models import Story
-from digest.pipeline import desk, selection
+from digest.pipeline import desk, roster, selection
+from digest.pipeline.accounts import Actor, Role
 from digest.pipeline.planning import UnknownList
 from digest.pipeline.preview import Preview, preview_edition
 from digest.pipeline.selection import CONTROLS, DURATIONS
-from digest.store import subscribers as subscriber_store
-from digest.store.db import transaction
-from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.editor_breaking import framed_email
 from digest.web.security import CSRF_FIELD
@@ -59,8 +57,7 @@ def router(ctx: EditorContext) -> APIRouter:
 
     @api.get("")
     def first(actor: viewer) -> Response:
-        with transaction(settings.database_url) as conn:
-            names = subscriber_store.digest_lists(conn)
+        names = roster.digest_lists(settings)
         if not names:
             raise HTTPException(404, "There is no list to preview yet.")
         # The daily list is the one editors look at first; "breaking" sends no digest.
@@ -72,8 +69,7 @@ def router(ctx: EditorContext) -> APIRouter:
         request: Request, list_name: str, actor: viewer, acted: str = "", action: str = "", tested: str = ""
     ) -> Response:
         shown = next_edition(settings, list_name)
-        with transaction(settings.database_url) as conn:
-            lists = subscriber_store.all_lists(conn)
+        lists = roster.all_lists(settings)
         zone = actor.editor.time_zone if actor.editor else "UTC"
         title = next((t for _, name, t, _ in lists if name == list_name), list_name)
         stories = shown.composition.content.stories

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from digest.pipeline import desk, readers
-from digest.web.auth import Actor, Role
+from digest.pipeline.accounts import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
 

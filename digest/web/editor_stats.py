@@ -26,11 +26,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from digest.pipeline import breaker, stats
-from digest.store import editors as editor_store
-from digest.store import pauses as pause_store
-from digest.store.db import transaction
-from digest.web.auth import Actor, Role
+from digest.pipeline import accounts, breaker, stats
+from digest.pipeline.accounts import Actor, Role
 from digest.web.bad_values import MAX_INT as MAX_ID
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
@@ -56,8 +53,7 @@ def router(ctx: EditorContext) -> APIRouter:
         found = stats.edition_stats(settings, edition_id)
         if found is None:
             raise HTTPException(404, f"There is no edition {edition_id}.")
-        with transaction(settings.database_url) as conn:
-            pause = pause_store.pause_of(conn, edition_id)
+        pause = breaker.pause_of(settings, edition_id)
         found["paused"] = (
             {"reason": pause.reason, "at": pause.paused_at.isoformat(), "resolved": pause.resolved,
              "by": pause.resolved_by} if pause else None
@@ -84,9 +80,8 @@ def router(ctx: EditorContext) -> APIRouter:
         )
         if not done:
             raise HTTPException(409, "This edition's email is not paused.")
-        with transaction(settings.database_url) as conn:
-            action = "breaker.resume" if resume else "breaker.cancel"
-            editor_store.audit(conn, actor.label, action, f"edition {edition_id}", {}, now)
+        action = "breaker.resume" if resume else "breaker.cancel"
+        accounts.audit(settings, actor, action, f"edition {edition_id}")
         return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)
 
     @api.post("/admin/editions/{edition_id}/email/resume")
@@ -119,8 +114,7 @@ def router(ctx: EditorContext) -> APIRouter:
 
     @api.get("/admin/breaker.json")
     def paused(actor: viewer) -> Response:
-        with transaction(settings.database_url) as conn:
-            found = pause_store.paused_editions(conn)
+        found = breaker.paused_editions(settings)
         return JSONResponse(
             [{"edition": p.edition_id, "list": p.list_name, "title": p.title, "reason": p.reason,
               "at": p.paused_at.isoformat()} for p in found]

@@ -19,7 +19,6 @@ lists on /admin/lists), see ``digest.pipeline.roster``.
 
 import csv
 import io
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -30,14 +29,11 @@ from digest import csvio
 from digest.config import Settings
 from digest.errors import ImportError_
 from digest.models import Subscriber, SubscriberChange
+from digest.pipeline import accounts as auth
 from digest.pipeline import desk, readers, roster
-from digest.store import editors as editor_store
-from digest.store import subscribers as subscriber_store
-from digest.store import subscriptions as subscription_store
-from digest.store.db import transaction
+from digest.pipeline import suppressions as suppressing
+from digest.pipeline.accounts import Actor, Role
 from digest.textcheck import InvalidText, check_text
-from digest.web import auth
-from digest.web.auth import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor
 from digest.web.security import CSRF_FIELD
 
@@ -77,19 +73,7 @@ def save_subscribers(
 
     Raises ``roster.UnknownLists`` (nothing saved) when one names a list that does not exist.
     """
-    now = datetime.now(UTC)
-    with transaction(settings.database_url) as conn:
-        report = roster.save_subscribers(conn, changes, now, create_lists=False)
-        first = changes[0].subscriber if changes else None
-        target = (first.email or first.telegram_chat_id or "") if first and len(changes) == 1 else source
-        details = {
-            "saved": report.saved,
-            "new": report.new,
-            "updated": report.updated[:20],
-            "ids": report.ids[:20],
-        }
-        editor_store.audit(conn, actor.label, "subscribers.save", target or "", details, now)
-    return report
+    return roster.save_subscribers(settings, changes, create_lists=False, actor=actor.label, source=source)
 
 
 def router(ctx: EditorContext) -> APIRouter:
@@ -117,8 +101,7 @@ def router(ctx: EditorContext) -> APIRouter:
             problems.append(f"Filter {exc.field}: {exc.problem}.")
             status, wanted = 400, readers.filter_from(chosen["q"])
         found = readers.find_readers(settings, wanted, page)
-        with transaction(settings.database_url) as conn:
-            lists = subscriber_store.all_lists(conn)
+        lists = roster.all_lists(settings)
         zone = actor.editor.time_zone if actor.editor else "UTC"
         query = {k: v for k, v in chosen.items() if v}
         return pages.render(
@@ -192,8 +175,7 @@ def router(ctx: EditorContext) -> APIRouter:
 
     @api.get("/subscribers/export.csv")
     def export(actor: editor) -> Response:
-        with transaction(settings.database_url) as conn:
-            text = csvio.write_subscribers(subscriber_store.everyone(conn))
+        text = roster.export_csv(settings)
         auth.audit(settings, actor, "subscribers.export")
         headers = {"Content-Disposition": 'attachment; filename="subscribers.csv"'}
         return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
@@ -207,19 +189,12 @@ def router(ctx: EditorContext) -> APIRouter:
         confirm: Annotated[str, Form()] = "",
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
-        now = datetime.now(UTC)
         if confirm != "yes":  # one click only asks: deleting cannot be undone
-            with transaction(settings.database_url) as conn:
-                found = subscription_store.by_id(conn, subscriber_id)
+            found = roster.subscriber(settings, subscriber_id)
             if found is None:
                 return listing(request, actor, status=404, problems=[f"No subscriber {subscriber_id}."])
             return pages.render(request, "editor/subscriber_remove", actor=actor, sub=found)
-        with transaction(settings.database_url) as conn:
-            sub = subscription_store.by_id(conn, subscriber_id)
-            if sub is not None:
-                roster.remove_subscriber(conn, subscriber_id)
-                target = sub.email or sub.telegram_chat_id or str(subscriber_id)
-                editor_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
+        roster.remove_subscriber(settings, subscriber_id, actor.label)
         return RedirectResponse("/admin/subscribers", status_code=303)
 
     _suppression_routes(api, ctx)
@@ -231,8 +206,7 @@ def _suppression_routes(api: APIRouter, ctx: EditorContext) -> None:
     role = Depends(RequireEditor(ctx, Role.EDITOR))
 
     def listing(request: Request, actor: Actor, q: str = "", status: int = 200, error: str = "") -> Response:
-        with transaction(settings.database_url) as conn:
-            found = editor_store.suppression_list(conn, q)
+        found = suppressing.suppression_list(settings, q)
         return pages.render(request, "editor/suppressions", status, actor=actor, q=q, rows=found, error=error)
 
     @api.get("/suppressions")
@@ -251,10 +225,7 @@ def _suppression_routes(api: APIRouter, ctx: EditorContext) -> None:
         address = email.strip().lower()
         if not csvio.EMAIL.match(address):
             return listing(request, actor, status=400, error=f"{email!r} is not an email address.")
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            subscriber_store.suppress(conn, address, (reason.strip() or "editor")[:64], now)
-            editor_store.audit(conn, actor.label, "suppression.add", address, {"reason": reason}, now)
+        suppressing.suppress(settings, address, reason, actor.label)
         return RedirectResponse("/admin/suppressions", status_code=303)
 
     @api.post("/suppressions/remove")
@@ -265,8 +236,5 @@ def _suppression_routes(api: APIRouter, ctx: EditorContext) -> None:
         csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     ) -> Response:
         ctx.csrf.check(request, csrf_token)
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            if editor_store.unsuppress(conn, email):
-                editor_store.audit(conn, actor.label, "suppression.remove", email.strip().lower(), {}, now)
+        suppressing.unsuppress(settings, email, actor.label)
         return RedirectResponse("/admin/suppressions", status_code=303)

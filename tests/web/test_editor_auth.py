@@ -16,8 +16,8 @@ from digest.config import Settings
 from digest.store import editors as editor_store
 from digest.store.db import transaction
 from digest.store.editorial import audit_entries
-from digest.web import auth
-from digest.web.auth import Role
+from digest.pipeline import accounts as auth
+from digest.pipeline.accounts import Role
 from digest.web.editor_access import RequireEditor, RequireToken
 from tests.web.conftest import csrf_token
 
