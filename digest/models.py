@@ -246,3 +246,16 @@ class SubscriberChange:
 
     subscriber: Subscriber
     given: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedEdition:
+    """An edition as a list's public archive shows it (``headlines``: (title, url) pairs)."""
+
+    id: int
+    title: str
+    subject: str
+    preheader: str
+    created_at: datetime
+    breaking: bool
+    headlines: tuple[tuple[str, str], ...]

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.models import Recipient
+from digest.models import ArchivedEdition, Recipient
 from digest.render import personalize
 from digest.store import archive as archive_store
-from digest.store.archive import ArchivedEdition
 from digest.store.db import transaction
 
 __all__ = ["ARCHIVE_PAGE_SIZE", "Archive", "NoArchive", "archive", "neutral_recipient", "web_view"]
