@@ -21,7 +21,7 @@
     ├── RateLimited            ratelimit: the wait for a slot would exceed the caller's limit
     ├── LimiterUnavailable     ratelimit: Redis, which holds the shared limits, did not answer
     ├── UnknownList            pipeline.planning: no list of that name
-    ├── InvalidBreaking        pipeline.breaking: the story or audience cannot be sent
+    ├── InvalidBreaking        pipeline.breaking_story: the story or audience cannot be sent
     ├── DuplicateBreaking      pipeline.breaking: the story already went to this list
     ├── InvalidLink            pipeline.subscriptions: a reader's link is forged or expired
     ├── UnknownSubscriber      pipeline.subscriptions: the link's subscriber is gone

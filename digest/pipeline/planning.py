@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -309,18 +309,27 @@ def renderer_for(settings: Settings) -> Renderer:
     return _renderers[id(settings)]
 
 
-def open_batches(settings: Settings, edition_id: int) -> list[tuple[str, list[int]]]:
-    """The edition's unsent rows cut into send batches of one variant each."""
+def open_batches(
+    settings: Settings,
+    edition_id: int,
+    channels: Sequence[str] = (str(Channel.EMAIL), str(Channel.TELEGRAM)),
+    *,
+    email_batch: int | None = None,
+    skip: Collection[int] = frozenset(),
+) -> list[tuple[str, list[int]]]:
+    """The edition's unsent rows, channel by channel in the given order, cut into send batches
+    of one variant each (emails ``email_batch`` at a time, else ``DIGEST_EMAIL_BATCH``); rows in
+    ``skip`` were handed out already."""
+    size = {str(Channel.EMAIL): email_batch or settings.email_batch, str(Channel.TELEGRAM): TELEGRAM_BATCH}
     batches: list[tuple[str, list[int]]] = []
     with transaction(settings.database_url) as conn:
-        for channel, size in (
-            (str(Channel.EMAIL), settings.email_batch),
-            (str(Channel.TELEGRAM), TELEGRAM_BATCH),
-        ):
+        for channel in channels:
             current: list[int] = []
             current_variant = None
             for delivery_id, variant_id in ledger.open_ids(conn, edition_id, channel):
-                if current and (len(current) >= size or variant_id != current_variant):
+                if delivery_id in skip:
+                    continue
+                if current and (len(current) >= size[channel] or variant_id != current_variant):
                     batches.append((channel, current))
                     current = []
                 current.append(delivery_id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, not_, or_, select, update
 
 from digest.models import DeliveryState, Subscriber, SubscriberStatus
 from digest.store.common import among, insert_ignoring_conflicts
@@ -240,3 +240,43 @@ def suppressed(conn: Connection, emails: Sequence[str]) -> set[str]:
         return set()
     query = select(suppressions.c.email).where(among(conn, suppressions.c.email, lowered))
     return set(conn.execute(query).scalars())
+
+
+# --- a list's audiences (breaking news) -------------------------------------------------------
+
+AUDIENCES = ("channel", "bot", "email")
+
+
+def audience(list_pk: int, name: str) -> tuple[Any, ColumnElement[bool]]:
+    """(address column, condition) of the list's active members in one audience: ``channel``
+    (Telegram channels and groups: ``@name`` or a negative id), ``bot`` (private chats) or
+    ``email`` (not on the suppression list). Queries join ``memberships`` to ``subscribers``."""
+    member = and_(
+        memberships.c.list_id == list_pk,
+        memberships.c.subscriber_id == subscribers.c.id,
+        subscribers.c.status == "active",
+    )
+    chat = subscribers.c.telegram_chat_id
+    if name == "email":
+        unsuppressed = func.lower(subscribers.c.email).not_in(select(suppressions.c.email))
+        return subscribers.c.email, and_(member, subscribers.c.email.is_not(None), unsuppressed)
+    posts = or_(chat.like("@%"), chat.like("-%"))
+    if name == "channel":
+        return chat, and_(member, chat.is_not(None), posts)
+    if name == "bot":
+        return chat, and_(member, chat.is_not(None), not_(posts))
+    raise ValueError(f"unknown audience {name!r} (choose from {', '.join(AUDIENCES)})")
+
+
+def audience_counts(conn: Connection, list_pk: int, names: Sequence[str]) -> dict[str, int]:
+    """How many of the list's active members each audience holds."""
+    found = {}
+    for name in names:
+        _, condition = audience(list_pk, name)
+        query = (
+            select(func.count())
+            .select_from(subscribers)
+            .join(memberships, memberships.c.subscriber_id == subscribers.c.id)
+        )
+        found[name] = int(conn.execute(query.where(condition)).scalar_one())
+    return found
