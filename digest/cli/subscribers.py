@@ -111,18 +111,10 @@ def list_subscribers() -> None:
     """List subscribers."""
     subs = roster.everyone(context.settings())
     table = Table("id", "email", "telegram", "name", "zone", "hour", "topics", "lists", "status")
+    shown = ("id", "email", "telegram_chat_id", "name", "timezone", "send_hour", "topics", "lists", "status")
     for sub in subs:
-        table.add_row(
-            str(sub.id),
-            sub.email or "",
-            sub.telegram_chat_id or "",
-            sub.name,
-            sub.timezone,
-            str(sub.send_hour),
-            ";".join(sub.topics),
-            ";".join(sub.lists),
-            str(sub.status),
-        )
+        text = sub.fields(separator=";")
+        table.add_row(*(text[key] for key in shown))
     context.console.print(table)
 
 

@@ -238,15 +238,4 @@ def _preview(shown: news_desk.BreakingPreview) -> dict[str, Any]:
 
 
 def _subscriber(sub: Subscriber) -> out.SubscriberOut:
-    return out.SubscriberOut.model_validate({
-        "id": sub.id,
-        "email": sub.email,
-        "telegram_chat_id": sub.telegram_chat_id,
-        "name": sub.name,
-        "timezone": sub.timezone,
-        "send_hour": sub.send_hour,
-        "frequency": sub.frequency,
-        "topics": list(sub.topics),
-        "lists": list(sub.lists),
-        "status": str(sub.status),
-    })
+    return out.SubscriberOut.model_validate(sub.fields())
