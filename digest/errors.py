@@ -26,7 +26,7 @@
     ├── InvalidLink            pipeline.subscriptions: a reader's link is forged or expired
     ├── UnknownSubscriber      pipeline.subscriptions: the link's subscriber is gone
     ├── InvalidInput           pipeline.subscriptions: a form field is wrong (.field names it)
-    ├── TooManySignUps         pipeline.subscriptions: sign-up or link requests too fast (.wait)
+    ├── TooManySignUps         pipeline.signup: sign-up or link requests too fast (.wait)
     ├── ConfirmationClosed     pipeline.confirming: the link was used, or the reader left since (.reason)
     ├── InvalidWords           pipeline.editors_words: an editor's note/subject is wrong (.field)
     ├── NoArchive              pipeline.archive: the list has no public archive

@@ -85,7 +85,7 @@ def resume(edition_id: int) -> int:
 @shared_task(name="digest.expire_unconfirmed")
 def expire_unconfirmed() -> int:
     """Delete sign-ups never confirmed within a week (double opt-in: they got nothing else)."""
-    from digest.pipeline.subscriptions import expire_unconfirmed as expire
+    from digest.pipeline.signup import expire_unconfirmed as expire
 
     return expire(config.get(), datetime.now(UTC))
 
