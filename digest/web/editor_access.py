@@ -1,8 +1,10 @@
 """Who may use an editor page or an API route: sessions, bearer tokens and roles.
 
 Every route under ``/admin`` and ``/api/v1`` (but the sign-in page and the OpenAPI document)
-declares one ``RequireEditor`` or ``RequireToken`` dependency naming the least role it needs;
-the tests walk the routes and check each one refuses strangers and lesser roles.
+declares one ``RequireEditor`` or ``RequireToken`` dependency naming the least role it needs,
+through the aliases of ``digest.web.deps`` (``EditorDep``, ``ApiViewerDep`` …); the tests walk
+the routes and check each one refuses strangers and lesser roles. Both find what they need in
+the app's state: the editor pages' ``EditorContext``, the API's settings.
 """
 
 from dataclasses import dataclass
