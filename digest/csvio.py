@@ -184,17 +184,8 @@ def write_subscribers(subscribers: Iterable[Subscriber]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([spreadsheet_safe(cell) for cell in (*COLUMNS, "status", *extra)])
     for sub in subs:
-        cells = [
-            sub.email or "",
-            sub.telegram_chat_id or "",
-            sub.name,
-            sub.timezone,
-            sub.send_hour,
-            ";".join(sub.topics),
-            ";".join(sub.lists),
-            sub.frequency,
-            str(sub.status),
-            *(sub.attributes.get(key, "") for key in extra),
-        ]
+        text = sub.fields(separator=";")
+        cells = [text[column] for column in (*COLUMNS, "status")]
+        cells += [sub.attributes.get(key, "") for key in extra]
         writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue()

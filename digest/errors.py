@@ -22,12 +22,12 @@
     ├── RateLimited            ratelimit: the wait for a slot would exceed the caller's limit
     ├── LimiterUnavailable     ratelimit: Redis, which holds the shared limits, did not answer
     ├── UnknownList            pipeline.planning: no list of that name
-    ├── InvalidBreaking        pipeline.breaking: the story or audience cannot be sent
+    ├── InvalidBreaking        pipeline.breaking_story: the story or audience cannot be sent
     ├── DuplicateBreaking      pipeline.breaking: the story already went to this list
     ├── InvalidLink            pipeline.subscriptions: a reader's link is forged or expired
     ├── UnknownSubscriber      pipeline.subscriptions: the link's subscriber is gone
     ├── InvalidInput           pipeline.subscriptions: a form field is wrong (.field names it)
-    ├── TooManySignUps         pipeline.subscriptions: sign-up or link requests too fast (.wait)
+    ├── TooManySignUps         pipeline.signup: sign-up or link requests too fast (.wait)
     ├── ConfirmationClosed     pipeline.confirming: the link was used, or the reader left since (.reason)
     ├── InvalidWords           pipeline.editors_words: an editor's note/subject is wrong (.field)
     ├── NoArchive              pipeline.archive: the list has no public archive
@@ -43,8 +43,8 @@
     ├── InvalidSelection       pipeline.selection: a pin/boost/bury the preview cannot apply
     ├── NothingToSend          pipeline.resending: nothing failed or stopped to send again
     ├── UnknownAddress         pipeline.privacy: no subscriber with that address to forget
-    ├── BadCredentials         web.auth: wrong address or password (never says which)
-    └── TooManyAttempts        web.auth: sign-in attempts too fast (.wait)
+    ├── BadCredentials         pipeline.accounts: wrong address or password (never says which)
+    └── TooManyAttempts        pipeline.accounts: sign-in attempts too fast (.wait)
 
 Third-party exceptions are mapped at the edges and re-raised ``from`` the original.
 Every one pickles with its message and attributes (``DigestError.__reduce__``), so it

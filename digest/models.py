@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +211,30 @@ class Subscriber:
     frequency: str = "daily"  # "daily" or "weekly:<weekday 0-6>"
     id: int | None = None
 
+    def fields(self, *, separator: str | None = None) -> dict[str, Any]:
+        """The subscriber's fields by name (the CSV columns, status and id): the one mapping
+        the API, the reader form, the CSV export and the CLI show. With ``separator``, all as
+        text: topics and lists joined by it, numbers and the status as strings, no address "".
+        """
+        values: dict[str, Any] = {
+            "id": self.id,
+            "email": self.email,
+            "telegram_chat_id": self.telegram_chat_id,
+            "name": self.name,
+            "timezone": self.timezone,
+            "send_hour": self.send_hour,
+            "frequency": self.frequency,
+            "topics": list(self.topics),
+            "lists": list(self.lists),
+            "status": str(self.status),
+        }
+        if separator is None:
+            return values
+        return {
+            key: separator.join(value) if isinstance(value, list) else "" if value is None else str(value)
+            for key, value in values.items()
+        }
+
 
 class Channel(StrEnum):
     EMAIL = "email"
@@ -247,3 +272,16 @@ class SubscriberChange:
 
     subscriber: Subscriber
     given: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedEdition:
+    """An edition as a list's public archive shows it (``headlines``: (title, url) pairs)."""
+
+    id: int
+    title: str
+    subject: str
+    preheader: str
+    created_at: datetime
+    breaking: bool
+    headlines: tuple[tuple[str, str], ...]

@@ -5,18 +5,16 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import Task, shared_task
 
 from digest import config, pipeline
-from digest.pipeline.planning import SendPlan, open_batches
-from digest.pipeline.retrying import expire_overdue
+from digest.pipeline.database import DATABASE_DOWN
+from digest.pipeline.planning import SendPlan, open_batches, plan_every_list
+from digest.pipeline.retrying import expire_overdue, stalled
 from digest.retry import RetryPolicy
-from digest.store import ledger
-from digest.store import subscribers as subscriber_store
-from digest.store.db import DATABASE_DOWN, transaction
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +47,7 @@ def refresh_feed(feed_id: int) -> dict[str, Any]:
 @shared_task(name="digest.tick")
 def tick() -> dict[str, int]:
     """The hourly tick: every list's due subscribers get today's edition."""
-    settings = config.get()
-    with transaction(settings.database_url) as conn:
-        names = subscriber_store.digest_lists(conn)
-    return {name: dispatch(pipeline.plan_send(name, settings)) for name in names}
+    return {plan.list_name: dispatch(plan) for plan in plan_every_list(config.get())}
 
 
 @shared_task(name="digest.send_list")
@@ -63,32 +58,34 @@ def send_list(list_name: str, manual: bool = True, ignore_hour: bool = False) ->
 
 def dispatch(plan: SendPlan) -> int:
     """Queue one send task per batch; return how many ledger rows they carry."""
-    for channel, ids in plan.batches:
-        send_batch.delay(plan.edition_id, channel, ids, uuid.uuid4().hex)
-    return plan.deliveries
+    return _queue(plan.edition_id, plan.batches)
 
 
 def dispatch_breaking(plan: SendPlan) -> int:
     """Queue a breaking edition's batches on the ``breaking`` queue, in the plan's order
     (channel posts first); their retries stay on that queue."""
-    for channel, ids in plan.batches:
-        send_batch.apply_async((plan.edition_id, channel, ids, uuid.uuid4().hex), queue="breaking")
-    return plan.deliveries
+    return _queue(plan.edition_id, plan.batches, queue="breaking")
+
+
+def _queue(edition_id: int | None, batches: list[tuple[str, list[int]]], queue: str | None = None) -> int:
+    """The one dispatch loop: a send task per batch, each with its own batch id; how many
+    ledger rows they carry. Without ``queue`` the task's route decides."""
+    options = {"queue": queue} if queue else {}
+    for channel, ids in batches:
+        send_batch.apply_async((edition_id, channel, ids, uuid.uuid4().hex), **options)
+    return sum(len(ids) for _, ids in batches)
 
 
 @shared_task(name="digest.resume", acks_late=True)
 def resume(edition_id: int) -> int:
     """Queue the edition's rows still open (after a lost message or a long outage)."""
-    batches = open_batches(config.get(), edition_id)
-    for channel, ids in batches:
-        send_batch.delay(edition_id, channel, ids, uuid.uuid4().hex)
-    return sum(len(ids) for _, ids in batches)
+    return _queue(edition_id, open_batches(config.get(), edition_id))
 
 
 @shared_task(name="digest.expire_unconfirmed")
 def expire_unconfirmed() -> int:
     """Delete sign-ups never confirmed within a week (double opt-in: they got nothing else)."""
-    from digest.pipeline.subscriptions import expire_unconfirmed as expire
+    from digest.pipeline.signup import expire_unconfirmed as expire
 
     return expire(config.get(), datetime.now(UTC))
 
@@ -114,12 +111,7 @@ def resume_stalled() -> int:
     """
     settings = config.get()
     now = datetime.now(UTC)
-    with transaction(settings.database_url) as conn:
-        editions, stuck = ledger.stalled_editions(
-            conn,
-            open_before=now - timedelta(seconds=settings.resume_after),
-            sending_before=now - timedelta(seconds=2 * settings.visibility_timeout),
-        )
+    editions, stuck = stalled(settings, now)
     if stuck:
         log.warning(
             "%d deliveries were stuck in sending (task lost); they will be sent again",

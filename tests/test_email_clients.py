@@ -24,7 +24,7 @@ import pytest
 
 from digest.config import Settings
 from digest.models import Subscriber
-from digest.pipeline import breaking, manage, subscriptions
+from digest.pipeline import breaking, manage, signup
 from digest.pipeline.notices import render_notice
 from digest.ratelimit import InProcessRateLimiter
 from digest.render import Branding, CallToAction, Renderer
@@ -77,8 +77,8 @@ def outbox_html(settings: Settings, sub_id: int) -> str:
 def the_confirmation(settings: Settings) -> str:
     with transaction(settings.database_url) as conn:
         subscriber_store.ensure_list(conn, "daily", NOW)
-    signup = subscriptions.SignUp(email="new@example.org", name="New", lists=("daily",))
-    subscriptions.sign_up(settings, signup, client="test", limiter=InProcessRateLimiter())
+    form = signup.SignUp(email="new@example.org", name="New", lists=("daily",))
+    signup.sign_up(settings, form, client="test", limiter=InProcessRateLimiter())
     with transaction(settings.database_url) as conn:
         found = subscriber_store.find(conn, email="new@example.org")
     assert found is not None and found.id is not None

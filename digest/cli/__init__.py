@@ -1,4 +1,4 @@
-"""The ``digest`` command line: a thin layer over ``digest.pipeline`` and ``digest.store``."""
+"""The ``digest`` command line: a thin layer over ``digest.pipeline``."""
 
 from digest.cli.main import app
 

@@ -10,8 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from digest.cli import context
-from digest.store import editors as editor_store
-from digest.web import auth
+from digest.pipeline import accounts as auth
 
 accounts_app = typer.Typer(help="Manage editor accounts and API tokens.", no_args_is_help=True)
 
@@ -46,9 +45,7 @@ def add(
 @accounts_app.command("list")
 def list_editors() -> None:
     """Editors with their roles, and the API tokens."""
-    with context.db() as conn:
-        everyone = editor_store.all_editors(conn)
-        tokens = editor_store.all_tokens(conn)
+    everyone, tokens = auth.everyone(context.settings())
     table = Table("email", "role", "state", "since")
     for editor in everyone:
         since = f"{editor.created_at:%Y-%m-%d}" if editor.created_at else ""

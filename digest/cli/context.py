@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import Connection
 
 from digest import config, logs
 from digest.errors import ConfigError
-from digest.store.db import DATABASE_DOWN, migrate, transaction
+from digest.pipeline import database
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -40,8 +37,8 @@ def _setup(loaded: config.Settings) -> None:
     text = "%(levelname)s %(name)s: %(message)s"
     logs.setup(loaded.log_level, loaded.log_format, stream=sys.stderr, text_format=text)
     try:
-        migrate(loaded.database_url)
-    except DATABASE_DOWN as exc:  # a sentence, not a traceback; the URL's password is not in it
+        database.prepare(loaded.database_url)
+    except database.DATABASE_DOWN as exc:  # a sentence, not a traceback; the URL's password is not in it
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         err.print(f"[red]database unreachable:[/red] {escape(reason)}")
         raise typer.Exit(2) from None
@@ -49,12 +46,6 @@ def _setup(loaded: config.Settings) -> None:
 
     create_app(loaded).set_default()
     _ready = True
-
-
-@contextmanager
-def db() -> Iterator[Connection]:
-    with transaction(settings().database_url) as conn:
-        yield conn
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -15,9 +15,7 @@ from rich.table import Table
 
 from digest.cli import context
 from digest.editorial import DEFAULT_FACTOR, Action, EditorAction, describe, format_layout, parse_layout
-from digest.store import audit as audit_store
-from digest.store import editorial as editorial_store
-from digest.store import subscribers as subscriber_store
+from digest.pipeline import editor_actions, roster
 
 __all__ = ["configure_list", "editor_app"]
 
@@ -63,16 +61,16 @@ def _act(
     expires = _until(until, now)
     if expires is not None and expires <= now:
         raise context.fail(f"--until {until}: that is already past")
-    with context.db() as conn:
-        found = editorial_store.find_item(conn, ref)
-        if found is None:
-            raise context.fail(f"no item with id, URL or key {ref!r} (see `digest preview --explain`)")
-        key, title = found
-        decided = EditorAction(key, action, factor, list_name, now, expires, _who(by))
-        try:
-            editorial_store.save_action(conn, decided, now)
-        except LookupError as exc:
-            raise context.fail(str(exc)) from None
+    def decide(key: str) -> EditorAction:
+        return EditorAction(key, action, factor, list_name, now, expires, _who(by))
+
+    try:
+        done = editor_actions.act(context.settings(), ref, decide, now)
+    except LookupError as exc:
+        raise context.fail(str(exc)) from None
+    if done is None:
+        raise context.fail(f"no item with id, URL or key {ref!r} (see `digest preview --explain`)")
+    decided, title = done
     scope = f"list {list_name}" if list_name else "every list"
     ends = f" until {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
     label = describe(
@@ -131,8 +129,7 @@ def exclude(
 def list_actions(all_actions: bool = typer.Option(False, "--all", help="Include expired actions.")) -> None:
     """The actions in force (or all of them)."""
     now = datetime.now(UTC)
-    with context.db() as conn:
-        found = editorial_store.actions(conn, now=None if all_actions else now)
+    found = editor_actions.actions(context.settings(), None if all_actions else now)
     table = Table("item", "action", "list", "until", "by", "since")
     for a in found:
         label = describe(
@@ -158,23 +155,17 @@ def clear(
     by: str | None = typer.Option(None, help=BY_HELP),
 ) -> None:
     """Remove the item's actions."""
-    with context.db() as conn:
-        found = editorial_store.find_item(conn, item)
-        key = found[0] if found else item  # an item gone from the store may still have actions
-        try:
-            removed = editorial_store.clear_actions(
-                conn, key, list_name, actor=_who(by), now=datetime.now(UTC)
-            )
-        except LookupError as exc:
-            raise context.fail(str(exc)) from None
+    try:
+        removed = editor_actions.clear(context.settings(), item, list_name, _who(by))
+    except LookupError as exc:
+        raise context.fail(str(exc)) from None
     context.console.print(f"{removed} action{'s' if removed != 1 else ''} removed")
 
 
 @editor_app.command("log")
 def log(limit: int = typer.Option(50, help="How many entries.")) -> None:
     """The audit log, newest first: who changed what, when."""
-    with context.db() as conn:
-        entries = audit_store.audit_entries(conn, limit=limit)
+    entries = editor_actions.audit_entries(context.settings(), limit)
     table = Table("when", "who", "action", "target", "details")
     for e in entries:
         details = ", ".join(f"{k}={v}" for k, v in e.details.items() if v not in (None, [], ""))
@@ -193,16 +184,16 @@ def configure_list(
     by: str | None = typer.Option(None, help=BY_HELP),
 ) -> None:
     """Set (or show) the order and size of a list's sections."""
-    with context.db() as conn:
-        if subscriber_store.list_id(conn, name) is None:
-            raise context.fail(f"no list named {name!r} (see `digest lists list`)")
-        if sections is not None or reset:
-            try:
-                layout = () if reset else parse_layout(sections or "")
-            except ValueError as exc:
-                raise context.fail(f"--sections: {exc}") from None
-            editorial_store.set_layout(conn, name, layout, actor=_who(by), now=datetime.now(UTC))
-        current = editorial_store.layout(conn, name)
+    settings = context.settings()
+    if not roster.has_list(settings, name):
+        raise context.fail(f"no list named {name!r} (see `digest lists list`)")
+    if sections is not None or reset:
+        try:
+            layout = () if reset else parse_layout(sections or "")
+        except ValueError as exc:
+            raise context.fail(f"--sections: {exc}") from None
+        editor_actions.set_layout(settings, name, layout, _who(by))
+    current = editor_actions.layout(settings, name)
     context.console.print(f"{name}: {format_layout(current) or 'default sections and sizes'}")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -13,7 +12,6 @@ from digest.cli import context
 from digest.errors import ImportError_
 from digest.opml import parse_opml
 from digest.pipeline import feeds
-from digest.store import feeds as feed_store
 
 feeds_app = typer.Typer(help="Register the feeds to collect.", no_args_is_help=True)
 
@@ -36,10 +34,9 @@ def add(
 ) -> None:
     """Register a feed, or change the one with this URL: only the options given change."""
     try:
-        with context.db() as conn:
-            feed, new, changed = feeds.register_feed(
-                conn, _check_url(url), datetime.now(UTC), name=name, section=section, weight=weight
-            )
+        feed, new, changed = feeds.register_feed(
+            context.settings(), _check_url(url), name=name, section=section, weight=weight
+        )
     except feeds.InvalidFeed as exc:
         raise context.fail(f"--{exc.field} {exc.problem}") from None
     what = "added" if new else ("updated " + ", ".join(changed) + " of" if changed else "unchanged:")
@@ -49,10 +46,8 @@ def add(
 @feeds_app.command("list")
 def list_feeds() -> None:
     """List the feeds with their health."""
-    with context.db() as conn:
-        feeds = feed_store.all_feeds(conn)
     table = Table("id", "name", "section", "weight", "last fetch", "errors", "url")
-    for feed in feeds:
+    for feed in feeds.registered_feeds(context.settings()):
         last = feed.last_fetched_at.strftime("%Y-%m-%d %H:%M") if feed.last_fetched_at else "never"
         table.add_row(
             str(feed.id),
@@ -69,9 +64,8 @@ def list_feeds() -> None:
 @feeds_app.command("remove")
 def remove(feed: str = typer.Argument(..., help="Feed id or URL.")) -> None:
     """Unregister a feed (its items go with it)."""
-    with context.db() as conn:
-        if not feed_store.remove(conn, feed):
-            raise context.fail(f"no feed {feed}")
+    if not feeds.unregister_feed(context.settings(), feed):
+        raise context.fail(f"no feed {feed}")
     context.console.print(f"removed feed {feed}")
 
 
@@ -88,8 +82,7 @@ def import_opml(file: Path, *, bundled_sample: bool = False) -> None:
     except ImportError_ as exc:
         raise context.fail(str(exc)) from None
     try:
-        with context.db() as conn:
-            report = feeds.import_feeds(conn, specs, datetime.now(UTC))
+        report = feeds.import_feeds(context.settings(), specs)
     except feeds.InvalidFeed as exc:
         raise context.fail(f"{file}: {exc}; nothing was imported") from None
     context.console.print(escape(report.summary(str(file))))

@@ -25,12 +25,8 @@ from digest.cli.stories import stories
 from digest.cli.subscribers import lists_app, subscribers_app
 from digest.cli.web import web
 from digest.config import Settings
-from digest.pipeline import retrying
-from digest.pipeline.planning import BreakingOnlyList, UnknownList, open_batches
-from digest.store import editions as edition_store
-from digest.store import feeds as feed_store
-from digest.store import ledger
-from digest.store import subscribers as subscriber_store
+from digest.pipeline import desk, feeds, retrying
+from digest.pipeline.planning import BreakingOnlyList, UnknownList, open_batches, plan_every_list
 
 app = typer.Typer(help="digest: newsletter and notification digests for newsrooms.", no_args_is_help=True)
 
@@ -52,8 +48,7 @@ def _collect(all_feeds: bool) -> int:
     from digest.tasks import refresh_feed
 
     started = datetime.now(UTC)
-    with context.db() as conn:
-        ids = [f.id for f in feed_store.all_feeds(conn)] if all_feeds else pipeline.due_feed_ids(settings)
+    ids = [f.id for f in feeds.registered_feeds(settings)] if all_feeds else pipeline.due_feed_ids(settings)
     if not ids:
         context.console.print("no feed is due")
         return 0
@@ -75,16 +70,13 @@ def _quiet(logger: logging.Logger) -> Iterator[None]:
 
 
 def _fetched_since(started: datetime) -> int:
-    with context.db() as conn:
-        return sum(
-            1 for f in feed_store.all_feeds(conn) if f.last_fetched_at and f.last_fetched_at >= started
-        )
+    every = feeds.registered_feeds(context.settings())
+    return sum(1 for f in every if f.last_fetched_at and f.last_fetched_at >= started)
 
 
 def _report_feeds(ids: list[int]) -> int:
     """Print each failed feed once; how many failed."""
-    with context.db() as conn:
-        failing = [f for f in feed_store.all_feeds(conn) if f.id in ids and f.last_error]
+    failing = [f for f in feeds.registered_feeds(context.settings()) if f.id in ids and f.last_error]
     for feed in failing:
         context.err.print(f"[yellow]feed failed:[/yellow] {escape(feed.last_error or '')}")
     if failing:
@@ -144,21 +136,18 @@ def run(
 def _cycle(*, ignore_hour: bool) -> None:
     settings = context.settings()
     _collect(all_feeds=False)  # a failed feed is retried later; the cycle goes on
-    with context.db() as conn:
-        names = subscriber_store.digest_lists(conn)
-    for name in names:
-        _deliver(pipeline.plan_send(name, settings, ignore_hour=ignore_hour), settings, follow=True)
+    for plan in plan_every_list(settings, ignore_hour=ignore_hour):
+        _deliver(plan, settings, follow=True)
 
 
 @app.command()
 def status(edition: int = typer.Argument(..., help="Edition id.")) -> None:
     """Show an edition's deliveries by state, the failed ones with their reasons, and alerts."""
     settings = context.settings()
-    with context.db() as conn:
-        info = edition_store.info(conn, edition)
-        if info is None:
-            raise context.fail(f"no edition {edition}")
-        found = ledger.counts(conn, [edition])
+    info = desk.edition_info(settings, edition)
+    if info is None:
+        raise context.fail(f"no edition {edition}")
+    found = desk.delivery_counts(settings, edition)
     context.console.print(f"edition {edition} of list {info[1]} ({info[2]}): {info[3]}")
     for state, n in found.items():
         context.console.print(f"  {state:<9} {n}")
@@ -200,8 +189,7 @@ def retry(edition: int = typer.Argument(..., help="Edition id.")) -> None:
     """Re-send the failed deliveries of an edition on purpose (given up, held by the circuit
     breaker, or refused): the breaker is reset and the retry policy counts afresh."""
     settings = context.settings()
-    with context.db() as conn:
-        info = edition_store.info(conn, edition)
+    info = desk.edition_info(settings, edition)
     if info is None:
         raise context.fail(f"no edition {edition}")
     reopened, trips = retrying.reopen(settings, edition, datetime.now(UTC))

@@ -10,9 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from digest import config
 from digest.models import DeliveryState
+from digest.pipeline.desk import delivery_counts
 from digest.pipeline.planning import SendPlan
-from digest.store import ledger
-from digest.store.db import transaction
 
 DONE = (DeliveryState.SENT, DeliveryState.FAILED)
 
@@ -70,8 +69,7 @@ def send(
 
 
 def counts(settings: config.Settings, edition_id: int) -> dict[str, int]:
-    with transaction(settings.database_url) as conn:
-        return ledger.counts(conn, [edition_id])
+    return delivery_counts(settings, edition_id)
 
 
 def _finished(settings: config.Settings, edition_id: int, total: int) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -16,7 +15,6 @@ from digest import csvio
 from digest.cli import context
 from digest.models import SubscriberChange
 from digest.pipeline import roster
-from digest.store import subscribers as subscriber_store
 
 subscribers_app = typer.Typer(help="Manage subscribers.", no_args_is_help=True)
 lists_app = typer.Typer(help="Manage lists.", no_args_is_help=True)
@@ -64,11 +62,9 @@ def _read(data: bytes, source: str) -> list[SubscriberChange]:
 
 
 def _save(changes: list[SubscriberChange], source: str = "") -> None:
-    now = datetime.now(UTC)
-    try:
-        with context.db() as conn:  # one transaction: all rows or none
-            signed_up = "CSV import" if source else "CLI"  # a file, or the command's arguments
-            report = roster.save_subscribers(conn, changes, now, create_lists=True, source=signed_up)
+    signed_up = "CSV import" if source else "CLI"  # a file, or the command's arguments
+    try:  # one transaction: all rows or none
+        report = roster.save_subscribers(context.settings(), changes, create_lists=True, signed_up=signed_up)
     except roster.InvalidListName as exc:
         raise context.fail(f"{source or 'arguments'}: {exc}; nothing was imported") from None
     context.console.print(escape(f"{source + ': ' if source else ''}{report.summary()}"))
@@ -77,8 +73,7 @@ def _save(changes: list[SubscriberChange], source: str = "") -> None:
 @subscribers_app.command("export")
 def export(file: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")) -> None:
     """Export every subscriber as CSV (the import format, plus status)."""
-    with context.db() as conn:
-        text = csvio.write_subscribers(subscriber_store.everyone(conn))
+    text = roster.export_csv(context.settings())
     if file is None:
         sys.stdout.write(text)
     else:
@@ -89,9 +84,8 @@ def export(file: Path = typer.Option(None, "--output", "-o", help="Write here in
 @subscribers_app.command("remove")
 def remove(address: str = typer.Argument(..., help="Email address or Telegram chat id.")) -> None:
     """Delete a subscriber and their memberships."""
-    with context.db() as conn:
-        if not subscriber_store.remove(conn, address.lower() if "@" in address[1:] else address):
-            raise context.fail(f"no subscriber {address}")
+    if not roster.remove_address(context.settings(), address):
+        raise context.fail(f"no subscriber {address}")
     context.console.print(f"removed {address}")
 
 
@@ -116,29 +110,19 @@ def forget(address: str = typer.Argument(..., help="Email address or Telegram ch
 @subscribers_app.command("list")
 def list_subscribers() -> None:
     """List subscribers."""
-    with context.db() as conn:
-        subs = subscriber_store.everyone(conn)
+    subs = roster.everyone(context.settings())
     table = Table("id", "email", "telegram", "name", "zone", "hour", "topics", "lists", "status")
+    shown = ("id", "email", "telegram_chat_id", "name", "timezone", "send_hour", "topics", "lists", "status")
     for sub in subs:
-        table.add_row(
-            str(sub.id),
-            sub.email or "",
-            sub.telegram_chat_id or "",
-            sub.name,
-            sub.timezone,
-            str(sub.send_hour),
-            ";".join(sub.topics),
-            ";".join(sub.lists),
-            str(sub.status),
-        )
+        text = sub.fields(separator=";")
+        table.add_row(*(text[key] for key in shown))
     context.console.print(table)
 
 
 @lists_app.command("list")
 def list_lists() -> None:
     """Lists with their active members."""
-    with context.db() as conn:
-        rows = subscriber_store.all_lists(conn)
+    rows = roster.all_lists(context.settings())
     table = Table("id", "name", "title", "active members")
     for list_pk, name, title, members in rows:
         table.add_row(str(list_pk), name, title, str(members))
@@ -158,10 +142,9 @@ def add_list(
 ) -> None:
     """Create a list (the list named `breaking` is a breaking-news list by default), optionally
     with a Telegram channel that gets every edition as one post."""
-    kind = subscriber_store.BREAKING if breaking else ""
+    kind = roster.BREAKING if breaking else ""
     try:
-        with context.db() as conn:
-            name = roster.create_list(conn, name, datetime.now(UTC), title, kind)
+        name = roster.create_list(context.settings(), name, title, kind)
     except roster.InvalidListName as exc:
         raise context.fail(str(exc)) from None
     if telegram_channel:

@@ -4,7 +4,8 @@ Celery tasks, the CLI and the web app call these and nothing deeper.
 """
 
 from digest.pipeline.collecting import RefreshResult, due_feed_ids, refresh_feed
-from digest.pipeline.delivering import BatchResult, send_batch
+from digest.pipeline.delivering import send_batch
+from digest.pipeline.outcome import BatchResult
 from digest.pipeline.planning import SendPlan, plan_send
 
 __all__ = [

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from digest.config import Settings
 from digest.errors import DigestError
+from digest.models import ArchivedEdition
 from digest.pipeline.stand_ins import for_anyone
 from digest.store import archive as archive_store
-from digest.store.archive import ArchivedEdition
 from digest.store.db import transaction
 
 __all__ = ["ARCHIVE_PAGE_SIZE", "Archive", "NoArchive", "archive", "web_view"]

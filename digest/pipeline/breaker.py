@@ -22,8 +22,12 @@ from digest.store import events as event_store
 from digest.store import ledger, reach
 from digest.store import pauses as pause_store
 from digest.store.db import transaction
+from digest.store.pauses import Pause
 
-__all__ = ["BOUNCE_MIN_SENT", "cancel", "check", "is_paused", "resume", "trip_reason"]
+__all__ = [
+    "BOUNCE_MIN_SENT", "Pause", "cancel", "check", "is_paused", "pause_of",
+    "paused_editions", "resume", "trip_reason",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,18 @@ BOUNCE_MIN_SENT = 100  # below this, a handful of stale addresses is not a patte
 def is_paused(conn: Connection, edition_id: int) -> bool:
     """Whether the edition's email waits for an editor (delivery asks before every batch)."""
     return pause_store.is_paused(conn, edition_id)
+
+
+def pause_of(settings: Settings, edition_id: int) -> Pause | None:
+    """The breaker's pause of the edition's email (resolved or not), or None."""
+    with transaction(settings.database_url) as conn:
+        return pause_store.pause_of(conn, edition_id)
+
+
+def paused_editions(settings: Settings) -> list[Pause]:
+    """Editions whose email waits for an editor (the dashboard)."""
+    with transaction(settings.database_url) as conn:
+        return pause_store.paused_editions(conn)
 
 
 def trip_reason(

@@ -25,24 +25,30 @@ key on (list, story, repeat) holds even against two editors clicking at once.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import chain, repeat
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, literal, not_, or_, select
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.i18n import date_label, translate
 from digest.limits import TELEGRAM_MAX_LENGTH
-from digest.models import Channel, Item, RenderedEdition
-from digest.pipeline.planning import TELEGRAM_BATCH, SendPlan, UnknownList, renderer_for
+from digest.models import Channel, RenderedEdition
+from digest.pipeline.breaking_story import (
+    BreakingNews,
+    InvalidBreaking,
+    latest_items,
+    news_from_item,
+    news_from_text,
+)
+from digest.pipeline.planning import SendPlan, UnknownList, open_batches, renderer_for
 from digest.render import inline_css
 from digest.render.html import escape, link, safe_href
 from digest.render.personalize import defuse, new_nonce, seal, template_marks
@@ -50,13 +56,11 @@ from digest.render.telegram import truncate_html
 from digest.store import audit as audit_store
 from digest.store import breaking_sends as breaking_store
 from digest.store import editions as edition_store
-from digest.store import items as item_store
 from digest.store import languages as language_store
 from digest.store import ledger
 from digest.store import stops as stop_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
-from digest.store.tables import deliveries, feeds, items, memberships, subscribers, suppressions
 
 __all__ = [
     "AUDIENCES",
@@ -66,12 +70,11 @@ __all__ = [
     "BreakingSend",
     "DuplicateBreaking",
     "InvalidBreaking",
-    "cut",
+    "email_batch",
     "email_batch_sizes",
     "latest_items",
     "news_from_item",
     "news_from_text",
-    "open_batches",
     "preview",
     "send_breaking",
     "stop",
@@ -79,14 +82,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-AUDIENCES = ("channel", "bot", "email")
+AUDIENCES = subscriber_store.AUDIENCES
 AUDIENCE_TITLES = {
     "channel": "Telegram channels and groups",
     "bot": "Telegram bot subscribers",
     "email": "Email subscribers",
 }
-TITLE_MAX = 300
-SUMMARY_MAX = 600
 TOPICS_KEY = "breaking"
 # Emails per SendGrid request of a breaking send: the ledger moves one batch at a time, so
 # small batches let the progress bar move with the send instead of in 1,000-recipient jumps.
@@ -96,10 +97,6 @@ BREAKING_EMAIL_BATCH = 50
 EMAIL_RAMP = (10, 25)
 
 Dispatch = Callable[[SendPlan], object]
-
-
-class InvalidBreaking(DigestError):
-    """The story or the audience cannot be sent (no title, a bad link, an unknown item …)."""
 
 
 class DuplicateBreaking(DigestError):
@@ -113,16 +110,6 @@ class DuplicateBreaking(DigestError):
         )
         self.list_name = list_name
         self.earlier = list(earlier)
-
-
-@dataclass(frozen=True, slots=True)
-class BreakingNews:
-    title: str
-    url: str
-    summary: str = ""
-    source: str = ""
-    item_id: int | None = None
-    key: str = ""  # what "the same story" means: the item's key or "url:<digest>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,57 +146,6 @@ class BreakingSend:
 
 
 # --- the story ----------------------------------------------------------------------------
-
-
-def news_from_text(title: str, url: str, summary: str = "", source: str = "") -> BreakingNews:
-    """A story written by hand: a headline, an http(s) link and an optional summary."""
-    title = " ".join(title.split())
-    if not title:
-        raise InvalidBreaking("write a headline")
-    if len(title) > TITLE_MAX:
-        raise InvalidBreaking(f"the headline is longer than {TITLE_MAX} characters")
-    href = safe_href(url)
-    if href is None:
-        raise InvalidBreaking("the link must be a full http:// or https:// address")
-    summary = " ".join(summary.split())
-    if len(summary) > SUMMARY_MAX:
-        raise InvalidBreaking(f"the summary is longer than {SUMMARY_MAX} characters")
-    key = "url:" + hashlib.sha256(href.lower().rstrip("/").encode()).hexdigest()[:40]
-    return BreakingNews(title, href, summary, " ".join(source.split())[:200], None, key)
-
-
-def news_from_item(settings: Settings, item_id: int) -> BreakingNews:
-    """One of the collected items, as breaking news."""
-    with transaction(settings.database_url) as conn:
-        query = (
-            select(items, feeds.c.name.label("source"), feeds.c.weight.label("source_weight"))
-            .join(feeds, feeds.c.id == items.c.feed_id)
-            .where(items.c.id == item_id)
-        )
-        row = conn.execute(query).first()
-    if row is None:
-        raise InvalidBreaking(f"no item {item_id}")
-    item = item_store._item(row)
-    summary = " ".join(item.summary_text.split())
-    if len(summary) > SUMMARY_MAX:
-        summary = summary[:SUMMARY_MAX].rsplit(" ", 1)[0] + "…"
-    return BreakingNews(item.title[:TITLE_MAX], item.url, summary, item.source, item.id, item.key)
-
-
-def latest_items(settings: Settings, text: str = "", hours: int = 48, limit: int = 30) -> list[Item]:
-    """The items of the last ``hours``, newest first; those whose headline, summary or source
-    contains every word of ``text`` when one is given."""
-    since = datetime.now(UTC) - timedelta(hours=hours)
-    with transaction(settings.database_url) as conn:
-        found = item_store.recent(conn, since)
-    words = text.lower().split()
-    if words:
-        found = [i for i in found if all(w in _searchable(i) for w in words)]
-    return found[:limit]
-
-
-def _searchable(item: Item) -> str:
-    return f"{item.title} {item.summary_text} {item.source}".lower()
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -263,73 +199,6 @@ def _one_line(text: str) -> str:
 # --- audiences ----------------------------------------------------------------------------
 
 
-def _audience(list_pk: int, audience: str) -> tuple[Any, ColumnElement[bool]]:
-    """(address column, condition) of the list's active members in ``audience``."""
-    member = and_(
-        memberships.c.list_id == list_pk,
-        memberships.c.subscriber_id == subscribers.c.id,
-        subscribers.c.status == "active",
-    )
-    chat = subscribers.c.telegram_chat_id
-    if audience == "email":
-        unsuppressed = func.lower(subscribers.c.email).not_in(select(suppressions.c.email))
-        return subscribers.c.email, and_(member, subscribers.c.email.is_not(None), unsuppressed)
-    posts = or_(chat.like("@%"), chat.like("-%"))
-    if audience == "channel":
-        return chat, and_(member, chat.is_not(None), posts)
-    if audience == "bot":
-        return chat, and_(member, chat.is_not(None), not_(posts))
-    raise InvalidBreaking(f"unknown audience {audience!r} (choose from {', '.join(AUDIENCES)})")
-
-
-def _counts(conn: Connection, list_pk: int, audiences: Sequence[str]) -> dict[str, int]:
-    found = {}
-    for audience in audiences:
-        _, condition = _audience(list_pk, audience)
-        query = (
-            select(func.count())
-            .select_from(subscribers)
-            .join(memberships, memberships.c.subscriber_id == subscribers.c.id)
-        )
-        found[audience] = int(conn.execute(query.where(condition)).scalar_one())
-    return found
-
-
-def _insert_rows(
-    conn: Connection, list_pk: int, audience: str, edition_id: int, variant_id: int, now: datetime
-) -> int:
-    """One ``INSERT … SELECT`` of the audience's ledger rows (pending, period ``edition:<id>``)."""
-    address, condition = _audience(list_pk, audience)
-    channel = str(Channel.EMAIL) if audience == "email" else str(Channel.TELEGRAM)
-    columns = [
-        "edition_id", "list_id", "subscriber_id", "channel", "period", "address",
-        "variant_id", "state", "attempts", "parts_sent", "updated_at",
-    ]  # fmt: skip
-    source = (
-        select(
-            literal(edition_id),
-            literal(list_pk),
-            subscribers.c.id,
-            literal(channel),
-            literal(f"edition:{edition_id}"),
-            address,
-            literal(variant_id),
-            literal("pending"),
-            literal(0),
-            literal(0),
-            literal(now, deliveries.c.updated_at.type),
-        )
-        .select_from(subscribers)
-        .join(memberships, memberships.c.subscriber_id == subscribers.c.id)
-        .where(condition)
-        .order_by(subscribers.c.id)
-    )
-    # RETURNING counts the rows everywhere (psycopg reports no rowcount for INSERT … SELECT).
-    return len(
-        conn.execute(deliveries.insert().from_select(columns, source).returning(deliveries.c.id)).all()
-    )
-
-
 def _list(conn: Connection, list_name: str) -> int:
     list_pk = subscriber_store.list_id(conn, list_name)
     if list_pk is None:
@@ -361,7 +230,7 @@ def preview(
     chosen = _audiences(audiences)
     with transaction(settings.database_url) as conn:
         list_pk = _list(conn, list_name)
-        counts = _counts(conn, list_pk, chosen)
+        counts = subscriber_store.audience_counts(conn, list_pk, chosen)
         earlier = _earlier(conn, list_pk, news.key)
     rendered = render(settings, news, list_name, datetime.now(UTC))
     return BreakingPreview(news, list_name, chosen, counts, rendered, earlier)
@@ -388,7 +257,7 @@ def send_breaking(
         edition_id, variant_id = _create_edition(conn, list_pk, list_name, news, rendered, actor, again, now)
         counts: dict[str, int] = {}
         if "channel" in chosen:
-            counts["channel"] = _insert_rows(conn, list_pk, "channel", edition_id, variant_id, now)
+            counts["channel"] = ledger.add_audience(conn, list_pk, "channel", edition_id, variant_id, now)
     sent = BreakingSend(edition_id, list_name, counts)
     if counts.get("channel"):
         sent.plans.append(_dispatch(settings, dispatch, sent, [str(Channel.TELEGRAM)]))
@@ -397,7 +266,7 @@ def send_breaking(
         if audience not in chosen:
             continue
         with transaction(settings.database_url) as conn:
-            counts[audience] = _insert_rows(conn, list_pk, audience, edition_id, variant_id, now)
+            counts[audience] = ledger.add_audience(conn, list_pk, audience, edition_id, variant_id, now)
         done = {i for plan in sent.plans for _, ids in plan.batches for i in ids}
         if counts[audience]:
             sent.plans.append(_dispatch(settings, dispatch, sent, [str(channel)], done))
@@ -454,54 +323,29 @@ def _create_edition(
     return edition_id, variant_id
 
 
+def email_batch(settings: Settings) -> int:
+    """Emails per send batch of a breaking send (and of a resumed or retried one)."""
+    return min(settings.email_batch, BREAKING_EMAIL_BATCH)
+
+
 def _dispatch(
     settings: Settings,
     dispatch: Dispatch,
     sent: BreakingSend,
     channels: list[str],
-    skip: set[int] | None = None,
+    skip: Collection[int] = frozenset(),
 ) -> SendPlan:
-    plan = SendPlan(
-        sent.list_name, sent.edition_id, batches=_batches(settings, sent.edition_id, channels, skip)
-    )
+    sizes = email_batch_sizes(email_batch(settings))
+    batches = open_batches(settings, sent.edition_id, channels, email_sizes=sizes, skip=skip)
+    plan = SendPlan(sent.list_name, sent.edition_id, batches=batches)
     plan.recipients = plan.deliveries
     dispatch(plan)
     return plan
 
 
-def open_batches(settings: Settings, edition_id: int) -> list[tuple[str, list[int]]]:
-    """The edition's rows still to send, Telegram first, in send batches (resume, retry)."""
-    return _batches(settings, edition_id, [str(Channel.TELEGRAM), str(Channel.EMAIL)], None)
-
-
-def _batches(
-    settings: Settings, edition_id: int, channels: list[str], skip: set[int] | None
-) -> list[tuple[str, list[int]]]:
-    """Open rows of the edition cut into send batches, channel by channel in the given order."""
-    email_batch = min(settings.email_batch, BREAKING_EMAIL_BATCH)
-    batches: list[tuple[str, list[int]]] = []
-    with transaction(settings.database_url) as conn:
-        for channel in channels:
-            ids = [i for i, _ in ledger.open_ids(conn, edition_id, channel) if not skip or i not in skip]
-            is_email = channel == str(Channel.EMAIL)
-            sizes = email_batch_sizes(email_batch) if is_email else repeat(TELEGRAM_BATCH)
-            batches += [(channel, part) for part in cut(ids, sizes)]
-    return batches
-
-
 def email_batch_sizes(largest: int) -> Iterator[int]:
     """10, 25, then ``largest`` for ever (none above ``largest``)."""
     return chain((min(n, largest) for n in EMAIL_RAMP), repeat(largest))
-
-
-def cut(ids: Sequence[int], sizes: Iterator[int]) -> list[list[int]]:
-    """``ids`` in consecutive parts of the given sizes (the last one may be shorter)."""
-    parts, start = [], 0
-    while start < len(ids):
-        size = next(sizes)
-        parts.append(list(ids[start : start + size]))
-        start += size
-    return parts
 
 
 def stop(settings: Settings, edition_id: int, actor: str) -> int:

@@ -4,20 +4,16 @@ Rows are claimed (``sending``) before the provider is called and marked ``sent``
 after it accepts them. If the worker dies in between, the task is delivered again
 (acks_late) with the same batch token; once the rows have been in flight longer than the
 visibility timeout, that run re-sends exactly the in-flight batch — the one repeat the
-README documents — and the log says so.
+README documents — and the log says so. What each outcome writes is ``digest.pipeline.outcome``.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 from digest import links, tracking
@@ -33,7 +29,8 @@ from digest.errors import (
     RecipientGone,
 )
 from digest.models import Channel, DeliveryState, Recipient
-from digest.pipeline import breaker, retrying
+from digest.pipeline import breaker, outcome, retrying
+from digest.pipeline.outcome import BatchResult
 from digest.store import alerts, ledger
 from digest.store import editions as edition_store
 from digest.store import stops as stop_store
@@ -47,21 +44,6 @@ log = logging.getLogger(__name__)
 def is_group_chat(chat: str) -> bool:
     """A group, supergroup or channel (negative id or @name), not a reader's private chat."""
     return chat.startswith(("-", "@"))
-
-
-T = TypeVar("T")
-
-DATABASE_PATIENCE = 60.0  # seconds a send keeps trying to record its outcome while the database is down
-PATIENT_LONGEST_WAIT = 8.0  # between those tries
-
-
-@dataclass(slots=True)
-class BatchResult:
-    sent: int = 0
-    failed: int = 0
-    retry: list[int] | None = None  # rows of the batch still open: the task retries them
-    retry_after: float | None = None
-    reclaimed: int = 0
 
 
 def send_batch(
@@ -143,7 +125,7 @@ def _release(
         with transaction(settings.database_url) as conn:
             return ledger.release(conn, claim.rows, delivery_ids, datetime.now(UTC))
 
-    still_open = _patiently(
+    still_open = outcome.patiently(
         settings, release, f"edition {context['edition']}: releasing batch {context['batch']}"
     )
     result.retry = sorted({*still_open, *claim.busy}) or None
@@ -180,27 +162,28 @@ def _deliver_group(
     except ChatMigrated as exc:
         return _migrated(sender, envelope, group[0], recipients[0], exc, settings, result)
     except RecipientGone as exc:
-        _gone(group, exc, settings)
+        outcome.gone(group, exc, settings)
         result.failed += len(group)
         return True
     except ChatRefused as exc:
-        _refused_chat(group, exc, settings)
+        outcome.refused_chat(group, exc, settings)
         result.failed += len(group)
         return True
     except PartiallyDelivered as exc:
         went = set(exc.delivered)
-        _finish([row for row in group if row.subscriber_id in went], DeliveryState.SENT, settings)
+        outcome.finish([row for row in group if row.subscriber_id in went], DeliveryState.SENT, settings)
         result.sent += len(went)
-        _refused([row for row in group if row.subscriber_id in exc.refused], exc.refused, settings, result)
+        refused = [row for row in group if row.subscriber_id in exc.refused]
+        outcome.refused(refused, exc.refused, settings, result)
         rest = [row for row in group if row.subscriber_id not in went | exc.refused.keys()]
-        return _failed(rest, exc, settings, result)
+        return outcome.failed(rest, exc, settings, result)
     except ChannelConfigError:
         raise  # the whole channel stops (see _deliver_claimed)
     except DeliveryError as exc:
-        return _failed(group, exc, settings, result)
+        return outcome.failed(group, exc, settings, result)
     except Exception as exc:  # data no channel expected must not sink the batch
         return _isolate(sender, group, list_name, settings, result, exc)
-    _finish(group, DeliveryState.SENT, settings)
+    outcome.finish(group, DeliveryState.SENT, settings)
     result.sent += len(group)
     _chats_working(group, settings)
     return True
@@ -222,53 +205,13 @@ def _isolate(
             group[0].edition_id, group[0].id, group[0].address, exc,
             extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": 1},
         )  # fmt: skip
-        _finish(group, DeliveryState.FAILED, settings, f"{type(exc).__name__}: {exc}")
+        outcome.finish(group, DeliveryState.FAILED, settings, f"{type(exc).__name__}: {exc}")
         result.failed += 1
         return True
     half = len(group) // 2
     if not _deliver_group(sender, group[:half], list_name, settings, result):
         return False
     return _deliver_group(sender, group[half:], list_name, settings, result)
-
-
-def _refused(rows: list[Delivery], reasons: dict[int, str], settings: Settings, result: BatchResult) -> None:
-    """Rows the provider refused for a reason of their own: each fails alone, with its reason."""
-    now = datetime.now(UTC)
-    with transaction(settings.database_url) as conn:
-        for row in rows:
-            ledger.mark(conn, [row.id], DeliveryState.FAILED, now, reasons[row.subscriber_id])
-    for row in rows:
-        log.warning(
-            "edition %s: delivery %s refused: %s", row.edition_id, row.id, reasons[row.subscriber_id],
-            extra={"edition": row.edition_id, "channel": row.channel, "failed": 1},
-        )  # fmt: skip
-    result.failed += len(rows)
-
-
-def _failed(group: list[Delivery], exc: DeliveryError, settings: Settings, result: BatchResult) -> bool:
-    """Record a failed group: for good when permanent, else left for the task's retry."""
-    if not group:
-        return True
-    if exc.permanent:
-        log.error(
-            "edition %s: %d recipients failed for good: %s",
-            group[0].edition_id,
-            len(group),
-            exc,
-            extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(group)},
-        )
-        _finish(group, DeliveryState.FAILED, settings, str(exc))
-        result.failed += len(group)
-        return True
-    outcome = retrying.after_failure(settings, group, exc, datetime.now(UTC))  # the retry policy decides
-    result.failed += sum(len(rows) for rows in outcome.given_up.values())
-    if exc.sent_count and len(group) == 1:  # a retry resumes after the messages that went out
-        with transaction(settings.database_url) as conn:
-            ledger.set_parts_sent(conn, group[0].id, exc.sent_count)
-    if not outcome.retry:
-        return True
-    result.retry_after = outcome.wait
-    return False
 
 
 def _migrated(
@@ -288,41 +231,10 @@ def _migrated(
     try:
         sender.deliver(envelope, [moved])
     except DeliveryError as again:
-        return _failed([row], again, settings, result)
-    _finish([row], DeliveryState.SENT, settings)
+        return outcome.failed([row], again, settings, result)
+    outcome.finish([row], DeliveryState.SENT, settings)
     result.sent += 1
     return True
-
-
-def _gone(group: list[Delivery], exc: DeliveryError, settings: Settings) -> None:
-    """The reader blocked the bot or left Telegram: that chat is removed, nothing else (they
-    keep their email and their lists)."""
-    now = datetime.now(UTC)
-    with transaction(settings.database_url) as conn:
-        for row in group:
-            if row.channel == Channel.TELEGRAM:
-                subscriber_store.remove_chat(conn, row.address)
-        ledger.mark(conn, [row.id for row in group], DeliveryState.FAILED, now, str(exc))
-    log.warning(
-        "Telegram chat gone, removed from its subscriber: %s",
-        exc,
-        extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(group)},
-    )
-
-
-def _refused_chat(group: list[Delivery], exc: ChatRefused, settings: Settings) -> None:
-    """A group or channel refused the bot: the delivery fails, the chat stays on its list,
-    marked failing for the editors (``digest status``, the dashboard)."""
-    now = datetime.now(UTC)
-    with transaction(settings.database_url) as conn:
-        for row in group:
-            alerts.chat_failing(conn, row.address, exc.message, now)
-        ledger.mark(conn, [row.id for row in group], DeliveryState.FAILED, now, str(exc))
-    log.error(
-        "Telegram chat refuses the bot, marked failing (fix the bot's rights there): %s",
-        exc,
-        extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(group)},
-    )
 
 
 def _chats_working(group: list[Delivery], settings: Settings) -> None:
@@ -331,39 +243,6 @@ def _chats_working(group: list[Delivery], settings: Settings) -> None:
     if chats:
         with transaction(settings.database_url) as conn:
             alerts.chats_working(conn, chats)
-
-
-def _finish(
-    group: list[Delivery], state: DeliveryState, settings: Settings, error: str | None = None
-) -> None:
-    """Record the group's new state. What the provider accepted must be recorded ``sent``, or a
-    retry would send it again, so through a short database outage that write is retried."""
-
-    def write() -> None:
-        with transaction(settings.database_url) as conn:
-            ledger.mark(conn, [row.id for row in group], state, datetime.now(UTC), error)
-
-    if state is DeliveryState.SENT:
-        _patiently(settings, write, f"edition {group[0].edition_id}: recording {len(group)} rows as sent")
-    else:
-        write()
-
-
-def _patiently(settings: Settings, action: Callable[[], T], what: str) -> T:
-    """``action()``, tried again while the database is unreachable, for up to a minute — well
-    within the visibility timeout, so no other run of the task takes the rows meanwhile."""
-    give_up = time.monotonic() + min(DATABASE_PATIENCE, settings.visibility_timeout / 2)
-    policy = retrying.policy_for(settings)
-    for attempt in itertools.count():
-        try:
-            return action()
-        except DATABASE_DOWN as exc:
-            pause = min(policy.database_wait(attempt), PATIENT_LONGEST_WAIT)
-            if time.monotonic() + pause > give_up:
-                raise
-            log.warning("%s: database unreachable (%s); again in %.1fs", what, type(exc).__name__, pause)
-            time.sleep(pause)
-    raise AssertionError("unreachable")
 
 
 def _recipients(settings: Settings, group: list[Delivery], list_name: str) -> list[Recipient]:

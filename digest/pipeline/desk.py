@@ -22,6 +22,7 @@ from digest.store import editions as edition_store
 from digest.store import editors as editor_store
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
+from digest.store import ledger
 from digest.store.db import transaction
 from digest.store.desk import EditionFacts, EditionSummary, FailureReason
 from digest.store.editors import Editor
@@ -33,6 +34,8 @@ __all__ = [
     "UnknownEdition",
     "audit_log",
     "dashboard",
+    "delivery_counts",
+    "edition_info",
     "edition_report",
     "local_time",
     "progress",
@@ -117,6 +120,18 @@ class TestSendFailed(DigestError):
 
 
 # --- progress -----------------------------------------------------------------------------
+
+
+def edition_info(settings: Settings, edition_id: int) -> tuple[int, str, str, str] | None:
+    """(list id, list name, slot, title) of an edition, or None when there is none."""
+    with transaction(settings.database_url) as conn:
+        return edition_store.info(conn, edition_id)
+
+
+def delivery_counts(settings: Settings, edition_id: int) -> dict[str, int]:
+    """The edition's ledger rows by state (every state, zeros included)."""
+    with transaction(settings.database_url) as conn:
+        return ledger.counts(conn, [edition_id])
 
 
 def progress(settings: Settings, edition_id: int) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from digest.config import Settings
@@ -141,3 +141,10 @@ def _first_of_each(events: Sequence[WebhookEvent], keys: set[str]) -> list[Webho
             seen.add(event.key)
             fresh.append(event)
     return fresh
+
+
+def first_use_of_signature(settings: Settings, digest: str, signed_at: datetime, max_age: timedelta) -> bool:
+    """Remember a signed webhook request (by the digest of what was signed); False when it was
+    seen before: a replay."""
+    with transaction(settings.database_url) as conn:
+        return event_store.remember_signature(conn, digest, signed_at, max_age)

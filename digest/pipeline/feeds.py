@@ -15,16 +15,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
+from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import Feed, FeedSpec
 from digest.store import feeds as feed_store
+from digest.store.db import transaction
 from digest.textcheck import InvalidText, check_text
 
-__all__ = ["FeedImport", "InvalidFeed", "check_weight", "import_feeds", "register_feed"]
+__all__ = [
+    "FeedImport", "InvalidFeed", "check_weight", "import_feeds", "register_feed", "registered_feeds",
+    "unregister_feed",
+]  # fmt: skip
 
 
 class InvalidFeed(DigestError):
@@ -41,7 +46,32 @@ def check_weight(value: float, field_name: str = "weight") -> float:
     return float(value)
 
 
+def registered_feeds(settings: Settings) -> list[Feed]:
+    with transaction(settings.database_url) as conn:
+        return feed_store.all_feeds(conn)
+
+
+def unregister_feed(settings: Settings, feed: str) -> bool:
+    """Remove the feed with this id or URL (its items go with it); False when there is none."""
+    with transaction(settings.database_url) as conn:
+        return feed_store.remove(conn, feed)
+
+
 def register_feed(
+    settings: Settings,
+    url: str,
+    *,
+    name: str | None = None,
+    section: str | None = None,
+    weight: float | None = None,
+) -> tuple[Feed, bool, list[str]]:
+    """Add the feed, or change the one with this URL in the values given (None: not given);
+    (feed, whether it is new, the fields that changed)."""
+    with transaction(settings.database_url) as conn:
+        return _register(conn, url, datetime.now(UTC), name=name, section=section, weight=weight)
+
+
+def _register(
     conn: Connection,
     url: str,
     now: datetime,
@@ -50,8 +80,6 @@ def register_feed(
     section: str | None = None,
     weight: float | None = None,
 ) -> tuple[Feed, bool, list[str]]:
-    """Add the feed, or change the one with this URL in the values given (None: not given);
-    (feed, whether it is new, the fields that changed)."""
     values: dict[str, object] = {}
     try:
         if name is not None:
@@ -82,17 +110,19 @@ class FeedImport:
         return text + ")"
 
 
-def import_feeds(conn: Connection, specs: Sequence[FeedSpec], now: datetime) -> FeedImport:
+def import_feeds(settings: Settings, specs: Sequence[FeedSpec]) -> FeedImport:
     """Register the new feeds of an import (all or nothing: a bad weight refuses them all)."""
     for spec in specs:
         check_weight(spec.weight, f"{spec.url}: weight")
+    now = datetime.now(UTC)
     added, kept = [], []
-    for spec in specs:
-        if feed_store.by_url(conn, spec.url) is not None:
-            kept.append(spec.url)
-            continue
-        register_feed(
-            conn, spec.url, now, name=spec.name or spec.url, section=spec.section, weight=spec.weight
-        )
-        added.append(spec.url)
+    with transaction(settings.database_url) as conn:
+        for spec in specs:
+            if feed_store.by_url(conn, spec.url) is not None:
+                kept.append(spec.url)
+                continue
+            _register(
+                conn, spec.url, now, name=spec.name or spec.url, section=spec.section, weight=spec.weight
+            )
+            added.append(spec.url)
     return FeedImport(added, kept)

@@ -74,7 +74,7 @@ def attach_channel(
     # list and is active again: Telegram has just said the bot may post there.
     change = SubscriberChange(channel, frozenset({"lists", "status", "attributes"}))
     with transaction(settings.database_url) as conn:
-        roster.save_subscribers(conn, [change], now, create_lists=False, source="desk")
+        roster.save_in(conn, [change], now, create_lists=False, signed_up="desk")
         details = {"chat": chat, "title": rights.title, "bot": rights.status}
         audit_store.audit(conn, actor, "list.channel", list_name, details, now)
     return rights

@@ -16,7 +16,7 @@ from digest.config import Settings
 from digest.i18n import translate
 from digest.models import Recipient, SubscriberStatus
 from digest.pipeline.notices import notice_environment, render_notice, send_notice
-from digest.pipeline.subscriptions import TooManySignUps, normalize_email
+from digest.pipeline.signup import TooManySignUps, normalize_email
 from digest.ratelimit import RateLimiter, limiter_for, wait_for_any
 from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store

@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,15 @@ class _Context:
     edition_id: int | None = None
     pool: Pool | None = None  # the items clustered into stories, once per edition, when first needed
     variants: dict[str, int | None] = field(default_factory=dict)
+
+
+def plan_every_list(settings: Settings, *, ignore_hour: bool = False) -> Iterator[SendPlan]:
+    """The tick (and ``digest run``'s cycle): a plan for each list with a scheduled digest, one
+    after the other, so each can be queued before the next list is planned."""
+    with transaction(settings.database_url) as conn:
+        names = subscriber_store.digest_lists(conn)
+    for name in names:
+        yield plan_send(name, settings, ignore_hour=ignore_hour)
 
 
 def plan_send(
@@ -297,20 +307,32 @@ def renderer_for(settings: Settings) -> Renderer:
     return Renderer(Branding.from_settings(settings), settings.templates_dir, tracker)
 
 
-def open_batches(settings: Settings, edition_id: int) -> list[tuple[str, list[int]]]:
-    """The edition's unsent rows cut into send batches of one variant each."""
+def open_batches(
+    settings: Settings,
+    edition_id: int,
+    channels: Sequence[str] = (str(Channel.EMAIL), str(Channel.TELEGRAM)),
+    *,
+    email_sizes: Iterator[int] | None = None,
+    skip: Collection[int] = frozenset(),
+) -> list[tuple[str, list[int]]]:
+    """The edition's unsent rows, channel by channel in the given order, cut into send batches
+    of one variant each (emails in batches of the sizes ``email_sizes`` yields, else
+    ``DIGEST_EMAIL_BATCH`` each); rows in ``skip`` were handed out already."""
+    sizes = {
+        str(Channel.EMAIL): email_sizes or repeat(settings.email_batch),
+        str(Channel.TELEGRAM): repeat(TELEGRAM_BATCH),
+    }
     batches: list[tuple[str, list[int]]] = []
     with transaction(settings.database_url) as conn:
-        for channel, size in (
-            (str(Channel.EMAIL), settings.email_batch),
-            (str(Channel.TELEGRAM), TELEGRAM_BATCH),
-        ):
+        for channel in channels:
             current: list[int] = []
-            current_variant = None
+            current_variant, size = None, next(sizes[channel])
             for delivery_id, variant_id in ledger.open_ids(conn, edition_id, channel):
+                if delivery_id in skip:
+                    continue
                 if current and (len(current) >= size or variant_id != current_variant):
                     batches.append((channel, current))
-                    current = []
+                    current, size = [], next(sizes[channel])
                 current.append(delivery_id)
                 current_variant = variant_id
             if current:

@@ -115,16 +115,13 @@ class ReaderDetail:
         return as_text(self.sub)
 
 
+EDITABLE = ("name", "timezone", "send_hour", "frequency", "topics", "lists", "status")
+
+
 def as_text(sub: Subscriber) -> dict[str, str]:
-    return {
-        "name": sub.name,
-        "timezone": sub.timezone,
-        "send_hour": str(sub.send_hour),
-        "frequency": sub.frequency,
-        "topics": "; ".join(sub.topics),
-        "lists": "; ".join(sub.lists),
-        "status": str(sub.status),
-    }
+    """The fields an editor changes on the reader's page, as the form shows them."""
+    text = sub.fields(separator="; ")
+    return {key: text[key] for key in EDITABLE}
 
 
 def reader_detail(settings: Settings, subscriber_id: int) -> ReaderDetail:

@@ -15,8 +15,9 @@ from sqlalchemy import Connection
 
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.pipeline.breaking import Dispatch, open_batches
-from digest.pipeline.planning import SendPlan
+from digest.models import Channel
+from digest.pipeline.breaking import Dispatch, email_batch, email_batch_sizes
+from digest.pipeline.planning import SendPlan, open_batches
 from digest.store import audit as audit_store
 from digest.store import desk as desk_store
 from digest.store import editions as edition_store
@@ -69,7 +70,10 @@ def _list_name(conn: Connection, edition_id: int) -> str:
 
 
 def _queue(settings: Settings, edition_id: int, list_name: str, dispatch: Dispatch) -> None:
-    plan = SendPlan(list_name, edition_id, batches=open_batches(settings, edition_id))
+    telegram_first = (str(Channel.TELEGRAM), str(Channel.EMAIL))
+    sizes = email_batch_sizes(email_batch(settings))
+    batches = open_batches(settings, edition_id, telegram_first, email_sizes=sizes)
+    plan = SendPlan(list_name, edition_id, batches=batches)
     plan.recipients = plan.deliveries
     if plan.batches:
         dispatch(plan)

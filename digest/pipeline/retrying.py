@@ -19,7 +19,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -43,6 +43,7 @@ __all__ = [
     "held",
     "policy_for",
     "reopen",
+    "stalled",
     "trip",
 ]
 
@@ -166,6 +167,17 @@ def expire_overdue(settings: Settings, edition_id: int, now: datetime) -> int:
         if not policy.expired(started, edition_kind(slot), now):
             return 0
         return ledger.give_up_open(conn, edition_id, None, _gave_up(policy, started, now), now)
+
+
+def stalled(settings: Settings, now: datetime) -> tuple[list[int], int]:
+    """The sweeper's look: (editions whose open rows have waited ``DIGEST_RESUME_AFTER``, how
+    many rows stuck in ``sending`` for twice the visibility timeout went back to ``retrying``)."""
+    with transaction(settings.database_url) as conn:
+        return ledger.stalled_editions(
+            conn,
+            open_before=now - timedelta(seconds=settings.resume_after),
+            sending_before=now - timedelta(seconds=2 * settings.visibility_timeout),
+        )
 
 
 def reopen(settings: Settings, edition_id: int, now: datetime) -> tuple[int, list[breakers.Trip]]:

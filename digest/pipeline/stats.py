@@ -21,6 +21,7 @@ from digest.store import clicks as click_store
 from digest.store import edition_stories as story_store
 from digest.store import events as event_store
 from digest.store import reach
+from digest.store import stats as ops_store
 from digest.store.db import transaction
 from digest.store.tables import editions, lists
 
@@ -28,10 +29,12 @@ __all__ = [
     "EMAIL_KEYS",
     "TELEGRAM_KEYS",
     "TREND_KEYS",
+    "OpsFigures",
     "edition_stats",
     "engagement_lifts",
     "human_clicks",
     "list_trends",
+    "ops_figures",
 ]
 
 EMAIL_KEYS = (
@@ -205,3 +208,25 @@ def engagement_lifts(settings: Settings, now: datetime) -> dict[str, float]:
         groups.setdefault(f"source:{feed}", []).append(n)
     weight = settings.engagement_weight
     return {key: 1 + weight * (sum(ns) / len(ns) / overall - 1) for key, ns in groups.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class OpsFigures:
+    """What the operators' metrics show, read in one transaction at each scrape."""
+
+    deliveries: dict[tuple[str, str], int]  # (state, channel) -> ledger rows
+    retries: dict[str, int]  # channel -> attempts beyond the first
+    statuses: dict[str, int]  # subscriber status -> subscribers
+    suppressed: int
+    failing_feeds: int
+
+
+def ops_figures(settings: Settings) -> OpsFigures:
+    with transaction(settings.database_url) as conn:
+        return OpsFigures(
+            deliveries=ops_store.deliveries_by_state(conn),
+            retries=ops_store.delivery_retries(conn),
+            statuses=ops_store.subscribers_by_status(conn),
+            suppressed=ops_store.suppressed_count(conn),
+            failing_feeds=ops_store.failing_feeds(conn),
+        )

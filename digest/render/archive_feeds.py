@@ -9,7 +9,7 @@ from typing import Any
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
-from digest.store.archive import ArchivedEdition
+from digest.models import ArchivedEdition
 
 __all__ = ["ArchiveLinks", "atom_feed", "json_feed"]
 

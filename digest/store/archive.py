@@ -8,10 +8,10 @@ database, so a web view is the same whichever machine serves it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Connection, Select, func, or_, select, update
 
+from digest.models import ArchivedEdition
 from digest.store.common import aware, newest_first
 from digest.store.tables import edition_variants, editions, lists
 
@@ -24,17 +24,6 @@ class ArchivedList:
     name: str
     title: str
     public: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivedEdition:
-    id: int
-    title: str
-    subject: str
-    preheader: str
-    created_at: datetime
-    breaking: bool
-    headlines: tuple[tuple[str, str], ...]
 
 
 _NEUTRAL = or_(edition_variants.c.topics_key.like("|%"), edition_variants.c.topics_key == "breaking")

@@ -107,6 +107,17 @@ def recent(conn: Connection, since: datetime) -> list[Item]:
     return [_item(row) for row in conn.execute(query)]
 
 
+def by_id(conn: Connection, item_id: int) -> Item | None:
+    """One item, with its feed's name and weight."""
+    query = (
+        select(items, feeds.c.name.label("source"), feeds.c.weight.label("source_weight"))
+        .join(feeds, feeds.c.id == items.c.feed_id)
+        .where(items.c.id == item_id)
+    )
+    row = conn.execute(query).first()
+    return _item(row) if row is not None else None
+
+
 def _item(row: Any) -> Item:
     return Item(
         key=row.key,

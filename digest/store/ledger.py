@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, literal, or_, select, update
 
-from digest.models import DeliveryState
+from digest.models import Channel, DeliveryState
 from digest.store.common import among, insert_many_ignoring_conflicts
-from digest.store.tables import deliveries, subscribers
+from digest.store.subscribers import audience as subscriber_audience
+from digest.store.tables import deliveries, memberships, subscribers
 
 OPEN = (DeliveryState.PENDING, DeliveryState.RETRYING)
 
@@ -288,3 +289,40 @@ def give_up_open(
             conn.execute(update(deliveries).where(*same).values(**values, updated_at=now)).rowcount or 0
         )
     return failed
+
+
+def add_audience(
+    conn: Connection, list_pk: int, audience: str, edition_id: int, variant_id: int, now: datetime
+) -> int:
+    """One ``INSERT … SELECT`` of the ledger rows of a list's audience (``subscribers.audience``):
+    pending, manual period ``edition:<id>``; how many."""
+    address, condition = subscriber_audience(list_pk, audience)
+    channel = str(Channel.EMAIL) if audience == "email" else str(Channel.TELEGRAM)
+    columns = [
+        "edition_id", "list_id", "subscriber_id", "channel", "period", "address",
+        "variant_id", "state", "attempts", "parts_sent", "updated_at",
+    ]  # fmt: skip
+    source = (
+        select(
+            literal(edition_id),
+            literal(list_pk),
+            subscribers.c.id,
+            literal(channel),
+            literal(f"edition:{edition_id}"),
+            address,
+            literal(variant_id),
+            literal("pending"),
+            literal(0),
+            literal(0),
+            literal(now, deliveries.c.updated_at.type),
+        )
+        .select_from(subscribers)
+        .join(memberships, memberships.c.subscriber_id == subscribers.c.id)
+        .where(condition)
+        .order_by(subscribers.c.id)
+    )
+    # RETURNING counts the rows everywhere (psycopg reports no rowcount for INSERT … SELECT).
+    return len(
+        conn.execute(deliveries.insert().from_select(columns, source).returning(deliveries.c.id)).all()
+    )
+

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, not_, or_, select, update
 
 from digest.models import DeliveryState, Subscriber, SubscriberStatus
 from digest.store.common import insert_ignoring_conflicts
-from digest.store.tables import deliveries, lists, memberships, subscribers
+from digest.store.tables import deliveries, lists, memberships, subscribers, suppressions
 
 BREAKING = "breaking"
 
@@ -241,3 +241,44 @@ def everyone(conn: Connection) -> list[Subscriber]:
         names.setdefault(sub_id, []).append(name)
     rows = conn.execute(select(subscribers).order_by(subscribers.c.id))
     return [_subscriber(conn, row, names.get(row.id, [])) for row in rows]
+
+
+
+# --- a list's audiences (breaking news) -------------------------------------------------------
+
+AUDIENCES = ("channel", "bot", "email")
+
+
+def audience(list_pk: int, name: str) -> tuple[Any, ColumnElement[bool]]:
+    """(address column, condition) of the list's active members in one audience: ``channel``
+    (Telegram channels and groups: ``@name`` or a negative id), ``bot`` (private chats) or
+    ``email`` (not on the suppression list). Queries join ``memberships`` to ``subscribers``."""
+    member = and_(
+        memberships.c.list_id == list_pk,
+        memberships.c.subscriber_id == subscribers.c.id,
+        subscribers.c.status == "active",
+    )
+    chat = subscribers.c.telegram_chat_id
+    if name == "email":
+        unsuppressed = func.lower(subscribers.c.email).not_in(select(suppressions.c.email))
+        return subscribers.c.email, and_(member, subscribers.c.email.is_not(None), unsuppressed)
+    posts = or_(chat.like("@%"), chat.like("-%"))
+    if name == "channel":
+        return chat, and_(member, chat.is_not(None), posts)
+    if name == "bot":
+        return chat, and_(member, chat.is_not(None), not_(posts))
+    raise ValueError(f"unknown audience {name!r} (choose from {', '.join(AUDIENCES)})")
+
+
+def audience_counts(conn: Connection, list_pk: int, names: Sequence[str]) -> dict[str, int]:
+    """How many of the list's active members each audience holds."""
+    found = {}
+    for name in names:
+        _, condition = audience(list_pk, name)
+        query = (
+            select(func.count())
+            .select_from(subscribers)
+            .join(memberships, memberships.c.subscriber_id == subscribers.c.id)
+        )
+        found[name] = int(conn.execute(query.where(condition)).scalar_one())
+    return found

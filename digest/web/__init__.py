@@ -1,7 +1,7 @@
 """The web app (FastAPI): ``create_app(settings)``.
 
-``create_app`` is imported on first use, so that ``digest.web.auth`` (used by the CLI to
-manage accounts) does not pull FastAPI into every command's start-up.
+``create_app`` is imported on first use, so that importing the package (the CLI's ``digest web``
+command does) does not pull FastAPI into every command's start-up.
 """
 
 from __future__ import annotations

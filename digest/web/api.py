@@ -16,10 +16,9 @@ role; the OpenAPI document is at ``/api/v1/openapi.json``.
     DELETE /api/v1/subscribers/{id}            delete one                          editor
 """
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ConfigDict, Field
@@ -31,18 +30,12 @@ from digest.models import Subscriber
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import roster
 from digest.pipeline.planning import UnknownList
-from digest.store import audit as audit_store
-from digest.store import items as item_store
-from digest.store import subscribers as subscriber_store
-from digest.store import subscriptions as subscription_store
-from digest.store.db import transaction
 from digest.web import api_models as out
 from digest.web import api_stats
 from digest.web.api_models import ERROR_RESPONSES, Input
-from digest.web.auth import Actor, Role
 from digest.web.bad_values import BAD_VALUE_ERRORS, MAX_INT, describe
+from digest.web.deps import ApiEditorDep, ApiSettingsDep, ApiViewerDep
 from digest.web.editor import progress
-from digest.web.editor_access import RequireToken
 from digest.web.editor_breaking import dispatcher
 from digest.web.editor_subscribers import one_change, save_subscribers
 
@@ -78,6 +71,9 @@ class SubscriberIn(Input):
     frequency: str = "daily"
 
 
+router = APIRouter()
+
+
 def create_api(settings: Settings) -> FastAPI:
     api = FastAPI(
         title="digest editor API",
@@ -88,132 +84,127 @@ def create_api(settings: Settings) -> FastAPI:
         description=__doc__,
         responses=ERROR_RESPONSES,
     )
-    viewer = Annotated[Actor, Depends(RequireToken(settings, Role.VIEWER))]
-    editor = Annotated[Actor, Depends(RequireToken(settings, Role.EDITOR))]
+    api.state.settings = settings  # for ApiSettingsDep and the token check (digest.web.deps)
     _errors(api)
-    api_stats.install(api, settings)
-
-    @api.post(
-        "/breaking",
-        tags=["breaking"],
-        responses={
-            200: {"model": out.BreakingPreviewOut, "description": "What would be sent (no `confirm`)."},
-            202: {"model": out.BreakingSentOut, "description": "The send has started."},
-            409: {"model": out.DuplicateOut, "description": "This story already went to the list."},
-        },
-    )
-    def breaking(body: BreakingRequest, actor: editor) -> JSONResponse:
-        """Preview a breaking send, or (``confirm``) send it: Telegram channels first."""
-        try:
-            news = _news(settings, body)
-            if not body.confirm:
-                shown = news_desk.preview(settings, news, body.list_name, body.audiences)
-                return JSONResponse(_preview(shown))
-            sent = news_desk.send_breaking(
-                settings, news, body.list_name, dispatcher(settings),
-                actor=actor.label, audiences=body.audiences, again=body.send_again,
-            )  # fmt: skip
-        except news_desk.DuplicateBreaking as exc:
-            earlier = [{"edition": e.edition_id, "at": e.at.isoformat(), "by": e.by} for e in exc.earlier]
-            return JSONResponse({"error": str(exc), "earlier": earlier}, status_code=409)
-        except (news_desk.InvalidBreaking, UnknownList) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        body_out = {
-            "edition": sent.edition_id,
-            "counts": sent.counts,
-            "progress": f"/api/v1/editions/{sent.edition_id}",
-        }
-        return JSONResponse(body_out, status_code=202)
-
-    @api.get("/editions/{edition_id}", tags=["editions"])
-    def edition(edition_id: Id, actor: viewer) -> out.EditionProgress:
-        """Delivery counts by state; ``finished`` once nothing is left to send."""
-        return out.EditionProgress(**progress(settings, edition_id))
-
-    @api.post("/editions/{edition_id}/stop", tags=["editions"])
-    def stop(edition_id: Id, actor: editor) -> out.StoppedProgress:
-        """Stop a send: what is not yet handed to a provider is never sent."""
-        try:
-            stopped = news_desk.stop(settings, edition_id, actor.label)
-        except news_desk.InvalidBreaking as exc:
-            raise HTTPException(404, str(exc)) from None
-        return out.StoppedProgress(stopped=stopped, **progress(settings, edition_id))
-
-    @api.get("/lists", tags=["lists"])
-    def lists(actor: viewer) -> list[out.ListOut]:
-        with transaction(settings.database_url) as conn:
-            found = subscriber_store.all_lists(conn)
-        return [out.ListOut(name=name, title=title, active=n) for _, name, title, n in found]
-
-    @api.get("/items", tags=["items"])
-    def latest_items(actor: viewer, limit: Annotated[int, Query(ge=1, le=200)] = 30) -> list[out.ItemOut]:
-        with transaction(settings.database_url) as conn:
-            found = item_store.recent(conn, datetime.now(UTC) - timedelta(hours=48))[:limit]
-        return [
-            out.ItemOut(id=i.id, title=i.title, url=i.url, source=i.source,
-                        published=i.published.isoformat() if i.published else None)
-            for i in found
-        ]  # fmt: skip
-
-    _subscriber_routes(api, settings)
+    api.include_router(api_stats.router)
+    api.include_router(router)
     return api
 
 
-def _subscriber_routes(api: FastAPI, settings: Settings) -> None:
-    editor = Annotated[Actor, Depends(RequireToken(settings, Role.EDITOR))]
+@router.post(
+    "/breaking",
+    tags=["breaking"],
+    responses={
+        200: {"model": out.BreakingPreviewOut, "description": "What would be sent (no `confirm`)."},
+        202: {"model": out.BreakingSentOut, "description": "The send has started."},
+        409: {"model": out.DuplicateOut, "description": "This story already went to the list."},
+    },
+)
+def breaking(body: BreakingRequest, actor: ApiEditorDep, settings: ApiSettingsDep) -> JSONResponse:
+    """Preview a breaking send, or (``confirm``) send it: Telegram channels first."""
+    try:
+        news = _news(settings, body)
+        if not body.confirm:
+            shown = news_desk.preview(settings, news, body.list_name, body.audiences)
+            return JSONResponse(_preview(shown))
+        sent = news_desk.send_breaking(
+            settings, news, body.list_name, dispatcher(settings),
+            actor=actor.label, audiences=body.audiences, again=body.send_again,
+        )  # fmt: skip
+    except news_desk.DuplicateBreaking as exc:
+        earlier = [{"edition": e.edition_id, "at": e.at.isoformat(), "by": e.by} for e in exc.earlier]
+        return JSONResponse({"error": str(exc), "earlier": earlier}, status_code=409)
+    except (news_desk.InvalidBreaking, UnknownList) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    body_out = {
+        "edition": sent.edition_id,
+        "counts": sent.counts,
+        "progress": f"/api/v1/editions/{sent.edition_id}",
+    }
+    return JSONResponse(body_out, status_code=202)
 
-    @api.get("/subscribers", tags=["subscribers"])
-    def search(
-        actor: editor, q: str = "", limit: Annotated[int, Query(ge=1, le=500)] = 50
-    ) -> list[out.SubscriberOut]:
-        with transaction(settings.database_url) as conn:
-            ids = subscriber_store.search(conn, q, limit)
-            found = [subscription_store.by_id(conn, i) for i in ids]
-        return [_subscriber(s) for s in found if s is not None]
 
-    @api.post("/subscribers", tags=["subscribers"], status_code=201)
-    def add(body: SubscriberIn, actor: editor) -> out.SubscriberOut:
-        """Add a subscriber, or update the one with this email or chat id in the fields the
-        body gives (others stay as they are). Lists must exist: an admin creates them."""
-        given = body.model_fields_set
-        fields = {
-            **body.model_dump(include=given - {"topics", "lists", "send_hour"}),
-            "send_hour": str(body.send_hour) if "send_hour" in given else "",
-            "topics": ";".join(body.topics) if "topics" in given else "",
-            "lists": ";".join(body.lists) if "lists" in given else "",
-        }
-        try:
-            change = one_change(fields)
-            save_subscribers(settings, [change], actor, "api")
-        except csvio.ImportProblems as exc:
-            raise HTTPException(400, "; ".join(p.problem for p in exc.problems)) from None
-        except roster.UnknownLists as exc:
-            raise HTTPException(400, str(exc)) from None
-        sub = change.subscriber
-        with transaction(settings.database_url) as conn:
-            saved = subscriber_store.find(conn, email=sub.email, chat_id=sub.telegram_chat_id)
-        assert saved is not None
-        return _subscriber(saved)
+@router.get("/editions/{edition_id}", tags=["editions"])
+def edition(edition_id: Id, actor: ApiViewerDep, settings: ApiSettingsDep) -> out.EditionProgress:
+    """Delivery counts by state; ``finished`` once nothing is left to send."""
+    return out.EditionProgress(**progress(settings, edition_id))
 
-    @api.get("/subscribers/{subscriber_id}", tags=["subscribers"])
-    def one(subscriber_id: Id, actor: editor) -> out.SubscriberOut:
-        with transaction(settings.database_url) as conn:
-            found = subscription_store.by_id(conn, subscriber_id)
-        if found is None:
-            raise HTTPException(404, f"no subscriber {subscriber_id}")
-        return _subscriber(found)
 
-    @api.delete("/subscribers/{subscriber_id}", tags=["subscribers"], status_code=204)
-    def remove(subscriber_id: Id, actor: editor) -> Response:
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            found = subscription_store.by_id(conn, subscriber_id)
-            if found is None:
-                raise HTTPException(404, f"no subscriber {subscriber_id}")
-            roster.remove_subscriber(conn, subscriber_id)
-            target = found.email or found.telegram_chat_id or str(subscriber_id)
-            audit_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
-        return Response(status_code=204)
+@router.post("/editions/{edition_id}/stop", tags=["editions"])
+def stop(edition_id: Id, actor: ApiEditorDep, settings: ApiSettingsDep) -> out.StoppedProgress:
+    """Stop a send: what is not yet handed to a provider is never sent."""
+    try:
+        stopped = news_desk.stop(settings, edition_id, actor.label)
+    except news_desk.InvalidBreaking as exc:
+        raise HTTPException(404, str(exc)) from None
+    return out.StoppedProgress(stopped=stopped, **progress(settings, edition_id))
+
+
+@router.get("/lists", tags=["lists"])
+def lists(actor: ApiViewerDep, settings: ApiSettingsDep) -> list[out.ListOut]:
+    found = roster.all_lists(settings)
+    return [out.ListOut(name=name, title=title, active=n) for _, name, title, n in found]
+
+
+@router.get("/items", tags=["items"])
+def latest_items(
+    actor: ApiViewerDep, settings: ApiSettingsDep, limit: Annotated[int, Query(ge=1, le=200)] = 30
+) -> list[out.ItemOut]:
+    found = news_desk.latest_items(settings, limit=limit)
+    return [
+        out.ItemOut(id=i.id, title=i.title, url=i.url, source=i.source,
+                    published=i.published.isoformat() if i.published else None)
+        for i in found
+    ]  # fmt: skip
+
+
+@router.get("/subscribers", tags=["subscribers"])
+def search(
+    actor: ApiEditorDep,
+    settings: ApiSettingsDep,
+    q: str = "",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[out.SubscriberOut]:
+    return [_subscriber(s) for s in roster.search(settings, q, limit)]
+
+
+@router.post("/subscribers", tags=["subscribers"], status_code=201)
+def add(body: SubscriberIn, actor: ApiEditorDep, settings: ApiSettingsDep) -> out.SubscriberOut:
+    """Add a subscriber, or update the one with this email or chat id in the fields the
+    body gives (others stay as they are). Lists must exist: an admin creates them."""
+    given = body.model_fields_set
+    fields = {
+        **body.model_dump(include=given - {"topics", "lists", "send_hour"}),
+        "send_hour": str(body.send_hour) if "send_hour" in given else "",
+        "topics": ";".join(body.topics) if "topics" in given else "",
+        "lists": ";".join(body.lists) if "lists" in given else "",
+    }
+    try:
+        change = one_change(fields)
+        save_subscribers(settings, [change], actor, "api")
+    except csvio.ImportProblems as exc:
+        raise HTTPException(400, "; ".join(p.problem for p in exc.problems)) from None
+    except roster.UnknownLists as exc:
+        raise HTTPException(400, str(exc)) from None
+    sub = change.subscriber
+    saved = roster.find(settings, sub.email, sub.telegram_chat_id)
+    assert saved is not None
+    return _subscriber(saved)
+
+
+@router.get("/subscribers/{subscriber_id}", tags=["subscribers"])
+def one(subscriber_id: Id, actor: ApiEditorDep, settings: ApiSettingsDep) -> out.SubscriberOut:
+    found = roster.subscriber(settings, subscriber_id)
+    if found is None:
+        raise HTTPException(404, f"no subscriber {subscriber_id}")
+    return _subscriber(found)
+
+
+@router.delete("/subscribers/{subscriber_id}", tags=["subscribers"], status_code=204)
+def remove(subscriber_id: Id, actor: ApiEditorDep, settings: ApiSettingsDep) -> Response:
+    if roster.remove_subscriber(settings, subscriber_id, actor.label) is None:
+        raise HTTPException(404, f"no subscriber {subscriber_id}")
+    return Response(status_code=204)
 
 
 def _errors(api: FastAPI) -> None:
@@ -257,15 +248,4 @@ def _preview(shown: news_desk.BreakingPreview) -> dict[str, Any]:
 
 
 def _subscriber(sub: Subscriber) -> out.SubscriberOut:
-    return out.SubscriberOut.model_validate({
-        "id": sub.id,
-        "email": sub.email,
-        "telegram_chat_id": sub.telegram_chat_id,
-        "name": sub.name,
-        "timezone": sub.timezone,
-        "send_hour": sub.send_hour,
-        "frequency": sub.frequency,
-        "topics": list(sub.topics),
-        "lists": list(sub.lists),
-        "status": str(sub.status),
-    })
+    return out.SubscriberOut.model_validate(sub.fields())

@@ -22,6 +22,7 @@ __all__ = [
     "DuplicateOut",
     "EarlierSend",
     "EditionProgress",
+    "EditionStatsOut",
     "Input",
     "ItemOut",
     "ListOut",
@@ -83,6 +84,36 @@ class EditionProgress(BaseModel):
 
 class StoppedProgress(EditionProgress):
     stopped: int = Field(description="Deliveries stopped by this request.")
+
+
+class StoryFigures(BaseModel):
+    title: str
+    url: str
+    clicks: int = Field(description="Unique human clickers.")
+    click_rate: float = Field(description="Clicks over delivered.")
+
+
+class ChannelFigures(BaseModel):
+    email: dict[str, int]
+    telegram: dict[str, int]
+
+
+class EditionStatsOut(BaseModel):
+    """What an edition did; the README's "Edition figures" says how each is counted."""
+
+    recipients: int
+    delivered: int
+    bounced: int
+    dropped: int
+    deferred: int
+    opened: int = Field(description="Unique openers, machine opens excluded.")
+    machine_opens: int
+    clicked: int = Field(description="Unique human clickers.")
+    machine_clicks: int
+    unsubscribed: int
+    complaints: int
+    by_channel: ChannelFigures
+    stories: builtins.list[StoryFigures]
 
 
 class ListOut(BaseModel):

@@ -12,7 +12,8 @@ from digest.i18n import N_
 from digest.pipeline import archive as archive_uc
 from digest.pipeline import manage as manage_uc
 from digest.pipeline.languages import list_language
-from digest.pipeline.subscriptions import InvalidInput, TooManySignUps
+from digest.pipeline.signup import TooManySignUps
+from digest.pipeline.subscriptions import InvalidInput
 from digest.ratelimit import RateLimiter
 from digest.render.archive_feeds import ArchiveLinks, atom_feed, json_feed
 from digest.web.pages import Pages

@@ -19,13 +19,14 @@ from functools import lru_cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from digest.pipeline import accounts as auth
 from digest.pipeline import desk, retrying
+from digest.pipeline.accounts import Actor
 from digest.render import BUNDLED_TEMPLATES
 from digest.web import (
-    auth,
     editor_admin,
     editor_breaking,
     editor_editions,
@@ -35,11 +36,12 @@ from digest.web import (
     editor_readers,
     editor_stats,
     editor_subscribers,
+    editor_suppressions,
 )
-from digest.web.auth import Actor, Role
-from digest.web.editor_access import EditorContext, RequireEditor, SessionEnded, SignInRequired
+from digest.web.deps import ContextDep, CsrfDep, ViewerDep
+from digest.web.editor_access import EditorContext, SessionEnded, SignInRequired
 from digest.web.editor_editions import progress
-from digest.web.security import CSRF_FIELD, client_address
+from digest.web.security import client_address
 
 __all__ = ["install", "progress"]
 
@@ -47,17 +49,20 @@ SCRIPT = BUNDLED_TEMPLATES / "web" / "editor" / "editor.js"
 
 
 def install(app: FastAPI, ctx: EditorContext) -> None:
-    """Add the editor pages to the app."""
-    app.include_router(router(ctx))
-    app.include_router(editor_editions.router(ctx))
-    app.include_router(editor_breaking.router(ctx))
-    app.include_router(editor_preview.router(ctx))
-    app.include_router(editor_subscribers.router(ctx))
-    app.include_router(editor_readers.router(ctx))
-    app.include_router(editor_feeds.router(ctx))
-    app.include_router(editor_lists.router(ctx))
-    app.include_router(editor_admin.router(ctx))
-    app.include_router(editor_stats.router(ctx))
+    """Add the editor pages to the app; their dependencies (``digest.web.deps``) find ``ctx`` in
+    the app's state."""
+    app.state.editor = ctx
+    app.include_router(router)
+    app.include_router(editor_editions.router)
+    app.include_router(editor_breaking.router)
+    app.include_router(editor_preview.router)
+    app.include_router(editor_subscribers.router)
+    app.include_router(editor_suppressions.router)
+    app.include_router(editor_readers.router)
+    app.include_router(editor_feeds.router)
+    app.include_router(editor_lists.router)
+    app.include_router(editor_admin.router)
+    app.include_router(editor_stats.router)
 
     def sign_in(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInRequired)
@@ -78,105 +83,105 @@ def install(app: FastAPI, ctx: EditorContext) -> None:
     app.add_exception_handler(SessionEnded, session_ended)
 
 
-def router(ctx: EditorContext) -> APIRouter:
-    api = APIRouter(prefix="/admin")
-    viewer = Annotated[Actor, Depends(RequireEditor(ctx, Role.VIEWER))]
-    settings, pages = ctx.settings, ctx.pages
+router = APIRouter(prefix="/admin")
 
-    @api.get("/login")
-    def login_page(request: Request, next: str = "/admin") -> Response:
-        return pages.render(request, "editor/login", next=_safe_next(next), error="")
 
-    @api.post("/login")
-    def login(
-        request: Request,
-        email: Annotated[str, Form()] = "",
-        password: Annotated[str, Form()] = "",
-        next: Annotated[str, Form()] = "/admin",
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        client = client_address(request)
-        try:
-            found = auth.authenticate(settings, email, password, client=client, limiter=ctx.limiter)
-        except auth.TooManyAttempts as exc:
-            message = f"Too many attempts. Try again in {exc.wait:.0f} seconds."
-            return pages.render(request, "editor/login", 429, next=_safe_next(next), error=message)
-        except auth.BadCredentials:
-            message = "Wrong email or password."
-            return pages.render(request, "editor/login", 401, next=_safe_next(next), error=message)
-        response = RedirectResponse(_safe_next(next), status_code=303)
-        ctx.set_session(response, auth.start_session(settings, found, client))
-        return response
+@router.get("/login")
+def login_page(request: Request, ctx: ContextDep, next: str = "/admin") -> Response:
+    return ctx.pages.render(request, "editor/login", next=_safe_next(next), error="")
 
-    @api.post("/logout")
-    def logout(
-        request: Request, actor: viewer, csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        auth.end_session(settings, request.cookies.get(ctx.cookie, ""))
-        response = RedirectResponse("/admin/login", status_code=303)
-        ctx.clear_session(response)
-        return response
 
-    @api.get("")
-    def dashboard(request: Request, actor: viewer) -> Response:
-        zone = actor.editor.time_zone if actor.editor else "UTC"
-        return pages.render(
-            request, "editor/dashboard", actor=actor, d=desk.dashboard(settings),
-            alerts=retrying.alerts(settings), when=lambda moment: desk.local_time(moment, zone),
-        )  # fmt: skip
+@router.post("/login")
+def login(
+    request: Request,
+    _: CsrfDep,
+    ctx: ContextDep,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/admin",
+) -> Response:
+    client = client_address(request)
+    try:
+        found = auth.authenticate(ctx.settings, email, password, client=client, limiter=ctx.limiter)
+    except auth.TooManyAttempts as exc:
+        message = f"Too many attempts. Try again in {exc.wait:.0f} seconds."
+        return ctx.pages.render(request, "editor/login", 429, next=_safe_next(next), error=message)
+    except auth.BadCredentials:
+        message = "Wrong email or password."
+        return ctx.pages.render(request, "editor/login", 401, next=_safe_next(next), error=message)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    ctx.set_session(response, auth.start_session(ctx.settings, found, client))
+    return response
 
-    @api.get("/account")
-    def account_page(request: Request, actor: viewer, saved: str = "") -> Response:
-        return _account(request, actor, notice="Saved." if saved else "")
 
-    @api.post("/account")
-    def account(
-        request: Request,
-        actor: viewer,
-        time_zone: Annotated[str, Form()] = "",
-        telegram_chat_id: Annotated[str, Form()] = "",
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        assert actor.editor is not None  # a session always has its editor
-        try:
-            desk.set_preferences(settings, actor.editor.id, time_zone, telegram_chat_id, actor.label)
-        except desk.InvalidInput as exc:
-            error = f"{exc.field.capitalize()}: {exc.problem}."
-            return _account(request, actor, 400, error=error, zone=time_zone, chat=telegram_chat_id)
-        return RedirectResponse("/admin/account?saved=1", status_code=303)
+@router.post("/logout")
+def logout(request: Request, actor: ViewerDep, _: CsrfDep, ctx: ContextDep) -> Response:
+    auth.end_session(ctx.settings, request.cookies.get(ctx.cookie, ""))
+    response = RedirectResponse("/admin/login", status_code=303)
+    ctx.clear_session(response)
+    return response
 
-    def _account(
-        request: Request,
-        actor: Actor,
-        status: int = 200,
-        *,
-        notice: str = "",
-        error: str = "",
-        zone: str = "",
-        chat: str | None = None,
-    ) -> Response:
-        me = actor.editor
-        current = zone or (me.time_zone if me else "UTC")
-        chat = chat if chat is not None else (me.telegram_chat_id if me else "") or ""
-        try:
-            now = desk.local_time(datetime.now(UTC), current)
-        except ValueError:
-            now = desk.local_time(datetime.now(UTC), "UTC")
-        return pages.render(
-            request, "editor/account", status, actor=actor, zones=zones(), zone=current, chat=chat,
-            notice=notice, error=error, now=now,
-        )  # fmt: skip
 
-    @api.get("/static/editor.js")
-    def script() -> Response:
-        return Response(
-            SCRIPT.read_text(), media_type="text/javascript", headers={"Cache-Control": "max-age=300"}
-        )
+@router.get("")
+def dashboard(request: Request, actor: ViewerDep, ctx: ContextDep) -> Response:
+    zone = actor.editor.time_zone if actor.editor else "UTC"
+    return ctx.pages.render(
+        request, "editor/dashboard", actor=actor, d=desk.dashboard(ctx.settings),
+        alerts=retrying.alerts(ctx.settings), when=lambda moment: desk.local_time(moment, zone),
+    )  # fmt: skip
 
-    return api
+
+@router.get("/account")
+def account_page(request: Request, actor: ViewerDep, ctx: ContextDep, saved: str = "") -> Response:
+    return _account(request, ctx, actor, notice="Saved." if saved else "")
+
+
+@router.post("/account")
+def account(
+    request: Request,
+    actor: ViewerDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    time_zone: Annotated[str, Form()] = "",
+    telegram_chat_id: Annotated[str, Form()] = "",
+) -> Response:
+    assert actor.editor is not None  # a session always has its editor
+    try:
+        desk.set_preferences(ctx.settings, actor.editor.id, time_zone, telegram_chat_id, actor.label)
+    except desk.InvalidInput as exc:
+        error = f"{exc.field.capitalize()}: {exc.problem}."
+        return _account(request, ctx, actor, 400, error=error, zone=time_zone, chat=telegram_chat_id)
+    return RedirectResponse("/admin/account?saved=1", status_code=303)
+
+
+def _account(
+    request: Request,
+    ctx: EditorContext,
+    actor: Actor,
+    status: int = 200,
+    *,
+    notice: str = "",
+    error: str = "",
+    zone: str = "",
+    chat: str | None = None,
+) -> Response:
+    me = actor.editor
+    current = zone or (me.time_zone if me else "UTC")
+    chat = chat if chat is not None else (me.telegram_chat_id if me else "") or ""
+    try:
+        now = desk.local_time(datetime.now(UTC), current)
+    except ValueError:
+        now = desk.local_time(datetime.now(UTC), "UTC")
+    return ctx.pages.render(
+        request, "editor/account", status, actor=actor, zones=zones(), zone=current, chat=chat,
+        notice=notice, error=error, now=now,
+    )  # fmt: skip
+
+
+@router.get("/static/editor.js")
+def script() -> Response:
+    headers = {"Cache-Control": "max-age=300"}
+    return Response(SCRIPT.read_text(), media_type="text/javascript", headers=headers)
 
 
 @lru_cache(maxsize=1)

@@ -1,8 +1,10 @@
 """Who may use an editor page or an API route: sessions, bearer tokens and roles.
 
 Every route under ``/admin`` and ``/api/v1`` (but the sign-in page and the OpenAPI document)
-declares one ``RequireEditor`` or ``RequireToken`` dependency naming the least role it needs;
-the tests walk the routes and check each one refuses strangers and lesser roles.
+declares one ``RequireEditor`` or ``RequireToken`` dependency naming the least role it needs,
+through the aliases of ``digest.web.deps`` (``EditorDep``, ``ApiViewerDep`` …); the tests walk
+the routes and check each one refuses strangers and lesser roles. Both find what they need in
+the app's state: the editor pages' ``EditorContext``, the API's settings.
 """
 
 from dataclasses import dataclass
@@ -14,13 +16,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import Match
 
 from digest.config import Settings
+from digest.pipeline import accounts as auth
+from digest.pipeline.accounts import Actor, Role
 from digest.ratelimit import RateLimiter, limiter_for
-from digest.web import auth
-from digest.web.auth import Actor, Role
 from digest.web.pages import Pages
 from digest.web.security import Csrf
 
-__all__ = ["EditorContext", "RequireEditor", "RequireToken", "SessionEnded", "SignInRequired"]
+__all__ = [
+    "EditorContext", "RequireEditor", "RequireToken", "SessionEnded", "SignInRequired", "api_settings",
+    "editor_context",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -92,16 +97,30 @@ def _is_page(request: Request, path: str) -> bool:
     return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
+def editor_context(request: Request) -> EditorContext:
+    """The editor pages' context, which ``digest.web.editor.install`` puts in the app's state."""
+    ctx = request.app.state.editor
+    assert isinstance(ctx, EditorContext)
+    return ctx
+
+
+def api_settings(request: Request) -> Settings:
+    """The settings of the JSON API, which ``digest.web.api.create_api`` puts in its state."""
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
 class RequireEditor:
     """Dependency of an editor page: the signed-in editor, if their role is at least ``role``."""
 
-    def __init__(self, ctx: EditorContext, role: Role) -> None:
-        self.ctx = ctx
+    def __init__(self, role: Role) -> None:
         self.role = role
 
     def __call__(self, request: Request) -> Actor:
-        token = request.cookies.get(self.ctx.cookie, "")
-        editor = auth.session_editor(self.ctx.settings, token) if token else None
+        ctx = editor_context(request)
+        token = request.cookies.get(ctx.cookie, "")
+        editor = auth.session_editor(ctx.settings, token) if token else None
         if editor is None:
             if request.method == "GET":
                 raise SignInRequired(request.url.path)
@@ -118,17 +137,18 @@ _bearer = HTTPBearer(auto_error=False, description="An API token from `digest ac
 class RequireToken:
     """Dependency of an API route: the token's editor, if their role is at least ``role``."""
 
-    def __init__(self, settings: Settings, role: Role) -> None:
-        self.settings = settings
+    def __init__(self, role: Role) -> None:
         self.role = role
 
     def __call__(
-        self, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+        self,
+        settings: Annotated[Settings, Depends(api_settings)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Actor:
         challenge = {"WWW-Authenticate": "Bearer"}
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise HTTPException(401, "an API token is required (Authorization: Bearer …)", headers=challenge)
-        actor = auth.identify_token(self.settings, credentials.credentials)
+        actor = auth.identify_token(settings, credentials.credentials)
         if actor is None:
             raise HTTPException(401, "unknown or revoked API token", headers=challenge)
         if not actor.may(self.role):

@@ -12,145 +12,137 @@ Routes::
                                               action and days; headlines for stories
 """
 
-from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from digest.pipeline import accounts as auth
 from digest.pipeline import desk, roster
-from digest.store import audit as audit_store
-from digest.store import editors as editor_store
-from digest.store import subscribers as subscriber_store
-from digest.store.db import transaction
-from digest.web import auth
-from digest.web.auth import Actor, Role
-from digest.web.editor_access import EditorContext, RequireEditor
-from digest.web.security import CSRF_FIELD
+from digest.pipeline.accounts import Actor
+from digest.web.deps import AdminDep, ContextDep, CsrfDep
+from digest.web.editor_access import EditorContext
 
 __all__ = ["router"]
 
+router = APIRouter(prefix="/admin")
 
-def router(ctx: EditorContext) -> APIRouter:
-    api = APIRouter(prefix="/admin")
-    admin = Annotated[Actor, Depends(RequireEditor(ctx, Role.ADMIN))]
-    token_field = Annotated[str | None, Form(alias=CSRF_FIELD)]
-    settings, pages = ctx.settings, ctx.pages
 
-    def accounts_page(request: Request, actor: Actor, status: int = 200, **notes: object) -> Response:
-        with transaction(settings.database_url) as conn:
-            editors = editor_store.all_editors(conn)
-            tokens = editor_store.all_tokens(conn)
-        context = {"error": "", "new_token": "", **notes}
-        return pages.render(
-            request, "editor/accounts", status, actor=actor, editors=editors, tokens=tokens, **context
-        )
+def _accounts_page(
+    request: Request, ctx: EditorContext, actor: Actor, status: int = 200, **notes: object
+) -> Response:
+    editors, tokens = auth.everyone(ctx.settings)
+    context = {"error": "", "new_token": "", **notes}
+    return ctx.pages.render(
+        request, "editor/accounts", status, actor=actor, editors=editors, tokens=tokens, **context
+    )
 
-    @api.get("/accounts")
-    def accounts(request: Request, actor: admin) -> Response:
-        return accounts_page(request, actor)
 
-    @api.post("/accounts")
-    def add_account(
-        request: Request,
-        actor: admin,
-        email: Annotated[str, Form()] = "",
-        role: Annotated[str, Form()] = "viewer",
-        password: Annotated[str, Form()] = "",
-        csrf_token: token_field = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        try:
-            auth.add_editor(settings, email, role, password, actor.label)
-        except ValueError as exc:
-            return accounts_page(request, actor, 400, error=str(exc))
-        return RedirectResponse("/admin/accounts", status_code=303)
+@router.get("/accounts")
+def accounts(request: Request, actor: AdminDep, ctx: ContextDep) -> Response:
+    return _accounts_page(request, ctx, actor)
 
-    @api.post("/accounts/{editor_id}/{change}")
-    def lock(
-        request: Request, editor_id: int, change: str, actor: admin, csrf_token: token_field = None
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        if change not in ("disable", "enable"):
-            return accounts_page(request, actor, 404, error="Unknown change.")
-        if actor.editor is not None and actor.editor.id == editor_id and change == "disable":
-            return accounts_page(request, actor, 400, error="You cannot lock yourself out.")
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            found = editor_store.editor_by_id(conn, editor_id)
-            if found is not None:
-                editor_store.set_disabled(conn, editor_id, change == "disable")
-                audit_store.audit(conn, actor.label, f"editor.{change}", found.email, {}, now)
-        return RedirectResponse("/admin/accounts", status_code=303)
 
-    @api.post("/tokens")
-    def create_token(
-        request: Request,
-        actor: admin,
-        email: Annotated[str, Form()] = "",
-        name: Annotated[str, Form()] = "",
-        csrf_token: token_field = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        try:
-            value = auth.create_token(settings, email, name, actor.label)
-        except ValueError as exc:
-            return accounts_page(request, actor, 400, error=str(exc))
-        return accounts_page(request, actor, new_token=value)
+@router.post("/accounts")
+def add_account(
+    request: Request,
+    actor: AdminDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    email: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "viewer",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        auth.add_editor(ctx.settings, email, role, password, actor.label)
+    except ValueError as exc:
+        return _accounts_page(request, ctx, actor, 400, error=str(exc))
+    return RedirectResponse("/admin/accounts", status_code=303)
 
-    @api.post("/tokens/{token_id}/revoke")
-    def revoke(request: Request, token_id: int, actor: admin, csrf_token: token_field = None) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            if editor_store.revoke_token(conn, token_id, now):
-                audit_store.audit(conn, actor.label, "token.revoke", str(token_id), {}, now)
-        return RedirectResponse("/admin/accounts", status_code=303)
 
-    def lists_page(request: Request, actor: Actor, status: int = 200, error: str = "") -> Response:
-        with transaction(settings.database_url) as conn:
-            lists = subscriber_store.all_lists(conn)
-        return pages.render(request, "editor/lists", status, actor=actor, lists=lists, error=error)
+@router.post("/accounts/{editor_id}/{change}")
+def lock(
+    request: Request, editor_id: int, change: str, actor: AdminDep, _: CsrfDep, ctx: ContextDep
+) -> Response:
+    if change not in ("disable", "enable"):
+        return _accounts_page(request, ctx, actor, 404, error="Unknown change.")
+    if actor.editor is not None and actor.editor.id == editor_id and change == "disable":
+        return _accounts_page(request, ctx, actor, 400, error="You cannot lock yourself out.")
+    auth.set_disabled(ctx.settings, editor_id, change == "disable", actor.label)
+    return RedirectResponse("/admin/accounts", status_code=303)
 
-    @api.get("/lists")
-    def lists(request: Request, actor: admin) -> Response:
-        return lists_page(request, actor)
 
-    @api.post("/lists")
-    def add_list(
-        request: Request,
-        actor: admin,
-        name: Annotated[str, Form()] = "",
-        title: Annotated[str, Form()] = "",
-        breaking: Annotated[str, Form()] = "",
-        csrf_token: token_field = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        kind = "breaking" if breaking else "digest"
-        now = datetime.now(UTC)
-        try:
-            with transaction(settings.database_url) as conn:
-                slug = roster.create_list(conn, name, now, title.strip()[:200], kind)
-                audit_store.audit(conn, actor.label, "list.add", slug, {"kind": kind}, now)
-        except roster.InvalidListName as exc:
-            return lists_page(request, actor, 400, f"{exc.problem}.")
-        return RedirectResponse("/admin/lists", status_code=303)
+@router.post("/tokens")
+def create_token(
+    request: Request,
+    actor: AdminDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    email: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        value = auth.create_token(ctx.settings, email, name, actor.label)
+    except ValueError as exc:
+        return _accounts_page(request, ctx, actor, 400, error=str(exc))
+    return _accounts_page(request, ctx, actor, new_token=value)
 
-    @api.get("/audit")
-    def audit_log(
-        request: Request, actor: admin, who: str = "", action: str = "", since: str = "", until: str = ""
-    ) -> Response:
-        chosen = {"who": who, "action": action, "since": since, "until": until}
-        error, status = "", 200
-        try:
-            log = desk.audit_log(settings, who, action, since, until)
-        except desk.InvalidInput as exc:
-            error, status = f"Dates {exc.field}: {exc.problem}.", 400
-            log = desk.audit_log(settings, who, action)
-        zone = actor.editor.time_zone if actor.editor else "UTC"
-        return pages.render(
-            request, "editor/audit", status, actor=actor, log=log, f=chosen, error=error,
-            when=lambda moment: desk.local_time(moment, zone, seconds=True),
-        )  # fmt: skip
 
-    return api
+@router.post("/tokens/{token_id}/revoke")
+def revoke(token_id: int, actor: AdminDep, _: CsrfDep, ctx: ContextDep) -> Response:
+    auth.revoke_token(ctx.settings, token_id, actor.label)
+    return RedirectResponse("/admin/accounts", status_code=303)
+
+
+def _lists_page(
+    request: Request, ctx: EditorContext, actor: Actor, status: int = 200, error: str = ""
+) -> Response:
+    lists = roster.all_lists(ctx.settings)
+    return ctx.pages.render(request, "editor/lists", status, actor=actor, lists=lists, error=error)
+
+
+@router.get("/lists")
+def lists(request: Request, actor: AdminDep, ctx: ContextDep) -> Response:
+    return _lists_page(request, ctx, actor)
+
+
+@router.post("/lists")
+def add_list(
+    request: Request,
+    actor: AdminDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    name: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    breaking: Annotated[str, Form()] = "",
+) -> Response:
+    kind = "breaking" if breaking else "digest"
+    try:
+        roster.create_list(ctx.settings, name, title.strip()[:200], kind, actor=actor.label)
+    except roster.InvalidListName as exc:
+        return _lists_page(request, ctx, actor, 400, f"{exc.problem}.")
+    return RedirectResponse("/admin/lists", status_code=303)
+
+
+@router.get("/audit")
+def audit_log(
+    request: Request,
+    actor: AdminDep,
+    ctx: ContextDep,
+    who: str = "",
+    action: str = "",
+    since: str = "",
+    until: str = "",
+) -> Response:
+    chosen = {"who": who, "action": action, "since": since, "until": until}
+    error, status = "", 200
+    try:
+        log = desk.audit_log(ctx.settings, who, action, since, until)
+    except desk.InvalidInput as exc:
+        error, status = f"Dates {exc.field}: {exc.problem}.", 400
+        log = desk.audit_log(ctx.settings, who, action)
+    zone = actor.editor.time_zone if actor.editor else "UTC"
+    return ctx.pages.render(
+        request, "editor/audit", status, actor=actor, log=log, f=chosen, error=error,
+        when=lambda moment: desk.local_time(moment, zone, seconds=True),
+    )  # fmt: skip

@@ -27,16 +27,14 @@ from markupsafe import Markup
 
 from digest.config import Settings
 from digest.pipeline import breaking as news_desk
-from digest.pipeline import desk
+from digest.pipeline import desk, roster
+from digest.pipeline.accounts import Actor
 from digest.pipeline.delivering import send_batch
 from digest.pipeline.planning import SendPlan, UnknownList
 from digest.pipeline.stand_ins import for_anyone
 from digest.retry import RetryPolicy
-from digest.store import subscribers as subscriber_store
-from digest.store.db import transaction
-from digest.web.auth import Actor, Role
-from digest.web.editor_access import EditorContext, RequireEditor
-from digest.web.security import CSRF_FIELD
+from digest.web.deps import ContextDep, CsrfDep, EditorDep, SettingsDep
+from digest.web.editor_access import EditorContext
 
 __all__ = ["EMAIL_FRAME_CSP", "StoryForm", "dispatcher", "framed_email", "router"]
 
@@ -137,104 +135,121 @@ def _form(
     return StoryForm(item, title, url, summary, list_name, tuple(audiences or ()))
 
 
-def router(ctx: EditorContext) -> APIRouter:
-    api = APIRouter(prefix="/admin/breaking")
-    editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
-    settings, pages = ctx.settings, ctx.pages
+router = APIRouter(prefix="/admin/breaking")
 
-    def page(
-        request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = "", q: str = ""
-    ) -> Response:
-        latest = news_desk.latest_items(settings, q)
-        with transaction(settings.database_url) as conn:
-            lists = subscriber_store.all_lists(conn)
-        zone = actor.editor.time_zone if actor.editor else "UTC"
-        return pages.render(
-            request, "editor/breaking", status, actor=actor, items=latest, lists=lists, form=form,
-            audience_titles=news_desk.AUDIENCE_TITLES, error=error, q=q.strip(),
-            when=lambda moment: desk.local_time(moment, zone),
+
+def _page(
+    request: Request,
+    ctx: EditorContext,
+    actor: Actor,
+    form: StoryForm,
+    status: int = 200,
+    error: str = "",
+    q: str = "",
+) -> Response:
+    latest = news_desk.latest_items(ctx.settings, q)
+    lists = roster.all_lists(ctx.settings)
+    zone = actor.editor.time_zone if actor.editor else "UTC"
+    return ctx.pages.render(
+        request, "editor/breaking", status, actor=actor, items=latest, lists=lists, form=form,
+        audience_titles=news_desk.AUDIENCE_TITLES, error=error, q=q.strip(),
+        when=lambda moment: desk.local_time(moment, zone),
+    )  # fmt: skip
+
+
+def _confirm_page(
+    request: Request,
+    ctx: EditorContext,
+    actor: Actor,
+    form: StoryForm,
+    status: int = 200,
+    error: str = "",
+    notice: str = "",
+) -> Response:
+    settings = ctx.settings
+    try:
+        shown = news_desk.preview(settings, form.news(settings), form.list_name, form.audiences)
+    except (news_desk.InvalidBreaking, UnknownList) as exc:
+        return _page(request, ctx, actor, form, 400, str(exc))
+    return ctx.pages.render(
+        request, "editor/breaking_confirm", status, actor=actor, form=form, shown=shown,
+        telegram=Markup(shown.rendered.telegram[0]), audience_titles=news_desk.AUDIENCE_TITLES,
+        email_src=f"/admin/breaking/email?{form.query()}", error=error, notice=notice,
+    )  # fmt: skip
+
+
+Story = Annotated[StoryForm, Depends(_form)]
+
+
+@router.get("")
+def breaking_page(
+    request: Request, actor: EditorDep, ctx: ContextDep, item: str = "", list: str = "breaking", q: str = ""
+) -> Response:
+    return _page(request, ctx, actor, StoryForm(item=item, list_name=list), q=q)
+
+
+@router.get("/preview")
+def back_to_form(actor: EditorDep) -> Response:
+    # Where a confirm step sent after the session ended returns: the form, with its draft.
+    return RedirectResponse("/admin/breaking", status_code=303)
+
+
+@router.post("/preview")
+def preview(request: Request, actor: EditorDep, _: CsrfDep, ctx: ContextDep, form: Story) -> Response:
+    return _confirm_page(request, ctx, actor, form)
+
+
+@router.get("/email")
+def email(
+    actor: EditorDep,
+    settings: SettingsDep,
+    item: str = "",
+    title: str = "",
+    url: str = "",
+    summary: str = "",
+    list_name: Annotated[str, Query(alias="list")] = "breaking",
+) -> Response:
+    form = StoryForm(item, title, url, summary, list_name)
+    try:
+        shown = news_desk.preview(settings, form.news(settings), form.list_name, form.audiences)
+    except (news_desk.InvalidBreaking, UnknownList) as exc:
+        raise HTTPException(400, str(exc)) from None
+    return framed_email(settings, shown.rendered.html)
+
+
+@router.post("/test")
+def test_send(request: Request, actor: EditorDep, _: CsrfDep, ctx: ContextDep, form: Story) -> Response:
+    assert actor.editor is not None  # pages are used through a session
+    settings = ctx.settings
+    try:
+        news = form.news(settings)
+        rendered = news_desk.preview(settings, news, form.list_name, form.audiences).rendered
+        went = desk.send_test(settings, actor.editor, form.list_name, rendered)
+    except (news_desk.InvalidBreaking, UnknownList) as exc:
+        return _page(request, ctx, actor, form, 400, str(exc))
+    except desk.TestSendFailed as exc:
+        return _confirm_page(request, ctx, actor, form, 502, error=f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+    notice = f"Test sent to {' and '.join(went)}. Nobody else got it."
+    return _confirm_page(request, ctx, actor, form, notice=notice)
+
+
+@router.post("/send")
+def send(
+    request: Request,
+    actor: EditorDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    form: Story,
+    again: Annotated[str, Form()] = "",
+) -> Response:
+    settings = ctx.settings
+    try:
+        sent = news_desk.send_breaking(
+            settings, form.news(settings), form.list_name, dispatcher(settings),
+            actor=actor.label, audiences=form.audiences, again=bool(again),
         )  # fmt: skip
-
-    def confirm_page(
-        request: Request, actor: Actor, form: StoryForm, status: int = 200, error: str = "", notice: str = ""
-    ) -> Response:
-        try:
-            shown = news_desk.preview(settings, form.news(settings), form.list_name, form.audiences)
-        except (news_desk.InvalidBreaking, UnknownList) as exc:
-            return page(request, actor, form, 400, str(exc))
-        return pages.render(
-            request, "editor/breaking_confirm", status, actor=actor, form=form, shown=shown,
-            telegram=Markup(shown.rendered.telegram[0]), audience_titles=news_desk.AUDIENCE_TITLES,
-            email_src=f"/admin/breaking/email?{form.query()}", error=error, notice=notice,
-        )  # fmt: skip
-
-    def checked_form(
-        request: Request,
-        form: Annotated[StoryForm, Depends(_form)],
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> StoryForm:
-        """The posted story form, once the page's CSRF token is checked."""
-        ctx.csrf.check(request, csrf_token)
-        return form
-
-    posted = Annotated[StoryForm, Depends(checked_form)]
-
-    @api.get("")
-    def breaking_page(
-        request: Request, actor: editor, item: str = "", list: str = "breaking", q: str = ""
-    ) -> Response:
-        return page(request, actor, StoryForm(item=item, list_name=list), q=q)
-
-    @api.get("/preview")
-    def back_to_form(actor: editor) -> Response:
-        # Where a confirm step sent after the session ended returns: the form, with its draft.
-        return RedirectResponse("/admin/breaking", status_code=303)
-
-    @api.post("/preview")
-    def preview(request: Request, actor: editor, form: posted) -> Response:
-        return confirm_page(request, actor, form)
-
-    @api.get("/email")
-    def email(
-        actor: editor,
-        item: str = "",
-        title: str = "",
-        url: str = "",
-        summary: str = "",
-        list_name: Annotated[str, Query(alias="list")] = "breaking",
-    ) -> Response:
-        form = StoryForm(item, title, url, summary, list_name)
-        try:
-            shown = news_desk.preview(settings, form.news(settings), form.list_name, form.audiences)
-        except (news_desk.InvalidBreaking, UnknownList) as exc:
-            raise HTTPException(400, str(exc)) from None
-        return framed_email(settings, shown.rendered.html)
-
-    @api.post("/test")
-    def test_send(request: Request, actor: editor, form: posted) -> Response:
-        assert actor.editor is not None  # pages are used through a session
-        try:
-            news = form.news(settings)
-            rendered = news_desk.preview(settings, news, form.list_name, form.audiences).rendered
-            went = desk.send_test(settings, actor.editor, form.list_name, rendered)
-        except (news_desk.InvalidBreaking, UnknownList) as exc:
-            return page(request, actor, form, 400, str(exc))
-        except desk.TestSendFailed as exc:
-            return confirm_page(request, actor, form, 502, error=f"{str(exc)[0].upper()}{str(exc)[1:]}.")
-        notice = f"Test sent to {' and '.join(went)}. Nobody else got it."
-        return confirm_page(request, actor, form, notice=notice)
-
-    @api.post("/send")
-    def send(request: Request, actor: editor, form: posted, again: Annotated[str, Form()] = "") -> Response:
-        try:
-            sent = news_desk.send_breaking(
-                settings, form.news(settings), form.list_name, dispatcher(settings),
-                actor=actor.label, audiences=form.audiences, again=bool(again),
-            )  # fmt: skip
-        except news_desk.DuplicateBreaking as exc:
-            return confirm_page(request, actor, form, 409, str(exc))
-        except (news_desk.InvalidBreaking, UnknownList) as exc:
-            return page(request, actor, form, 400, str(exc))
-        return RedirectResponse(f"/admin/editions/{sent.edition_id}", status_code=303)
-
-    return api
+    except news_desk.DuplicateBreaking as exc:
+        return _confirm_page(request, ctx, actor, form, 409, str(exc))
+    except (news_desk.InvalidBreaking, UnknownList) as exc:
+        return _page(request, ctx, actor, form, 400, str(exc))
+    return RedirectResponse(f"/admin/editions/{sent.edition_id}", status_code=303)

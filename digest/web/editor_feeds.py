@@ -12,118 +12,122 @@ Routes (editor role)::
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from digest.pipeline import desk, feeds_desk
-from digest.web.auth import Actor, Role
-from digest.web.editor_access import EditorContext, RequireEditor
-from digest.web.security import CSRF_FIELD
+from digest.pipeline.accounts import Actor
+from digest.web.deps import ContextDep, CsrfDep, EditorDep
+from digest.web.editor_access import EditorContext
 
 __all__ = ["router"]
 
 MAX_OPML_BYTES = 2 * 1024 * 1024
 
+router = APIRouter(prefix="/admin/feeds")
 
-def router(ctx: EditorContext) -> APIRouter:
-    api = APIRouter(prefix="/admin/feeds")
-    editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
-    token_field = Annotated[str | None, Form(alias=CSRF_FIELD)]
-    settings, pages = ctx.settings, ctx.pages
 
-    def listing(
-        request: Request, actor: Actor, status: int = 200, *, message: str = "", error: str = "", **kept: str
-    ) -> Response:
-        zone = actor.editor.time_zone if actor.editor else "UTC"
-        return pages.render(
-            request, "editor/feeds", status, actor=actor, rows=feeds_desk.all_feeds(settings),
-            message=message, error=error, kept=kept, when=lambda moment: desk.local_time(moment, zone),
-        )  # fmt: skip
+def _listing(
+    request: Request,
+    ctx: EditorContext,
+    actor: Actor,
+    status: int = 200,
+    *,
+    message: str = "",
+    error: str = "",
+    **kept: str,
+) -> Response:
+    zone = actor.editor.time_zone if actor.editor else "UTC"
+    return ctx.pages.render(
+        request, "editor/feeds", status, actor=actor, rows=feeds_desk.all_feeds(ctx.settings),
+        message=message, error=error, kept=kept, when=lambda moment: desk.local_time(moment, zone),
+    )  # fmt: skip
 
-    def done(message: str) -> Response:
-        return RedirectResponse(f"/admin/feeds?done={message}", status_code=303)
 
-    @api.get("")
-    def feeds(request: Request, actor: editor, done: str = "") -> Response:
-        return listing(request, actor, message=_MESSAGES.get(done, ""))
+def _done(message: str) -> Response:
+    return RedirectResponse(f"/admin/feeds?done={message}", status_code=303)
 
-    @api.post("")
-    def add(
-        request: Request,
-        actor: editor,
-        url: Annotated[str, Form()] = "",
-        name: Annotated[str, Form()] = "",
-        section: Annotated[str, Form()] = "news",
-        weight: Annotated[str, Form()] = "1",
-        csrf_token: token_field = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        try:
-            feeds_desk.add_feed(settings, url, name, section, weight, actor.label)
-        except feeds_desk.InvalidFeed as exc:
-            error = f"The feed was not added. {exc.field.capitalize()}: {exc.problem}."
-            return listing(
-                request, actor, 400, error=error, url=url, name=name, section=section, weight=weight
-            )
-        return done("added")
 
-    @api.post("/import")
-    async def import_opml(
-        request: Request, actor: editor, file: Annotated[UploadFile, File()], csrf_token: token_field = None
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        data = await file.read(MAX_OPML_BYTES + 1)
-        if len(data) > MAX_OPML_BYTES:
-            return await run_in_threadpool(listing, request, actor, 413, error="The OPML file is too large.")
-        name = file.filename or "feeds.opml"
-        try:
-            count, new = await run_in_threadpool(feeds_desk.import_opml, settings, data, name, actor.label)
-        except feeds_desk.InvalidFeed as exc:
-            error = f"{name}: {exc.problem}."
-            return await run_in_threadpool(listing, request, actor, 400, error=error)
-        message = f"{name}: {count} feeds imported ({new} new)."
-        return await run_in_threadpool(listing, request, actor, message=message)
+@router.get("")
+def feeds(request: Request, actor: EditorDep, ctx: ContextDep, done: str = "") -> Response:
+    return _listing(request, ctx, actor, message=_MESSAGES.get(done, ""))
 
-    @api.post("/{feed_id:int}")
-    def edit(
-        request: Request,
-        feed_id: int,
-        actor: editor,
-        name: Annotated[str, Form()] = "",
-        section: Annotated[str, Form()] = "",
-        weight: Annotated[str, Form()] = "",
-        csrf_token: token_field = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        given = {k: v for k, v in {"name": name, "section": section, "weight": weight}.items() if v.strip()}
-        try:
-            changed = feeds_desk.edit_feed(settings, feed_id, given, actor.label)
-        except feeds_desk.InvalidFeed as exc:
-            return listing(
-                request, actor, 400, error=f"Nothing was saved. {exc.field.capitalize()}: {exc.problem}."
-            )
-        return done("saved" if changed else "unchanged")
 
-    @api.post("/{feed_id:int}/{change}")
-    def change(
-        request: Request,
-        feed_id: int,
-        change: Literal["pause", "resume", "remove"],
-        actor: editor,
-        csrf_token: token_field = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        try:
-            if change == "remove":
-                feeds_desk.remove_feed(settings, feed_id, actor.label)
-            else:
-                feeds_desk.set_paused(settings, feed_id, change == "pause", actor.label)
-        except feeds_desk.InvalidFeed as exc:
-            return listing(request, actor, 404, error=f"{exc.problem[0].upper()}{exc.problem[1:]}.")
-        return done({"pause": "paused", "resume": "resumed", "remove": "removed"}[change])
+@router.post("")
+def add(
+    request: Request,
+    actor: EditorDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    url: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    section: Annotated[str, Form()] = "news",
+    weight: Annotated[str, Form()] = "1",
+) -> Response:
+    try:
+        feeds_desk.add_feed(ctx.settings, url, name, section, weight, actor.label)
+    except feeds_desk.InvalidFeed as exc:
+        error = f"The feed was not added. {exc.field.capitalize()}: {exc.problem}."
+        kept = {"url": url, "name": name, "section": section, "weight": weight}
+        return _listing(request, ctx, actor, 400, error=error, **kept)
+    return _done("added")
 
-    return api
+
+@router.post("/import")
+async def import_opml(
+    request: Request, actor: EditorDep, _: CsrfDep, ctx: ContextDep, file: Annotated[UploadFile, File()]
+) -> Response:
+    data = await file.read(MAX_OPML_BYTES + 1)
+    if len(data) > MAX_OPML_BYTES:
+        error = "The OPML file is too large."
+        return await run_in_threadpool(_listing, request, ctx, actor, 413, error=error)
+    name = file.filename or "feeds.opml"
+    try:
+        count, new = await run_in_threadpool(feeds_desk.import_opml, ctx.settings, data, name, actor.label)
+    except feeds_desk.InvalidFeed as exc:
+        return await run_in_threadpool(_listing, request, ctx, actor, 400, error=f"{name}: {exc.problem}.")
+    message = f"{name}: {count} feeds imported ({new} new)."
+    return await run_in_threadpool(_listing, request, ctx, actor, message=message)
+
+
+@router.post("/{feed_id:int}")
+def edit(
+    request: Request,
+    feed_id: int,
+    actor: EditorDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    name: Annotated[str, Form()] = "",
+    section: Annotated[str, Form()] = "",
+    weight: Annotated[str, Form()] = "",
+) -> Response:
+    given = {k: v for k, v in {"name": name, "section": section, "weight": weight}.items() if v.strip()}
+    try:
+        changed = feeds_desk.edit_feed(ctx.settings, feed_id, given, actor.label)
+    except feeds_desk.InvalidFeed as exc:
+        error = f"Nothing was saved. {exc.field.capitalize()}: {exc.problem}."
+        return _listing(request, ctx, actor, 400, error=error)
+    return _done("saved" if changed else "unchanged")
+
+
+@router.post("/{feed_id:int}/{change}")
+def change(
+    request: Request,
+    feed_id: int,
+    change: Literal["pause", "resume", "remove"],
+    actor: EditorDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+) -> Response:
+    try:
+        if change == "remove":
+            feeds_desk.remove_feed(ctx.settings, feed_id, actor.label)
+        else:
+            feeds_desk.set_paused(ctx.settings, feed_id, change == "pause", actor.label)
+    except feeds_desk.InvalidFeed as exc:
+        return _listing(request, ctx, actor, 404, error=f"{exc.problem[0].upper()}{exc.problem[1:]}.")
+    return _done({"pause": "paused", "resume": "resumed", "remove": "removed"}[change])
 
 
 _MESSAGES = {

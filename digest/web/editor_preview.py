@@ -19,23 +19,20 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from digest.config import Settings
 from digest.editorial import Action, EditorAction, StoryAction, describe, story_action
 from digest.models import Story
-from digest.pipeline import desk, selection
+from digest.pipeline import desk, roster, selection
+from digest.pipeline.accounts import Role
 from digest.pipeline.planning import UnknownList
 from digest.pipeline.preview import Preview, preview_edition
 from digest.pipeline.selection import CONTROLS, DURATIONS
-from digest.store import subscribers as subscriber_store
-from digest.store.db import transaction
-from digest.web.auth import Actor, Role
-from digest.web.editor_access import EditorContext, RequireEditor
+from digest.web.deps import ContextDep, CsrfDep, EditorDep, SettingsDep, ViewerDep
 from digest.web.editor_breaking import framed_email
-from digest.web.security import CSRF_FIELD
 
 __all__ = ["next_edition", "router"]
 
@@ -51,89 +48,85 @@ def next_edition(settings: Settings, list_name: str) -> Preview:
         raise HTTPException(404, f"There is no list {list_name!r}.") from None
 
 
-def router(ctx: EditorContext) -> APIRouter:
-    api = APIRouter(prefix="/admin/preview")
-    viewer = Annotated[Actor, Depends(RequireEditor(ctx, Role.VIEWER))]
-    editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
-    settings, pages = ctx.settings, ctx.pages
+router = APIRouter(prefix="/admin/preview")
 
-    @api.get("")
-    def first(actor: viewer) -> Response:
-        with transaction(settings.database_url) as conn:
-            names = subscriber_store.digest_lists(conn)
-        if not names:
-            raise HTTPException(404, "There is no list to preview yet.")
-        # The daily list is the one editors look at first; "breaking" sends no digest.
-        chosen = DEFAULT_LIST if DEFAULT_LIST in names else names[0]
-        return RedirectResponse(f"/admin/preview/{chosen}", status_code=303)
 
-    @api.get("/{list_name}")
-    def preview(
-        request: Request, list_name: str, actor: viewer, acted: str = "", action: str = "", tested: str = ""
-    ) -> Response:
-        shown = next_edition(settings, list_name)
-        with transaction(settings.database_url) as conn:
-            lists = subscriber_store.all_lists(conn)
-        zone = actor.editor.time_zone if actor.editor else "UTC"
-        title = next((t for _, name, t, _ in lists if name == list_name), list_name)
-        stories = shown.composition.content.stories
-        telegram = [Markup(m) for m in shown.rendered.telegram] if stories else []
-        sent = [_row(story, "", shown, zone) for story in stories]
-        left_out = [_row(story, reason, shown, zone) for story, reason in shown.composition.left_out]
-        confirmation = _confirmation(acted, action, sent + left_out)
-        return pages.render(
-            request, "editor/preview", actor=actor, list_name=list_name, list_title=title, lists=lists,
-            shown=shown, telegram=telegram, sent=sent, left_out=left_out, controls=CONTROLS,
-            durations=DURATIONS, may_act=actor.may(Role.EDITOR), confirmation=confirmation, acted=acted,
-            tested=bool(tested),
-        )  # fmt: skip
+@router.get("")
+def first(actor: ViewerDep, settings: SettingsDep) -> Response:
+    names = roster.digest_lists(settings)
+    if not names:
+        raise HTTPException(404, "There is no list to preview yet.")
+    # The daily list is the one editors look at first; "breaking" sends no digest.
+    chosen = DEFAULT_LIST if DEFAULT_LIST in names else names[0]
+    return RedirectResponse(f"/admin/preview/{chosen}", status_code=303)
 
-    @api.get("/{list_name}/email")
-    def email(list_name: str, actor: viewer) -> Response:
-        shown = next_edition(settings, list_name)
-        if not shown.composition.content.stories:
-            raise HTTPException(404, "Nothing new for this list: there is no next edition yet.")
-        return framed_email(settings, shown.rendered.html)
 
-    @api.post("/{list_name}/test")
-    def test_send(
-        request: Request,
-        list_name: str,
-        actor: editor,
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        assert actor.editor is not None  # pages are used through a session
-        shown = next_edition(settings, list_name)
-        if not shown.composition.content.stories:
-            raise HTTPException(409, "Nothing new for this list: there is nothing to test yet.")
-        try:
-            desk.send_test(settings, actor.editor, list_name, shown.rendered)
-        except desk.TestSendFailed as exc:
-            raise HTTPException(502, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
-        return RedirectResponse(f"/admin/preview/{list_name}?tested=1", status_code=303)
+@router.get("/{list_name}")
+def preview(
+    request: Request,
+    list_name: str,
+    actor: ViewerDep,
+    ctx: ContextDep,
+    acted: str = "",
+    action: str = "",
+    tested: str = "",
+) -> Response:
+    shown = next_edition(ctx.settings, list_name)
+    lists = roster.all_lists(ctx.settings)
+    zone = actor.editor.time_zone if actor.editor else "UTC"
+    title = next((t for _, name, t, _ in lists if name == list_name), list_name)
+    stories = shown.composition.content.stories
+    telegram = [Markup(m) for m in shown.rendered.telegram] if stories else []
+    sent = [_row(story, "", shown, zone) for story in stories]
+    left_out = [_row(story, reason, shown, zone) for story, reason in shown.composition.left_out]
+    confirmation = _confirmation(acted, action, sent + left_out)
+    return ctx.pages.render(
+        request, "editor/preview", actor=actor, list_name=list_name, list_title=title, lists=lists,
+        shown=shown, telegram=telegram, sent=sent, left_out=left_out, controls=CONTROLS,
+        durations=DURATIONS, may_act=actor.may(Role.EDITOR), confirmation=confirmation, acted=acted,
+        tested=bool(tested),
+    )  # fmt: skip
 
-    @api.post("/{list_name}/action")
-    def act(
-        request: Request,
-        list_name: str,
-        actor: editor,
-        item_key: Annotated[str, Form()] = "",
-        action: Annotated[str, Form()] = "",
-        hours: Annotated[int, Form()] = 0,
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        try:
-            selection.apply(settings, list_name, item_key, action, actor.label, hours)
-        except selection.InvalidSelection as exc:
-            raise HTTPException(400, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
-        except LookupError as exc:
-            raise HTTPException(404, str(exc)) from None
-        query = urlencode({"acted": item_key, "action": action})
-        return RedirectResponse(f"/admin/preview/{list_name}?{query}#story-{item_key}", status_code=303)
 
-    return api
+@router.get("/{list_name}/email")
+def email(list_name: str, actor: ViewerDep, settings: SettingsDep) -> Response:
+    shown = next_edition(settings, list_name)
+    if not shown.composition.content.stories:
+        raise HTTPException(404, "Nothing new for this list: there is no next edition yet.")
+    return framed_email(settings, shown.rendered.html)
+
+
+@router.post("/{list_name}/test")
+def test_send(list_name: str, actor: EditorDep, _: CsrfDep, settings: SettingsDep) -> Response:
+    assert actor.editor is not None  # pages are used through a session
+    shown = next_edition(settings, list_name)
+    if not shown.composition.content.stories:
+        raise HTTPException(409, "Nothing new for this list: there is nothing to test yet.")
+    try:
+        desk.send_test(settings, actor.editor, list_name, shown.rendered)
+    except desk.TestSendFailed as exc:
+        raise HTTPException(502, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+    return RedirectResponse(f"/admin/preview/{list_name}?tested=1", status_code=303)
+
+
+@router.post("/{list_name}/action")
+def act(
+    list_name: str,
+    actor: EditorDep,
+    _: CsrfDep,
+    settings: SettingsDep,
+    item_key: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "",
+    hours: Annotated[int, Form()] = 0,
+) -> Response:
+    try:
+        selection.apply(settings, list_name, item_key, action, actor.label, hours)
+    except selection.InvalidSelection as exc:
+        raise HTTPException(400, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    query = urlencode({"acted": item_key, "action": action})
+    return RedirectResponse(f"/admin/preview/{list_name}?{query}#story-{item_key}", status_code=303)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,67 +11,68 @@ The list of subscribers (``GET /admin/subscribers``, filters and paging) is in
 ``editor_subscribers``.
 """
 
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from digest.pipeline import desk, readers
-from digest.web.auth import Actor, Role
-from digest.web.editor_access import EditorContext, RequireEditor
+from digest.pipeline.accounts import Actor
+from digest.web.deps import ContextDep, EditorDep
+from digest.web.editor_access import EditorContext
 from digest.web.security import CSRF_FIELD
 
 __all__ = ["router"]
 
 
-def router(ctx: EditorContext) -> APIRouter:
-    api = APIRouter(prefix="/admin/subscribers")
-    editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
-    settings, pages = ctx.settings, ctx.pages
+router = APIRouter(prefix="/admin/subscribers")
 
-    def detail(
-        request: Request, actor: Actor, subscriber_id: int, status: int = 200, **notes: object
-    ) -> Response:
-        try:
-            found = readers.reader_detail(settings, subscriber_id)
-        except readers.UnknownReader as exc:
-            raise HTTPException(404, str(exc)) from None
-        zone = actor.editor.time_zone if actor.editor else "UTC"
-        context = {"message": "", "error": "", "values": found.shown, **notes}
-        return pages.render(
-            request, "editor/subscriber", status, actor=actor, r=found, fields=readers.FIELDS,
-            when=lambda moment: desk.local_time(moment, zone), **context,
-        )  # fmt: skip
 
-    @api.get("/{subscriber_id:int}")
-    def subscriber(request: Request, subscriber_id: int, actor: editor, saved: str = "") -> Response:
-        names = [f for f in saved.split(",") if f in readers.FIELDS]  # only our own field names
-        message = f"Saved: {', '.join(names)}." if names else ("Nothing changed." if saved == "-" else "")
-        return detail(request, actor, subscriber_id, message=message)
+def _detail(
+    request: Request, ctx: EditorContext, actor: Actor, subscriber_id: int, status: int = 200, **notes: object
+) -> Response:
+    try:
+        found = readers.reader_detail(ctx.settings, subscriber_id)
+    except readers.UnknownReader as exc:
+        raise HTTPException(404, str(exc)) from None
+    zone = actor.editor.time_zone if actor.editor else "UTC"
+    context = {"message": "", "error": "", "values": found.shown, **notes}
+    return ctx.pages.render(
+        request, "editor/subscriber", status, actor=actor, r=found, fields=readers.FIELDS,
+        when=lambda moment: desk.local_time(moment, zone), **context,
+    )  # fmt: skip
 
-    @api.post("/{subscriber_id:int}")
-    async def update(request: Request, subscriber_id: int, actor: editor) -> Response:
-        form = await request.form()
-        ctx.csrf.check(request, str(form.get(CSRF_FIELD, "")) or None)
-        shown = {f: str(form.get(f"shown_{f}", "")) for f in readers.FIELDS}
-        submitted = {f: str(form.get(f, "")) for f in readers.FIELDS if f in form}
-        try:
-            changed = readers.update_reader(settings, subscriber_id, shown, submitted, actor.label)
-        except readers.InvalidEdit as exc:
-            error = f"Nothing was saved. {exc.field.capitalize()}: {exc.problem}."
-            values = {**shown, **submitted}
-            return detail(request, actor, subscriber_id, 400, error=error, values=values)
-        except readers.UnknownReader as exc:
-            raise HTTPException(404, str(exc)) from None
-        saved = ",".join(changed) or "-"
-        return RedirectResponse(f"/admin/subscribers/{subscriber_id}?saved={saved}", status_code=303)
 
-    @api.get("/{subscriber_id:int}/delete")
-    def ask_delete(request: Request, subscriber_id: int, actor: editor) -> Response:
-        try:
-            found = readers.reader_detail(settings, subscriber_id)
-        except readers.UnknownReader as exc:
-            raise HTTPException(404, str(exc)) from None
-        return pages.render(request, "editor/subscriber_delete", actor=actor, r=found)
+@router.get("/{subscriber_id:int}")
+def subscriber(
+    request: Request, subscriber_id: int, actor: EditorDep, ctx: ContextDep, saved: str = ""
+) -> Response:
+    names = [f for f in saved.split(",") if f in readers.FIELDS]  # only our own field names
+    message = f"Saved: {', '.join(names)}." if names else ("Nothing changed." if saved == "-" else "")
+    return _detail(request, ctx, actor, subscriber_id, message=message)
 
-    return api
+
+@router.post("/{subscriber_id:int}")
+async def update(request: Request, subscriber_id: int, actor: EditorDep, ctx: ContextDep) -> Response:
+    form = await request.form()  # read whole: only the fields sent are changed
+    ctx.csrf.check(request, str(form.get(CSRF_FIELD, "")) or None)
+    shown = {f: str(form.get(f"shown_{f}", "")) for f in readers.FIELDS}
+    submitted = {f: str(form.get(f, "")) for f in readers.FIELDS if f in form}
+    try:
+        changed = readers.update_reader(ctx.settings, subscriber_id, shown, submitted, actor.label)
+    except readers.InvalidEdit as exc:
+        error = f"Nothing was saved. {exc.field.capitalize()}: {exc.problem}."
+        values = {**shown, **submitted}
+        return _detail(request, ctx, actor, subscriber_id, 400, error=error, values=values)
+    except readers.UnknownReader as exc:
+        raise HTTPException(404, str(exc)) from None
+    saved = ",".join(changed) or "-"
+    return RedirectResponse(f"/admin/subscribers/{subscriber_id}?saved={saved}", status_code=303)
+
+
+@router.get("/{subscriber_id:int}/delete")
+def ask_delete(request: Request, subscriber_id: int, actor: EditorDep, ctx: ContextDep) -> Response:
+    try:
+        found = readers.reader_detail(ctx.settings, subscriber_id)
+    except readers.UnknownReader as exc:
+        raise HTTPException(404, str(exc)) from None
+    return ctx.pages.render(request, "editor/subscriber_delete", actor=actor, r=found)

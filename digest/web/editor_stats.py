@@ -23,17 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from digest.pipeline import breaker, stats
-from digest.store import audit as audit_store
-from digest.store import pauses as pause_store
-from digest.store.db import transaction
-from digest.web.auth import Actor, Role
+from digest.config import Settings
+from digest.pipeline import accounts, breaker, stats
+from digest.pipeline.accounts import Actor
 from digest.web.bad_values import MAX_INT as MAX_ID
-from digest.web.editor_access import EditorContext, RequireEditor
-from digest.web.security import CSRF_FIELD
+from digest.web.deps import ContextDep, CsrfDep, EditorDep, SettingsDep, ViewerDep
 
 __all__ = ["csv_cell", "edition_csv", "router", "trends_csv"]
 
@@ -46,95 +43,88 @@ EditionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Days = Annotated[int, Query(ge=1, le=366)]
 
 
-def router(ctx: EditorContext) -> APIRouter:
-    api = APIRouter()
-    settings, pages = ctx.settings, ctx.pages
-    viewer = Annotated[Actor, Depends(RequireEditor(ctx, Role.VIEWER))]
-    editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
+router = APIRouter()
 
-    def figures(edition_id: int) -> dict[str, Any]:
-        found = stats.edition_stats(settings, edition_id)
-        if found is None:
-            raise HTTPException(404, f"There is no edition {edition_id}.")
-        with transaction(settings.database_url) as conn:
-            pause = pause_store.pause_of(conn, edition_id)
-        found["paused"] = (
-            {"reason": pause.reason, "at": pause.paused_at.isoformat(), "resolved": pause.resolved,
-             "by": pause.resolved_by} if pause else None
-        )  # fmt: skip
-        return found
 
-    @api.get("/admin/editions/{edition_id}/stats.json")
-    def edition_json(edition_id: EditionId, actor: viewer) -> Response:
-        return JSONResponse(figures(edition_id))
+def _figures(settings: Settings, edition_id: int) -> dict[str, Any]:
+    found = stats.edition_stats(settings, edition_id)
+    if found is None:
+        raise HTTPException(404, f"There is no edition {edition_id}.")
+    pause = breaker.pause_of(settings, edition_id)
+    found["paused"] = (
+        {"reason": pause.reason, "at": pause.paused_at.isoformat(), "resolved": pause.resolved,
+         "by": pause.resolved_by} if pause else None
+    )  # fmt: skip
+    return found
 
-    @api.get("/admin/editions/{edition_id}/stats.csv")
-    def edition_csv_file(edition_id: EditionId, actor: viewer) -> Response:
-        return _csv(edition_csv(figures(edition_id)), f"edition-{edition_id}-stats.csv")
 
-    def decide(
-        request: Request, edition_id: int, actor: Actor, csrf_token: str | None, resume: bool
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        now = datetime.now(UTC)
-        done = (
-            breaker.resume(settings, edition_id, actor.label, now)
-            if resume
-            else breaker.cancel(settings, edition_id, actor.label, now) is not None
-        )
-        if not done:
-            raise HTTPException(409, "This edition's email is not paused.")
-        with transaction(settings.database_url) as conn:
-            action = "breaker.resume" if resume else "breaker.cancel"
-            audit_store.audit(conn, actor.label, action, f"edition {edition_id}", {}, now)
-        return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)
+@router.get("/admin/editions/{edition_id}/stats.json")
+def edition_json(edition_id: EditionId, actor: ViewerDep, settings: SettingsDep) -> Response:
+    return JSONResponse(_figures(settings, edition_id))
 
-    @api.post("/admin/editions/{edition_id}/email/resume")
-    def resume(
-        request: Request, edition_id: EditionId, actor: editor,
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:  # fmt: skip
-        return decide(request, edition_id, actor, csrf_token, resume=True)
 
-    @api.post("/admin/editions/{edition_id}/email/cancel")
-    def cancel(
-        request: Request, edition_id: EditionId, actor: editor,
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:  # fmt: skip
-        return decide(request, edition_id, actor, csrf_token, resume=False)
+@router.get("/admin/editions/{edition_id}/stats.csv")
+def edition_csv_file(edition_id: EditionId, actor: ViewerDep, settings: SettingsDep) -> Response:
+    return _csv(edition_csv(_figures(settings, edition_id)), f"edition-{edition_id}-stats.csv")
 
-    @api.get("/admin/lists/{list_name}/trends")
-    def trends_page(request: Request, list_name: str, actor: viewer) -> Response:
-        return pages.render(request, "editor/list_stats", actor=actor, list_name=list_name)
 
-    @api.get("/admin/lists/{list_name}/trends.json")
-    def trends_json(list_name: str, actor: viewer, days: Days = 30) -> Response:
-        found = stats.list_trends(settings, list_name, days)
-        return JSONResponse({"list": list_name, "days": days, "editions": found})
+def _decide(settings: Settings, edition_id: int, actor: Actor, resume: bool) -> Response:
+    now = datetime.now(UTC)
+    done = (
+        breaker.resume(settings, edition_id, actor.label, now)
+        if resume
+        else breaker.cancel(settings, edition_id, actor.label, now) is not None
+    )
+    if not done:
+        raise HTTPException(409, "This edition's email is not paused.")
+    action = "breaker.resume" if resume else "breaker.cancel"
+    accounts.audit(settings, actor, action, f"edition {edition_id}")
+    return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)
 
-    @api.get("/admin/lists/{list_name}/trends.csv")
-    def trends_csv_file(list_name: str, actor: viewer, days: Days = 30) -> Response:
-        found = stats.list_trends(settings, list_name, days)
-        return _csv(trends_csv(found), f"{list_name}-trends-{days}d.csv")
 
-    @api.get("/admin/breaker.json")
-    def paused(actor: viewer) -> Response:
-        with transaction(settings.database_url) as conn:
-            found = pause_store.paused_editions(conn)
-        return JSONResponse(
-            [{"edition": p.edition_id, "list": p.list_name, "title": p.title, "reason": p.reason,
-              "at": p.paused_at.isoformat()} for p in found]
-        )  # fmt: skip
+@router.post("/admin/editions/{edition_id}/email/resume")
+def resume(edition_id: EditionId, actor: EditorDep, _: CsrfDep, settings: SettingsDep) -> Response:
+    return _decide(settings, edition_id, actor, resume=True)
 
-    @api.get("/static/{name}")
-    def script(name: str) -> Response:  # public scripts: no data in them
-        if name not in SCRIPTS:
-            raise HTTPException(404)
-        return Response(
-            SCRIPTS[name].read_bytes(), media_type="text/javascript", headers={"Cache-Control": "max-age=300"}
-        )
 
-    return api
+@router.post("/admin/editions/{edition_id}/email/cancel")
+def cancel(edition_id: EditionId, actor: EditorDep, _: CsrfDep, settings: SettingsDep) -> Response:
+    return _decide(settings, edition_id, actor, resume=False)
+
+
+@router.get("/admin/lists/{list_name}/trends")
+def trends_page(request: Request, list_name: str, actor: ViewerDep, ctx: ContextDep) -> Response:
+    return ctx.pages.render(request, "editor/list_stats", actor=actor, list_name=list_name)
+
+
+@router.get("/admin/lists/{list_name}/trends.json")
+def trends_json(list_name: str, actor: ViewerDep, settings: SettingsDep, days: Days = 30) -> Response:
+    found = stats.list_trends(settings, list_name, days)
+    return JSONResponse({"list": list_name, "days": days, "editions": found})
+
+
+@router.get("/admin/lists/{list_name}/trends.csv")
+def trends_csv_file(list_name: str, actor: ViewerDep, settings: SettingsDep, days: Days = 30) -> Response:
+    found = stats.list_trends(settings, list_name, days)
+    return _csv(trends_csv(found), f"{list_name}-trends-{days}d.csv")
+
+
+@router.get("/admin/breaker.json")
+def paused(actor: ViewerDep, settings: SettingsDep) -> Response:
+    found = breaker.paused_editions(settings)
+    return JSONResponse(
+        [{"edition": p.edition_id, "list": p.list_name, "title": p.title, "reason": p.reason,
+          "at": p.paused_at.isoformat()} for p in found]
+    )  # fmt: skip
+
+
+@router.get("/static/{name}")
+def script(name: str) -> Response:  # public scripts: no data in them
+    if name not in SCRIPTS:
+        raise HTTPException(404)
+    return Response(
+        SCRIPTS[name].read_bytes(), media_type="text/javascript", headers={"Cache-Control": "max-age=300"}
+    )
 
 
 def csv_cell(value: object) -> str:

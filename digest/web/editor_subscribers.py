@@ -11,18 +11,15 @@ Routes (editor role)::
     POST /admin/subscribers/{id}/remove    asks first; with confirm=yes deletes one
 
 Lists are not created here: a list this names that does not exist is an error (admins create
-lists on /admin/lists), see ``digest.pipeline.roster``.
-    GET  /admin/suppressions?q=…           addresses never emailed again
-    POST /admin/suppressions               add one
-    POST /admin/suppressions/remove        remove one
+lists on /admin/lists), see ``digest.pipeline.roster``. The suppression list's pages are
+``digest.web.editor_suppressions``.
 """
 
 import csv
 import io
-from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -30,17 +27,12 @@ from digest import csvio
 from digest.config import Settings
 from digest.errors import ImportError_
 from digest.models import Subscriber, SubscriberChange
+from digest.pipeline import accounts as auth
 from digest.pipeline import desk, readers, roster
-from digest.store import audit as audit_store
-from digest.store import subscribers as subscriber_store
-from digest.store import subscriptions as subscription_store
-from digest.store import suppressions as suppression_store
-from digest.store.db import transaction
+from digest.pipeline.accounts import Actor
 from digest.textcheck import InvalidText, check_text
-from digest.web import auth
-from digest.web.auth import Actor, Role
-from digest.web.editor_access import EditorContext, RequireEditor
-from digest.web.security import CSRF_FIELD
+from digest.web.deps import ContextDep, CsrfDep, EditorDep, SettingsDep
+from digest.web.editor_access import EditorContext
 
 __all__ = ["MAX_IMPORT_BYTES", "one_change", "one_subscriber", "router", "save_subscribers"]
 
@@ -78,197 +70,132 @@ def save_subscribers(
 
     Raises ``roster.UnknownLists`` (nothing saved) when one names a list that does not exist.
     """
-    now = datetime.now(UTC)
-    with transaction(settings.database_url) as conn:
-        signed_up = {"api": "API", "form": "desk"}.get(source, "CSV import")  # else a file's name
-        report = roster.save_subscribers(conn, changes, now, create_lists=False, source=signed_up)
-        first = changes[0].subscriber if changes else None
-        target = (first.email or first.telegram_chat_id or "") if first and len(changes) == 1 else source
-        details = {
-            "saved": report.saved,
-            "new": report.new,
-            "updated": report.updated[:20],
-            "ids": report.ids[:20],
-        }
-        audit_store.audit(conn, actor.label, "subscribers.save", target or "", details, now)
-    return report
+    signed_up = {"api": "API", "form": "desk"}.get(source, "CSV import")  # else a file's name
+    return roster.save_subscribers(
+        settings, changes, create_lists=False, signed_up=signed_up, actor=actor.label, source=source
+    )
 
 
-def router(ctx: EditorContext) -> APIRouter:
-    api = APIRouter(prefix="/admin")
-    editor = Annotated[Actor, Depends(RequireEditor(ctx, Role.EDITOR))]
-    settings, pages = ctx.settings, ctx.pages
-    token_field = Annotated[str | None, Form(alias=CSRF_FIELD)]
-
-    def listing(
-        request: Request,
-        actor: Actor,
-        q: str = "",
-        status: int = 200,
-        *,
-        filters: dict[str, str] | None = None,
-        page: int = 1,
-        problems: list[str] | None = None,
-        message: str = "",
-    ) -> Response:
-        chosen = {"q": q, **dict.fromkeys(FILTERS, ""), **(filters or {})}
-        problems = list(problems or [])
-        try:
-            wanted = readers.filter_from(chosen["q"], *(chosen[k] for k in FILTERS))
-        except readers.InvalidEdit as exc:
-            problems.append(f"Filter {exc.field}: {exc.problem}.")
-            status, wanted = 400, readers.filter_from(chosen["q"])
-        found = readers.find_readers(settings, wanted, page)
-        with transaction(settings.database_url) as conn:
-            lists = subscriber_store.all_lists(conn)
-        zone = actor.editor.time_zone if actor.editor else "UTC"
-        query = {k: v for k, v in chosen.items() if v}
-        return pages.render(
-            request, "editor/subscribers", status, actor=actor, q=chosen["q"], f=chosen, found=found,
-            lists=lists, query=query, when=lambda moment: desk.local_time(moment, zone),
-            message=message, problems=problems,
-        )  # fmt: skip
-
-    @api.get("/subscribers")
-    def subscribers(
-        request: Request,
-        actor: editor,
-        q: str = "",
-        list: str = "",
-        status: str = "",
-        channel: str = "",
-        since: str = "",
-        until: str = "",
-        page: int = 1,
-    ) -> Response:
-        filters = {"list": list, "status": status, "channel": channel, "since": since, "until": until}
-        return listing(request, actor, q, filters=filters, page=page)
-
-    @api.post("/subscribers")
-    def add(
-        request: Request,
-        actor: editor,
-        csrf_token: token_field = None,
-        email: Annotated[str, Form()] = "",
-        telegram_chat_id: Annotated[str, Form()] = "",
-        name: Annotated[str, Form()] = "",
-        timezone: Annotated[str, Form()] = "",
-        lists: Annotated[str, Form()] = "",
-        topics: Annotated[str, Form()] = "",
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        # Only what the editor filled in: an empty field leaves the reader's value as it is.
-        fields = {"email": email, "telegram_chat_id": telegram_chat_id, "name": name, "timezone": timezone,
-                  "lists": lists, "topics": topics}  # fmt: skip
-        try:
-            change = one_change(fields)
-            save_subscribers(settings, [change], actor, "form")
-        except csvio.ImportProblems as exc:
-            return listing(request, actor, status=400, problems=[p.problem for p in exc.problems])
-        except roster.UnknownLists as exc:
-            return listing(request, actor, status=400, problems=[str(exc)])
-        sub = change.subscriber
-        return listing(request, actor, sub.email or sub.telegram_chat_id or "", message="Saved.")
-
-    @api.post("/subscribers/import")
-    async def import_csv(
-        request: Request, actor: editor, file: Annotated[UploadFile, File()], csrf_token: token_field = None
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        data = await file.read(MAX_IMPORT_BYTES + 1)
-        name = file.filename or "upload.csv"
-        if len(data) > MAX_IMPORT_BYTES:
-            return await run_in_threadpool(
-                listing, request, actor, "", 413, problems=["The file is too large."]
-            )
-        try:
-            changes = csvio.read_changes(data, name)
-            report = await run_in_threadpool(save_subscribers, settings, changes, actor, name)
-        except csvio.ImportProblems as exc:
-            problems = [str(p) for p in exc.problems]
-            return await run_in_threadpool(listing, request, actor, "", 400, problems=problems)
-        except roster.UnknownLists as exc:
-            return await run_in_threadpool(listing, request, actor, "", 400, problems=[f"{name}: {exc}"])
-        message = f"{name}: {report.summary().replace(' subscribers (', ' subscribers imported (', 1)}."
-        return await run_in_threadpool(listing, request, actor, "", 200, message=message)
-
-    @api.get("/subscribers/export.csv")
-    def export(actor: editor) -> Response:
-        with transaction(settings.database_url) as conn:
-            text = csvio.write_subscribers(subscriber_store.everyone(conn))
-        auth.audit(settings, actor, "subscribers.export")
-        headers = {"Content-Disposition": 'attachment; filename="subscribers.csv"'}
-        return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
-
-    @api.post("/subscribers/{subscriber_id}/remove")
-    def remove(
-        request: Request,
-        subscriber_id: int,
-        actor: editor,
-        csrf_token: token_field = None,
-        confirm: Annotated[str, Form()] = "",
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        now = datetime.now(UTC)
-        if confirm != "yes":  # one click only asks: deleting cannot be undone
-            with transaction(settings.database_url) as conn:
-                found = subscription_store.by_id(conn, subscriber_id)
-            if found is None:
-                return listing(request, actor, status=404, problems=[f"No subscriber {subscriber_id}."])
-            return pages.render(request, "editor/subscriber_remove", actor=actor, sub=found)
-        with transaction(settings.database_url) as conn:
-            sub = subscription_store.by_id(conn, subscriber_id)
-            if sub is not None:
-                roster.remove_subscriber(conn, subscriber_id)
-                target = sub.email or sub.telegram_chat_id or str(subscriber_id)
-                audit_store.audit(conn, actor.label, "subscriber.remove", target, {"id": subscriber_id}, now)
-        return RedirectResponse("/admin/subscribers", status_code=303)
-
-    _suppression_routes(api, ctx)
-    return api
+router = APIRouter(prefix="/admin")
 
 
-def _suppression_routes(api: APIRouter, ctx: EditorContext) -> None:
-    settings, pages = ctx.settings, ctx.pages
-    role = Depends(RequireEditor(ctx, Role.EDITOR))
+def _listing(
+    request: Request,
+    ctx: EditorContext,
+    actor: Actor,
+    q: str = "",
+    status: int = 200,
+    *,
+    filters: dict[str, str] | None = None,
+    page: int = 1,
+    problems: list[str] | None = None,
+    message: str = "",
+) -> Response:
+    chosen = {"q": q, **dict.fromkeys(FILTERS, ""), **(filters or {})}
+    problems = list(problems or [])
+    try:
+        wanted = readers.filter_from(chosen["q"], *(chosen[k] for k in FILTERS))
+    except readers.InvalidEdit as exc:
+        problems.append(f"Filter {exc.field}: {exc.problem}.")
+        status, wanted = 400, readers.filter_from(chosen["q"])
+    found = readers.find_readers(ctx.settings, wanted, page)
+    lists = roster.all_lists(ctx.settings)
+    zone = actor.editor.time_zone if actor.editor else "UTC"
+    query = {k: v for k, v in chosen.items() if v}
+    return ctx.pages.render(
+        request, "editor/subscribers", status, actor=actor, q=chosen["q"], f=chosen, found=found,
+        lists=lists, query=query, when=lambda moment: desk.local_time(moment, zone),
+        message=message, problems=problems,
+    )  # fmt: skip
 
-    def listing(request: Request, actor: Actor, q: str = "", status: int = 200, error: str = "") -> Response:
-        with transaction(settings.database_url) as conn:
-            found = suppression_store.suppression_list(conn, q)
-        return pages.render(request, "editor/suppressions", status, actor=actor, q=q, rows=found, error=error)
 
-    @api.get("/suppressions")
-    def suppressions(request: Request, actor: Annotated[Actor, role], q: str = "") -> Response:
-        return listing(request, actor, q)
+@router.get("/subscribers")
+def subscribers(
+    request: Request,
+    actor: EditorDep,
+    ctx: ContextDep,
+    q: str = "",
+    list: str = "",
+    status: str = "",
+    channel: str = "",
+    since: str = "",
+    until: str = "",
+    page: int = 1,
+) -> Response:
+    filters = {"list": list, "status": status, "channel": channel, "since": since, "until": until}
+    return _listing(request, ctx, actor, q, filters=filters, page=page)
 
-    @api.post("/suppressions")
-    def add(
-        request: Request,
-        actor: Annotated[Actor, role],
-        email: Annotated[str, Form()] = "",
-        reason: Annotated[str, Form()] = "editor",
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        address = email.strip().lower()
-        if not csvio.EMAIL.match(address):
-            return listing(request, actor, status=400, error=f"{email!r} is not an email address.")
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            suppression_store.suppress(conn, address, (reason.strip() or "editor")[:64], now)
-            audit_store.audit(conn, actor.label, "suppression.add", address, {"reason": reason}, now)
-        return RedirectResponse("/admin/suppressions", status_code=303)
 
-    @api.post("/suppressions/remove")
-    def remove(
-        request: Request,
-        actor: Annotated[Actor, role],
-        email: Annotated[str, Form()] = "",
-        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
-    ) -> Response:
-        ctx.csrf.check(request, csrf_token)
-        now = datetime.now(UTC)
-        with transaction(settings.database_url) as conn:
-            if suppression_store.unsuppress(conn, email):
-                audit_store.audit(conn, actor.label, "suppression.remove", email.strip().lower(), {}, now)
-        return RedirectResponse("/admin/suppressions", status_code=303)
+@router.post("/subscribers")
+def add(
+    request: Request,
+    actor: EditorDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    email: Annotated[str, Form()] = "",
+    telegram_chat_id: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
+    lists: Annotated[str, Form()] = "",
+    topics: Annotated[str, Form()] = "",
+) -> Response:
+    # Only what the editor filled in: an empty field leaves the reader's value as it is.
+    fields = {"email": email, "telegram_chat_id": telegram_chat_id, "name": name, "timezone": timezone,
+              "lists": lists, "topics": topics}  # fmt: skip
+    try:
+        change = one_change(fields)
+        save_subscribers(ctx.settings, [change], actor, "form")
+    except csvio.ImportProblems as exc:
+        return _listing(request, ctx, actor, status=400, problems=[p.problem for p in exc.problems])
+    except roster.UnknownLists as exc:
+        return _listing(request, ctx, actor, status=400, problems=[str(exc)])
+    sub = change.subscriber
+    return _listing(request, ctx, actor, sub.email or sub.telegram_chat_id or "", message="Saved.")
+
+
+@router.post("/subscribers/import")
+async def import_csv(
+    request: Request, actor: EditorDep, _: CsrfDep, ctx: ContextDep, file: Annotated[UploadFile, File()]
+) -> Response:
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    name = file.filename or "upload.csv"
+    if len(data) > MAX_IMPORT_BYTES:
+        return await run_in_threadpool(
+            _listing, request, ctx, actor, "", 413, problems=["The file is too large."]
+        )
+    try:
+        changes = csvio.read_changes(data, name)
+        report = await run_in_threadpool(save_subscribers, ctx.settings, changes, actor, name)
+    except csvio.ImportProblems as exc:
+        problems = [str(p) for p in exc.problems]
+        return await run_in_threadpool(_listing, request, ctx, actor, "", 400, problems=problems)
+    except roster.UnknownLists as exc:
+        return await run_in_threadpool(_listing, request, ctx, actor, "", 400, problems=[f"{name}: {exc}"])
+    message = f"{name}: {report.summary().replace(' subscribers (', ' subscribers imported (', 1)}."
+    return await run_in_threadpool(_listing, request, ctx, actor, "", 200, message=message)
+
+
+@router.get("/subscribers/export.csv")
+def export(actor: EditorDep, settings: SettingsDep) -> Response:
+    text = roster.export_csv(settings)
+    auth.audit(settings, actor, "subscribers.export")
+    headers = {"Content-Disposition": 'attachment; filename="subscribers.csv"'}
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.post("/subscribers/{subscriber_id}/remove")
+def remove(
+    request: Request,
+    subscriber_id: int,
+    actor: EditorDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    if confirm != "yes":  # one click only asks: deleting cannot be undone
+        found = roster.subscriber(ctx.settings, subscriber_id)
+        if found is None:
+            return _listing(request, ctx, actor, status=404, problems=[f"No subscriber {subscriber_id}."])
+        return ctx.pages.render(request, "editor/subscriber_remove", actor=actor, sub=found)
+    roster.remove_subscriber(ctx.settings, subscriber_id, actor.label)
+    return RedirectResponse("/admin/subscribers", status_code=303)

@@ -16,12 +16,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import text
 
 from digest.config import Settings
 from digest.models import Channel, DeliveryState, SubscriberStatus
-from digest.store import stats
-from digest.store.db import transaction
+from digest.pipeline import database
+from digest.pipeline.stats import ops_figures
 
 __all__ = ["DigestCollector", "health", "router"]
 
@@ -37,7 +36,7 @@ FAVICON = (
 
 def health(settings: Settings) -> tuple[bool, dict[str, str]]:
     """(all fine, component -> "ok" | "not configured" | "error: …")."""
-    report = {"database": _check(lambda: _ping_database(settings.database_url))}
+    report = {"database": _check(lambda: database.ping(settings.database_url))}
     broker, shared = settings.broker_url, settings.redis_url
     ping_broker = _ping_redis if settings.broker_is_redis else _ping_amqp
     report["broker"] = _check(lambda: ping_broker(str(broker))) if broker else "not configured"
@@ -53,11 +52,6 @@ def _check(probe: Callable[[], None]) -> str:
         log.warning("health check failed: %s", exc)
         return f"error: {type(exc).__name__}"
     return "ok"
-
-
-def _ping_database(url: str) -> None:
-    with transaction(url) as conn:
-        conn.execute(text("SELECT 1"))
 
 
 def _ping_redis(url: str) -> None:
@@ -85,12 +79,9 @@ class DigestCollector(Collector):
         return []  # described lazily: registering must not query the database
 
     def collect(self) -> Iterator[Metric]:
-        with transaction(self.settings.database_url) as conn:
-            deliveries = stats.deliveries_by_state(conn)
-            retries = stats.delivery_retries(conn)
-            statuses = stats.subscribers_by_status(conn)
-            suppressed = stats.suppressed_count(conn)
-            failing = stats.failing_feeds(conn)
+        figures = ops_figures(self.settings)
+        deliveries, retries, statuses = figures.deliveries, figures.retries, figures.statuses
+        suppressed, failing = figures.suppressed, figures.failing_feeds
         rows = GaugeMetricFamily(
             "digest_deliveries", "Delivery ledger rows by state and channel.", labels=["state", "channel"]
         )

@@ -22,6 +22,7 @@ from digest.errors import DeliveryError
 from digest.i18n import N_, translate
 from digest.pipeline import confirming
 from digest.pipeline import leaving as leave
+from digest.pipeline import signup as signing_up
 from digest.pipeline import subscriptions as subs
 from digest.pipeline.languages import list_language
 from digest.ratelimit import RateLimiter
@@ -236,7 +237,7 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
         defaults: dict[str, object] = {
             "email": "", "name": "", "timezone": "", "send_hour": 7, "chosen": [], "error": "", "field": "",
         }  # fmt: skip
-        lists = subs.signup_lists(settings)
+        lists = signing_up.signup_lists(settings)
         if not values.get("chosen"):
             values["chosen"] = [item.name for item in lists if item.main]
         return pages.render(
@@ -267,15 +268,17 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
         ctx.csrf.check(request, csrf_token)
         chosen = lists or []
         hour = int(send_hour) if send_hour.strip().isdigit() and len(send_hour) < 3 else -1
-        signup = subs.SignUp(email=email, name=name, timezone=timezone, lists=tuple(chosen), send_hour=hour)
+        signup = signing_up.SignUp(
+            email=email, name=name, timezone=timezone, lists=tuple(chosen), send_hour=hour
+        )
         try:
-            subs.sign_up(settings, signup, client=client_address(request), limiter=ctx.limiter)
+            signing_up.sign_up(settings, signup, client=client_address(request), limiter=ctx.limiter)
         except subs.InvalidInput as exc:
             return form(
                 request, 400, email=email, name=name, timezone=timezone, send_hour=hour, chosen=chosen,
                 error=exc.problem, field=exc.field,
             )  # fmt: skip
-        except subs.TooManySignUps as exc:
+        except signing_up.TooManySignUps as exc:
             response = pages.error(
                 request,
                 429,

@@ -29,8 +29,6 @@ from starlette.concurrency import run_in_threadpool
 from digest.config import Settings
 from digest.errors import ConfigError
 from digest.pipeline import events as event_log
-from digest.store import events as event_store
-from digest.store.db import transaction
 
 __all__ = ["INSECURE_ENV", "MAX_AGE", "WEBHOOK_KEY_ENV", "SignatureCheck", "parse_events", "router"]
 
@@ -99,8 +97,7 @@ def first_use(settings: Settings, timestamp: str, body: bytes, signed_at: dateti
     """Record what was signed; False when this signed request came before. The digest is of
     the signed bytes, not the signature: an ECDSA signature can be altered and stay valid."""
     digest = hashlib.sha256(timestamp.encode() + b"\n" + body).hexdigest()
-    with transaction(settings.database_url) as conn:
-        return event_store.remember_signature(conn, digest, signed_at, MAX_AGE)
+    return event_log.first_use_of_signature(settings, digest, signed_at, MAX_AGE)
 
 
 async def _refusal(

@@ -18,7 +18,8 @@ from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
-from digest.web import auth, editor_breaking
+from digest.pipeline import accounts as auth
+from digest.web import editor_breaking
 from tests.web.conftest import add_news
 
 PASSWORD = "correct horse battery"

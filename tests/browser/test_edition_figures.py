@@ -29,7 +29,8 @@ from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
-from digest.web import auth, create_app
+from digest.pipeline import accounts as auth
+from digest.web import create_app
 from tests.conftest import make_settings
 from tests.fakes import FakeSendGrid
 from tests.fakes.telegram_server import FakeTelegram

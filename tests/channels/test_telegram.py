@@ -278,7 +278,8 @@ def test_the_token_appears_in_no_log_line_and_no_error_message(
     refused = TelegramChannel(wrong, api_url=fake.base_url, limiter=InProcessRateLimiter())
     fake.block("13")
     errors: list[BaseException] = []
-    with caplog.at_level(logging.DEBUG):
+    # httpx's own level too: logs.configure() (run by other tests) quiets it to WARNING
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="httpx"):
         sender.deliver(envelope("<b>ok</b>", "x<br>y"), to("42"))
         for chan, chat in [(sender, "13"), (refused, "42")]:
             try:

@@ -43,7 +43,6 @@ def _planned(settings) -> tuple[int, list[SendPlan]]:
 def test_the_ramp_never_exceeds_a_smaller_configured_batch():
     sizes = news_desk.email_batch_sizes(20)
     assert [next(sizes) for _ in range(4)] == [10, 20, 20, 20]
-    assert news_desk.cut(list(range(7)), iter([2, 3, 5])) == [[0, 1], [2, 3, 4], [5, 6]]
 
 
 @pytest.fixture

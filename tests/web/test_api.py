@@ -14,8 +14,8 @@ from digest.config import Settings
 from digest.pipeline.planning import SendPlan
 from digest.store import editors as editor_store
 from digest.store.db import transaction
-from digest.web import auth
-from digest.web.auth import Role
+from digest.pipeline import accounts as auth
+from digest.pipeline.accounts import Role
 from tests.web.test_editor_auth import PASSWORD, api_routes, required_role
 from tests.web.test_editor_breaking import audience
 

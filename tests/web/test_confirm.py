@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from digest.models import SubscriberStatus
-from digest.pipeline import subscriptions
+from digest.pipeline import signup
 from digest.ratelimit import InProcessRateLimiter
 from tests.web.conftest import add_subscriber, csrf_token, find, unsubscribe_path
 from tests.web.test_signup import confirm_link, outbox_mail, press_confirm, sign_up, with_daily_list
@@ -93,8 +93,8 @@ def test_an_unused_link_dies_when_the_reader_unsubscribes_meanwhile(client, sett
 def test_of_two_links_sent_only_one_confirms(client, settings):
     with_daily_list(settings)
     earlier = datetime.now(UTC) - timedelta(minutes=5)
-    request = subscriptions.SignUp(email="new@example.org", lists=("daily",))
-    subscriptions.sign_up(settings, request, client="192.0.2.1", limiter=InProcessRateLimiter(), now=earlier)
+    request = signup.SignUp(email="new@example.org", lists=("daily",))
+    signup.sign_up(settings, request, client="192.0.2.1", limiter=InProcessRateLimiter(), now=earlier)
     sub = find(settings, "new@example.org")
     first = confirm_link(outbox_mail(settings, sub.id))
     (Path(settings.outbox_dir) / "email" / "0" / f"{sub.id}.eml").unlink()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from digest.models import Subscriber, SubscriberChange
-from digest.pipeline import bot, readers, roster, subscriptions
+from digest.pipeline import bot, readers, roster, signup
 from digest.ratelimit import InProcessRateLimiter
 from digest.store.db import transaction
 from digest.store.subscribers import ALL_FIELDS
@@ -22,8 +22,8 @@ def _consents(settings, subscriber_id: int) -> list[tuple[str, str]]:
 def test_a_web_sign_up_records_the_form_and_then_the_confirmation_link(client, settings):
     with_daily_list(settings)
     asked = datetime.now(UTC) - timedelta(minutes=3)
-    request = subscriptions.SignUp(email="new@example.org", lists=("daily",))
-    subscriptions.sign_up(settings, request, client="192.0.2.1", limiter=InProcessRateLimiter(), now=asked)
+    request = signup.SignUp(email="new@example.org", lists=("daily",))
+    signup.sign_up(settings, request, client="192.0.2.1", limiter=InProcessRateLimiter(), now=asked)
     sub = find(settings, "new@example.org")
     assert _consents(settings, sub.id) == [("signed up", "web form")]
     assert press_confirm(client, confirm_link(outbox_mail(settings, sub.id))).status_code == 200
@@ -40,16 +40,16 @@ def test_the_bot_records_each_start_and_an_import_records_only_new_readers(setti
     now = datetime.now(UTC)
     rows = [SubscriberChange(Subscriber(email="csv@example.org", lists=("daily",)), ALL_FIELDS)]
     with transaction(settings.database_url) as conn:
-        first = roster.save_subscribers(conn, rows, now, create_lists=True, source="CSV import")
+        first = roster.save_in(conn, rows, now, create_lists=True, signed_up="CSV import")
     with transaction(settings.database_url) as conn:  # the same file again: an update, no new consent
-        roster.save_subscribers(conn, rows, now, create_lists=True, source="CSV import")
+        roster.save_in(conn, rows, now, create_lists=True, signed_up="CSV import")
     assert _consents(settings, first.ids[0]) == [("signed up", "CSV import")]
 
 
 def test_the_reader_page_says_how_and_when_they_signed_up(client, settings):
     with_daily_list(settings)
-    subscriptions.sign_up(
-        settings, subscriptions.SignUp(email="page@example.org", lists=("daily",)), client="192.0.2.9",
+    signup.sign_up(
+        settings, signup.SignUp(email="page@example.org", lists=("daily",)), client="192.0.2.9",
         limiter=InProcessRateLimiter(),
     )  # fmt: skip
     sub = find(settings, "page@example.org")

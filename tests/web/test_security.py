@@ -57,12 +57,12 @@ def test_a_csrf_token_from_another_browser_is_refused(client, settings):
 
 
 def test_an_unexpected_error_is_a_plain_500_page_with_headers_and_no_trace(settings, monkeypatch):
-    from digest.pipeline import subscriptions
+    from digest.pipeline import signup
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret database password in this message")
 
-    monkeypatch.setattr(subscriptions, "signup_lists", broken)
+    monkeypatch.setattr(signup, "signup_lists", broken)
     with TestClient(
         create_app(settings, webhook_key=""), base_url=BASE, raise_server_exceptions=False
     ) as client:

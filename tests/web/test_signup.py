@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from digest import pipeline
 from digest.models import SubscriberStatus
-from digest.pipeline import confirming, subscriptions
+from digest.pipeline import confirming, signup, subscriptions
 from digest.store.db import transaction
 from digest.store.tables import lists
 from tests.web.conftest import add_news, add_subscriber, csrf_token, find, planned_subscribers
@@ -134,8 +134,8 @@ def test_unconfirmed_sign_ups_expire_after_a_week(client, settings):
     with_daily_list(settings)
     sign_up(client, "forgot@example.org")
     now = datetime.now(UTC)
-    assert subscriptions.expire_unconfirmed(settings, now + timedelta(days=6)) == 0
-    assert subscriptions.expire_unconfirmed(settings, now + timedelta(days=8)) == 1
+    assert signup.expire_unconfirmed(settings, now + timedelta(days=6)) == 0
+    assert signup.expire_unconfirmed(settings, now + timedelta(days=8)) == 1
     assert find(settings, "forgot@example.org") is None
     assert find(settings, "editor@example.org") is not None
 

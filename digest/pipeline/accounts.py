@@ -1,7 +1,8 @@
 """Editor accounts: passwords, sessions, API tokens, roles and the audit log.
 
-Plain functions over ``digest.store.editors`` and ``digest.store.audit`` (no web framework
-here), shared by the editor pages, the JSON API and ``digest accounts``.
+The use cases over ``digest.store.editors`` and ``digest.store.audit`` (no web framework
+here), shared by the editor pages, the JSON API and ``digest accounts``; each opens its own
+transaction.
 
 - Passwords are hashed with scrypt (memory-hard, in the standard library), with a random
   salt; the parameters travel in the hash so they can be raised later.
@@ -30,10 +31,11 @@ from digest.ratelimit import RateLimiter, wait_for_any
 from digest.store import audit as audit_store
 from digest.store import editors as store
 from digest.store.db import transaction
-from digest.store.editors import Editor
+from digest.store.editors import ApiToken, Editor
 
 __all__ = [
     "Actor",
+    "ApiToken",
     "BadCredentials",
     "Editor",
     "Role",
@@ -43,9 +45,12 @@ __all__ = [
     "authenticate",
     "create_token",
     "end_session",
+    "everyone",
     "hash_password",
     "identify_token",
+    "revoke_token",
     "session_editor",
+    "set_disabled",
     "start_session",
     "verify_password",
 ]
@@ -168,6 +173,25 @@ def add_editor(settings: Settings, email: str, role: str, password: str, actor: 
     return editor, created
 
 
+def everyone(settings: Settings) -> tuple[list[Editor], list[ApiToken]]:
+    """Every editor account and every API token (the accounts page, ``digest accounts list``)."""
+    with transaction(settings.database_url) as conn:
+        return store.all_editors(conn), store.all_tokens(conn)
+
+
+def set_disabled(settings: Settings, editor_id: int, disabled: bool, actor: str) -> bool:
+    """Lock an editor out (or let them back in); audited. False when there is no such editor."""
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        found = store.editor_by_id(conn, editor_id)
+        if found is None:
+            return False
+        store.set_disabled(conn, editor_id, disabled)
+        action = "editor.disable" if disabled else "editor.enable"
+        audit_store.audit(conn, actor, action, found.email, {}, now)
+    return True
+
+
 def authenticate(
     settings: Settings, email: str, password: str, *, client: str, limiter: RateLimiter
 ) -> Editor:
@@ -268,6 +292,16 @@ def create_token(settings: Settings, email: str, name: str, actor: str) -> str:
         store.add_token(conn, found[0].id, name, _digest(token), now)
         audit_store.audit(conn, actor, "token.create", address, {"name": name}, now)
     return token
+
+
+def revoke_token(settings: Settings, token_id: int, actor: str) -> bool:
+    """Revoke an API token; audited. False when it was unknown or already revoked."""
+    now = datetime.now(UTC)
+    with transaction(settings.database_url) as conn:
+        if not store.revoke_token(conn, token_id, now):
+            return False
+        audit_store.audit(conn, actor, "token.revoke", str(token_id), {}, now)
+    return True
 
 
 def identify_token(settings: Settings, token: str) -> Actor | None:
