@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.i18n import date_label, translate
+from digest.i18n import translate
 from digest.models import Channel, Item, RenderedEdition
 from digest.pipeline.planning import TELEGRAM_BATCH, SendPlan, UnknownList, renderer_for
 from digest.render import inline_css
@@ -45,6 +45,7 @@ from digest.store import items as item_store
 from digest.store import languages as language_store
 from digest.store import ledger
 from digest.store import subscribers as subscriber_store
+from digest.store import subscriptions as subscription_store
 from digest.store.db import transaction
 from digest.store.tables import deliveries, feeds, items, memberships, subscribers, suppressions
 from digest.telegram_format import TELEGRAM_MAX_LENGTH, escape, link, safe_href, truncate_html
@@ -206,14 +207,15 @@ def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime
     nonce = new_nonce()  # the story's text is data: only the template's marks become tags
     with transaction(settings.database_url) as conn:
         language = language_store.language_of(conn, list_name)
+        title = dict(subscription_store.existing_lists(conn)).get(list_name, list_name)
     env = renderer.env_for(language)
     context: dict[str, Any] = {
         "branding": renderer.branding,
         "news": news,
         "list_name": list_name,
+        "list_title": title,  # readers see titles, never machine names
         "subject": _one_line(translate(language, "Breaking: %(title)s", title=news.title)),
         "preheader": _one_line(news.summary or news.title)[:150],
-        "date_label": f"{date_label(now, language)}, {now:%H:%M} UTC",
         "href": safe_href,
         **template_marks(nonce),
     }
@@ -228,6 +230,7 @@ def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime
         lead_url=safe_href(news.url),
         headlines=((news.title, news.url),),
         language=language,
+        moment=now,  # each reader reads it in their own zone (-local_time-)
     )
 
 

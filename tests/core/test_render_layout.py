@@ -11,6 +11,7 @@ from digest import config
 from digest.models import Recipient, RenderedEdition
 from digest.pipeline import planning
 from digest.render import PLACEHOLDERS, Branding, CallToAction, Renderer, Utm, personalize, with_utm
+from digest.render.personalize import greeting
 
 from .factories import edition, item, story
 
@@ -106,7 +107,7 @@ def test_the_footer_has_address_reason_and_working_links(rendered: RenderedEditi
     footer = rendered.html.split('class="footer"', 1)[1]
     for needle in (
         "1 Example Street, Kyiv, Ukraine",
-        "You receive this email because you subscribed to daily from The Kyiv Ledger",
+        "You receive this email because you subscribed to Morning briefing from The Kyiv Ledger",
         f'href="{PLACEHOLDERS["unsubscribe_url"]}"',
         f'href="{PLACEHOLDERS["preferences_url"]}"',
         f'href="{WEB_URL}"',
@@ -244,12 +245,14 @@ def test_the_web_view_shows_no_placeholders(tmp_path: Path, rendered: RenderedEd
     planning._write_web_view(settings, 7, "|after=0", rendered.html)
     page = (tmp_path / "editions" / "7.html").read_text()
     assert not re.search(r"-(unsubscribe_url|preferences_url|name)(_html)?-", page)
-    assert 'href="https://ledger.example/manage"' in page and "Hello, reader." in page
+    assert 'href="https://ledger.example/manage"' in page
+    assert "Hello" not in page  # a web view greets nobody: it is anyone's
 
 
 def test_personalized_html_has_no_placeholders_left(rendered: RenderedEdition) -> None:
     reader = Recipient(
-        1, "o@example.org", "Олена", "https://ledger.example/u/t?a=1&b=2", "https://ledger.example/p/t"
+        1, "o@example.org", "Олена", "https://ledger.example/u/t?a=1&b=2", "https://ledger.example/p/t",
+        greeting=greeting("Олена Коваленко", "en"),
     )
     html = personalize(rendered.html, reader, html_escape=True)
     assert not any(tag in html for tag in PLACEHOLDERS.values())
