@@ -271,3 +271,14 @@ def test_the_lead_photo_has_no_fixed_height_and_an_alt_that_does_not_repeat_the_
     assert tag, "the fixture's lead story has a photo"
     assert "height=" not in tag.group(0).replace("max-height", "")
     assert 'alt=""' in tag.group(0)
+
+
+def test_the_telegram_digest_is_titled_with_the_newsroom_and_the_list(rendered: RenderedEdition) -> None:
+    title = rendered.telegram[0].split("\n", 1)[0]
+    assert title == "<b>The Kyiv Ledger · Morning briefing</b>"  # the list's title, not "daily"
+
+
+def test_a_list_titled_like_the_newsroom_is_not_named_twice() -> None:
+    content = edition(("News", NEWS), title="The Kyiv Ledger")
+    first = Renderer(BRANDING).render(content, edition_id=7, web_url=WEB_URL).telegram[0]
+    assert first.startswith("<b>The Kyiv Ledger</b>\n")
