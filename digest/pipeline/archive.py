@@ -6,13 +6,16 @@ web view has links to ``/manage``, which asks for an address and mails that read
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import Recipient
 from digest.render import personalize
+from digest.render.personalize import local_time
 from digest.store import archive as archive_store
+from digest.store import editions as edition_store
+from digest.store import languages as language_store
 from digest.store.archive import ArchivedEdition
 from digest.store.db import transaction
 
@@ -62,10 +65,15 @@ def web_view(settings: Settings, edition_id: int) -> str | None:
     """The edition as a page anyone may read, or None when there is no such edition."""
     with transaction(settings.database_url) as conn:
         found = archive_store.neutral_variant(conn, edition_id)
+        timing = edition_store.timing(conn, edition_id)
+        info = edition_store.info(conn, edition_id)
+        language = language_store.language_of(conn, info[1]) if info else "en"
     if found is None:
         return None
     html, _public = found
-    return personalize(html, neutral_recipient(settings), html_escape=True)
+    # A breaking email states its time in the reader's zone; a page for anyone states it in UTC.
+    when = local_time(timing[0], "UTC", language) if timing else ""
+    return personalize(html, replace(neutral_recipient(settings), local_time=when), html_escape=True)
 
 
 DESCRIPTION_MAX = 300

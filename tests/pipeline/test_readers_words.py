@@ -167,3 +167,14 @@ def test_a_reader_without_a_name_gets_no_greeting_line(world, settings):
     assert sub is not None and sub.id is not None
     text, html = digest_email(settings, pipeline.plan_send("daily", settings, now=MORNING), sub.id)
     assert "Hello" not in text and "Hello" not in html  # neither "Hello, ." nor "Hello, reader."
+
+
+def test_the_web_view_of_a_breaking_edition_states_its_time_in_utc(settings):
+    from digest.pipeline import archive
+
+    readers(settings, ("kyiv@example.org", "Olena", "Europe/Kyiv"))
+    sent = send_now(settings)
+    page = archive.web_view(settings, sent.edition_id)
+    assert page is not None
+    assert local_time(_sent_at(settings, sent.edition_id), "UTC", "en") in page  # a page is anyone's
+    assert "(Kyiv)" not in page and "-local_time-" not in page
