@@ -77,6 +77,10 @@ def send_welcome(settings: Settings, subscriber_id: int, now: datetime) -> None:
         return
     sub, language, address = facts.sub, facts.language, facts.sub.email
     key, public = settings.signing_key(), settings.public_url
+    leave = [
+        (item.title, links.unsubscribe_url(public, key, subscriber_id, name, facts.binding))
+        for name, item in zip(sub.lists, facts.lists, strict=True)
+    ]
     context = {
         "newsroom": settings.newsroom_name,
         "postal_address": settings.postal_address,
@@ -88,11 +92,13 @@ def send_welcome(settings: Settings, subscriber_id: int, now: datetime) -> None:
             public, key, subscriber_id, sub.lists[0], now, facts.binding
         ),
         "latest_url": f"{public}/editions/{facts.latest_edition}" if facts.latest_edition else "",
+        "unsubscribe": leave,
     }
     newsroom = settings.newsroom_name
     send_notice(
         settings,
-        Recipient(subscriber_id=subscriber_id, address=address, name=sub.name),
+        # Its own List-Unsubscribe headers too: the first list's one-click link.
+        Recipient(subscriber_id=subscriber_id, address=address, name=sub.name, unsubscribe_url=leave[0][1]),
         subject=translate(language, "Welcome to %(newsroom)s", newsroom=newsroom),
         preheader=translate(language, "What you will get, and when"),
         html=render_notice(settings, "web/welcome_email.html", language, **context),

@@ -196,3 +196,15 @@ def test_the_welcome_goes_out_through_sendgrid_once(db_url, tmp_path):
 def test_the_first_send_is_the_next_send_hour_in_the_readers_zone(frequency, zone, hour, expected):
     sub = Subscriber(email="r@example.org", timezone=zone, send_hour=hour, frequency=frequency)
     assert first_send(sub, NOW) == expected
+
+
+def test_the_welcome_carries_the_readers_unsubscribe_link_and_headers(settings):
+    a_list(settings)
+    confirming.confirm(settings, signed_up(settings), now=NOW)
+    welcome = outbox(settings)
+    found = re.search(r"Unsubscribe from Morning Briefing: https://news\.example\.org/unsubscribe/(\S+)",
+                      outbox_text(welcome))
+    assert found
+    claim = subscriptions.read_link(settings, found.group(1), "unsubscribe", NOW)
+    assert (claim.subscriber_id, claim.list_name) == (reader_id(settings), "daily")
+    assert welcome["List-Unsubscribe"].startswith("<https://news.example.org/unsubscribe/")
