@@ -282,3 +282,10 @@ def test_a_list_titled_like_the_newsroom_is_not_named_twice() -> None:
     content = edition(("News", NEWS), title="The Kyiv Ledger")
     first = Renderer(BRANDING).render(content, edition_id=7, web_url=WEB_URL).telegram[0]
     assert first.startswith("<b>The Kyiv Ledger</b>\n")
+
+
+def test_the_plain_text_keeps_its_line_breaks_after_translated_lines(rendered: RenderedEdition) -> None:
+    text = rendered.text
+    assert re.search(r"min of reading\nView in your browser: ", text)
+    assert re.search(r"\d+ min read\nhttps://", text)
+    assert re.search(r"from The Kyiv Ledger\.\nUnsubscribe: -unsubscribe_url-\n", text)
