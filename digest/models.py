@@ -183,6 +183,8 @@ class RenderedEdition:
     # (title, url) of the stories it shows, in order: the archive's table of contents.
     headlines: tuple[tuple[str, str], ...] = ()
     language: str = "en"  # of its words: channels label per-chat buttons in it
+    # The moment the email states (a breaking send's), shown in each reader's zone (-local_time-).
+    moment: datetime | None = None
 
     @property
     def telegram_parts(self) -> int:
@@ -252,6 +254,8 @@ class Recipient:
     preferences_url: str = ""
     parts_sent: int = 0  # messages of a multi-message send already delivered: resume after them
     click_key: str = ""  # the reader half of tracked links (digest.tracking); "": counted for nobody
+    greeting: str = ""  # "Hello, Olena." in the list's language; "": no greeting line
+    local_time: str = ""  # the moment a breaking email states, in the reader's zone
 
 
 class DeliveryState(StrEnum):

@@ -24,7 +24,7 @@ import pytest
 
 from digest.config import Settings
 from digest.models import Subscriber
-from digest.pipeline import breaking, manage, signup
+from digest.pipeline import breaking, confirming, manage, signup
 from digest.pipeline.notices import render_notice
 from digest.ratelimit import InProcessRateLimiter
 from digest.render import Branding, CallToAction, Renderer
@@ -92,6 +92,21 @@ def the_links_email(settings: Settings) -> str:
     return outbox_html(settings, sub_id)
 
 
+def the_welcome(settings: Settings) -> str:
+    """The welcome a reader gets on confirming (it replaces the confirmation in the outbox)."""
+    with transaction(settings.database_url) as conn:
+        subscriber_store.ensure_list(conn, "daily", NOW)
+    form = signup.SignUp(email="new@example.org", name="New Reader", lists=("daily",))
+    signup.sign_up(settings, form, client="test", limiter=InProcessRateLimiter())
+    with transaction(settings.database_url) as conn:
+        found = subscriber_store.find(conn, email="new@example.org")
+    assert found is not None and found.id is not None
+    link = re.search(r'href="https://news\.example\.org/confirm/([^"]+)"', outbox_html(settings, found.id))
+    assert link
+    confirming.confirm(settings, link.group(1))
+    return outbox_html(settings, found.id)
+
+
 def the_keep_email(settings: Settings) -> str:
     return render_notice(settings, "web/keep_email.html", url="https://news.example.org/keep/t", days=14)
 
@@ -103,6 +118,7 @@ EMAILS: dict[str, Callable[[Settings], str]] = {
     "web/confirm_email.html": the_confirmation,
     "web/links_email.html": the_links_email,
     "web/keep_email.html": the_keep_email,
+    "web/welcome_email.html": the_welcome,
 }
 
 
@@ -177,7 +193,9 @@ def contrast(foreground: str, background: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-@pytest.mark.parametrize("render", [the_confirmation, the_links_email], ids=["confirmation", "links"])
+@pytest.mark.parametrize(
+    "render", [the_confirmation, the_links_email, the_welcome], ids=["confirmation", "links", "welcome"]
+)
 def test_one_off_emails_follow_the_digests_rules(db_url, tmp_path, render):
     from tests.conftest import make_settings
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
+from digest.i18n import N_, translate
 from digest.pipeline.bot import ListChoice, TopicsMenu
 from digest.render.telegram import UNSUBSCRIBE_CALLBACK
 
@@ -31,13 +32,14 @@ __all__ = [
     "zones_keyboard",
 ]
 
+# The menu Telegram shows is English; the bot's /help says the descriptions in the chat's language.
 COMMANDS = (
-    BotCommand("start", "Subscribe to a digest"),
-    BotCommand("topics", "Choose your topics"),
-    BotCommand("time", "Choose when the digest comes"),
-    BotCommand("last", "Send me the latest digest"),
-    BotCommand("stop", "Unsubscribe"),
-    BotCommand("help", "What I can do"),
+    BotCommand("start", N_("Subscribe to a digest")),
+    BotCommand("topics", N_("Choose your topics")),
+    BotCommand("time", N_("Choose when the digest comes")),
+    BotCommand("last", N_("Send me the latest digest")),
+    BotCommand("stop", N_("Unsubscribe")),
+    BotCommand("help", N_("What I can do")),
 )
 
 UNSUBSCRIBE = UNSUBSCRIBE_CALLBACK
@@ -65,8 +67,8 @@ def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[Inli
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
 
-def lists_keyboard(choices: Sequence[ListChoice]) -> InlineKeyboardMarkup:
-    labels = {"digest": "", "breaking": " (breaking news)"}
+def lists_keyboard(choices: Sequence[ListChoice], language: str = "en") -> InlineKeyboardMarkup:
+    labels = {"digest": "", "breaking": " " + translate(language, "(breaking news)")}
     buttons = [_button(c.title + labels.get(c.kind, ""), "join", c.id) for c in choices]
     return InlineKeyboardMarkup(_rows(buttons, 1))
 
@@ -85,8 +87,8 @@ def hours_keyboard(current: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(_rows(buttons, 6))
 
 
-def zones_keyboard(current: str) -> InlineKeyboardMarkup:
+def zones_keyboard(current: str, language: str = "en") -> InlineKeyboardMarkup:
     buttons = [_button((CURRENT if z == current else "") + z, "zone", z) for z in COMMON_ZONES]
     rows = _rows(buttons, 2)
-    rows.append([_button("Another zone: type it", "zone", OTHER_ZONE)])
+    rows.append([_button(translate(language, "Another zone: type it"), "zone", OTHER_ZONE)])
     return InlineKeyboardMarkup(rows)

@@ -12,7 +12,10 @@ from digest.config import Settings
 from digest.errors import DigestError
 from digest.models import ArchivedEdition
 from digest.pipeline.stand_ins import for_anyone
+from digest.render.personalize import local_time
 from digest.store import archive as archive_store
+from digest.store import editions as edition_store
+from digest.store import languages as language_store
 from digest.store.db import transaction
 
 __all__ = ["ARCHIVE_PAGE_SIZE", "Archive", "NoArchive", "archive", "web_view"]
@@ -53,10 +56,15 @@ def web_view(settings: Settings, edition_id: int) -> str | None:
     """The edition as a page anyone may read, or None when there is no such edition."""
     with transaction(settings.database_url) as conn:
         found = archive_store.neutral_variant(conn, edition_id)
+        timing = edition_store.timing(conn, edition_id)
+        info = edition_store.info(conn, edition_id)
+        language = language_store.language_of(conn, info[1]) if info else "en"
     if found is None:
         return None
     html, _public = found
-    return for_anyone(settings, html)
+    # A breaking email states its time in the reader's zone; a page for anyone states it in UTC.
+    when = local_time(timing[0], "UTC", language) if timing else ""
+    return for_anyone(settings, html, local_time=when)
 
 
 DESCRIPTION_MAX = 300

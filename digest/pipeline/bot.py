@@ -28,6 +28,7 @@ from digest.channels.base import DeliveryChannel
 from digest.compose import ComposeOptions, compose_edition
 from digest.config import Settings
 from digest.errors import DigestError
+from digest.i18n import N_
 from digest.models import Item, Recipient, RenderedEdition, Subscriber, SubscriberStatus
 from digest.pipeline import subscriptions as subs
 from digest.pipeline.clock import now_or_utc
@@ -48,6 +49,7 @@ __all__ = [
     "NotSubscribed",
     "Subscribed",
     "TopicsMenu",
+    "chat_language",
     "last_edition",
     "list_choices",
     "profile",
@@ -181,6 +183,15 @@ def stop(settings: Settings, chat_id: str) -> bool:
     return True
 
 
+def chat_language(settings: Settings, chat_id: str) -> str:
+    """What the bot speaks in the chat: its first list's language; before it is on a list,
+    the default list's."""
+    with transaction(settings.database_url) as conn:
+        sub = subscriber_store.find(conn, chat_id=chat_id)
+        names = sub.lists if sub is not None and sub.lists else (DEFAULT_LIST,)
+        return language_store.language_of(conn, names[0])
+
+
 def profile(settings: Settings, chat_id: str) -> Subscriber:
     with transaction(settings.database_url) as conn:
         return _subscriber(conn, chat_id)
@@ -213,7 +224,7 @@ def toggle_topic(settings: Settings, chat_id: str, topic: str) -> TopicsMenu:
     """Add the topic to the chat's choice, or take it out."""
     sub, available = _topics(settings, chat_id)
     if topic not in available:
-        raise subs.InvalidInput("topics", f"{topic[:40]!r} is not a topic")
+        raise subs.InvalidInput("topics", N_("“%(topic)s” is not a topic"), topic=topic[:40])
     chosen = [t for t in sub.topics if t != topic]
     if len(chosen) == len(sub.topics):
         chosen.append(topic)
@@ -261,7 +272,8 @@ def resolve_zone(text: str) -> str:
     try:
         schedule.zone(name)
     except ValueError:
-        raise subs.InvalidInput("timezone", f"unknown time zone {text.strip()[:60]!r}") from None
+        problem = N_("unknown time zone “%(zone)s”")
+        raise subs.InvalidInput("timezone", problem, zone=text.strip()[:60]) from None
     return name
 
 

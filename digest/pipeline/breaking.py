@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.i18n import date_label, translate
+from digest.i18n import translate
 from digest.limits import TELEGRAM_MAX_LENGTH
 from digest.models import Channel, RenderedEdition
 from digest.pipeline.breaking_story import (
@@ -60,6 +60,7 @@ from digest.store import languages as language_store
 from digest.store import ledger
 from digest.store import stops as stop_store
 from digest.store import subscribers as subscriber_store
+from digest.store import subscriptions as subscription_store
 from digest.store.db import transaction
 
 __all__ = [
@@ -157,14 +158,15 @@ def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime
     nonce = new_nonce()  # the story's text is data: only the template's marks become tags
     with transaction(settings.database_url) as conn:
         language = language_store.language_of(conn, list_name)
+        title = dict(subscription_store.existing_lists(conn)).get(list_name, list_name)
     env = renderer.env_for(language)
     context: dict[str, Any] = {
         "branding": renderer.branding,
         "news": news,
         "list_name": list_name,
+        "list_title": title,  # readers see titles, never machine names
         "subject": _one_line(translate(language, "Breaking: %(title)s", title=news.title)),
         "preheader": _one_line(news.summary or news.title)[:150],
-        "date_label": f"{date_label(now, language)}, {now:%H:%M} UTC",
         "href": safe_href,
         **template_marks(nonce),
     }
@@ -179,6 +181,7 @@ def render(settings: Settings, news: BreakingNews, list_name: str, now: datetime
         lead_url=safe_href(news.url),
         headlines=((news.title, news.url),),
         language=language,
+        moment=now,  # each reader reads it in their own zone (-local_time-)
     )
 
 

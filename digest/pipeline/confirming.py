@@ -4,7 +4,8 @@ Mail scanners follow every link in a message, so following the link (GET) only s
 with one button; pressing it (a POST with the form's CSRF token) confirms. Each link sent is
 recorded (``store.confirmations``); confirming closes it and every other open link of that
 reader, and unsubscribing closes them too, so an old link can neither confirm twice nor
-bring back a reader who has since left.
+bring back a reader who has since left. The confirmation that takes the link, and only
+that one, sends the welcome email (``digest.pipeline.welcome``).
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from digest.config import Settings
-from digest.errors import DigestError
+from digest.errors import DeliveryError, DigestError
 from digest.models import Subscriber, SubscriberStatus
 from digest.pipeline.subscriptions import UnknownSubscriber, read_link
+from digest.pipeline.welcome import send_welcome
 from digest.store import confirmations as confirmation_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as store
 from digest.store.db import transaction
 
-__all__ = ["ConfirmationClosed", "PendingConfirmation", "confirm", "pending_confirmation"]
+__all__ = ["ConfirmationClosed", "PendingConfirmation", "confirm", "list_titles", "pending_confirmation"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class ConfirmationClosed(DigestError):
 class PendingConfirmation:
     subscriber_id: int
     lists: tuple[str, ...]
+    titles: tuple[str, ...] = ()  # what readers see: the lists' titles, never their names
 
 
 def pending_confirmation(settings: Settings, token: str, now: datetime | None = None) -> PendingConfirmation:
@@ -48,11 +51,19 @@ def pending_confirmation(settings: Settings, token: str, now: datetime | None = 
         state = confirmation_store.state(conn, confirmation_store.hash_token(token))
     if state != confirmation_store.OPEN:
         raise ConfirmationClosed(state or "unknown")
-    return PendingConfirmation(claim.subscriber_id, _lists(claim.list_name))
+    names = _lists(claim.list_name)
+    return PendingConfirmation(claim.subscriber_id, names, tuple(list_titles(settings, names)))
+
+
+def list_titles(settings: Settings, names: tuple[str, ...] | list[str]) -> list[str]:
+    """The titles readers know the lists ``names`` by, in that order."""
+    with transaction(settings.database_url) as conn:
+        titles = dict(store.existing_lists(conn))
+    return [titles.get(name, name) for name in names]
 
 
 def confirm(settings: Settings, token: str, now: datetime | None = None) -> Subscriber:
-    """Confirm once: the subscriber becomes active on the lists they chose."""
+    """Confirm once: the subscriber becomes active on the lists they chose, and is welcomed."""
     claim = read_link(settings, token, "confirm", now)
     now = now or datetime.now(UTC)
     digest = confirmation_store.hash_token(token)
@@ -68,6 +79,10 @@ def confirm(settings: Settings, token: str, now: datetime | None = None) -> Subs
         confirmed = store.by_id(conn, claim.subscriber_id)
     assert confirmed is not None
     log.info("subscriber %s confirmed", claim.subscriber_id)
+    try:
+        send_welcome(settings, claim.subscriber_id, now)
+    except DeliveryError as exc:  # they are subscribed either way; the welcome is a courtesy
+        log.warning("welcome for subscriber %s not sent: %s", claim.subscriber_id, exc)
     return confirmed
 
 

@@ -28,9 +28,10 @@ from digest.errors import (
     PartiallyDelivered,
     RecipientGone,
 )
-from digest.models import Channel, DeliveryState, Recipient
+from digest.models import Channel, DeliveryState, Recipient, RenderedEdition
 from digest.pipeline import breaker, outcome, retrying
 from digest.pipeline.outcome import BatchResult
+from digest.render.personalize import greeting, local_time
 from digest.store import alerts, ledger
 from digest.store import editions as edition_store
 from digest.store import stops as stop_store
@@ -156,7 +157,7 @@ def _deliver_group(
     with transaction(settings.database_url) as conn:
         content = edition_store.variant(conn, group[0].variant_id)
     envelope = envelope_for(settings, group[0].edition_id, list_name, content)
-    recipients = _recipients(settings, group, list_name)
+    recipients = _recipients(settings, group, list_name, content)
     try:
         sender.deliver(envelope, recipients)
     except ChatMigrated as exc:
@@ -245,27 +246,35 @@ def _chats_working(group: list[Delivery], settings: Settings) -> None:
             alerts.chats_working(conn, chats)
 
 
-def _recipients(settings: Settings, group: list[Delivery], list_name: str) -> list[Recipient]:
+def _recipients(
+    settings: Settings, group: list[Delivery], list_name: str, content: RenderedEdition
+) -> list[Recipient]:
     key, now, public = settings.signing_key(), datetime.now(UTC), settings.public_url
+    moment = content.moment
+
+    @functools.cache  # one string per zone, not per reader; the batch stays one request
+    def times(zone: str) -> str:
+        return local_time(moment, zone, content.language) if moment else ""
+
     return [
         Recipient(
             subscriber_id=row.subscriber_id,
             address=row.address,
-            name=row.name or "reader",  # "Hello, reader." rather than "Hello, ."
+            name=row.name,
             unsubscribe_url=links.unsubscribe_url(public, key, row.subscriber_id, list_name, row.link_token),
             preferences_url=links.preferences_url(
                 public, key, row.subscriber_id, list_name, now, row.link_token
             ),
             parts_sent=row.parts_sent,
             click_key=tracking.reader_key(key, row.subscriber_id, row.edition_id, row.channel),
+            greeting=greeting(row.name, content.language),
+            local_time=times(row.timezone),
         )
         for row in group
     ]
 
 
 def envelope_for(settings: Settings, edition_id: int, list_name: str, content: object) -> Envelope:
-    from digest.models import RenderedEdition
-
     assert isinstance(content, RenderedEdition)
     host = urlsplit(settings.public_url).hostname or "localhost"
     sender_domain = parseaddr(settings.from_email)[1].rpartition("@")[2] or host

@@ -72,7 +72,7 @@ def rejoin(settings: Settings, subscriber_id: int, list_name: str, *, weekly: bo
     with transaction(settings.database_url) as conn:
         sub = _subscriber(conn, subscriber_id)
         if list_name not in dict(store.existing_lists(conn)):
-            raise InvalidInput("list", "this list no longer exists")
+            raise InvalidInput("list", N_("this list no longer exists"))
         store.join_lists(conn, subscriber_id, [list_name])
         sub.status = SubscriberStatus.ACTIVE
         if weekly and not sub.frequency.startswith("weekly"):
@@ -97,10 +97,10 @@ def unsubscribe_everywhere(settings: Settings, subscriber_id: int) -> Subscriber
 def record_reason(settings: Settings, list_name: str, reason: str, detail: str = "") -> None:
     """Keep why someone left ``list_name``: the reason and words only, not who said it."""
     if reason not in REASONS:
-        raise InvalidInput("reason", "choose one of the reasons offered")
+        raise InvalidInput("reason", N_("choose one of the reasons offered"))
     text = " ".join(detail.split())
     if len(text) > DETAIL_MAX:
-        raise InvalidInput("detail", f"at most {DETAIL_MAX} characters, please")
+        raise InvalidInput("detail", N_("at most %(most)s characters, please"), most=DETAIL_MAX)
     with transaction(settings.database_url) as conn:
         list_pk = subscriber_store.list_id(conn, list_name)
         if list_pk is None:

@@ -20,7 +20,7 @@ from email.utils import parseaddr
 
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.i18n import translate
+from digest.i18n import N_, translate
 from digest.models import Recipient, Subscriber, SubscriberStatus
 from digest.pipeline.clock import now_or_utc
 from digest.pipeline.notices import render_notice, send_notice
@@ -99,7 +99,7 @@ def signup_lists(settings: Settings) -> list[SignupList]:
 def normalize_email(value: str) -> str:
     address = value.strip().lower()
     if len(address) > 254 or not _EMAIL.match(address):
-        raise InvalidInput("email", "enter an email address like name@example.org")
+        raise InvalidInput("email", N_("enter an email address like name@example.org"))
     return address
 
 
@@ -124,7 +124,7 @@ def sign_up(
     with transaction(settings.database_url) as conn:
         chosen = [n for n in known_lists(conn, form.lists) if "," not in n and ":" not in n]
         if not chosen:
-            raise InvalidInput("lists", "choose at least one list")
+            raise InvalidInput("lists", N_("choose at least one list"))
         existing = subscriber_store.find(conn, email=email)
         if suppression_store.suppressed(conn, [email]) or (
             existing is not None and existing.status is SubscriberStatus.ACTIVE

@@ -8,6 +8,8 @@ framed emails — with links to /manage, where a reader asks for their own.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from digest.config import Settings
 from digest.models import Recipient
 from digest.render import personalize
@@ -23,9 +25,10 @@ def _anyone(settings: Settings) -> Recipient:
     )
 
 
-def for_anyone(settings: Settings, html: str) -> str:
-    """Email HTML as a page shows it: the neutral reader's name and links in its placeholders."""
-    return personalize(html, _anyone(settings), html_escape=True)
+def for_anyone(settings: Settings, html: str, *, local_time: str = "") -> str:
+    """Email HTML as a page shows it: the neutral reader's name and links in its placeholders
+    (no greeting; ``local_time``: the moment a breaking email states, as the page says it)."""
+    return personalize(html, replace(_anyone(settings), local_time=local_time), html_escape=True)
 
 
 def editor_recipient(settings: Settings, address: str) -> Recipient:

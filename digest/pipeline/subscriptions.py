@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 from digest import links, schedule
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.i18n import N_
+from digest.i18n import N_, translate
 from digest.models import Subscriber, SubscriberStatus
 from digest.pipeline.clock import now_or_utc
 from digest.store import confirmations as confirmation_store
@@ -86,10 +86,20 @@ class UnknownSubscriber(DigestError):
 
 
 class InvalidInput(DigestError):
-    def __init__(self, field_name: str, problem: str) -> None:
-        super().__init__(f"{field_name}: {problem}")
+    """``problem`` is an English message marked for the catalog (``N_``), its ``%(name)s``
+    fields filled from ``values``; readers see it in their language (``said_in``)."""
+
+    def __init__(self, field_name: str, problem: str, **values: object) -> None:
+        filled = problem % values if values else problem
+        super().__init__(f"{field_name}: {filled}")
         self.field = field_name
-        self.problem = problem
+        self.problem = filled
+        self.message = problem
+        self.values = values
+
+    def said_in(self, language: str) -> str:
+        """The problem as a reader of ``language`` reads it."""
+        return translate(language, self.message, **self.values)
 
 
 # --- links -------------------------------------------------------------------------------
@@ -212,15 +222,16 @@ def update_preferences(settings: Settings, subscriber_id: int, change: Preferenc
 def check_name(value: str) -> str:
     try:
         return check_text("name", value)[:200]
-    except InvalidText as exc:
-        raise InvalidInput(exc.field, str(exc)) from None
+    except InvalidText:
+        problem = N_("name: contains a control character (like a line break); use plain text on one line")
+        raise InvalidInput("name", problem) from None
 
 
 def _frequency(value: str) -> str:
     try:
         kind, weekday = schedule.parse_frequency(value)
     except ValueError:
-        raise InvalidInput("frequency", "choose daily or weekly on a weekday") from None
+        raise InvalidInput("frequency", N_("choose daily or weekly on a weekday")) from None
     return kind if weekday is None else f"{kind}:{weekday}"
 
 
@@ -229,15 +240,15 @@ def check_timezone(value: str) -> str:
     typed = value.strip() or "UTC"
     name = resolve_zone(typed[:100])
     if name is None:
-        problem = f"unknown time zone {typed[:100]!r}: pick a city from the list, like Kyiv"
-        raise InvalidInput("timezone", problem)
+        problem = N_("unknown time zone “%(zone)s”: pick a city from the list, like Kyiv")
+        raise InvalidInput("timezone", problem, zone=typed[:100])
     schedule.zone(name)
     return name
 
 
 def check_send_hour(value: int) -> int:
     if not 0 <= value <= 23:
-        raise InvalidInput("send_hour", "choose an hour from 0 to 23")
+        raise InvalidInput("send_hour", N_("choose an hour from 0 to 23"))
     return value
 
 
@@ -251,10 +262,11 @@ def clean_topics(values: Iterable[str]) -> tuple[str, ...]:
             if not topic or topic in topics:
                 continue
             if not _TOPIC.match(topic):
-                raise InvalidInput("topics", f"{topic[:40]!r} is not a topic (letters, digits, up to 40)")
+                problem = N_("“%(topic)s” is not a topic (letters, digits, up to 40)")
+                raise InvalidInput("topics", problem, topic=topic[:40])
             topics.append(topic)
     if len(topics) > MAX_TOPICS:
-        raise InvalidInput("topics", f"choose at most {MAX_TOPICS} topics")
+        raise InvalidInput("topics", N_("choose at most %(most)s topics"), most=MAX_TOPICS)
     return tuple(topics)
 
 

@@ -15,10 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 from digest import links
 from digest.config import Settings
+from digest.i18n import translate
 from digest.models import Recipient, SubscriberStatus
 from digest.pipeline.notices import render_notice, send_notice
 from digest.pipeline.subscriptions import InvalidLink
+from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
+from digest.store import subscriptions as subscription_store
 from digest.store import sunset as store
 from digest.store.db import transaction
 
@@ -86,21 +89,31 @@ def _when(stamp: str | None) -> datetime:
 
 
 def _ask(settings: Settings, reader: store.Reader, now: datetime) -> None:
-    """One "still want this?" email; recorded first, so a crash never asks twice."""
+    """One "still want this?" email, in the language of the reader's list; recorded first,
+    so a crash never asks twice."""
     with transaction(settings.database_url) as conn:
         store.set_asked(conn, reader.id, now)
+        sub = subscription_store.by_id(conn, reader.id)
+        language = language_store.language_of(conn, sub.lists[0]) if sub and sub.lists else "en"
     url = keep_url(settings, reader.id)
-    html = render_notice(settings, "web/keep_email.html", url=url, days=settings.sunset_days)
+    newsroom, days = settings.newsroom_name, settings.sunset_days
+    html = render_notice(settings, "web/keep_email.html", language, url=url, days=days)
     text = (
-        f"Do you still want {settings.newsroom_name}? Keep it with one click:\n\n{url}\n\n"
-        f"If we do not hear from you within {settings.sunset_days} days, we stop sending it "
-        f"(nothing is deleted: any click on our links brings it back).\n\n{settings.postal_address}\n"
+        translate(language, "Do you still want %(newsroom)s? Keep it with one click:", newsroom=newsroom)
+        + f"\n\n{url}\n\n"
+        + translate(
+            language,
+            "If we do not hear from you within %(days)s days, we stop sending. "
+            "Nothing is deleted: any click on one of our links brings it back.",
+            days=days,
+        )
+        + f"\n\n{settings.postal_address}\n"
     )
     send_notice(
         settings,
         Recipient(subscriber_id=reader.id, address=reader.email, name=reader.name),
-        subject=f"Do you still want {settings.newsroom_name}?",
-        preheader="One click keeps it",
+        subject=translate(language, "Do you still want %(newsroom)s?", newsroom=newsroom),
+        preheader=translate(language, "One click keeps it"),
         html=html,
         text=text,
         category="sunset",

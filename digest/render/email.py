@@ -140,7 +140,13 @@ class Renderer:
             tag_link=utm_tagger,  # the caption and buttons are not personalized per chat
             language=content.language,
         )
-        telegram = render_telegram(content, web_url=web_url, tag_link=tagger, language=content.language)
+        telegram = render_telegram(
+            content,
+            web_url=web_url,
+            tag_link=tagger,
+            language=content.language,
+            newsroom=self.branding.newsroom_name,
+        )
         return RenderedEdition(
             subject=defuse(context["subject"], html=False),
             preheader=defuse(context["preheader"], html=False),

@@ -17,8 +17,13 @@ import html
 import re
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_time, get_timezone, get_timezone_location
+
+from digest.i18n import date_label, supported, translate
 from digest.models import Recipient
 
 __all__ = [
@@ -26,6 +31,9 @@ __all__ = [
     "PLACEHOLDERS",
     "defuse",
     "expansion_margin",
+    "first_name",
+    "greeting",
+    "local_time",
     "new_nonce",
     "personalize",
     "seal",
@@ -41,11 +49,22 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "name": "-name-",
         # The reader half of tracked links (digest.tracking), in every tracked story link.
         "click_key": "-click_key-",
+        # "Hello, Olena." in the list's language, or nothing: the reader's first name only.
+        "greeting": "-greeting-",
+        # The moment a breaking email states, in the reader's zone and the list's language.
+        "local_time": "-local_time-",
     }
 )
 # The most a tag is expected to grow to, HTML-escaped (signed links are ~150 characters).
 EXPANSION: Mapping[str, int] = MappingProxyType(
-    {"-unsubscribe_url-": 220, "-preferences_url-": 220, "-name-": 100, "-click_key-": 40}
+    {
+        "-unsubscribe_url-": 220,
+        "-preferences_url-": 220,
+        "-name-": 100,
+        "-click_key-": 40,
+        "-greeting-": 140,
+        "-local_time-": 120,
+    }
 )
 _PLACEHOLDER = re.compile("|".join(re.escape(tag) for tag in PLACEHOLDERS.values()))
 
@@ -56,6 +75,32 @@ def substitutions(recipient: Recipient, *, html_escape: bool = False) -> dict[st
     if html_escape:
         return {tag: html.escape(value, quote=True) for tag, value in values.items()}
     return values
+
+
+def first_name(name: str) -> str:
+    """The first word of a stored name ("Olena Kovalenko" -> "Olena"); "" when there is none."""
+    words = name.split()
+    return words[0] if words else ""
+
+
+def greeting(name: str, language: str) -> str:
+    """The greeting line's words for a reader: by first name, or none at all."""
+    first = first_name(name)
+    return translate(language, "Hello, %(name)s.", name=first) if first else ""
+
+
+def local_time(moment: datetime, zone: str, language: str) -> str:
+    """``moment`` as a reader in ``zone`` reads it, in ``language``: "Tuesday, 1 December 2026,
+    16:05 (Kyiv)" / "вівторок, 1 грудня 2026 р., 16:05 (Київ)". An unknown zone reads UTC."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    language = supported(language)
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
+    clock = format_time(local, "HH:mm", locale=language)
+    place = get_timezone_location(get_timezone(tz.key), locale=language, return_city=True)
+    return f"{date_label(local, language)}, {clock} ({place})"
 
 
 def personalize(text: str, recipient: Recipient, *, html_escape: bool = False) -> str:

@@ -145,12 +145,18 @@ def split_messages(
 
 
 def render_telegram(
-    content: EditionContent, *, web_url: str, tag_link: Callable[[str], str] = same_url, language: str = "en"
+    content: EditionContent,
+    *,
+    web_url: str,
+    tag_link: Callable[[str], str] = same_url,
+    language: str = "en",
+    newsroom: str = "",
 ) -> tuple[str, ...]:
     """The edition as Telegram HTML messages: title, bold sections, linked headlines.
 
-    ``tag_link`` rewrites outbound story links (UTM parameters); the web view link is ours."""
-    return split_messages(_blocks(content, web_url, tag_link, language))
+    ``tag_link`` rewrites outbound story links (UTM parameters); the web view link is ours.
+    The title is the newsroom's and the list's ("Kyiv Ledger · Daily"), never a machine name."""
+    return split_messages(_blocks(content, web_url, tag_link, language, newsroom))
 
 
 def telegram_extras(
@@ -199,10 +205,11 @@ def inline_keyboard(content: RenderedEdition, chat_id: str) -> dict[str, list[li
 
 
 def _blocks(
-    content: EditionContent, web_url: str, tag_link: Callable[[str], str], language: str
+    content: EditionContent, web_url: str, tag_link: Callable[[str], str], language: str, newsroom: str = ""
 ) -> list[str]:
     date = long_date(content.date, language)
-    blocks = [f"<b>{escape(content.title)}</b>\n{escape(date)}"]
+    title = " · ".join(dict.fromkeys(t for t in (newsroom.strip(), content.title.strip()) if t))
+    blocks = [f"<b>{escape(title)}</b>\n{escape(date)}"]
     if content.words.note.strip():
         blocks.append(f"<i>{escape(content.words.note.strip())}</i>")
     for section in content.sections:

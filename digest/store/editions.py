@@ -64,6 +64,7 @@ def variant(conn: Connection, variant_pk: int) -> RenderedEdition:
         telegram_buttons=tuple((label, url) for label, url in telegram.get("buttons", ())),
         headlines=tuple((title, url) for title, url in row.headlines or ()),
         language=telegram.get("language", "en"),
+        moment=datetime.fromisoformat(telegram["moment"]) if telegram.get("moment") else None,
     )
 
 
@@ -75,6 +76,8 @@ def _telegram_json(rendered: RenderedEdition) -> dict[str, Any]:
         "caption": rendered.telegram_caption,
         "buttons": [list(button) for button in rendered.telegram_buttons],
         "language": rendered.language,  # the per-chat "Unsubscribe" button is labelled in it
+        # Kept with the variant's other per-send data: each reader's local time is made from it.
+        "moment": rendered.moment.isoformat() if rendered.moment else None,
     }
 
 

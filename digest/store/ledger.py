@@ -37,6 +37,7 @@ class Delivery:
     name: str
     parts_sent: int = 0
     link_token: str = ""  # the subscriber's, signed into their links
+    timezone: str = "UTC"  # the subscriber's: a breaking email's time is shown in it
 
 
 def add(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
@@ -91,7 +92,7 @@ def claim(
         )
     )
     query = (
-        select(deliveries, subscribers.c.name, subscribers.c.link_token)
+        select(deliveries, subscribers.c.name, subscribers.c.link_token, subscribers.c.timezone)
         .join(subscribers, subscribers.c.id == deliveries.c.subscriber_id)
         .where(
             among(conn, deliveries.c.id, ids),
@@ -120,6 +121,7 @@ def _delivery(row: Any) -> Delivery:
         name=row.name or "",
         parts_sent=row.parts_sent,
         link_token=row.link_token or "",
+        timezone=row.timezone or "UTC",
     )
 
 

@@ -79,7 +79,8 @@ def router(pages: Pages, limiter: RateLimiter | None = None) -> APIRouter:
         try:
             manage_uc.send_own_links(settings, email, client=client, limiter=limiter)
         except InvalidInput as exc:
-            return pages.render(request, "manage", 400, error=exc.problem, email=email[:320])
+            error = exc.said_in(pages.language(request))
+            return pages.render(request, "manage", 400, error=error, email=email[:320])
         except TooManySignUps as exc:
             headers = {"Retry-After": str(int(exc.wait) + 1)}
             raise HTTPException(

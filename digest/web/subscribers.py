@@ -128,7 +128,8 @@ def _unsubscribe_routes(api: APIRouter, ctx: WebContext) -> None:
         try:
             leave.record_reason(settings, claim.list_name, reason, detail)
         except subs.InvalidInput as exc:
-            return left(request, token, claim, 400, error=exc.problem)
+            language = pages.language(request, list_language(settings, claim.list_name))
+            return left(request, token, claim, 400, error=exc.said_in(language))
         language = pages.language(request, list_language(settings, claim.list_name))
         return left(request, token, claim, note=translate(language, "Thank you for telling us."))
 
@@ -226,7 +227,9 @@ def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
             )
             subs.update_preferences(settings, claim.subscriber_id, change)
         except subs.InvalidInput as exc:
-            return show(request, claim, 400, error=exc.problem)
+            named = claim.list_name or next(iter(lists or []), "")
+            language = pages.language(request, list_language(settings, named))
+            return show(request, claim, 400, error=exc.said_in(language))
         return show(request, claim, saved=True)
 
 
@@ -276,7 +279,7 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
         except subs.InvalidInput as exc:
             return form(
                 request, 400, email=email, name=name, timezone=timezone, send_hour=hour, chosen=chosen,
-                error=exc.problem, field=exc.field,
+                error=exc.said_in(pages.language(request)), field=exc.field,
             )  # fmt: skip
         except signing_up.TooManySignUps as exc:
             response = pages.error(
@@ -303,7 +306,7 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
             return pages.render(request, "confirm_closed", 410, reason=exc.reason)
         language = list_language(settings, next(iter(pending.lists), ""))
         return pages.render(
-            request, "confirm", language=language, lists=list(pending.lists), action=request.url.path
+            request, "confirm", language=language, lists=list(pending.titles), action=request.url.path
         )
 
     @api.post("/confirm/{token}", response_class=HTMLResponse)
@@ -316,4 +319,5 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
         except confirming.ConfirmationClosed as exc:
             return pages.render(request, "confirm_closed", 410, reason=exc.reason)
         language = list_language(settings, next(iter(sub.lists), ""))
-        return pages.render(request, "confirmed", language=language, lists=list(sub.lists))
+        titles = confirming.list_titles(settings, sub.lists)
+        return pages.render(request, "confirmed", language=language, lists=titles)

@@ -59,7 +59,7 @@ def test_a_city_typed_by_hand_is_understood_and_an_unknown_one_is_named(
             page.fill("#timezone", "Atlantis")
             page.click("button[type=submit]")
             page.wait_for_load_state()
-            assert "unknown time zone 'Atlantis'" in page.inner_text("[role=alert]")
+            assert "unknown time zone “Atlantis”" in page.inner_text("[role=alert]")
             assert page.get_attribute("#timezone", "aria-invalid") == "true"
             page.fill("#timezone", "kyiv")
             page.click("button[type=submit]")

@@ -12,6 +12,7 @@ from digest.errors import ConfigError
 from digest.models import Recipient, RenderedEdition
 from digest.pipeline import planning
 from digest.render import PLACEHOLDERS, Branding, CallToAction, Renderer, Utm, personalize, with_utm
+from digest.render.personalize import greeting
 
 from .factories import edition, item, story
 
@@ -107,7 +108,7 @@ def test_the_footer_has_address_reason_and_working_links(rendered: RenderedEditi
     footer = rendered.html.split('class="footer"', 1)[1]
     for needle in (
         "1 Example Street, Kyiv, Ukraine",
-        "You receive this email because you subscribed to daily from The Kyiv Ledger",
+        "You receive this email because you subscribed to Morning briefing from The Kyiv Ledger",
         f'href="{PLACEHOLDERS["unsubscribe_url"]}"',
         f'href="{PLACEHOLDERS["preferences_url"]}"',
         f'href="{WEB_URL}"',
@@ -245,12 +246,14 @@ def test_the_web_view_shows_no_placeholders(tmp_path: Path, rendered: RenderedEd
     planning._write_web_view(settings, 7, "|after=0", rendered.html)
     page = (tmp_path / "editions" / "7.html").read_text()
     assert not re.search(r"-(unsubscribe_url|preferences_url|name)(_html)?-", page)
-    assert 'href="https://ledger.example/manage"' in page and "Hello, reader." in page
+    assert 'href="https://ledger.example/manage"' in page
+    assert "Hello" not in page  # a web view greets nobody: it is anyone's
 
 
 def test_personalized_html_has_no_placeholders_left(rendered: RenderedEdition) -> None:
     reader = Recipient(
-        1, "o@example.org", "Олена", "https://ledger.example/u/t?a=1&b=2", "https://ledger.example/p/t"
+        1, "o@example.org", "Олена", "https://ledger.example/u/t?a=1&b=2", "https://ledger.example/p/t",
+        greeting=greeting("Олена Коваленко", "en"),
     )
     html = personalize(rendered.html, reader, html_escape=True)
     assert not any(tag in html for tag in PLACEHOLDERS.values())
@@ -269,3 +272,21 @@ def test_the_lead_photo_has_no_fixed_height_and_an_alt_that_does_not_repeat_the_
     assert tag, "the fixture's lead story has a photo"
     assert "height=" not in tag.group(0).replace("max-height", "")
     assert 'alt=""' in tag.group(0)
+
+
+def test_the_telegram_digest_is_titled_with_the_newsroom_and_the_list(rendered: RenderedEdition) -> None:
+    title = rendered.telegram[0].split("\n", 1)[0]
+    assert title == "<b>The Kyiv Ledger · Morning briefing</b>"  # the list's title, not "daily"
+
+
+def test_a_list_titled_like_the_newsroom_is_not_named_twice() -> None:
+    content = edition(("News", NEWS), title="The Kyiv Ledger")
+    first = Renderer(BRANDING).render(content, edition_id=7, web_url=WEB_URL).telegram[0]
+    assert first.startswith("<b>The Kyiv Ledger</b>\n")
+
+
+def test_the_plain_text_keeps_its_line_breaks_after_translated_lines(rendered: RenderedEdition) -> None:
+    text = rendered.text
+    assert re.search(r"min of reading\nView in your browser: ", text)
+    assert re.search(r"\d+ min read\nhttps://", text)
+    assert re.search(r"from The Kyiv Ledger\.\nUnsubscribe: -unsubscribe_url-\n", text)

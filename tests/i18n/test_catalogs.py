@@ -31,7 +31,7 @@ READER_TEMPLATES = sorted(
     for pattern in ("email/*.html", "email/*.txt", "web/*.html", "web/*.txt")
     for path in BUNDLED_TEMPLATES.glob(pattern)
 )
-TRANS_BLOCK = re.compile(r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}", re.DOTALL)
+TRANS_BLOCK = re.compile(r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*[-+]?%}", re.DOTALL)
 JINJA = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.DOTALL)
 # What is not words for a reader: styles, scripts, Outlook conditionals, tags, entities.
 NOT_TEXT = re.compile(

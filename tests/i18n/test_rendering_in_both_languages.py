@@ -9,13 +9,17 @@ import pytest
 from digest.i18n import date_label, long_date
 from digest.models import Recipient
 from digest.render import Branding, Renderer, personalize
+from digest.render.personalize import greeting
 from digest.render.telegram import inline_keyboard
 from tests.core.factories import NOW, edition, item, story
 
 BRANDING = Branding(
     "The Kyiv Ledger", "1 Example Street, Kyiv", "https://ledger.example", telegram_bot_username="ledger_bot"
 )
-READER = Recipient(1, "olena@example.org", "Олена", "https://x.example/u/t", "https://x.example/p/t")
+READER = Recipient(
+    1, "olena@example.org", "Олена", "https://x.example/u/t", "https://x.example/p/t",
+    greeting=greeting("Олена Коваленко", "uk"),
+)
 WEB_URL = "https://ledger.example/editions/7"
 
 

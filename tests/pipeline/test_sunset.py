@@ -4,7 +4,9 @@ back with a click, a human open or the keep link. Machine opens never count as r
 from __future__ import annotations
 
 import dataclasses
+import email
 from datetime import UTC, datetime, timedelta
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from digest import pipeline, tracking
 from digest.models import Subscriber, SubscriberStatus
 from digest.pipeline import clicks, sunset
 from digest.pipeline.events import WebhookEvent, record_webhook_events
+from digest.store import languages as language_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
 from tests.pipeline.conftest import NOW
@@ -105,3 +108,22 @@ def test_sunsetting_is_off_by_default(world, settings):
     assert settings.sunset_editions == 0
     assert sunset.run(settings, NOW + timedelta(days=30)) == sunset.SunsetResult()
     assert status(settings, "quiet@example.org") is SubscriberStatus.ACTIVE
+
+
+def test_the_keep_email_speaks_the_language_of_the_readers_list(world, sunsetting):
+    settings = sunsetting
+    (quiet,) = world.subscribe(Subscriber(email="quiet@example.org"))
+    with transaction(settings.database_url) as conn:
+        language_store.set_language(conn, "daily", "uk")
+    for day in (0, 1):
+        send_day(world, settings, day)
+    assert sunset.run(settings, NOW + timedelta(days=2)).asked == 1
+
+    path = Path(settings.outbox_dir) / "email" / "0" / f"{quiet}.eml"
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["Subject"] == f"Ви ще хочете отримувати {settings.newsroom_name}?"
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert "Залиште підписку одним кліком" in text and "/keep/" in text
+    assert '<html lang="uk"' in html and "Keep my subscription" not in html
+    assert "Do you still want" not in text + html

@@ -98,7 +98,7 @@ def test_placeholders_in_feed_text_stay_literal_in_outbox_email_and_telegram(db_
         html = msg.get_body(("html",)).get_content()
         text = msg.get_body(("plain",)).get_content()
         name = READERS[msg["To"].addresses[0].addr_spec]
-        assert f"Hello, {name}" in text, "the template's own placeholder is filled"
+        assert f"Hello, {name.split()[0]}." in text, "the template's own placeholder is filled"
         for part in (html, text, str(msg["Subject"])):
             assert_literal(part, settings)
         assert "-unsubscribe_url-" in text.replace("\u2060", ""), "feed text keeps what the feed wrote"
@@ -128,7 +128,8 @@ def test_placeholders_in_feed_text_stay_literal_after_sendgrid_substitutes(db_ur
             for key, value in dict(reader.substitutions).items():  # what SendGrid's servers do
                 shown = shown.replace(key, value)
             assert_literal(shown, settings)
-            assert READERS[reader.email] in shown, "the greeting still names the reader"
+            first_name = READERS[reader.email].split()[0]
+            assert f"Hello, {first_name}." in shown, "the greeting still names the reader"
 
 
 def test_placeholders_in_feed_text_reach_telegram_as_the_feed_wrote_them(db_url, tmp_path):
