@@ -6,6 +6,8 @@ Routes::
     POST /admin/lists/{name}           change only what was changed
     POST /admin/lists/{name}/channel   attach a Telegram channel, once Telegram says the bot
                                        may post there (the answer in words otherwise)
+    GET  /admin/lists/{name}/detach    asks first: detach the channel ?chat= from the list?
+    POST /admin/lists/{name}/detach    with confirm=yes, detaches it (audited)
 
 The list of lists and creating one are in ``editor_admin``.
 """
@@ -43,13 +45,49 @@ def router(ctx: EditorContext) -> APIRouter:
         )
 
     @api.get("/{name}")
-    def list_page(request: Request, name: str, actor: admin, saved: str = "", attached: str = "") -> Response:
+    def list_page(
+        request: Request, name: str, actor: admin, saved: str = "", attached: str = "", detached: str = ""
+    ) -> Response:
         names = [f for f in saved.split(",") if f in FIELDS]
         message = f"Saved: {', '.join(names)}." if names else ("Nothing changed." if saved == "-" else "")
-        if attached:  # shown as text, never markup; only chats the list has are named
-            known = {c.chat_id for c in list_channels.attached_channels(settings, name)}
-            message = f"Attached {attached}: the bot may post there." if attached in known else message
+        # Shown as text, never markup; only chats the list has (or no longer has) are named.
+        known = {c.chat_id for c in list_channels.attached_channels(settings, name)}
+        if attached in known:
+            message = f"Attached {attached}: the bot may post there."
+        elif detached and detached not in known and _is_chat(detached):
+            message = f"Detached {detached}: it gets no more editions of this list."
         return page(request, actor, name, message=message)
+
+    @api.get("/{name}/detach")
+    def detach_page(request: Request, name: str, actor: admin, chat: str = "") -> Response:
+        return _ask_to_detach(request, actor, name, chat)
+
+    @api.post("/{name}/detach")
+    def detach(
+        request: Request,
+        name: str,
+        actor: admin,
+        chat: Annotated[str, Form()] = "",
+        confirm: Annotated[str, Form()] = "",
+        csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    ) -> Response:
+        ctx.csrf.check(request, csrf_token)
+        if confirm != "yes":
+            return _ask_to_detach(request, actor, name, chat)
+        try:
+            list_channels.detach_channel(settings, name, chat, actor.label)
+        except feeds_desk.InvalidFeed as exc:
+            raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
+        return RedirectResponse(f"/admin/lists/{name}?detached={quote(chat)}", status_code=303)
+
+    def _ask_to_detach(request: Request, actor: Actor, name: str, chat: str) -> Response:
+        try:
+            found = feeds_desk.list_settings(settings, name)
+        except feeds_desk.InvalidFeed as exc:
+            raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
+        if chat not in {c.chat_id for c in list_channels.attached_channels(settings, name)}:
+            raise HTTPException(404, f"{chat or 'That channel'!r} is not attached to {name!r}.")
+        return pages.render(request, "editor/list_detach", actor=actor, l=found, chat=chat)
 
     @api.post("/{name}/channel")
     def attach(
@@ -92,3 +130,10 @@ def router(ctx: EditorContext) -> APIRouter:
         return RedirectResponse(f"/admin/lists/{name}?saved={','.join(changed) or '-'}", status_code=303)
 
     return api
+
+
+def _is_chat(text: str) -> bool:
+    try:
+        return list_channels.chat_id_from(text) == text
+    except feeds_desk.InvalidFeed:
+        return False
