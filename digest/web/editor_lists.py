@@ -1,4 +1,5 @@
-"""One list's settings (admin role): title, kind, and the order and size of its sections.
+"""One list's settings (admin role): title, description, kind, and the order and size of its
+sections.
 
 Routes::
 
@@ -25,7 +26,7 @@ from digest.web.security import CSRF_FIELD
 
 __all__ = ["router"]
 
-FIELDS = ("title", "kind", "sections")
+FIELDS = ("title", "description", "kind", "sections")
 
 
 def router(ctx: EditorContext) -> APIRouter:

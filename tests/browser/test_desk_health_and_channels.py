@@ -127,6 +127,42 @@ def test_an_admin_detaches_a_telegram_channel_after_saying_yes_and_the_audit_log
         assert list_channels.attached_channels(settings, "daily") == []
 
 
+def test_an_admin_edits_a_lists_title_description_kind_and_sections_changing_only_those(
+    browser: Any, artifacts: Path, db_url: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("axe_playwright_python", reason="axe-playwright-python is not installed")
+    with serve(db_url, tmp_path) as (base, settings):
+        seed(settings)
+        page = _page(browser, 390)
+        try:
+            sign_in(page, base, "admin")
+            page.goto(f"{base}/admin/lists")
+            page.click('a[href="/admin/lists/daily"]')
+            page.fill("#title", "Morning Briefing")
+            page.fill("#description", "The five stories the city talks about, <b>before</b> 7 am.")
+            page.fill("#sections", "analysis:2, news:4")
+            page.click("#save-list")
+            page.wait_for_url(re.compile(r".*/admin/lists/daily\?saved="))
+            assert page.inner_text("[role=status]") == "Saved: description, sections, title."
+            assert page.input_value("#sections") == "analysis:2,news:4"  # in edition order
+            _checked(page, artifacts, "list-settings")
+            page.fill("#sections", "news:many")
+            page.click("#save-list")
+            error = page.inner_text("#list-error")
+            assert error.startswith("Nothing was saved. Sections:"), error
+            page.goto(f"{base}/admin/lists/daily")
+            page.select_option("#kind", "breaking")
+            page.click("#save-list")
+            assert page.inner_text("[role=status]") == "Saved: kind."  # the rest was sent unchanged
+            assert page.input_value("#sections") == "analysis:2,news:4"
+            assert page.input_value("#title") == "Morning Briefing"
+            page.goto(f"{base}/subscribe")
+            hint = page.locator(".hint", has_text="The five stories").inner_text()
+            assert hint == "The five stories the city talks about, <b>before</b> 7 am."  # text, not markup
+        finally:
+            page.context.close()
+
+
 def test_feed_health_shows_the_last_success_apart_from_the_last_error_and_the_next_fetch(
     browser: Any, artifacts: Path, db_url: str, tmp_path: Path
 ) -> None:
