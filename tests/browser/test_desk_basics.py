@@ -108,3 +108,51 @@ def test_or_write_the_story_sits_with_the_fields_it_belongs_to(
             assert heading and field and 0 < field["y"] - heading["y"] < 200  # right above its fields
         finally:
             page.close()
+
+
+def test_subscribers_page_by_page_filter_by_status_and_date_and_a_reader_shows_what_was_sent(
+    browser: Any, db_url: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from digest.models import Subscriber, SubscriberStatus
+    from digest.store import subscribers as subscriber_store
+    from digest.store.db import transaction
+
+    with serve(db_url, tmp_path) as (base, settings):
+        seed(settings)  # 14 readers; the breaking edition went to r0 … r11 and one chat
+        now = datetime.now(UTC)
+        with transaction(settings.database_url) as conn:
+            for n in range(40):
+                gone = SubscriberStatus.UNSUBSCRIBED if n % 4 == 0 else SubscriberStatus.ACTIVE
+                subscriber_store.save(conn, Subscriber(email=f"p{n}@example.org", status=gone), now)
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        try:
+            sign_in(page, base, "admin")
+            page.goto(f"{base}/admin/subscribers")
+            assert page.inner_text("#subscriber-count") == "54 subscribers · page 1 of 2"
+            assert page.locator("ul.readers li[data-subscriber]").count() == 50
+            page.click("#next-page")
+            assert page.inner_text("#subscriber-count") == "54 subscribers · page 2 of 2"
+            assert page.locator("ul.readers li[data-subscriber]").count() == 4
+            page.goto(f"{base}/admin/subscribers")
+            page.select_option("#f-status", "unsubscribed")
+            page.click("#filter-subscribers")
+            assert page.inner_text("#subscriber-count").startswith("10 subscribers")
+            page.fill("#f-since", (now + timedelta(days=1)).date().isoformat())
+            page.click("#filter-subscribers")
+            assert page.inner_text("#subscriber-count").startswith("0 subscribers")
+            page.goto(f"{base}/admin/subscribers?q=r0%40example.org")
+            page.click("text=r0@example.org")
+            assert page.inner_text('[data-field="lists"]') == "breaking"
+            assert page.inner_text('[data-field="topics"]') == "all"
+            assert page.inner_text('[data-field="schedule"]') == "daily at 7:00, UTC"
+            (row,) = page.locator('section[aria-labelledby="history-heading"] tbody tr').all()
+            assert "Quake shakes the coast" in row.inner_text()
+            assert row.locator('[data-state="sent"]').inner_text() == "sent"
+            page.goto(f"{base}/admin/audit")
+            page.fill("#a-since", (now + timedelta(days=1)).date().isoformat())
+            page.click("#filter-audit")
+            assert page.inner_text("ul.audit") == "Nothing matches."
+        finally:
+            page.close()
