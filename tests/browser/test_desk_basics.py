@@ -156,3 +156,27 @@ def test_subscribers_page_by_page_filter_by_status_and_date_and_a_reader_shows_w
             assert page.inner_text("ul.audit") == "Nothing matches."
         finally:
             page.close()
+
+
+def test_boost_and_bury_answer_with_a_confirmation_and_stay_in_place(
+    browser: Any, db_url: str, tmp_path: Path
+) -> None:
+    import re
+
+    with serve(db_url, tmp_path) as (base, settings):
+        seed(settings)
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        try:
+            sign_in(page, base, "editor")
+            page.goto(f"{base}/admin/preview/daily")
+            for action, said in (("boost", "Boosted"), ("bury", "Buried")):
+                story = page.locator("#will-be-sent li.story").nth(1)
+                key = story.get_attribute("data-story")
+                with page.expect_navigation():
+                    story.locator("button", has_text=action).click()
+                assert page.url.endswith(f"#story-{key}"), page.url
+                confirmation = page.inner_text(f'#story-{key} [data-field="confirmation"]')
+                assert re.match(rf"{said} “.+”", confirmation), confirmation
+                assert page.get_attribute(f'#story-{key} [data-field="confirmation"]', "role") == "status"
+        finally:
+            page.close()
