@@ -115,22 +115,79 @@ def test_send_to_an_unknown_list_names_it(settings):
     assert result.exit_code == 1 and "'nonexistent'" in result.output
 
 
-def test_a_list_with_a_telegram_channel_posts_each_edition_there_once(settings):
+TELEGRAM_TOKEN = "777002:cli-channel-check"
+
+
+@pytest.fixture
+def telegram(db_url, tmp_path, monkeypatch):
+    """The fake Bot API, and settings whose bot asks it."""
+    from tests.conftest import make_settings
+    from tests.fakes.telegram_server import FakeTelegram
+
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    with FakeTelegram(token=TELEGRAM_TOKEN) as server:
+        overrides = {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "DIGEST_TELEGRAM_API_URL": server.base_url}
+        config.override(make_settings(db_url, tmp_path, **overrides))
+        yield server
+        config.override(None)
+
+
+def _channel(chat_id: str):
+    with transaction(config.get().database_url) as conn:
+        return subscriber_store.find(conn, chat_id=chat_id)
+
+
+def test_a_list_with_a_telegram_channel_posts_each_edition_there_once(telegram):
     from digest import pipeline
     from tests.integration.population import fresh_items
 
-    assert invoke("lists", "add", "daily", "--telegram-channel", "@kyivdigest").exit_code == 0
-    fresh_items(settings.database_url)
-    plan = pipeline.plan_send("daily", settings, manual=True)
+    result = invoke("lists", "add", "daily", "--telegram-channel", "@kyivdigest", "--timezone",
+                    "Europe/Kyiv", "--send-hour", "8")
+    assert result.exit_code == 0, result.output
+    assert "list daily ready, posting to @kyivdigest" in result.output
+    asked = [r.method.lower() for r in telegram.requests if r.chat_id == "@kyivdigest"]
+    assert asked == ["getchat", "getchatmember"]  # Telegram was asked before it was attached
+    fresh_items(config.get().database_url)
+    plan = pipeline.plan_send("daily", config.get(), manual=True)
     assert [(channel, len(ids)) for channel, ids in plan.batches] == [("telegram", 1)]
-    with transaction(settings.database_url) as conn:
-        channel = subscriber_store.find(conn, chat_id="@kyivdigest")
+    channel = _channel("@kyivdigest")
     assert channel is not None and channel.lists == ("daily",) and channel.attributes["kind"] == "channel"
+    assert (channel.timezone, channel.send_hour) == ("Europe/Kyiv", 8)
 
 
-def test_a_bad_telegram_channel_is_refused(settings):
-    result = invoke("lists", "add", "daily", "--telegram-channel", "kyivdigest")
-    assert result.exit_code == 1 and "invalid telegram_chat_id" in result.output
+def test_the_cli_says_why_telegram_refused_a_channel_and_saves_nothing(telegram):
+    telegram.set_member("@not_our_admin", "member")
+    telegram.forget("@no_such_room")
+    telegram.set_member("@read_only", "administrator", can_post_messages=False)
+    for chat, said in (
+        ("@not_our_admin", "not attached: the bot is not an admin of @not_our_admin"),
+        ("@no_such_room", "not attached: no such chat: @no_such_room"),
+        ("@read_only", "not attached: "),
+    ):
+        result = invoke("lists", "add", "daily", "--telegram-channel", chat)
+        assert result.exit_code == 1, result.output
+        shown = " ".join(result.output.split())  # rich wraps long lines
+        assert said in shown and "nothing was saved" in shown and "Traceback" not in shown
+        assert _channel(chat) is None
+    assert "daily" not in invoke("lists", "list").output  # not even the list
+
+
+def test_the_cli_refuses_a_channel_when_no_bot_is_configured(settings):
+    result = invoke("lists", "add", "daily", "--telegram-channel", "@kyivdigest")
+    assert result.exit_code == 1
+    assert "no Telegram bot is configured (TELEGRAM_BOT_TOKEN)" in " ".join(result.output.split())
+    assert _channel("@kyivdigest") is None
+
+
+def test_a_bad_telegram_channel_is_refused_before_telegram_is_asked(telegram):
+    for args, said in (
+        (["--telegram-channel", "kyiv digest"], "--telegram-channel: 'kyiv digest' is not a channel"),
+        (["--telegram-channel", "@kyivdigest", "--timezone", "Mars/Base"], "--timezone: unknown time zone"),
+        (["--telegram-channel", "@kyivdigest", "--send-hour", "24"], "--send-hour: 24 is not an hour"),
+    ):
+        result = invoke("lists", "add", "daily", *args)
+        assert result.exit_code == 1 and said in " ".join(result.output.split()), result.output
+    assert not [r for r in telegram.requests if r.method.lower() != "getme"]
 
 
 def test_status_counts_by_state_and_retry_resends_only_the_failed(settings):

@@ -141,24 +141,38 @@ def add_list(
     send_hour: int = typer.Option(7, help="Local hour of the channel's daily post."),
 ) -> None:
     """Create a list (the list named `breaking` is a breaking-news list by default), optionally
-    with a Telegram channel that gets every edition as one post."""
+    with a Telegram channel that gets every edition as one post, once Telegram says the bot may
+    post there."""
     kind = roster.BREAKING if breaking else ""
+    if telegram_channel:
+        _add_list_with_channel(name, title, kind, telegram_channel, timezone, send_hour)
+        return
     try:
         name = roster.create_list(context.settings(), name, title, kind)
     except roster.InvalidListName as exc:
         raise context.fail(str(exc)) from None
-    if telegram_channel:
-        # The channel is a subscriber of the list: the ledger then covers it like anyone else
-        # (one post per edition, never twice), and /stop or a ban unsubscribes it the same way.
-        out = io.StringIO()
-        row = ["", telegram_channel, f"{name} channel", timezone, str(send_hour), "", name, "daily"]
-        csv.writer(out, lineterminator="\n").writerows([csvio.COLUMNS, row])
-        changes = _read(out.getvalue().encode(), "--telegram-channel")
-        changes[0].subscriber.attributes["kind"] = "channel"
-        changes[0] = SubscriberChange(changes[0].subscriber, changes[0].given | {"attributes"})
-        _save(changes)
-    posting = f", posting to {telegram_channel}" if telegram_channel else ""
-    context.console.print(f"list {name} ready{posting}")
+    context.console.print(f"list {name} ready")
+
+
+def _add_list_with_channel(
+    name: str, title: str, kind: str, chat: str, timezone: str, send_hour: int
+) -> None:
+    # The channel is a subscriber of the list: the ledger then covers it like anyone else
+    # (one post per edition, never twice), and /stop or a ban unsubscribes it the same way.
+    from digest.pipeline import list_channels
+
+    when = list_channels.ChannelSchedule(timezone, send_hour)
+    new_list = list_channels.NewList(name, title, kind)
+    try:
+        name, rights = list_channels.create_list_with_channel(context.settings(), new_list, chat, when)
+    except roster.InvalidListName as exc:
+        raise context.fail(str(exc)) from None
+    except list_channels.InvalidFeed as exc:
+        option = "--" + exc.field.replace(" ", "-").lower()  # "Telegram channel", "send hour"
+        raise context.fail(f"{option}: {exc.problem}; nothing was saved") from None
+    except list_channels.ChannelCheckFailed as exc:
+        raise context.fail(f"not attached: {exc.reason}; nothing was saved") from None
+    context.console.print(escape(f"list {name} ready, posting to {rights.chat_id} ({rights.title})"))
 
 
 @lists_app.command("archive")

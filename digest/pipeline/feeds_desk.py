@@ -19,6 +19,7 @@ from digest.editorial import format_layout, parse_layout
 from digest.errors import ImportError_
 from digest.models import Feed, FeedSpec
 from digest.opml import parse_opml
+from digest.pipeline.archive import DESCRIPTION_MAX
 from digest.pipeline.feeds import InvalidFeed
 from digest.store import audit as audit_store
 from digest.store import desk as desk_store
@@ -178,6 +179,7 @@ class ListSettings:
     kind: str
     active: int
     sections: str  # "news:5,analysis:3" in edition order; "" for the defaults
+    description: str = ""  # what the sign-up page says of the list
 
 
 def list_settings(settings: Settings, name: str) -> ListSettings:
@@ -187,15 +189,23 @@ def list_settings(settings: Settings, name: str) -> ListSettings:
             raise InvalidFeed("list", f"there is no list {name!r}")
         kind = desk_store.list_kind(conn, name)
         layout = editorial_store.layout(conn, name)
-    return ListSettings(name, found[2], kind, found[3], format_layout(layout))
+        description = desk_store.list_description(conn, name)
+    return ListSettings(name, found[2], kind, found[3], format_layout(layout), description)
 
 
 def edit_list(settings: Settings, name: str, changes: dict[str, str], actor: str) -> list[str]:
-    """Change the given fields among title, kind and sections; the names of those changed."""
+    """Change the given fields among title, description, kind and sections; the names of
+    those changed."""
     current = list_settings(settings, name)
     values: dict[str, object] = {}
     if "title" in changes and changes["title"].strip() != current.title:
         values["title"] = changes["title"].strip()[:200] or name
+    if "description" in changes:
+        text = " ".join(changes["description"].split())  # one paragraph on the sign-up page
+        if len(text) > DESCRIPTION_MAX:
+            raise InvalidFeed("description", f"at most {DESCRIPTION_MAX} characters (this is {len(text)})")
+        if text != current.description:
+            values["description"] = text
     if "kind" in changes and changes["kind"] != current.kind:
         if changes["kind"] not in ("digest", "breaking"):
             raise InvalidFeed("kind", "choose digest (a scheduled edition) or breaking (breaking news only)")

@@ -43,6 +43,7 @@ __all__ = [
     "UnknownLists",
     "all_lists",
     "create_list",
+    "create_list_in",
     "digest_lists",
     "everyone",
     "export_csv",
@@ -101,13 +102,14 @@ def create_list(
     Audited when an editor (``actor``) asked for it."""
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
-        slug = _create_list(conn, name, now, title, kind)
+        slug = create_list_in(conn, name, now, title, kind)
         if actor is not None:
             audit_store.audit(conn, actor, "list.add", slug, {"kind": kind}, now)
     return slug
 
 
-def _create_list(conn: Connection, name: str, now: datetime, title: str = "", kind: str = "") -> str:
+def create_list_in(conn: Connection, name: str, now: datetime, title: str = "", kind: str = "") -> str:
+    """``create_list`` in the caller's transaction (a use case that saves more with it)."""
     try:
         slug = check_list_name(name)
         title = check_text("title", title, max_length=200)
@@ -219,7 +221,7 @@ def save_in(
     if missing and not create_lists:
         raise UnknownLists(missing)
     for name in missing:
-        _create_list(conn, name, now)
+        create_list_in(conn, name, now)
     new, updated, ids = 0, [], []
     for change in changes:
         sub = change.subscriber

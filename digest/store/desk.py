@@ -294,12 +294,16 @@ def clear_stop(conn: Connection, edition_id: int) -> bool:
 
 
 def update_list(conn: Connection, name: str, values: dict[str, object]) -> None:
-    """Write exactly the given columns among title and kind of the list ``name``."""
-    unknown = set(values) - {"title", "kind"}
+    """Write exactly the given columns among title, description and kind of the list ``name``."""
+    unknown = set(values) - {"title", "description", "kind"}
     if unknown:
         raise ValueError(f"not an editable list column: {sorted(unknown)[0]}")
     if values:
         conn.execute(update(lists).where(lists.c.name == name).values(**values))
+
+
+def list_description(conn: Connection, name: str) -> str:
+    return str(conn.execute(select(lists.c.description).where(lists.c.name == name)).scalar() or "")
 
 
 def list_kind(conn: Connection, name: str) -> str:

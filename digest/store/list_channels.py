@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, delete, or_, select
 
 from digest.store.tables import lists, memberships, subscribers
 
-__all__ = ["attached"]
+__all__ = ["attached", "detach"]
 
 
 def attached(conn: Connection, list_name: str) -> list[tuple[str, str]]:
@@ -27,3 +27,14 @@ def attached(conn: Connection, list_name: str) -> list[tuple[str, str]]:
         for chat_id, status, attributes in conn.execute(query)
         if (attributes or {}).get("kind") == "channel"
     ]
+
+
+def detach(conn: Connection, list_name: str, chat_id: str) -> bool:
+    """End the channel's membership of the list (its other lists and its past deliveries
+    stay); whether it was a member."""
+    list_pk = select(lists.c.id).where(lists.c.name == list_name).scalar_subquery()
+    channel_pk = select(subscribers.c.id).where(subscribers.c.telegram_chat_id == chat_id).scalar_subquery()
+    gone = conn.execute(
+        delete(memberships).where(memberships.c.list_id == list_pk, memberships.c.subscriber_id == channel_pk)
+    )
+    return bool(gone.rowcount)

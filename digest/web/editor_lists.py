@@ -1,4 +1,5 @@
-"""One list's settings (admin role): title, kind, and the order and size of its sections.
+"""One list's settings (admin role): title, description, kind, and the order and size of its
+sections.
 
 Routes::
 
@@ -6,6 +7,8 @@ Routes::
     POST /admin/lists/{name}           change only what was changed
     POST /admin/lists/{name}/channel   attach a Telegram channel, once Telegram says the bot
                                        may post there (the answer in words otherwise)
+    GET  /admin/lists/{name}/detach    asks first: detach the channel ?chat= from the list?
+    POST /admin/lists/{name}/detach    with confirm=yes, detaches it (audited)
 
 The list of lists and creating one are in ``editor_admin``.
 """
@@ -24,10 +27,14 @@ from digest.web.security import CSRF_FIELD
 
 __all__ = ["router"]
 
-FIELDS = ("title", "kind", "sections")
+FIELDS = ("title", "description", "kind", "sections")
 
 
 router = APIRouter(prefix="/admin/lists")
+
+
+def _not_found(exc: feeds_desk.InvalidFeed) -> HTTPException:
+    return HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.")
 
 
 def _page(
@@ -36,7 +43,7 @@ def _page(
     try:
         found = feeds_desk.list_settings(ctx.settings, name)
     except feeds_desk.InvalidFeed as exc:
-        raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
+        raise _not_found(exc) from None
     channels = list_channels.attached_channels(ctx.settings, name)
     context = {"message": "", "error": "", "channel_error": "", "channel_typed": "", **notes}
     return ctx.pages.render(
@@ -46,14 +53,57 @@ def _page(
 
 @router.get("/{name}")
 def list_page(
-    request: Request, name: str, actor: AdminDep, ctx: ContextDep, saved: str = "", attached: str = ""
+    request: Request,
+    name: str,
+    actor: AdminDep,
+    ctx: ContextDep,
+    saved: str = "",
+    attached: str = "",
+    detached: str = "",
 ) -> Response:
     names = [f for f in saved.split(",") if f in FIELDS]
     message = f"Saved: {', '.join(names)}." if names else ("Nothing changed." if saved == "-" else "")
-    if attached:  # shown as text, never markup; only chats the list has are named
-        known = {c.chat_id for c in list_channels.attached_channels(ctx.settings, name)}
-        message = f"Attached {attached}: the bot may post there." if attached in known else message
+    # Shown as text, never markup; only chats the list has (or no longer has) are named.
+    known = {c.chat_id for c in list_channels.attached_channels(ctx.settings, name)}
+    if attached in known:
+        message = f"Attached {attached}: the bot may post there."
+    elif detached and detached not in known and _is_chat(detached):
+        message = f"Detached {detached}: it gets no more editions of this list."
     return _page(request, ctx, actor, name, message=message)
+
+
+@router.get("/{name}/detach")
+def detach_page(request: Request, name: str, actor: AdminDep, ctx: ContextDep, chat: str = "") -> Response:
+    return _ask_to_detach(request, ctx, actor, name, chat)
+
+
+@router.post("/{name}/detach")
+def detach(
+    request: Request,
+    name: str,
+    actor: AdminDep,
+    _: CsrfDep,
+    ctx: ContextDep,
+    chat: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    if confirm != "yes":
+        return _ask_to_detach(request, ctx, actor, name, chat)
+    try:
+        list_channels.detach_channel(ctx.settings, name, chat, actor.label)
+    except feeds_desk.InvalidFeed as exc:
+        raise _not_found(exc) from None
+    return RedirectResponse(f"/admin/lists/{name}?detached={quote(chat)}", status_code=303)
+
+
+def _ask_to_detach(request: Request, ctx: EditorContext, actor: Actor, name: str, chat: str) -> Response:
+    try:
+        found = feeds_desk.list_settings(ctx.settings, name)
+    except feeds_desk.InvalidFeed as exc:
+        raise _not_found(exc) from None
+    if chat not in {c.chat_id for c in list_channels.attached_channels(ctx.settings, name)}:
+        raise HTTPException(404, f"{chat or 'That channel'!r} is not attached to {name!r}.")
+    return ctx.pages.render(request, "editor/list_detach", actor=actor, l=found, chat=chat)
 
 
 @router.post("/{name}/channel")
@@ -69,7 +119,7 @@ def attach(
         rights = list_channels.attach_channel(ctx.settings, name, channel, actor.label)
     except feeds_desk.InvalidFeed as exc:
         if exc.field == "list":
-            raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
+            raise _not_found(exc) from None
         said = f"Not attached: {exc.problem}."
         return _page(request, ctx, actor, name, 400, channel_error=said, channel_typed=channel)
     except list_channels.ChannelCheckFailed as exc:
@@ -87,7 +137,14 @@ async def edit(request: Request, name: str, actor: AdminDep, ctx: ContextDep) ->
         changed = feeds_desk.edit_list(ctx.settings, name, changes, actor.label)
     except feeds_desk.InvalidFeed as exc:
         if exc.field == "list":
-            raise HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.") from None
+            raise _not_found(exc) from None
         error = f"Nothing was saved. {exc.field.capitalize()}: {exc.problem}."
         return _page(request, ctx, actor, name, 400, error=error)
     return RedirectResponse(f"/admin/lists/{name}?saved={','.join(changed) or '-'}", status_code=303)
+
+
+def _is_chat(text: str) -> bool:
+    try:
+        return list_channels.chat_id_from(text) == text
+    except feeds_desk.InvalidFeed:
+        return False

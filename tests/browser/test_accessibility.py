@@ -39,6 +39,7 @@ PAGES = {
     "/admin/feeds": "/admin/feeds",
     "/admin/lists": "/admin/lists",
     "/admin/lists/{name}": "/admin/lists/daily",
+    "/admin/lists/{name}/detach": "/admin/lists/daily/detach?chat=%40city_desk",
     "/admin/accounts": "/admin/accounts",
     "/admin/audit": "/admin/audit",
     "/subscribe": "/subscribe",
@@ -118,6 +119,7 @@ def test_every_page_passes_axe_and_fits_a_phone(
     problems: list[str] = []
     with serve(db_url, tmp_path) as (base, settings):
         room = seed(settings)
+        _attach_a_channel(settings)
         for width in WIDTHS:
             context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
             page = context.new_page()
@@ -128,6 +130,18 @@ def test_every_page_passes_axe_and_fits_a_phone(
             finally:
                 context.close()
     assert not problems, "\n".join(problems)
+
+
+def _attach_a_channel(settings: Any) -> None:
+    """@city_desk on the daily list, as the desk attaches it (Telegram's answer given here):
+    the list page shows it, and its detach page can be swept."""
+    from digest.channels.telegram_rights import PostingRights
+    from digest.pipeline import list_channels
+
+    def allowed(_token: str | None, _url: str, chat: str) -> PostingRights:
+        return PostingRights(chat, "City desk", "channel", "administrator")
+
+    list_channels.attach_channel(settings, "daily", "@city_desk", "sweep", check=allowed)
 
 
 def _sweep(

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from digest.models import FeedSpec
+from digest.pipeline import list_channels
 from digest.store import feeds as feed_store
 from digest.store.db import transaction
 from tests.browser.newsroom import seed, sign_in
@@ -88,6 +89,78 @@ def test_an_admin_attaches_a_telegram_channel_once_telegram_says_the_bot_may_pos
                 page.context.close()
     asked = [(r.method.lower(), r.chat_id) for r in telegram.requests if r.method.lower() != "getme"]
     assert ("getchatmember", "@city_desk") in asked and ("getchat", "@not_our_admin") in asked
+
+
+def test_an_admin_detaches_a_telegram_channel_after_saying_yes_and_the_audit_log_names_it(
+    browser: Any, artifacts: Path, db_url: str, tmp_path: Path, telegram: FakeTelegram
+) -> None:
+    pytest.importorskip("axe_playwright_python", reason="axe-playwright-python is not installed")
+    overrides = {"TELEGRAM_BOT_TOKEN": TOKEN, "DIGEST_TELEGRAM_API_URL": telegram.base_url}
+    with serve(db_url, tmp_path, **overrides) as (base, settings):
+        seed(settings)
+        for width, chat in ((1280, "@city_desk"), (390, "@night_desk")):
+            page = _page(browser, width)
+            try:
+                sign_in(page, base, "admin")
+                page.goto(f"{base}/admin/lists/daily")
+                page.fill("#channel", chat)
+                page.click("#attach-channel")
+                page.wait_for_url(re.compile(r".*\?attached="))
+                page.click(f'[data-detach="{chat}"]')
+                assert page.inner_text("h1") == f"Detach {chat} from The Morning Briefing?"
+                _checked(page, artifacts, "list-channel-detach")
+                page.click("text=No, keep posting there")  # asked first: saying no keeps it
+                page.wait_for_url(f"{base}/admin/lists/daily")
+                assert page.locator(f'#attached-channels li[data-channel="{chat}"]').count() == 1
+                page.click(f'[data-detach="{chat}"]')
+                page.click("#confirm-detach")
+                page.wait_for_url(re.compile(r".*\?detached="))
+                said = page.inner_text("[role=status]")
+                assert said == f"Detached {chat}: it gets no more editions of this list."
+                assert page.locator(f'#attached-channels li[data-channel="{chat}"]').count() == 0
+                _checked(page, artifacts, "list-channel-detached")
+                page.goto(f"{base}/admin/audit?action=list.channel.detach")
+                entry = page.locator('li[data-action="list.channel.detach"]', has_text=chat)
+                assert entry.count() == 1 and "by ada@example.org on daily" in entry.inner_text()
+            finally:
+                page.context.close()
+        assert list_channels.attached_channels(settings, "daily") == []
+
+
+def test_an_admin_edits_a_lists_title_description_kind_and_sections_changing_only_those(
+    browser: Any, artifacts: Path, db_url: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("axe_playwright_python", reason="axe-playwright-python is not installed")
+    with serve(db_url, tmp_path) as (base, settings):
+        seed(settings)
+        page = _page(browser, 390)
+        try:
+            sign_in(page, base, "admin")
+            page.goto(f"{base}/admin/lists")
+            page.click('a[href="/admin/lists/daily"]')
+            page.fill("#title", "Morning Briefing")
+            page.fill("#description", "The five stories the city talks about, <b>before</b> 7 am.")
+            page.fill("#sections", "analysis:2, news:4")
+            page.click("#save-list")
+            page.wait_for_url(re.compile(r".*/admin/lists/daily\?saved="))
+            assert page.inner_text("[role=status]") == "Saved: description, sections, title."
+            assert page.input_value("#sections") == "analysis:2,news:4"  # in edition order
+            _checked(page, artifacts, "list-settings")
+            page.fill("#sections", "news:many")
+            page.click("#save-list")
+            error = page.inner_text("#list-error")
+            assert error.startswith("Nothing was saved. Sections:"), error
+            page.goto(f"{base}/admin/lists/daily")
+            page.select_option("#kind", "breaking")
+            page.click("#save-list")
+            assert page.inner_text("[role=status]") == "Saved: kind."  # the rest was sent unchanged
+            assert page.input_value("#sections") == "analysis:2,news:4"
+            assert page.input_value("#title") == "Morning Briefing"
+            page.goto(f"{base}/subscribe")
+            hint = page.locator(".hint", has_text="The five stories").inner_text()
+            assert hint == "The five stories the city talks about, <b>before</b> 7 am."  # text, not markup
+        finally:
+            page.context.close()
 
 
 def test_feed_health_shows_the_last_success_apart_from_the_last_error_and_the_next_fetch(
