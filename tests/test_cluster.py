@@ -320,4 +320,6 @@ def test_a_merge_tree_cut_at_a_threshold_is_the_clustering_at_that_threshold():
     thresholds = (0.15, 0.26, 0.4)
     cut = labels_at_thresholds(texts, times, thresholds, ClusterOptions())
     for threshold in thresholds:
-        assert cut[threshold] == cluster_texts(texts, times, [""] * len(texts), ClusterOptions(threshold=threshold))
+        assert cut[threshold] == cluster_texts(
+            texts, times, [""] * len(texts), ClusterOptions(threshold=threshold)
+        )
