@@ -76,7 +76,12 @@ def test_the_sample_stays_fresh_whatever_day_the_demo_runs(tmp_path) -> None:
     assert min(d for d in oldest if d) > NOW - timedelta(hours=36)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the new clusterer: today's merges look-alike events")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit of a lexical similarity: Kharkiv's theater tour and underground schools join its "
+    "glide-bomb story, the Black Sea corridor the Izmail strike, a blackout explainer the Kyiv strike; "
+    "no threshold from 0.10 to 0.30 keeps them apart",
+)
 def test_no_sample_item_joins_a_story_it_does_not_belong_to(sample_day) -> None:
     truth = true_stories()
     mixed = [labels(story, truth) for story in entries(sample_day) if len(set(labels(story, truth))) > 1]
@@ -85,8 +90,9 @@ def test_no_sample_item_joins_a_story_it_does_not_belong_to(sample_day) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the trained clusterer keeps precision on the sample but splits three multi-outlet stories "
-    "(kyiv-strike into 3, drone-industry and emergency-outages into 2): small batches need their own threshold",
+    reason="known limit of a lexical similarity: it splits three multi-outlet stories (kyiv-strike into 3, "
+    "drone-industry and emergency-outages into 2) whose reports share few words; even at 0.10, where "
+    "look-alikes merge everywhere, kyiv-strike and emergency-outages stay split",
 )
 def test_each_multi_outlet_sample_story_is_one_entry(sample_day) -> None:
     truth = true_stories()
