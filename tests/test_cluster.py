@@ -257,7 +257,7 @@ def test_look_alike_events_in_a_small_batch_stay_apart_while_each_event_joins():
 
 
 def test_it_says_why_each_item_joined_its_story():
-    groups, why = cluster_items_explained([*QUAKE, *MERGER])
+    _, why = cluster_items_explained([*QUAKE, *MERGER])
     assert set(why) == {"b", "a", "m2"}  # each story's first item starts it: no reason
     assert why["b"].story == 0 and why["m2"].story == 3
     for reason in why.values():
