@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -323,3 +324,14 @@ def test_a_merge_tree_cut_at_a_threshold_is_the_clustering_at_that_threshold():
         assert cut[threshold] == cluster_texts(
             texts, times, [""] * len(texts), ClusterOptions(threshold=threshold)
         )
+
+
+def test_a_small_batch_of_one_story_stays_together_though_its_words_are_common_in_it():
+    # A quiet Sunday's window can be one story: its words are in most of the batch, like
+    # "Zorvania" above, but its items also agree without them, so they keep their weight.
+    rows = _uci_rows()
+    biggest = Counter(r["STORY"] for r in rows).most_common(1)[0][0]
+    batch = [r for r in rows if r["STORY"] == biggest][:60]
+    labels = cluster_texts([r["TITLE"] for r in batch], [0.0] * len(batch), [""] * len(batch))
+    _, recall, _ = bcubed(labels, [biggest] * len(batch))
+    assert recall >= 0.5
