@@ -92,11 +92,16 @@ def cluster_items(items: Sequence[Item], options: ClusterOptions = ClusterOption
 
 
 def cluster_items_explained(
-    items: Sequence[Item], options: ClusterOptions = ClusterOptions()
+    items: Sequence[Item], options: ClusterOptions = ClusterOptions(), *, every_member: bool = False
 ) -> tuple[list[list[Item]], dict[str, JoinReason]]:
-    """The stories of ``cluster_items``, and why each item after a story's first joined it (by key)."""
+    """The stories of ``cluster_items``, and why each item after a story's first joined it (by key).
+
+    ``every_member``: a story's first item too, when the story has others (an editor's view
+    may lead the story with another item, and then the first is one that joined it).
+    """
     times = [item.published.timestamp() if item.published else math.nan for item in items]
-    labels, reasons = cluster_texts_explained(item_texts(items), times, [i.source for i in items], options)
+    texts, sources = item_texts(items), [i.source for i in items]
+    labels, reasons = _cluster(texts, times, sources, options, explain=True, every_member=every_member)
     stories: dict[int, list[Item]] = {}
     for label, item in zip(labels, items, strict=True):
         stories.setdefault(label, []).append(item)
@@ -166,6 +171,7 @@ def _cluster(
     sources: Sequence[str],
     options: ClusterOptions,
     explain: bool,
+    every_member: bool = False,
 ) -> tuple[list[int], list[JoinReason | None]]:
     if not len(texts) == len(times) == len(sources):
         raise ValueError("cluster_texts: texts, times and sources differ in length")
@@ -180,7 +186,7 @@ def _cluster(
         labels = first_index_labels(agglomerate(dense, spans, window, threshold))
         if not explain:
             return labels, [None] * n
-        return labels, join_reasons(labels, vectors, dense, settings.char_weight, threshold)
+        return labels, join_reasons(labels, vectors, dense, settings.char_weight, threshold, every_member)
 
 
 def _dense(

@@ -156,7 +156,8 @@ def _joins(
 
 
 class _ExplainingClusterer:
-    """``cluster_items`` that keeps the clusterer's reasons of the pool's own clustering.
+    """``cluster_items`` that keeps the clusterer's reasons of the pool's own clustering, for
+    every member of a story (compose may lead it with an item other than its first).
 
     ``prepare`` clusters first at the edition's setting; a later call (the stricter
     follow-up clustering) must not replace the reasons behind the stories shown.
@@ -166,7 +167,7 @@ class _ExplainingClusterer:
         self.reasons: dict[str, ClusterReason] | None = None
 
     def __call__(self, items: Sequence[Item], options: ClusterOptions) -> list[list[Item]]:
-        groups, reasons = cluster_items_explained(items, options)
+        groups, reasons = cluster_items_explained(items, options, every_member=True)
         if self.reasons is None:
             self.reasons = reasons
         return groups

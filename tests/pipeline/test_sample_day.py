@@ -149,3 +149,16 @@ def test_updated_marks_only_stories_whose_event_was_sent_before(settings, tmp_pa
     updated = [labels(story, truth) for story in second.stories if story.updated]
     assert [found for found in updated if not set(found) <= had] == []
     assert "heating-season" not in {label for found in updated for label in found}
+
+
+def test_the_preview_says_for_each_joined_sample_item_its_similarity_and_the_parts_that_made_it(
+    settings, tmp_path
+) -> None:
+    collect_sample(settings, tmp_path / "sample", NOW)
+    preview = preview_edition("daily", settings, now=NOW, new_reader=True)
+    joined = [item.key for story in entries(preview.composition) for item in story.also]
+    assert joined and sorted(preview.joins) == sorted(joined)
+    for reason in preview.joins.values():
+        assert reason.similarity is not None and 0 < reason.similarity <= 1
+        assert [name for name, _ in reason.parts] == ["title and summary words", "character n-grams"]
+        assert "; similarity " in reason.text and "character n-grams" in reason.text
