@@ -1,9 +1,10 @@
 """Benchmark: story clustering on day windows of the UCI dev set that trained nothing.
 
 Cross-validated by month: for each month of the dev set, the model is trained on the other
-months (``bench.train_cluster``: document frequencies counted, threshold and n-gram share
-chosen on tuning days of those months), and every day of the held-out month is scored as
-a digest sees it: all the window's items, shuffled, and a random 1,500 of them. The
+months (``bench.train_cluster``: document frequencies counted; threshold, its slope with the
+batch size and n-gram share chosen on tuning days of those months), and every day of the
+held-out month is scored as a digest sees it: all the window's items, shuffled, and a
+random 1,500 of them. The
 baseline, title-only TF-IDF single pass (idf of the batch), gets its threshold the same
 way: best mean F1 on the fold's training days.
 
