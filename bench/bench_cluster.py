@@ -1,9 +1,10 @@
 """Benchmark: story clustering on day windows of the UCI dev set that trained nothing.
 
 Cross-validated by month: for each month of the dev set, the model is trained on the other
-months (``bench.train_cluster``: document frequencies counted, threshold and n-gram share
-chosen on tuning days of those months), and every day of the held-out month is scored as
-a digest sees it: all the window's items, shuffled, and a random 1,500 of them. The
+months (``bench.train_cluster``: document frequencies counted; threshold, its slope with the
+batch size and n-gram share chosen on tuning days of those months), and every day of the
+held-out month is scored as a digest sees it: all the window's items, shuffled, and a
+random 1,500 of them. The
 baseline, title-only TF-IDF single pass (idf of the batch), gets its threshold the same
 way: best mean F1 on the fold's training days.
 
@@ -42,7 +43,7 @@ from digest.cluster.model import Model
 BASELINE_GRID = (0.2, 0.3, 0.4, 0.5)
 BASELINE_TUNING = 1  # training days the baseline's threshold is chosen on
 SPEED_ITEMS = 10_000
-TUNING = 2  # tuning days a fold's settings are chosen on (bench.train_cluster uses 8 for the shipped model)
+TUNING = 4  # tuning days a fold's settings are chosen on (bench.train_cluster uses 8 for the shipped model)
 
 Labeller = Callable[[Sequence[Row]], list[int]]
 
@@ -147,7 +148,9 @@ def cross_validated(rows: list[Row], quick: bool, every: int = 1) -> list[dict[s
         base_threshold = _baseline_threshold(training, fold, 1 if quick else BASELINE_TUNING)
         days = [d for d in windows if group(d) == fold][:: max(1, every)][: 2 if quick else None]
         print(
-            f"[cluster] fold {fold}: threshold {model.threshold}, chars {model.char_weight}", file=sys.stderr
+            f"[cluster] fold {fold}: threshold {model.threshold}, slope {model.threshold_slope},"
+            f" chars {model.char_weight}",
+            file=sys.stderr,
         )
         for day in days:
             variants = [("all", windows[day]), ("1500", subset(windows[day], seed=day))][quick:]
@@ -161,7 +164,9 @@ def cross_validated(rows: list[Row], quick: bool, every: int = 1) -> list[dict[s
                         "variant": variant,
                         "fold": fold,
                         "items": len(members),
-                        "threshold": model.threshold,
+                        "threshold": round(
+                            ClusterOptions(model=model).resolved().threshold_for(len(members)), 3
+                        ),
                         "char_weight": model.char_weight,
                         "baseline_threshold": base_threshold,
                         **{f"ours_{k}": v for k, v in mine.items()},

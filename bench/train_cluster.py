@@ -1,10 +1,12 @@
 """Train the clusterer's model (``digest/cluster/model.json.gz``) on the UCI dev set.
 
 What is trained: the document frequency of every headline term and character n-gram (so
-idf comes from a hundred days of news, not from the batch), then the merge threshold and
-the n-gram share, chosen on tuning windows by B-cubed: the setting with the best mean F1
+idf comes from a hundred days of news, not from the batch), then the merge threshold, its
+slope per natural log of the batch size above 1,500 items, and the n-gram share, chosen on tuning windows
+(whole days and random subsets of them) by B-cubed: the setting with the best mean F1
 among those with mean precision >= ``PRECISION_FLOOR`` (a wrong "Also in" is a visible
-error; a missed merge is a repeated headline).
+error; a missed merge is a repeated headline). The slope is there because one threshold
+for every size over-merges the largest windows.
 
 Nested by month, so no window is scored with frequencies that counted it: a tuning
 window of month m is clustered with the frequencies of the training months other than m.
@@ -24,17 +26,19 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench.uci import DEV_SET, QUICK_SET, Row, available, day_windows, load, month
+from bench.uci import DEV_SET, QUICK_SET, Row, available, day_windows, load, month, subset
 from digest.bcubed import bcubed
 from digest.cluster import ClusterOptions
 from digest.cluster.core import labels_at_thresholds
 from digest.cluster.model import MODEL_FILE, Model, count
 
-THRESHOLDS = (0.20, 0.23, 0.26, 0.29, 0.32)
+THRESHOLDS = tuple(round(0.10 + 0.02 * i, 2) for i in range(18))  # 0.10 .. 0.44
+SLOPES = (0.0, 0.02, 0.04, 0.06, 0.08)  # the threshold's rise per natural log of the batch size
 CHAR_WEIGHTS = (0.4, 0.6)
+TUNING_SIZES = (1_500,)  # each tuning day is also scored as a random subset of this size
 PRECISION_FLOOR = 0.85
 TUNING_WINDOWS = 8  # training days the settings are chosen on (each a whole shuffled day)
 MIN_WINDOW = 1_000  # a tuning day has at least this many items
@@ -77,7 +81,6 @@ def total(parts: Sequence[Counts]) -> Counts:
 def train(
     monthly: dict[str, Counts],
     windows: dict[str, list[Row]],
-    thresholds: Sequence[float] = THRESHOLDS,
     char_weights: Sequence[float] = CHAR_WEIGHTS,
     tuning: int = TUNING_WINDOWS,
     group: Callable[[str], str] = month,
@@ -85,41 +88,75 @@ def train(
 ) -> tuple[Model, list[dict[str, float]]]:
     """A model counted on ``monthly`` with settings chosen on ``tuning`` of ``windows``.
 
-    ``monthly`` and ``windows`` hold the training months only. Returns the model and the
-    grid: mean P/R/F1 of each setting over the tuning windows.
+    ``monthly`` and ``windows`` hold the training months only. Each tuning day is scored
+    whole and as random subsets of ``TUNING_SIZES`` items, at every threshold of
+    ``THRESHOLDS`` (one merge tree, cut at each); a setting — n-gram share, threshold at
+    1,500 items, slope per log of the size — is scored by the mean over those windows of
+    the grid threshold nearest to what it gives each window's size. Returns the model and
+    the grid's best setting per slope and n-gram share.
     """
     candidates = sorted(day for day, rows in windows.items() if len(rows) >= MIN_WINDOW)
     chosen_days = sorted(
         random.Random(",".join(sorted(monthly))).sample(candidates, min(tuning, len(candidates)))
     )
-    scores: dict[tuple[float, float], list[tuple[float, float, float]]] = {}
+    curves: dict[float, list[tuple[int, dict[float, tuple[float, float, float]]]]] = {}
     for day in chosen_days:
         # One month alone (the quick set) has no other months: it is counted in-sample.
         others = total([c for name, c in monthly.items() if name != group(day)]) or total(
             list(monthly.values())
         )
-        rows = windows[day]
-        for weight in char_weights:
-            options = ClusterOptions(char_weight=weight, model=model_of(others))
-            found = labels_at_thresholds([r.title for r in rows], [r.time for r in rows], thresholds, options)
-            gold = [r.story for r in rows]
-            for threshold, labels in found.items():
-                scores.setdefault((threshold, weight), []).append(bcubed(labels, gold))
+        for rows in _tuning_windows(day, windows[day]):
+            for weight in char_weights:
+                options = ClusterOptions(char_weight=weight, model=model_of(others))
+                found = labels_at_thresholds(
+                    [r.title for r in rows], [r.time for r in rows], THRESHOLDS, options
+                )
+                gold = [r.story for r in rows]
+                curve = {threshold: bcubed(labels, gold) for threshold, labels in found.items()}
+                curves.setdefault(weight, []).append((len(rows), curve))
         if log:
-            print(f"[train] tuned on {day} ({len(rows)} items)", file=sys.stderr, flush=True)
+            print(f"[train] tuned on {day} ({len(windows[day])} items)", file=sys.stderr, flush=True)
     grid = [
-        {
-            "threshold": threshold,
-            "char_weight": weight,
-            **{k: sum(s[i] for s in found) / len(found) for i, k in enumerate(("p", "r", "f1"))},
-        }
-        for (threshold, weight), found in sorted(scores.items())
+        _score(curves[weight], weight, level, slope)
+        for weight in char_weights
+        for level in THRESHOLDS
+        for slope in SLOPES
     ]
     precise = [g for g in grid if g["p"] >= PRECISION_FLOOR] or grid
     best = max(precise, key=lambda g: g["f1"])
     trained_on = f"{', '.join(monthly)}; settings chosen on {', '.join(chosen_days)}"
-    model = model_of(total(list(monthly.values())), best["threshold"], best["char_weight"], trained_on)
-    return model, [{**g, "tuning_days": len(chosen_days)} for g in grid]
+    model = replace(
+        model_of(total(list(monthly.values())), best["threshold"], best["char_weight"], trained_on),
+        threshold_slope=best["slope"],
+    )
+    shown = [
+        max((g for g in precise if g["slope"] == slope and g["char_weight"] == weight), key=lambda g: g["f1"])
+        for weight in char_weights
+        for slope in SLOPES
+        if any(g["slope"] == slope and g["char_weight"] == weight for g in precise)
+    ]
+    return model, [{**g, "tuning_days": len(chosen_days)} for g in shown]
+
+
+def _tuning_windows(day: str, rows: list[Row]) -> list[list[Row]]:
+    """A day whole and as random subsets of ``TUNING_SIZES`` items (those smaller than it)."""
+    return [rows] + [subset(rows, size, seed=f"tuning {day}") for size in TUNING_SIZES if size < len(rows)]
+
+
+def _score(
+    curves: list[tuple[int, dict[float, tuple[float, float, float]]]],
+    weight: float,
+    level: float,
+    slope: float,
+) -> dict[str, float]:
+    """Mean P/R/F1 over the windows of the threshold ``level + slope * ln(max(n, 1500) / 1500)``."""
+    options = ClusterOptions(threshold=level, threshold_slope=slope, char_weight=weight)
+    found = []
+    for n, curve in curves:
+        wanted = options.threshold_for(n)
+        found.append(curve[min(curve, key=lambda t: abs(t - wanted))])
+    means = {k: sum(s[i] for s in found) / len(found) for i, k in enumerate(("p", "r", "f1"))}
+    return {"threshold": level, "slope": slope, "char_weight": weight, **means}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,12 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     rows = load(QUICK_SET) if args.quick else [r for r in load(DEV_SET) if r.day not in SAMPLE_DAYS]
     monthly = counts_by_month(rows)
     model, grid = train(monthly, day_windows(rows), tuning=2 if args.quick else TUNING_WINDOWS, log=True)
-    print(f"{'threshold':>9} {'chars':>5} {'P':>6} {'R':>6} {'F1':>6}")
+    print(f"{'slope':>5} {'threshold':>9} {'chars':>5} {'P':>6} {'R':>6} {'F1':>6}")
     for g in grid:
         print(
-            f"{g['threshold']:>9.2f} {g['char_weight']:>5.2f} {g['p']:>6.3f} {g['r']:>6.3f} {g['f1']:>6.3f}"
+            f"{g['slope']:>5.2f} {g['threshold']:>9.2f} {g['char_weight']:>5.2f}"
+            f" {g['p']:>6.3f} {g['r']:>6.3f} {g['f1']:>6.3f}"
         )
-    print(f"chosen: threshold {model.threshold}, char_weight {model.char_weight}; {model.trained_on}")
+    print(
+        f"chosen: threshold {model.threshold} at 1,500 items, slope {model.threshold_slope},"
+        f" char_weight {model.char_weight}; {model.trained_on}"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) in {time.perf_counter() - started:.0f}s")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import math
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from digest.cluster import (
     same_story,
     similarity,
 )
+from digest.cluster.core import labels_at_thresholds
 from digest.cluster.model import shipped_model
 from digest.models import Item
 
@@ -255,7 +258,7 @@ def test_look_alike_events_in_a_small_batch_stay_apart_while_each_event_joins():
 
 
 def test_it_says_why_each_item_joined_its_story():
-    groups, why = cluster_items_explained([*QUAKE, *MERGER])
+    _, why = cluster_items_explained([*QUAKE, *MERGER])
     assert set(why) == {"b", "a", "m2"}  # each story's first item starts it: no reason
     assert why["b"].story == 0 and why["m2"].story == 3
     for reason in why.values():
@@ -303,3 +306,32 @@ def test_a_word_in_every_item_of_the_batch_joins_nothing_though_training_never_s
     titles = [*UNRELATED, *(i.title for i in [*QUAKE[:1], *MERGER[:1], *BANKRUPTCY[:1], *FED[:1], *ECB[:1]])]
     items = [item(str(n), f"Zorvania: {title}") for n, title in enumerate(titles)]
     assert keys(cluster_items(items)) == keys([[i] for i in items])
+
+
+def test_the_trained_threshold_rises_with_the_log_of_a_large_batch_and_stays_put_below():
+    settings = ClusterOptions(threshold=0.26, threshold_slope=0.02).resolved()
+    assert settings.threshold_for(8) == settings.threshold_for(1_500) == pytest.approx(0.26)
+    assert settings.threshold_for(1_500 * 4) == pytest.approx(0.26 + 0.02 * math.log(4))
+    assert ClusterOptions(threshold=0.3).resolved().threshold_for(10_000) == 0.3  # a given threshold is kept
+
+
+def test_a_merge_tree_cut_at_a_threshold_is_the_clustering_at_that_threshold():
+    rows = _uci_rows()[:400]
+    texts, times = [r["TITLE"] for r in rows], [0.0] * len(rows)
+    thresholds = (0.15, 0.26, 0.4)
+    cut = labels_at_thresholds(texts, times, thresholds, ClusterOptions())
+    for threshold in thresholds:
+        assert cut[threshold] == cluster_texts(
+            texts, times, [""] * len(texts), ClusterOptions(threshold=threshold)
+        )
+
+
+def test_a_small_batch_of_one_story_stays_together_though_its_words_are_common_in_it():
+    # A quiet Sunday's window can be one story: its words are in most of the batch, like
+    # "Zorvania" above, but its items also agree without them, so they keep their weight.
+    rows = _uci_rows()
+    biggest = Counter(r["STORY"] for r in rows).most_common(1)[0][0]
+    batch = [r for r in rows if r["STORY"] == biggest][:60]
+    labels = cluster_texts([r["TITLE"] for r in batch], [0.0] * len(batch), [""] * len(batch))
+    _, recall, _ = bcubed(labels, [biggest] * len(batch))
+    assert recall >= 0.5

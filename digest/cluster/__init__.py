@@ -16,9 +16,11 @@ Method (measured on day windows of the UCI dev set not used for training: bench/
 3. LSA: a rank-256 randomized SVD (fixed seed) so later products are dense and BLAS-fast;
    each vector then gets its neighbours' similarity-weighted sum added (``linkage.expand``).
 4. Exact group-average agglomeration, stopped at the trained threshold, never joining items
-   further apart than the editorial window (``linkage.agglomerate``).
+   further apart than the editorial window (``linkage.agglomerate``). The threshold rises
+   with the log of the batch size above 1,500 items (``ClusterOptions.threshold_for``):
+   in the largest windows more unrelated items sit near any story.
 
-The threshold and the n-gram share were chosen, and the frequencies counted, by
+The threshold, its slope and the n-gram share were chosen, and the frequencies counted, by
 ``bench/train_cluster.py`` on days other than those scored by ``bench/bench_cluster.py``.
 Time is only the editorial window, never a similarity: UCI's timestamps are crawl times,
 contiguous per story.

@@ -9,8 +9,16 @@ from dataclasses import dataclass, replace
 from threadpoolctl import threadpool_limits
 
 from digest.cluster.explain import JoinReason, join_reasons
-from digest.cluster.linkage import Floats, agglomerate, expand, first_index_labels, time_spans
-from digest.cluster.model import Model, shipped_model
+from digest.cluster.linkage import (
+    Floats,
+    agglomerate,
+    cut,
+    expand,
+    first_index_labels,
+    merge_tree,
+    time_spans,
+)
+from digest.cluster.model import REFERENCE_SIZE, Model, shipped_model
 from digest.cluster.text import item_texts
 from digest.cluster.vectors import Parts, mix, parts, project
 from digest.models import Item
@@ -27,11 +35,17 @@ __all__ = [
 ]
 
 
+MIN_THRESHOLD, MAX_THRESHOLD = 0.05, 0.95  # a size-dependent threshold stays inside these
+
+
 @dataclass(frozen=True)
 class ClusterOptions:
     """How eagerly items merge into stories; None means the trained value (``model``'s)."""
 
-    threshold: float | None = None  # average similarity two clusters need to merge
+    threshold: float | None = None  # average similarity two clusters need to merge (at REFERENCE_SIZE)
+    # Its change per natural log of the batch size; None: the model's when the threshold is
+    # the model's too, else 0 (a threshold given is taken as it is, whatever the batch).
+    threshold_slope: float | None = None
     window_hours: float = 24.0  # no story holds items further apart than this (editorial, not tuned)
     char_weight: float | None = None  # share of character n-grams in each vector
     neighbours: int = 20  # k of the neighbour expansion
@@ -43,12 +57,29 @@ class ClusterOptions:
     def resolved(self) -> ClusterOptions:
         """These options with the model and every None setting filled in from it."""
         model = self.model or shipped_model()
+        slope = self.threshold_slope
+        if slope is None:
+            slope = model.threshold_slope if self.threshold is None else 0.0
         return replace(
             self,
             model=model,
             threshold=model.threshold if self.threshold is None else self.threshold,
+            threshold_slope=slope,
             char_weight=model.char_weight if self.char_weight is None else self.char_weight,
         )
+
+    def threshold_for(self, n: int) -> float:
+        """The merge threshold in a batch of ``n`` items (resolved options).
+
+        It rises with the log of the size above ``REFERENCE_SIZE``: one threshold for every
+        size over-merges the largest windows, where more unrelated items sit near any story
+        (the slope is trained with the level, ``bench/train_cluster``). Below that it stays
+        put: a smaller batch is a newsroom's own day, full of look-alike events, and random
+        subsets of a world-news day, which would pull it down, are no model of one.
+        """
+        assert self.threshold is not None and self.threshold_slope is not None
+        shift = self.threshold_slope * math.log(max(n, REFERENCE_SIZE) / REFERENCE_SIZE)
+        return min(MAX_THRESHOLD, max(MIN_THRESHOLD, self.threshold + shift))
 
 
 def cluster_items(items: Sequence[Item], options: ClusterOptions = ClusterOptions()) -> list[list[Item]]:
@@ -61,11 +92,16 @@ def cluster_items(items: Sequence[Item], options: ClusterOptions = ClusterOption
 
 
 def cluster_items_explained(
-    items: Sequence[Item], options: ClusterOptions = ClusterOptions()
+    items: Sequence[Item], options: ClusterOptions = ClusterOptions(), *, every_member: bool = False
 ) -> tuple[list[list[Item]], dict[str, JoinReason]]:
-    """The stories of ``cluster_items``, and why each item after a story's first joined it (by key)."""
+    """The stories of ``cluster_items``, and why each item after a story's first joined it (by key).
+
+    ``every_member``: a story's first item too, when the story has others (an editor's view
+    may lead the story with another item, and then the first is one that joined it).
+    """
     times = [item.published.timestamp() if item.published else math.nan for item in items]
-    labels, reasons = cluster_texts_explained(item_texts(items), times, [i.source for i in items], options)
+    texts, sources = item_texts(items), [i.source for i in items]
+    labels, reasons = _cluster(texts, times, sources, options, explain=True, every_member=every_member)
     stories: dict[int, list[Item]] = {}
     for label, item in zip(labels, items, strict=True):
         stories.setdefault(label, []).append(item)
@@ -108,7 +144,8 @@ def labels_at_thresholds(
         return {t: list(range(len(texts))) for t in thresholds}
     dense, spans, window, _ = _dense(texts, times, settings)
     with threadpool_limits(1, user_api="blas"):
-        return {t: first_index_labels(agglomerate(dense, spans, window, t)) for t in thresholds}
+        tree = merge_tree(dense, spans, window, min(thresholds))
+    return {t: first_index_labels(cut(len(texts), *tree, t)) for t in thresholds}
 
 
 def similarity(a: Item, b: Item, options: ClusterOptions = ClusterOptions()) -> float:
@@ -134,6 +171,7 @@ def _cluster(
     sources: Sequence[str],
     options: ClusterOptions,
     explain: bool,
+    every_member: bool = False,
 ) -> tuple[list[int], list[JoinReason | None]]:
     if not len(texts) == len(times) == len(sources):
         raise ValueError("cluster_texts: texts, times and sources differ in length")
@@ -141,13 +179,14 @@ def _cluster(
     if n < 2:
         return list(range(n)), [None] * n
     settings = options.resolved()
-    assert settings.threshold is not None and settings.char_weight is not None
+    assert settings.char_weight is not None
+    threshold = settings.threshold_for(n)
     dense, spans, window, vectors = _dense(texts, times, settings)
     with threadpool_limits(1, user_api="blas"):
-        labels = first_index_labels(agglomerate(dense, spans, window, settings.threshold))
+        labels = first_index_labels(agglomerate(dense, spans, window, threshold))
         if not explain:
             return labels, [None] * n
-        return labels, join_reasons(labels, vectors, dense, settings.char_weight, settings.threshold)
+        return labels, join_reasons(labels, vectors, dense, settings.char_weight, threshold, every_member)
 
 
 def _dense(

@@ -58,8 +58,10 @@ def join_reasons(
     dense: npt.NDArray[np.floating[Any]],
     char_weight: float,
     threshold: float,
+    every_member: bool = False,
 ) -> list[JoinReason | None]:
-    """Per item, why it joined; None for an item that starts its story."""
+    """Per item, why it joined; None for an item that starts its story (with ``every_member``,
+    only for an item alone in it)."""
     members = sp.csr_matrix(
         (np.ones(len(labels), dtype=np.float32), (np.asarray(labels), np.arange(len(labels)))),
         shape=(len(labels), len(labels)),
@@ -73,7 +75,7 @@ def join_reasons(
     by_part = {name: _mean_to_others(labels, members, sizes, matrix) for name, (matrix, _) in named.items()}
     return [
         None
-        if label == index
+        if (label == index and not every_member) or sizes[label] < 2
         else JoinReason(
             story=label,
             similarity=float(overall[index]),

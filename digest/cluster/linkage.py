@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
-__all__ = ["agglomerate", "expand", "first_index_labels", "time_spans", "unit"]
+__all__ = ["agglomerate", "cut", "expand", "first_index_labels", "merge_tree", "time_spans", "unit"]
 
 Floats = npt.NDArray[np.floating[Any]]
 Ints = npt.NDArray[np.int64]
@@ -93,33 +95,53 @@ def _nearest(
 
 
 def agglomerate(vectors: Floats, spans: tuple[Floats, Floats], window: float, threshold: float) -> Ints:
-    """Group-average linkage, exact, by rounds of merging reciprocal nearest neighbours.
+    """Group-average linkage, exact, stopped where no two clusters average ``threshold``."""
+    return cut(len(vectors), *merge_tree(vectors, spans, window, threshold), threshold)
 
-    A cluster is its summed vector, so the average similarity of two clusters is one dot
+
+def merge_tree(
+    vectors: Floats, spans: tuple[Floats, Floats], window: float, floor: float
+) -> tuple[Ints, Floats]:
+    """Every merge down to ``floor``: pairs of item indices (one per side) and their similarity.
+
+    Group-average linkage, exact, by rounds of merging reciprocal nearest neighbours. A
+    cluster is its summed vector, so the average similarity of two clusters is one dot
     product over their sizes. Average linkage is reducible: a pair of clusters that are
     each other's nearest stays so when other pairs merge, so merging every such pair above
-    ``threshold`` at once gives the same tree as merging the best pair one at a time.
+    ``floor`` at once gives the same tree as merging the best pair one at a time, and the
+    merges at or above any threshold are the clustering at that threshold (``cut``).
     """
-    labels = np.arange(vectors.shape[0], dtype=np.int64)
     sums = np.array(vectors, dtype=np.float32)
     sizes = np.ones(len(sums), dtype=np.float32)
+    members = np.arange(len(sums), dtype=np.int64)  # one item of each cluster
     low, high = (np.array(part) for part in spans)
+    joined: list[Ints] = []
+    heights: list[Floats] = []
     while len(sums) > 1:
         near, sims = _nearest(sums, sizes, (low, high), window, 1)
         best, index = near[:, 0], np.arange(len(sums))
-        pairs = (best[best] == index) & (index < best) & (sims[:, 0] >= threshold)
+        pairs = (best[best] == index) & (index < best) & (sims[:, 0] >= floor)
         if not pairs.any():
             break
         a, b = index[pairs], best[pairs]
+        joined.append(np.stack([members[a], members[b]], axis=1))
+        heights.append(sims[pairs, 0])
         sums[a] += sums[b]
         sizes[a] += sizes[b]
         low[a], high[a] = np.minimum(low[a], low[b]), np.maximum(high[a], high[b])
         keep = np.ones(len(sums), dtype=bool)
         keep[b] = False
-        index[b] = a
-        labels = (np.cumsum(keep) - 1)[index][labels]
-        sums, sizes, low, high = sums[keep], sizes[keep], low[keep], high[keep]
-    return labels
+        sums, sizes, members, low, high = sums[keep], sizes[keep], members[keep], low[keep], high[keep]
+    if not joined:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return np.concatenate(joined), np.concatenate(heights)
+
+
+def cut(n: int, pairs: Ints, heights: Floats, threshold: float) -> Ints:
+    """The clusters of ``merge_tree``'s merges at or above ``threshold``: a label per item."""
+    chosen = pairs[heights >= threshold]
+    graph = sp.csr_matrix((np.ones(len(chosen), dtype=np.int8), (chosen[:, 0], chosen[:, 1])), shape=(n, n))
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
 
 
 def first_index_labels(labels: Ints) -> list[int]:

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from digest.cluster.text import grams, terms, words
 
-__all__ = ["MODEL_FILE", "Model", "count", "shipped_model"]
+__all__ = ["MODEL_FILE", "REFERENCE_SIZE", "Model", "count", "shipped_model"]
 
 MODEL_FILE = "model.json.gz"
+REFERENCE_SIZE = 1_500  # the batch size at which the threshold is ``Model.threshold``
 MIN_COUNT = 2  # terms seen once in training are stored as unseen: that halves the file
 
 
@@ -34,9 +35,10 @@ class Model:
     documents: int
     term_df: dict[str, int] = field(repr=False)
     gram_df: dict[str, int] = field(repr=False)
-    threshold: float  # average similarity two clusters need to merge
+    threshold: float  # average similarity two clusters need to merge, in a batch of REFERENCE_SIZE
     char_weight: float  # share of character n-grams in each item's vector
     trained_on: str = ""
+    threshold_slope: float = 0.0  # the threshold's change per natural log of the batch size
 
     def term_idf(self, names: Iterable[str]) -> list[float]:
         return [self._idf(self.term_df.get(name, 0)) for name in names]
@@ -52,6 +54,7 @@ class Model:
             "documents": self.documents,
             "threshold": self.threshold,
             "char_weight": self.char_weight,
+            "threshold_slope": self.threshold_slope,
             "trained_on": self.trained_on,
             "term_df": {k: v for k, v in sorted(self.term_df.items()) if v >= MIN_COUNT},
             "gram_df": {k: v for k, v in sorted(self.gram_df.items()) if v >= MIN_COUNT},
@@ -87,4 +90,5 @@ def shipped_model() -> Model:
         threshold=float(data["threshold"]),
         char_weight=float(data["char_weight"]),
         trained_on=str(data.get("trained_on", "")),
+        threshold_slope=float(data.get("threshold_slope", 0.0)),
     )

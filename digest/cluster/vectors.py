@@ -25,6 +25,7 @@ Floats = npt.NDArray[np.floating[Any]]
 SMALL_BATCH = 300  # at most this many items: a newsroom's own batch
 BATCH_COMMON = 0.1  # share of a small batch's rows that makes a term common in it
 BATCH_COMMON_MIN = 5  # ... and at least this many rows
+STORY_COHESION = 0.15  # mean cosine, without the word, of the rows that share a story's word
 POWER_ITERATIONS = 1  # 0 loses 0.1 F1: the SVD must see the data twice
 
 
@@ -55,9 +56,14 @@ def parts(texts: Sequence[str], model: Model, summary_weight: float) -> Parts:
     distinct = list(vocabulary)
     term_matrix, term_names = _mapping([[t] if t else [] for t in terms(distinct)])
     gram_matrix, gram_names = _mapping([grams(word) for word in distinct])
+    term_counts, term_idf = tokens @ term_matrix, np.asarray(model.term_idf(term_names))
+    story_terms = _story_terms(term_counts, term_idf)
+    # A story word's n-grams keep their trained idf with it.
+    story_words = np.asarray(term_matrix @ story_terms.astype(np.float32)).ravel() > 0
+    story_grams = np.asarray(gram_matrix.T @ story_words.astype(np.float32)).ravel() > 0
     return Parts(
-        words=_tfidf(tokens @ term_matrix, np.asarray(model.term_idf(term_names))),
-        grams=_tfidf(tokens @ gram_matrix, np.asarray(model.gram_idf(gram_names))),
+        words=_tfidf(term_counts, term_idf, story_terms),
+        grams=_tfidf(tokens @ gram_matrix, np.asarray(model.gram_idf(gram_names)), story_grams),
     )
 
 
@@ -78,21 +84,54 @@ def _mapping(features: list[list[str]]) -> tuple[sp.csr_matrix, list[str]]:
     return matrix, list(ids)
 
 
-def _tfidf(counts: sp.csr_matrix, idf: Floats) -> sp.csr_matrix:
+def _batch_common(counts: sp.csr_matrix) -> npt.NDArray[np.bool_]:
+    """Columns in ``BATCH_COMMON`` or more of a small batch's rows (none in a large one)."""
+    n = counts.shape[0]
+    if not BATCH_COMMON_MIN <= n <= SMALL_BATCH:
+        return np.zeros(counts.shape[1], dtype=bool)
+    df = np.bincount(sp.csr_matrix(counts).indices, minlength=counts.shape[1])
+    return np.asarray(df >= max(BATCH_COMMON_MIN, BATCH_COMMON * n))
+
+
+def _story_terms(counts: sp.csr_matrix, idf: Floats) -> npt.NDArray[np.bool_]:
+    """Batch-common terms whose items are one event by their other words: a story's own.
+
+    A small batch that is mostly one story ("Mother's Day" in 61 of a Sunday's headlines)
+    shares its story's words as much as a newsroom's feeds share "Kyiv"; what tells them
+    apart is that the story's items also agree without the word, and Kyiv's do not.
+    """
+    common = np.flatnonzero(_batch_common(counts))
+    story = np.zeros(counts.shape[1], dtype=bool)
+    if not len(common):
+        return story
+    weighted = _tfidf(counts, idf, np.ones(counts.shape[1], dtype=bool)).tocsc()
+    for column in common:
+        rows = weighted[:, column].nonzero()[0]
+        others = sp.csr_matrix(weighted[rows].tolil())
+        others[:, column] = 0
+        others = _normalize(others)
+        gram = np.asarray((others @ others.T).todense())
+        pairs = len(rows) * (len(rows) - 1)
+        story[column] = (gram.sum() - np.trace(gram)) / max(pairs, 1) >= STORY_COHESION
+    return story
+
+
+def _tfidf(counts: sp.csr_matrix, idf: Floats, trained: npt.NDArray[np.bool_]) -> sp.csr_matrix:
     """Sublinear tf times the trained idf, rows L2-normalized.
 
     In a small batch (a newsroom's day of feeds, not a day of the world's news), a term in
     ``BATCH_COMMON`` or more of its rows is common there whatever training said ("Kyiv" in
-    a Ukrainian newsroom's feeds, rare in 2014's headlines) and takes the batch's lower idf.
+    a Ukrainian newsroom's feeds, rare in 2014's headlines) and takes the batch's lower idf,
+    unless ``trained`` (a story's own word, ``_story_terms``) says to keep the trained one.
     Large windows keep the trained idf: there, a term that common is one big story's.
     """
     counts = sp.csr_matrix(counts, dtype=np.float32)
     counts.sum_duplicates()
     counts.eliminate_zeros()
     n = counts.shape[0]
-    if BATCH_COMMON_MIN <= n <= SMALL_BATCH:
+    common = _batch_common(counts) & ~trained
+    if common.any():
         df = np.bincount(counts.indices, minlength=counts.shape[1])
-        common = df >= max(BATCH_COMMON_MIN, BATCH_COMMON * n)
         idf = np.where(common, np.minimum(idf, np.log((1 + n) / (1 + df)) + 1.0), idf)
     # 1 + log(tf) for whole counts; a summary-only word (weight below one) keeps its weight.
     data = counts.data

@@ -9,8 +9,8 @@ a mail client or a reviewer.
 ``Preview.joins`` says, for each item that joined a story it does not lead, why
 (``JoinReason``): whether it still goes with the lead when the items are clustered at the
 stricter follow-up setting (a close match, the same event) or only at the clustering
-threshold (a loose one, worth a look), and the clusterer's own similarity and its parts
-when the clusterer gives them (``_clusterer_reasons``).
+threshold (a loose one, worth a look), and the clusterer's own similarity of the item to
+its story and the parts that made it (``_clusterer_reasons``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from digest.cluster import ClusterOptions, cluster_items_explained
+from digest.cluster import JoinReason as ClusterReason
 from digest.compose import ComposeOptions, Composition, Pool, compose, prepare
 from digest.config import Settings
 from digest.editorial import EditorAction, active_actions
-from digest.models import Recipient, RenderedEdition
+from digest.models import Item, Recipient, RenderedEdition
 from digest.pipeline import editors_words
 from digest.pipeline.planning import UnknownList, renderer_for
 from digest.pipeline.stand_ins import editor_recipient
@@ -109,7 +111,8 @@ def preview_edition(
         words = editors_words.words_in_force(conn, list_pk, now)
         language = language_store.language_of(conn, list_name)
     options = ComposeOptions.from_settings(settings, layout).with_engagement(engagement_lifts(settings, now))
-    pool = prepare(items, now=now, options=options)
+    explaining = _ExplainingClusterer()
+    pool = prepare(items, now=now, options=options, clusterer=explaining)
     composition = compose(
         pool,
         list_name=list_name,
@@ -125,10 +128,13 @@ def preview_edition(
     composition.content.language = language
     web_url = f"{settings.public_url}/editions/preview"
     rendered = renderer_for(settings).render(composition.content, edition_id=None, web_url=web_url)
-    return Preview(list_name, topics, composition, rendered, actions, previous, _joins(pool, composition))
+    joins = _joins(pool, composition, _clusterer_reasons(explaining.reasons))
+    return Preview(list_name, topics, composition, rendered, actions, previous, joins)
 
 
-def _joins(pool: Pool, composition: Composition) -> dict[str, JoinReason]:
+def _joins(
+    pool: Pool, composition: Composition, given: dict[str, tuple[float | None, tuple[tuple[str, float], ...]]]
+) -> dict[str, JoinReason]:
     """Why each item that does not lead its story is in it (see the module's docstring)."""
     stories = composition.content.stories + [story for story, _ in composition.left_out]
     if not any(story.also for story in stories):
@@ -138,7 +144,6 @@ def _joins(pool: Pool, composition: Composition) -> dict[str, JoinReason]:
         for n, (group, strands) in enumerate(zip(pool.clusters, pool.strands(), strict=True))
         for item, strand in zip(group, strands, strict=True)
     }
-    given = _clusterer_reasons(pool)
     return {
         item.key: JoinReason(
             story.lead.key,
@@ -151,12 +156,33 @@ def _joins(pool: Pool, composition: Composition) -> dict[str, JoinReason]:
     }
 
 
-def _clusterer_reasons(pool: Pool) -> dict[str, tuple[float | None, tuple[tuple[str, float], ...]]]:
-    """The clusterer's own account of each joined item: its similarity to the story and the
-    parts that made it, by item key. Today's clusterer gives none; the one that replaces it
-    exposes them, and this is the one place that reads them."""
-    del pool
-    return {}
+class _ExplainingClusterer:
+    """``cluster_items`` that keeps the clusterer's reasons of the pool's own clustering, for
+    every member of a story (compose may lead it with an item other than its first).
+
+    ``prepare`` clusters first at the edition's setting; a later call (the stricter
+    follow-up clustering) must not replace the reasons behind the stories shown.
+    """
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, ClusterReason] | None = None
+
+    def __call__(self, items: Sequence[Item], options: ClusterOptions) -> list[list[Item]]:
+        groups, reasons = cluster_items_explained(items, options, every_member=True)
+        if self.reasons is None:
+            self.reasons = reasons
+        return groups
+
+
+def _clusterer_reasons(
+    reasons: dict[str, ClusterReason] | None,
+) -> dict[str, tuple[float | None, tuple[tuple[str, float], ...]]]:
+    """The clusterer's own account of each joined item, by item key: its similarity to the
+    story (in the space the clusterer merges in) and each part's similarity to the story."""
+    return {
+        key: (reason.similarity, tuple((part.name, part.similarity) for part in reason.parts))
+        for key, reason in (reasons or {}).items()
+    }
 
 
 def send_test(preview: Preview, settings: Settings, addresses: Sequence[str]) -> None:

@@ -76,7 +76,12 @@ def test_the_sample_stays_fresh_whatever_day_the_demo_runs(tmp_path) -> None:
     assert min(d for d in oldest if d) > NOW - timedelta(hours=36)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the new clusterer: today's merges look-alike events")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit of a lexical similarity: Kharkiv's theater tour and underground schools join its "
+    "glide-bomb story, the Black Sea corridor the Izmail strike, a blackout explainer the Kyiv strike; "
+    "no threshold from 0.10 to 0.30 keeps them apart",
+)
 def test_no_sample_item_joins_a_story_it_does_not_belong_to(sample_day) -> None:
     truth = true_stories()
     mixed = [labels(story, truth) for story in entries(sample_day) if len(set(labels(story, truth))) > 1]
@@ -85,8 +90,9 @@ def test_no_sample_item_joins_a_story_it_does_not_belong_to(sample_day) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the trained clusterer keeps precision on the sample but splits three multi-outlet stories "
-    "(kyiv-strike into 3, drone-industry and emergency-outages into 2): small batches need their own threshold",
+    reason="known limit of a lexical similarity: it splits three multi-outlet stories (kyiv-strike into 3, "
+    "drone-industry and emergency-outages into 2) whose reports share few words; even at 0.10, where "
+    "look-alikes merge everywhere, kyiv-strike and emergency-outages stay split",
 )
 def test_each_multi_outlet_sample_story_is_one_entry(sample_day) -> None:
     truth = true_stories()
@@ -143,3 +149,16 @@ def test_updated_marks_only_stories_whose_event_was_sent_before(settings, tmp_pa
     updated = [labels(story, truth) for story in second.stories if story.updated]
     assert [found for found in updated if not set(found) <= had] == []
     assert "heating-season" not in {label for found in updated for label in found}
+
+
+def test_the_preview_says_for_each_joined_sample_item_its_similarity_and_the_parts_that_made_it(
+    settings, tmp_path
+) -> None:
+    collect_sample(settings, tmp_path / "sample", NOW)
+    preview = preview_edition("daily", settings, now=NOW, new_reader=True)
+    joined = [item.key for story in entries(preview.composition) for item in story.also]
+    assert joined and sorted(preview.joins) == sorted(joined)
+    for reason in preview.joins.values():
+        assert reason.similarity is not None and 0 < reason.similarity <= 1
+        assert [name for name, _ in reason.parts] == ["title and summary words", "character n-grams"]
+        assert "; similarity " in reason.text and "character n-grams" in reason.text

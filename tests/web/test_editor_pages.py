@@ -204,7 +204,14 @@ def test_the_preview_says_why_each_item_joined_its_story(client, settings):
     sign_in(client, settings, "viewer")
     page = client.get("/admin/preview/daily")
     [joined] = re.findall(r'<ul class="joins"><li>(.*?)</li></ul>', page.text)
-    assert joined in (f"{name}: {same} — close match: same event at the strict setting" for name in ("Wire", "Post"))
+    said = re.fullmatch(
+        rf"(Wire|Post): {same} — close match: same event at the strict setting; similarity (\d\.\d\d)"
+        r" \(title and summary words (\d\.\d\d), character n-grams (\d\.\d\d)\)",
+        joined,
+    )
+    assert said, joined
+    # The same title and summary from two outlets: every part of the clusterer's similarity is whole.
+    assert [float(value) for value in said.groups()[1:]] == [1.0, 1.0, 1.0]
 
 
 def test_the_dashboard_and_the_edition_page_show_alerts_and_failed_deliveries_with_reasons(client, settings):
