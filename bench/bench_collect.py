@@ -140,8 +140,12 @@ def _measure(kind: str, count: int, folder: Path, base_url: str) -> dict[str, fl
         naive = _pass(ids, refresh)
         assert statuses.count("ok") == count, set(statuses)
     ceiling = _ceiling([f"{base_url}/{n}.xml" for n in range(count)], validators)
-    print(f"[collect] {kind}: first {first:.2f}s, unchanged {unchanged:.2f}s, without conditional GET "
-          f"{naive:.2f}s, 304s alone {ceiling:.2f}s", file=sys.stderr, flush=True)  # fmt: skip
+    print(
+        f"[collect] {kind}: first {first:.2f}s, unchanged {unchanged:.2f}s, without conditional GET "
+        f"{naive:.2f}s, 304s alone {ceiling:.2f}s",
+        file=sys.stderr,
+        flush=True,
+    )
     return {"first": first, "unchanged": unchanged, "naive": naive, "ceiling": ceiling, "kept": kept}
 
 
@@ -161,11 +165,21 @@ def run(quick: bool = False) -> list[Row]:
             base_url = f"http://127.0.0.1:{pipe.recv()}"
             for kind in kinds:
                 t = _measure(kind, count, Path(tmp), base_url)
-                note = (f"{count} feeds × {ITEMS_PER_FEED} items, {THREADS} threads; first pass (all new) "
-                        f"{t['first']:.2f}s; target: 500 unchanged in < 10 s; feeds still holding "
-                        f"their validators after the 304 pass: {t['kept']:.0f}/{count}")  # fmt: skip
-                rows.append(row(f"collect unchanged {kind}", count / t["unchanged"], count / t["naive"],
-                                "feeds/s", ceiling=count / t["ceiling"], note=note))  # fmt: skip
+                note = (
+                    f"{count} feeds × {ITEMS_PER_FEED} items, {THREADS} threads; first pass (all new) "
+                    f"{t['first']:.2f}s; target: 500 unchanged in < 10 s; feeds still holding "
+                    f"their validators after the 304 pass: {t['kept']:.0f}/{count}"
+                )
+                rows.append(
+                    row(
+                        f"collect unchanged {kind}",
+                        count / t["unchanged"],
+                        count / t["naive"],
+                        "feeds/s",
+                        ceiling=count / t["ceiling"],
+                        note=note,
+                    )
+                )
         finally:
             server.terminate()
             server.join(5)

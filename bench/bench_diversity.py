@@ -40,8 +40,15 @@ def days() -> dict[str, list[Story]]:
     with DEV_SET.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             published = datetime.fromtimestamp(int(row["TIMESTAMP"]) / 1000, UTC)
-            item = Item(key=row["ID"], feed_id=1, source=row["PUBLISHER"], url=row["URL"], title=row["TITLE"],
-                        published=published, categories=(TOPICS[row["CATEGORY"]],))  # fmt: skip
+            item = Item(
+                key=row["ID"],
+                feed_id=1,
+                source=row["PUBLISHER"],
+                url=row["URL"],
+                title=row["TITLE"],
+                published=published,
+                categories=(TOPICS[row["CATEGORY"]],),
+            )
             by_day[published.date().isoformat()][row["STORY"]].append(item)
     return {day: [make_story(group) for group in stories.values()] for day, stories in by_day.items()}
 
@@ -58,8 +65,10 @@ def measure(stories: list[Story], diversity: float) -> tuple[float, int, float]:
 
 def main() -> None:
     pools = {day: stories for day, stories in days().items() if len(stories) > SIZE}
-    print(f"{len(pools)} days with more than {SIZE} stories: " + ", ".join(
-        f"{day} ({len(s)} stories)" for day, s in pools.items()))  # fmt: skip
+    print(
+        f"{len(pools)} days with more than {SIZE} stories: "
+        + ", ".join(f"{day} ({len(s)} stories)" for day, s in pools.items())
+    )
     print(f"{'diversity':>9} {'top share':>10} {'topics':>7} {'kept':>6}")
     for diversity in GRID:
         rows = [measure(stories, diversity) for stories in pools.values()]

@@ -201,9 +201,11 @@ def _measure(kind: str, size: int, sample: int, folder: Path, sendgrid: SendGrid
         common.subscribers(url, emails=sample, list_name="sample", start=size, now=now)
         ours = _run(pool, _environment(url, sendgrid.url, folder, 1000, redis), "daily", size, kind, sendgrid)
         base = _run(pool, _environment(url, sendgrid.url, folder, 1, redis), "sample", sample, kind, sendgrid)
-    _log(f"{kind} {size:>9,}: plan {ours.plan_s:6.1f}s  send {ours.send_s:6.1f}s  requests {ours.requests}"
-         f"  RSS planner {ours.planner_mb:.0f} MB, worker {ours.worker_mb:.0f} MB;"
-         f"  baseline {sample} recipients in {base.send_s:.1f}s")  # fmt: skip
+    _log(
+        f"{kind} {size:>9,}: plan {ours.plan_s:6.1f}s  send {ours.send_s:6.1f}s  requests {ours.requests}"
+        f"  RSS planner {ours.planner_mb:.0f} MB, worker {ours.worker_mb:.0f} MB;"
+        f"  baseline {sample} recipients in {base.send_s:.1f}s"
+    )
     return ours, base
 
 
@@ -244,33 +246,55 @@ def _rows(runs: list[tuple[Run, Run]], sample: int, render_s: float) -> list[Row
     for ours, base in runs:
         per_recipient = base.send_s / base.size  # the baseline's send time, extrapolated
         baseline_s = ours.plan_s + per_recipient * ours.size
-        rows.append(row(
-            f"send-email {_label(ours.size)} {ours.kind}", ours.size / ours.total_s, ours.size / baseline_s,
-            "recipients/s", ceiling=RATE * 1000, peak_rss_mb=max(ours.planner_mb, ours.worker_mb),
-            note=(f"render+send {ours.total_s:.1f}s (plan {ours.plan_s:.1f}s, send {ours.send_s:.1f}s, "
-                  f"{ours.requests} requests, {WORKERS} workers); RSS planner {ours.planner_mb:.0f} MB, "
-                  f"worker {ours.worker_mb:.0f} MB; baseline one request per recipient, {sample} measured "
-                  f"({base.send_s:.1f}s) and extrapolated to {baseline_s:.0f}s; "
-                  f"ceiling = DIGEST_SENDGRID_RATE {RATE:.0f}/s × 1000"),
-        ))  # fmt: skip
+        rows.append(
+            row(
+                f"send-email {_label(ours.size)} {ours.kind}",
+                ours.size / ours.total_s,
+                ours.size / baseline_s,
+                "recipients/s",
+                ceiling=RATE * 1000,
+                peak_rss_mb=max(ours.planner_mb, ours.worker_mb),
+                note=(
+                    f"render+send {ours.total_s:.1f}s (plan {ours.plan_s:.1f}s, send {ours.send_s:.1f}s, "
+                    f"{ours.requests} requests, {WORKERS} workers); RSS planner {ours.planner_mb:.0f} MB, "
+                    f"worker {ours.worker_mb:.0f} MB; baseline one request per recipient, {sample} measured "
+                    f"({base.send_s:.1f}s) and extrapolated to {baseline_s:.0f}s; "
+                    f"ceiling = DIGEST_SENDGRID_RATE {RATE:.0f}/s × 1000"
+                ),
+            )
+        )
     for ours, base in runs:
         if ours.size < max(r[0].size for r in runs):
             continue
         # The whole per-recipient way: render + premailer for each reader (spread over every
         # core) and one request each, against ours: one render per variant, 1,000 per request.
         naive_s = ours.size * render_s / cores + base.send_s / base.size * ours.size
-        rows.append(row(
-            f"render+send-email {_label(ours.size)} {ours.kind}", ours.total_s, naive_s, "s",
-            peak_rss_mb=max(ours.planner_mb, ours.worker_mb), higher_is_better=False,
-            note=(f"target < 120 s and ≥ 100× the per-recipient way: render + premailer per reader "
-                  f"({render_s * 1000:.1f} ms, over {cores} cores) plus one request per reader "
-                  f"({base.send_s / base.size * 1000:.1f} ms), extrapolated to {naive_s:.0f}s"),
-        ))  # fmt: skip
+        rows.append(
+            row(
+                f"render+send-email {_label(ours.size)} {ours.kind}",
+                ours.total_s,
+                naive_s,
+                "s",
+                peak_rss_mb=max(ours.planner_mb, ours.worker_mb),
+                higher_is_better=False,
+                note=(
+                    f"target < 120 s and ≥ 100× the per-recipient way: render + premailer per reader "
+                    f"({render_s * 1000:.1f} ms, over {cores} cores) plus one request per reader "
+                    f"({base.send_s / base.size * 1000:.1f} ms), extrapolated to {naive_s:.0f}s"
+                ),
+            )
+        )
     biggest = max(runs, key=lambda r: (r[0].size, r[0].kind == "postgresql"))[0]
-    rows.append(row(
-        "send-email batching", biggest.size / biggest.requests, 1.0, "recipients/request",
-        ceiling=1000, peak_rss_mb=biggest.worker_mb,
-    ))  # fmt: skip
+    rows.append(
+        row(
+            "send-email batching",
+            biggest.size / biggest.requests,
+            1.0,
+            "recipients/request",
+            ceiling=1000,
+            peak_rss_mb=biggest.worker_mb,
+        )
+    )
     return rows
 
 
@@ -279,9 +303,14 @@ def run(quick: bool = False) -> list[Row]:
     # Quick: SQLite alone (CI checks that the stage runs); full: both databases.
     kinds = ["postgresql"] if not quick and common.postgres_available() else []
     kinds.append("sqlite")
-    plan = {"postgresql": [1_000], "sqlite": [1_000]} if quick else {
-        "postgresql": [10_000, 100_000, 1_000_000], "sqlite": [10_000, 100_000, 1_000_000],
-    }  # fmt: skip
+    plan = (
+        {"postgresql": [1_000], "sqlite": [1_000]}
+        if quick
+        else {
+            "postgresql": [10_000, 100_000, 1_000_000],
+            "sqlite": [10_000, 100_000, 1_000_000],
+        }
+    )
     sample = 40 if quick else 2_000
     runs: list[tuple[Run, Run]] = []
     with tempfile.TemporaryDirectory(prefix="bench-send-") as tmp, SendGridProcess() as sendgrid:

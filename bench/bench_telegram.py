@@ -156,12 +156,16 @@ def run(quick: bool = False) -> list[Row]:
             common.fresh_items(url, now)
             common.subscribers(url, chats=chats, now=now)
             env = {
-                "DIGEST_DATABASE_URL": url, "DIGEST_OUTBOX_DIR": str(Path(tmp) / "outbox"),
-                "DIGEST_SECRET_KEY": "bench", "DIGEST_TELEGRAM_CHANNEL": "telegram",
-                "TELEGRAM_BOT_TOKEN": TOKEN, "DIGEST_TELEGRAM_API_URL": server.url,
-                "DIGEST_TELEGRAM_RATE": str(RATE), "DIGEST_REDIS_URL": REDIS_URL,
+                "DIGEST_DATABASE_URL": url,
+                "DIGEST_OUTBOX_DIR": str(Path(tmp) / "outbox"),
+                "DIGEST_SECRET_KEY": "bench",
+                "DIGEST_TELEGRAM_CHANNEL": "telegram",
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "DIGEST_TELEGRAM_API_URL": server.url,
+                "DIGEST_TELEGRAM_RATE": str(RATE),
+                "DIGEST_REDIS_URL": REDIS_URL,
                 "DIGEST_LOG_LEVEL": "WARNING",
-            }  # fmt: skip
+            }
             import redis
 
             redis.Redis.from_url(REDIS_URL).flushdb()  # no limits left over from an earlier run
@@ -175,14 +179,19 @@ def run(quick: bool = False) -> list[Row]:
         base = server.stats(reset=True)
     if sent != chats:
         raise RuntimeError(f"sent to {sent} of {chats} chats")
-    print(f"[send-telegram] {chats} chats, {ours[0]} messages in {elapsed:.1f}s: {_rate(ours):.1f}/s, "
-          f"429s {ours[3]}, busiest second {ours[4]:.0f}; "
-          f"sequential {base[0]} messages: {_rate(base):.1f}/s, "
-          f"429s {base[3]}", file=sys.stderr, flush=True)  # fmt: skip
-    note = (f"{chats} chats ({ours[0]} messages) in {elapsed:.0f}s with {WORKERS} workers, 429s: {ours[3]}, "
-            f"busiest second {ours[4]:.0f} msg; baseline sequential PTB defaults on {sample} chats "
-            f"({base[0]} messages), 429s: {base[3]}; target ≥ 28/s sustained, no 429"
-    )  # fmt: skip
+    print(
+        f"[send-telegram] {chats} chats, {ours[0]} messages in {elapsed:.1f}s: {_rate(ours):.1f}/s, "
+        f"429s {ours[3]}, busiest second {ours[4]:.0f}; "
+        f"sequential {base[0]} messages: {_rate(base):.1f}/s, "
+        f"429s {base[3]}",
+        file=sys.stderr,
+        flush=True,
+    )
+    note = (
+        f"{chats} chats ({ours[0]} messages) in {elapsed:.0f}s with {WORKERS} workers, 429s: {ours[3]}, "
+        f"busiest second {ours[4]:.0f} msg; baseline sequential PTB defaults on {sample} chats "
+        f"({base[0]} messages), 429s: {base[3]}; target ≥ 28/s sustained, no 429"
+    )
     return [row("send-telegram", _rate(ours), _rate(base), "messages/s", ceiling=30.0, note=note)]
 
 

@@ -165,10 +165,26 @@ def write_json(rows: Sequence[Row], path: str) -> None:
 
 # Nineteen topics plus "no topic choice": twenty rendered variants of one edition.
 TOPICS = (
-    "politics", "economy", "war", "culture", "sport", "science", "health", "energy", "tech",
-    "education", "transport", "agriculture", "defence", "justice", "environment", "housing",
-    "media", "business", "travel",
-)  # fmt: skip
+    "politics",
+    "economy",
+    "war",
+    "culture",
+    "sport",
+    "science",
+    "health",
+    "energy",
+    "tech",
+    "education",
+    "transport",
+    "agriculture",
+    "defence",
+    "justice",
+    "environment",
+    "housing",
+    "media",
+    "business",
+    "travel",
+)
 WORDS = [
     "parliament",
     "budget",
@@ -315,21 +331,31 @@ def fresh_items(url: str, now: Any, per_topic: int = 6, seed: int = 7) -> None:
         feed, _ = feed_store.add(conn, FeedSpec("https://wire.example/rss", "Wire"), now)
         found = [
             Item(
-                key=f"{topic}-{n}", feed_id=feed.id, source="Wire", url=f"https://wire.example/{topic}/{n}",
+                key=f"{topic}-{n}",
+                feed_id=feed.id,
+                source="Wire",
+                url=f"https://wire.example/{topic}/{n}",
                 title=" ".join(rng.sample(WORDS, 7)).capitalize(),
                 summary_text=" ".join(rng.sample(WORDS, 20)),
-                published=now - timedelta(minutes=20 + n * 7 + i), section=topic,
+                published=now - timedelta(minutes=20 + n * 7 + i),
+                section=topic,
             )
             for i, topic in enumerate(TOPICS)
             for n in range(per_topic)
-        ]  # fmt: skip
+        ]
         item_store.save(conn, found, now)
 
 
 def subscribers(
-    url: str, *, emails: int = 0, chats: int = 0, list_name: str = "daily", start: int = 0,
-    chat_start: int = 500_000, now: Any = None,
-) -> None:  # fmt: skip
+    url: str,
+    *,
+    emails: int = 0,
+    chats: int = 0,
+    list_name: str = "daily",
+    start: int = 0,
+    chat_start: int = 500_000,
+    now: Any = None,
+) -> None:
     """``emails`` email-only and ``chats`` Telegram-only subscribers of ``list_name``, their topics
     spread over the twenty variants; COPY on PostgreSQL, executemany on SQLite, in chunks."""
     from datetime import UTC, datetime
@@ -348,8 +374,20 @@ def subscribers(
             email = f"reader{start + n}@example.org" if n < emails else None
             chat = str(chat_start + start + n - emails) if n >= emails else None
             topics = json.dumps(variants[n % len(variants)])
-            yield (email, chat, f"Reader {n}", "UTC", 0, "daily", topics, "active", "{}", stamp,
-                   secrets.token_hex(8), False)  # fmt: skip
+            yield (
+                email,
+                chat,
+                f"Reader {n}",
+                "UTC",
+                0,
+                "daily",
+                topics,
+                "active",
+                "{}",
+                stamp,
+                secrets.token_hex(8),
+                False,
+            )
 
     columns = ", ".join(_SUBSCRIBER_COLUMNS)
     engine = engine_for(url)

@@ -23,8 +23,11 @@ def parse_opml(data: bytes, source: str, local_dir: Path | None = None) -> list[
     sample): then relative paths inside that folder are resolved against it."""
     if b"<!entity" in data.lower():
         # Entity declarations only serve expansion attacks (billion laughs, XXE) here.
-        raise ImportError_(source, data[: data.lower().index(b"<!entity")].count(b"\n") + 1,
-                           "entity declarations are not allowed in OPML")
+        raise ImportError_(
+            source,
+            data[: data.lower().index(b"<!entity")].count(b"\n") + 1,
+            "entity declarations are not allowed in OPML",
+        )
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)

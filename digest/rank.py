@@ -51,8 +51,14 @@ UNDATED_AGE_HALF_LIVES = 1.0
 # Far above any unpinned score (recency <= 1, times weights and coverage of a few units).
 PINNED_SCORE = 1000.0
 _MULTIPLIED = (
-    "recency", "source_weight", "coverage", "section_priority", "editor", "diversity", "engagement",
-)  # fmt: skip
+    "recency",
+    "source_weight",
+    "coverage",
+    "section_priority",
+    "editor",
+    "diversity",
+    "engagement",
+)
 # The most the engagement part may raise (or, inverted, lower) a score: a nudge, not a verdict.
 ENGAGEMENT_CAP = 1.2
 

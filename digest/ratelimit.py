@@ -55,7 +55,6 @@ class RateLimited(DigestError):
         self.wait = wait
 
 
-
 class LimiterUnavailable(DigestError):
     """The shared limiter's store (Redis) did not answer."""
 

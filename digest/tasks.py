@@ -124,8 +124,10 @@ def resume_stalled() -> int:
         if expired:
             log.warning(
                 "edition %s: %d deliveries given up by the sweeper, past the maximum age",
-                edition_id, expired, extra={"edition": edition_id, "failed": expired},
-            )  # fmt: skip
+                edition_id,
+                expired,
+                extra={"edition": edition_id, "failed": expired},
+            )
     return sum(resume(edition_id) for edition_id in editions)
 
 

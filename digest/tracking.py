@@ -120,6 +120,11 @@ class LinkTracker:
 
     def track(self, url: str, *, edition_id: int, channel: str, item_id: int, reader: str) -> str:
         return tracked_url(
-            self.public_url, self.key, edition_id=edition_id, channel=channel, url=url, item_id=item_id,
+            self.public_url,
+            self.key,
+            edition_id=edition_id,
+            channel=channel,
+            url=url,
+            item_id=item_id,
             reader=reader,
-        )  # fmt: skip
+        )

@@ -19,8 +19,11 @@ def test_every_stage_of_the_quick_benchmark_gives_a_row(tmp_path):
     out = tmp_path / "rows.json"
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     rows = json.loads(out.read_text())
     assert all(set(KEYS) <= set(found) for found in rows)

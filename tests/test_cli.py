@@ -44,8 +44,9 @@ def test_the_readme_lists_every_command():
     readme = (ROOT / "README.md").read_text()
     documented = set(re.findall(r"^\| `(digest [a-z-]+(?: [a-z-]+)?)", readme, re.M))
     for command in commands(app):
-        assert any(d == command or d.startswith(command + " ") or command.startswith(d)
-                   for d in documented), f"{command} is not in the README"
+        assert any(
+            d == command or d.startswith(command + " ") or command.startswith(d) for d in documented
+        ), f"{command} is not in the README"
 
 
 def test_a_bad_setting_stops_with_the_variable_named(monkeypatch):
@@ -74,8 +75,10 @@ def test_a_bad_csv_imports_nothing_and_names_each_bad_line(settings, tmp_path):
 
 def test_a_good_csv_imports_and_exports_back(settings, tmp_path):
     csv = tmp_path / "subs.csv"
-    csv.write_text("email,telegram_chat_id,name,timezone,send_hour,topics,lists\n"
-                   "a@example.org,42,Ann,Europe/Kyiv,7,news,daily;breaking\n")
+    csv.write_text(
+        "email,telegram_chat_id,name,timezone,send_hour,topics,lists\n"
+        "a@example.org,42,Ann,Europe/Kyiv,7,news,daily;breaking\n"
+    )
     assert invoke("subscribers", "import", str(csv)).exit_code == 0
     exported = invoke("subscribers", "export").output
     assert "a@example.org,42,Ann,Europe/Kyiv,7,news,breaking;daily" in exported
@@ -97,8 +100,10 @@ def test_a_feed_path_that_does_not_exist_is_refused(settings):
 
 def test_a_failing_feed_is_reported_and_the_others_still_collect(settings, tmp_path):
     good = tmp_path / "good.xml"
-    good.write_text('<rss version="2.0"><channel><title>t</title><item><title>Bridge reopens in Kyiv</title>'
-                    "<link>https://good.example/1</link></item></channel></rss>")
+    good.write_text(
+        '<rss version="2.0"><channel><title>t</title><item><title>Bridge reopens in Kyiv</title>'
+        "<link>https://good.example/1</link></item></channel></rss>"
+    )
     html = tmp_path / "page.xml"
     html.write_text("<!doctype html><html><head><title>x</title></head><body><p>hi</p></body></html>")
     invoke("feeds", "add", str(good))
@@ -141,8 +146,17 @@ def test_a_list_with_a_telegram_channel_posts_each_edition_there_once(telegram):
     from digest import pipeline
     from tests.integration.population import fresh_items
 
-    result = invoke("lists", "add", "daily", "--telegram-channel", "@kyivdigest", "--timezone",
-                    "Europe/Kyiv", "--send-hour", "8")
+    result = invoke(
+        "lists",
+        "add",
+        "daily",
+        "--telegram-channel",
+        "@kyivdigest",
+        "--timezone",
+        "Europe/Kyiv",
+        "--send-hour",
+        "8",
+    )
     assert result.exit_code == 0, result.output
     assert "list daily ready, posting to @kyivdigest" in result.output
     asked = [r.method.lower() for r in telegram.requests if r.chat_id == "@kyivdigest"]

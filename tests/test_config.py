@@ -49,7 +49,9 @@ def test_postgres_urls_use_the_psycopg_driver():
 
 
 def test_secrets_are_masked_when_printed():
-    settings = config.load({"SENDGRID_API_KEY": "SG.very-secret", "TELEGRAM_BOT_TOKEN": "123:abc"}, dotenv=False)
+    settings = config.load(
+        {"SENDGRID_API_KEY": "SG.very-secret", "TELEGRAM_BOT_TOKEN": "123:abc"}, dotenv=False
+    )
     shown = repr(settings.redacted())
     assert "very-secret" not in shown and "123:abc" not in shown
     assert settings.redacted()["SENDGRID_API_KEY"] == "***"
@@ -81,9 +83,13 @@ def test_delivery_errors_keep_every_attribute_through_pickle():
 
 def test_rabbitmq_is_accepted_as_the_broker_with_redis_kept_for_rate_limits_and_locks():
     settings = config.load(
-        {"DIGEST_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//", "DIGEST_REDIS_URL": "redis://r:6379/1",
-         "DIGEST_SECRET_KEY": "k"}, dotenv=False,
-    )  # fmt: skip
+        {
+            "DIGEST_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+            "DIGEST_REDIS_URL": "redis://r:6379/1",
+            "DIGEST_SECRET_KEY": "k",
+        },
+        dotenv=False,
+    )
     assert settings.broker_url == "amqp://guest:guest@127.0.0.1:5672//"
     assert not settings.broker_is_redis and settings.shared_redis_url == "redis://r:6379/1"
 

@@ -10,7 +10,9 @@ def read(*rows: str):
 
 
 def test_a_good_file_reads_every_column_and_keeps_extra_ones_as_attributes():
-    data = (HEADER + ",plan\nA@Example.org,123,Ann,Europe/Kyiv,8,news; Analysis,daily;breaking,gold\n").encode()
+    data = (
+        HEADER + ",plan\nA@Example.org,123,Ann,Europe/Kyiv,8,news; Analysis,daily;breaking,gold\n"
+    ).encode()
     (sub,) = csvio.read_subscribers(data, "subs.csv")
     assert sub.email == "a@example.org"
     assert sub.telegram_chat_id == "123"
@@ -51,7 +53,9 @@ def test_a_duplicate_address_names_the_first_line():
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_the_line():
-    data = (HEADER + "\nok@example.org,,Ann,UTC,7,,daily\nb@example.org,,Br\xfcno,UTC,7,,daily\n").encode("latin-1")
+    data = (HEADER + "\nok@example.org,,Ann,UTC,7,,daily\nb@example.org,,Br\xfcno,UTC,7,,daily\n").encode(
+        "latin-1"
+    )
     with pytest.raises(csvio.ImportProblems, match="line 3: not UTF-8"):
         csvio.read_subscribers(data, "subs.csv")
 

@@ -33,15 +33,24 @@ def test_a_bad_weight_is_named():
 
 
 def test_entity_declarations_are_refused():
-    bomb = b'<?xml version="1.0"?><!DOCTYPE o [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' \
-           b'<opml><body><outline xmlUrl="https://x/&b;"/></body></opml>'
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE o [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        b'<opml><body><outline xmlUrl="https://x/&b;"/></body></opml>'
+    )
     with pytest.raises(ImportError_, match="f.opml, line 1: entity declarations are not allowed"):
         parse_opml(bomb, "f.opml")
 
 
 @pytest.mark.parametrize(
     "url",
-    ["file:///etc/passwd", "/etc/passwd", "feeds/local.xml", "../secret.xml", "ftp://x.example/f", "http:///x"],
+    [
+        "file:///etc/passwd",
+        "/etc/passwd",
+        "feeds/local.xml",
+        "../secret.xml",
+        "ftp://x.example/f",
+        "http:///x",
+    ],
 )
 def test_an_imported_opml_may_only_add_http_feeds_and_the_error_names_the_outline(url: str):
     data = f'<opml><body>\n<outline title="Sneaky" xmlUrl="{url}"/></body></opml>'.encode()

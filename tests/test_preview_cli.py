@@ -46,14 +46,33 @@ def newsroom(settings):
         wire, _ = feed_store.add(conn, FeedSpec("https://wire.example/rss", "Wire", "news", 1.5), now)
         culture, _ = feed_store.add(conn, FeedSpec("https://arts.example/rss", "Arts Desk", "culture"), now)
         found = [
-            Item(key="budget", feed_id=wire.id, source="", url="https://wire.example/budget",
-                 title="Parliament approves winter energy budget", published=now - timedelta(hours=1)),
-            Item(key="drones", feed_id=wire.id, source="", url="https://wire.example/drones",
-                 title="Drone factory opens near Lviv", published=now - timedelta(hours=3)),
-            Item(key="opera", feed_id=culture.id, source="", url="https://arts.example/opera",
-                 title="Opera premiere lit by generators", published=now - timedelta(hours=2),
-                 section="culture", categories=("Opinion",)),
-        ]  # fmt: skip
+            Item(
+                key="budget",
+                feed_id=wire.id,
+                source="",
+                url="https://wire.example/budget",
+                title="Parliament approves winter energy budget",
+                published=now - timedelta(hours=1),
+            ),
+            Item(
+                key="drones",
+                feed_id=wire.id,
+                source="",
+                url="https://wire.example/drones",
+                title="Drone factory opens near Lviv",
+                published=now - timedelta(hours=3),
+            ),
+            Item(
+                key="opera",
+                feed_id=culture.id,
+                source="",
+                url="https://arts.example/opera",
+                title="Opera premiere lit by generators",
+                published=now - timedelta(hours=2),
+                section="culture",
+                categories=("Opinion",),
+            ),
+        ]
         item_store.save(conn, found, now)
         subscriber_store.ensure_list(conn, "daily", now, "Morning briefing")
         rows = conn.execute(select(items_table.c.key, items_table.c.id)).all()
@@ -66,8 +85,16 @@ def test_preview_explain_shows_every_part_of_each_score_and_the_editor_action(se
     result = invoke("preview", "daily", "--explain", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     out = result.output
-    for header in ("recency", "source weight", "coverage", "section priority", "editor action", "diversity",
-                   "total", "left out because"):  # fmt: skip
+    for header in (
+        "recency",
+        "source weight",
+        "coverage",
+        "section priority",
+        "editor action",
+        "diversity",
+        "total",
+        "left out because",
+    ):
         assert header in out
     assert "Drone factory opens near Lviv" in out and "boost ×3" in out
     assert "excluded by an editor" in out  # the budget story, left out
@@ -115,8 +142,11 @@ def test_editor_commands_store_list_clear_and_audit_who_did_what(settings, newsr
     with transaction(settings.database_url) as conn:
         assert [a.item_key for a in editorial_store.actions(conn)] == ["drones"]
         log = [(e.actor, e.action, e.target) for e in audit_store.audit_entries(conn)]
-    assert log == [("taras", "editor.clear", "opera"), ("taras", "editor.bury", "drones"),
-                   ("taras", "editor.pin", "opera")]  # fmt: skip
+    assert log == [
+        ("taras", "editor.clear", "opera"),
+        ("taras", "editor.bury", "drones"),
+        ("taras", "editor.pin", "opera"),
+    ]
     assert "editor.pin" in invoke("editor", "log").output
 
 

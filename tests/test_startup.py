@@ -15,17 +15,23 @@ PRODUCTION = {"DIGEST_BROKER_URL": "redis://127.0.0.1:1/0", "DIGEST_DATABASE_URL
 
 @pytest.mark.parametrize(
     "command",
-    [["celery", "-A", "worker", "worker", "--loglevel=INFO"], ["celery", "-A", "worker", "beat"],
-     ["digest", "web", "--port", "1"]],
+    [
+        ["celery", "-A", "worker", "worker", "--loglevel=INFO"],
+        ["celery", "-A", "worker", "beat"],
+        ["digest", "web", "--port", "1"],
+    ],
     ids=["worker", "beat", "web"],
-)  # fmt: skip
+)
 def test_a_process_without_the_signing_key_refuses_to_start_in_production(command, tmp_path):
     done = subprocess.run(
-        [str(VENV_BIN / command[0]), *command[1:]], env=environment(**PRODUCTION), cwd=tmp_path,
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [str(VENV_BIN / command[0]), *command[1:]],
+        env=environment(**PRODUCTION),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     assert "DIGEST_SECRET_KEY" in done.stderr and "production" in done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     assert not (tmp_path / "var" / "secret_key").exists(), "a per-machine key was generated"
-

@@ -47,9 +47,15 @@ OTHER_ZONE = "other"
 MAX_DATA = 64  # bytes of callback_data Telegram accepts
 # The newsroom's readers are mostly in and around Ukraine; anyone else types their zone.
 COMMON_ZONES = (
-    "Europe/Kyiv", "Europe/Warsaw", "Europe/Berlin", "Europe/London",
-    "America/New_York", "America/Toronto", "Asia/Tbilisi", "UTC",
-)  # fmt: skip
+    "Europe/Kyiv",
+    "Europe/Warsaw",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Toronto",
+    "Asia/Tbilisi",
+    "UTC",
+)
 CHECKED, UNCHECKED, CURRENT = "✅ ", "", "• "
 
 

@@ -230,12 +230,25 @@ class OutboxTelegram(DeliveryChannel):
         parts: list[dict[str, Any]] = []
         if content.telegram_photo:
             caption = personalize(content.telegram_caption, recipient, html_escape=True)
-            parts.append({"chat_id": chat, "photo": content.telegram_photo, "caption": caption,
-                          "parse_mode": "HTML", "edition_id": envelope.edition_id})  # fmt: skip
+            parts.append(
+                {
+                    "chat_id": chat,
+                    "photo": content.telegram_photo,
+                    "caption": caption,
+                    "parse_mode": "HTML",
+                    "edition_id": envelope.edition_id,
+                }
+            )
         for text in content.telegram:
-            parts.append({"chat_id": chat, "text": personalize(text, recipient, html_escape=True),
-                          "parse_mode": "HTML", "link_preview_options": {"is_disabled": True},
-                          "edition_id": envelope.edition_id})  # fmt: skip
+            parts.append(
+                {
+                    "chat_id": chat,
+                    "text": personalize(text, recipient, html_escape=True),
+                    "parse_mode": "HTML",
+                    "link_preview_options": {"is_disabled": True},
+                    "edition_id": envelope.edition_id,
+                }
+            )
         keyboard = inline_keyboard(content, chat)
         if keyboard and parts:
             parts[-1]["reply_markup"] = keyboard

@@ -195,26 +195,41 @@ class TelegramChannel(DeliveryChannel):
         keyboard = inline_keyboard(content, chat) if index == len(content.telegram) - 1 else None
         markup = _markup(keyboard) if keyboard else None
         try:
-            _run(bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview,
-                                  reply_markup=markup), self._timeout)  # fmt: skip
+            _run(
+                bot.send_message(
+                    chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview, reply_markup=markup
+                ),
+                self._timeout,
+            )
         except tg.BadRequest as exc:
             if markup is not None and _is_button_error(exc):
                 # e.g. a "Read all" URL Telegram will not link to (localhost): the digest matters more.
-                log.warning("telegram: edition %s, chat %s: the buttons were refused (%s); sent without them",
-                            envelope.edition_id, chat, logs.redact(exc.message))  # fmt: skip
-                _run(bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview),
-                     self._timeout)  # fmt: skip
+                log.warning(
+                    "telegram: edition %s, chat %s: the buttons were refused (%s); sent without them",
+                    envelope.edition_id,
+                    chat,
+                    logs.redact(exc.message),
+                )
+                _run(
+                    bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview),
+                    self._timeout,
+                )
                 return
             if not _is_parse_error(exc):
                 raise
             log.warning(
                 "telegram: edition %s, chat %s, message %d: Telegram could not parse the HTML (%s); "
                 "sent as plain text",
-                envelope.edition_id, chat, index + 1, logs.redact(exc.message),
-            )  # fmt: skip
+                envelope.edition_id,
+                chat,
+                index + 1,
+                logs.redact(exc.message),
+            )
             plain = to_plain_text(text)
-            _run(bot.send_message(chat, plain, link_preview_options=preview, reply_markup=markup),
-                 self._timeout)  # fmt: skip
+            _run(
+                bot.send_message(chat, plain, link_preview_options=preview, reply_markup=markup),
+                self._timeout,
+            )
 
     def _send_photo(self, bot: Bot, envelope: Envelope, chat: str) -> None:
         """The lead photo with its caption. A photo Telegram cannot fetch or show is skipped:
@@ -222,15 +237,24 @@ class TelegramChannel(DeliveryChannel):
         content = envelope.content
         assert content.telegram_photo is not None
         try:
-            _run(bot.send_photo(chat, content.telegram_photo, caption=content.telegram_caption or None,
-                                parse_mode=ParseMode.HTML), self._timeout)  # fmt: skip
+            _run(
+                bot.send_photo(
+                    chat,
+                    content.telegram_photo,
+                    caption=content.telegram_caption or None,
+                    parse_mode=ParseMode.HTML,
+                ),
+                self._timeout,
+            )
         except tg.BadRequest as exc:
             if _is_chat_error(exc):
                 raise
             log.warning(
                 "telegram: edition %s, chat %s: the lead photo was refused (%s); sent the digest without it",
-                envelope.edition_id, chat, logs.redact(exc.message),
-            )  # fmt: skip
+                envelope.edition_id,
+                chat,
+                logs.redact(exc.message),
+            )
 
     def _respect_flood(self, chat: str, exc: tg.TelegramError) -> None:
         """After a 429, make every worker wait: this chat for all of it, the others briefly."""

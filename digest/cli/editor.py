@@ -61,6 +61,7 @@ def _act(
     expires = _until(until, now)
     if expires is not None and expires <= now:
         raise context.fail(f"--until {until}: that is already past")
+
     def decide(key: str) -> EditorAction:
         return EditorAction(key, action, factor, list_name, now, expires, _who(by))
 

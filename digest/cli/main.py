@@ -174,14 +174,18 @@ def _print_alerts(settings: Settings) -> None:
         context.console.print(
             f"ALERT: {trip.channel} circuit breaker open since {trip.at} (edition {trip.edition_id}): "
             f"{trip.reason} — fix the setting, then `digest retry EDITION`",
-            markup=False, highlight=False, style="bold red",
-        )  # fmt: skip
+            markup=False,
+            highlight=False,
+            style="bold red",
+        )
     for chat in alerts.failing_chats:
         context.console.print(
             f"ALERT: Telegram chat {chat.chat_id} refuses the bot since {chat.since:%Y-%m-%d %H:%M}: "
             f"{chat.reason} — give the bot its rights back there",
-            markup=False, highlight=False, style="bold red",
-        )  # fmt: skip
+            markup=False,
+            highlight=False,
+            style="bold red",
+        )
 
 
 @app.command()

@@ -83,10 +83,22 @@ def _report(found: Preview, paths: list[Path]) -> None:
 
 def _explain(found: Preview, left_out: int) -> None:
     table = Table(
-        "#", "headline", "source", "section", "recency", "source weight", "coverage",
-        "section priority", "editor action", "diversity", "engagement", "total", "left out because",
-        title="Why each story is where it is", show_lines=False,
-    )  # fmt: skip
+        "#",
+        "headline",
+        "source",
+        "section",
+        "recency",
+        "source weight",
+        "coverage",
+        "section priority",
+        "editor action",
+        "diversity",
+        "engagement",
+        "total",
+        "left out because",
+        title="Why each story is where it is",
+        show_lines=False,
+    )
     for rank, story in enumerate(found.composition.content.stories, start=1):
         table.add_row(str(rank), *_cells(story), "")
     for story, reason in found.composition.left_out[:left_out]:

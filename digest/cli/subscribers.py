@@ -33,8 +33,16 @@ def add(
 ) -> None:
     """Add a subscriber, or update the one with this email or chat id: only the options given
     change (validated like a CSV row)."""
-    values = [email, telegram_chat_id, name, timezone, "" if send_hour is None else str(send_hour),
-              topics, lists, frequency]  # fmt: skip
+    values = [
+        email,
+        telegram_chat_id,
+        name,
+        timezone,
+        "" if send_hour is None else str(send_hour),
+        topics,
+        lists,
+        frequency,
+    ]
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([csvio.COLUMNS, values])
     _save(_read(out.getvalue().encode(), "arguments"))

@@ -92,7 +92,6 @@ class TooManyAttempts(DigestError):
         self.wait = wait
 
 
-
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who is acting: an editor through a session, an API token or the command line."""

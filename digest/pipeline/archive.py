@@ -31,7 +31,6 @@ class NoArchive(DigestError):
         self.name = name
 
 
-
 @dataclass(frozen=True, slots=True)
 class Archive:
     name: str

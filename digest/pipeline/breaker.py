@@ -25,9 +25,16 @@ from digest.store.db import transaction
 from digest.store.pauses import Pause
 
 __all__ = [
-    "BOUNCE_MIN_SENT", "Pause", "cancel", "check", "is_paused", "pause_of",
-    "paused_editions", "resume", "trip_reason",
-]  # fmt: skip
+    "BOUNCE_MIN_SENT",
+    "Pause",
+    "cancel",
+    "check",
+    "is_paused",
+    "pause_of",
+    "paused_editions",
+    "resume",
+    "trip_reason",
+]
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +93,10 @@ def check(settings: Settings, edition_id: int, now: datetime | None = None) -> s
             return None
     log.error(
         "edition %s: email paused by the complaint/bounce breaker: %s; an editor must resume or cancel",
-        edition_id, reason, extra={"edition": edition_id, "channel": "email"},
-    )  # fmt: skip
+        edition_id,
+        reason,
+        extra={"edition": edition_id, "channel": "email"},
+    )
     return reason
 
 

@@ -17,8 +17,15 @@ from digest.render.html import safe_href
 from digest.store import items as item_store
 from digest.store.db import transaction
 
-__all__ = ["SUMMARY_MAX", "TITLE_MAX", "BreakingNews", "InvalidBreaking", "latest_items", "news_from_item",
-           "news_from_text"]  # fmt: skip
+__all__ = [
+    "SUMMARY_MAX",
+    "TITLE_MAX",
+    "BreakingNews",
+    "InvalidBreaking",
+    "latest_items",
+    "news_from_item",
+    "news_from_text",
+]
 
 TITLE_MAX = 300
 SUMMARY_MAX = 600

@@ -69,8 +69,11 @@ def send_batch(
     if claim.reclaimed:
         log.warning(
             "re-sending in-flight batch %s of edition %s (%d recipients) after an interrupted send",
-            batch, edition_id, claim.reclaimed, extra={**context, "reclaimed": claim.reclaimed},
-        )  # fmt: skip
+            batch,
+            edition_id,
+            claim.reclaimed,
+            extra={**context, "reclaimed": claim.reclaimed},
+        )
     result = BatchResult(reclaimed=claim.reclaimed)
     if claim.rows and info is not None:
         _deliver_claimed(channel_for(channel, settings), claim.rows, info[1], settings, result, context)
@@ -78,8 +81,12 @@ def send_batch(
     counts = {"sent": result.sent, "failed": result.failed, "retry": len(result.retry or ())}
     log.info(
         "edition %s: %s batch %s: %d sent, %d failed, %d to retry",
-        edition_id, channel, batch, *counts.values(), extra={**context, **counts},
-    )  # fmt: skip
+        edition_id,
+        channel,
+        batch,
+        *counts.values(),
+        extra={**context, **counts},
+    )
     return result
 
 
@@ -105,8 +112,11 @@ def _deliver_claimed(
         except DATABASE_DOWN as exc:
             log.warning(
                 "edition %s: database unreachable during batch %s (%s); the rest waits for a retry",
-                context["edition"], context["batch"], type(exc).__name__, extra=context,
-            )  # fmt: skip
+                context["edition"],
+                context["batch"],
+                type(exc).__name__,
+                extra=context,
+            )
             return
 
 
@@ -203,9 +213,12 @@ def _isolate(
     if len(group) == 1:
         log.exception(
             "edition %s: delivery %s to %r failed: %s",
-            group[0].edition_id, group[0].id, group[0].address, exc,
+            group[0].edition_id,
+            group[0].id,
+            group[0].address,
+            exc,
             extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": 1},
-        )  # fmt: skip
+        )
         outcome.finish(group, DeliveryState.FAILED, settings, f"{type(exc).__name__}: {exc}")
         result.failed += 1
         return True

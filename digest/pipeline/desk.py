@@ -56,12 +56,10 @@ class InvalidInput(DigestError):
         self.field, self.problem = field_name, problem
 
 
-
 class UnknownEdition(DigestError):
     def __init__(self, edition_id: int) -> None:
         super().__init__(f"There is no edition {edition_id}.")
         self.edition_id = edition_id
-
 
 
 def local_time(moment: datetime | None, zone: str, *, seconds: bool = False) -> str:
@@ -116,7 +114,6 @@ class TestSendFailed(DigestError):
         done = f" (it did reach {', '.join(went)})" if went else ""
         super().__init__(f"the test send failed: {reason}{done}")
         self.went, self.reason = went, reason
-
 
 
 # --- progress -----------------------------------------------------------------------------

@@ -35,7 +35,6 @@ class InvalidWords(DigestError):
         self.problem = problem
 
 
-
 @dataclass(frozen=True, slots=True)
 class WordsInForce:
     words: EditorsWords

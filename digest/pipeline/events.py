@@ -28,10 +28,19 @@ __all__ = ["EVENTS", "EventsOutcome", "WebhookEvent", "from_sendgrid", "record_w
 
 EVENTS = frozenset(
     {
-        "processed", "delivered", "deferred", "bounce", "dropped", "open", "click",
-        "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe",
+        "processed",
+        "delivered",
+        "deferred",
+        "bounce",
+        "dropped",
+        "open",
+        "click",
+        "spamreport",
+        "unsubscribe",
+        "group_unsubscribe",
+        "group_resubscribe",
     }
-)  # fmt: skip
+)
 BREAKER_EVENTS = frozenset({"spamreport", "bounce"})
 
 

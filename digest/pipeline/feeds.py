@@ -27,9 +27,14 @@ from digest.store.db import transaction
 from digest.textcheck import InvalidText, check_text
 
 __all__ = [
-    "FeedImport", "InvalidFeed", "check_weight", "import_feeds", "register_feed", "registered_feeds",
+    "FeedImport",
+    "InvalidFeed",
+    "check_weight",
+    "import_feeds",
+    "register_feed",
+    "registered_feeds",
     "unregister_feed",
-]  # fmt: skip
+]
 
 
 class InvalidFeed(DigestError):
@@ -37,7 +42,6 @@ class InvalidFeed(DigestError):
         super().__init__(f"{field_name}: {problem}")
         self.field = field_name
         self.problem = problem
-
 
 
 def check_weight(value: float, field_name: str = "weight") -> float:

@@ -47,7 +47,6 @@ SECTION_MAX = 64
 NAME_MAX = 200
 
 
-
 @dataclass(frozen=True, slots=True)
 class FeedRow:
     feed: Feed

@@ -31,7 +31,6 @@ DATABASE_PATIENCE = 60.0  # seconds a send keeps trying to record its outcome wh
 PATIENT_LONGEST_WAIT = 8.0  # between those tries
 
 
-
 @dataclass(slots=True)
 class BatchResult:
     sent: int = 0
@@ -49,9 +48,12 @@ def refused(rows: list[Delivery], reasons: dict[int, str], settings: Settings, r
             ledger.mark(conn, [row.id], DeliveryState.FAILED, now, reasons[row.subscriber_id])
     for row in rows:
         log.warning(
-            "edition %s: delivery %s refused: %s", row.edition_id, row.id, reasons[row.subscriber_id],
+            "edition %s: delivery %s refused: %s",
+            row.edition_id,
+            row.id,
+            reasons[row.subscriber_id],
             extra={"edition": row.edition_id, "channel": row.channel, "failed": 1},
-        )  # fmt: skip
+        )
     result.failed += len(rows)
 
 
@@ -112,9 +114,7 @@ def refused_chat(group: list[Delivery], exc: ChatRefused, settings: Settings) ->
     )
 
 
-def finish(
-    group: list[Delivery], state: DeliveryState, settings: Settings, error: str | None = None
-) -> None:
+def finish(group: list[Delivery], state: DeliveryState, settings: Settings, error: str | None = None) -> None:
     """Record the group's new state. What the provider accepted must be recorded ``sent``, or a
     retry would send it again, so through a short database outage that write is retried."""
 

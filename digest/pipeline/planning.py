@@ -62,7 +62,6 @@ class BreakingOnlyList(DigestError):
         self.name = name
 
 
-
 @dataclass(slots=True)
 class SendPlan:
     list_name: str

@@ -48,14 +48,12 @@ class UnknownReader(DigestError):
         self.subscriber_id = subscriber_id
 
 
-
 class InvalidEdit(DigestError):
     """A field of the edit form that cannot be saved; nothing was saved."""
 
     def __init__(self, field_name: str, problem: str) -> None:
         super().__init__(f"{field_name}: {problem}")
         self.field, self.problem = field_name, problem
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,8 +74,10 @@ def held(
     if failed:
         log.warning(
             "edition %s: %d deliveries given up, the edition is older than its maximum age",
-            edition_id, failed, extra={"edition": edition_id, "channel": channel, "failed": failed},
-        )  # fmt: skip
+            edition_id,
+            failed,
+            extra={"edition": edition_id, "channel": channel, "failed": failed},
+        )
     return failed
 
 
@@ -110,9 +112,14 @@ def after_failure(
     policy, outcome = policy_for(settings), Outcome()
     for row in group:
         decision: Decision = policy.decide(
-            attempts=row.attempts, started=started, kind=edition_kind(slot), now=now,
-            error=str(exc), retry_after=exc.retry_after, jitter=random.random(),
-        )  # fmt: skip
+            attempts=row.attempts,
+            started=started,
+            kind=edition_kind(slot),
+            now=now,
+            error=str(exc),
+            retry_after=exc.retry_after,
+            jitter=random.random(),
+        )
         if decision.retry:
             outcome.retry.append(row)
             outcome.wait = decision.wait if outcome.wait is None else min(outcome.wait, decision.wait)
@@ -126,9 +133,12 @@ def after_failure(
             ledger.mark(conn, [row.id for row in rows], DeliveryState.FAILED, now, reason)
     for reason, rows in outcome.given_up.items():
         log.error(
-            "edition %s: %d deliveries %s", group[0].edition_id, len(rows), reason,
+            "edition %s: %d deliveries %s",
+            group[0].edition_id,
+            len(rows),
+            reason,
             extra={"edition": group[0].edition_id, "channel": group[0].channel, "failed": len(rows)},
-        )  # fmt: skip
+        )
     return outcome
 
 
@@ -147,8 +157,12 @@ def trip(
         log.error(
             "CIRCUIT BREAKER OPEN for %s: %s. Every %s batch now fails at once instead of calling the "
             "provider; fix the setting, then run `digest retry %s`",
-            channel, exc, channel, edition_id, extra={"edition": edition_id, "channel": channel},
-        )  # fmt: skip
+            channel,
+            exc,
+            channel,
+            edition_id,
+            extra={"edition": edition_id, "channel": channel},
+        )
     trip_ = breaker.current(channel) or breakers.Trip(channel, str(exc), now.isoformat(), edition_id, "")
     with transaction(settings.database_url) as conn:
         # Only rows still in flight: one the channel did accept before stays sent.

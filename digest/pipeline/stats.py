@@ -38,9 +38,18 @@ __all__ = [
 ]
 
 EMAIL_KEYS = (
-    "recipients", "delivered", "bounced", "dropped", "deferred", "opened", "machine_opens",
-    "clicked", "machine_clicks", "unsubscribed", "complaints",
-)  # fmt: skip
+    "recipients",
+    "delivered",
+    "bounced",
+    "dropped",
+    "deferred",
+    "opened",
+    "machine_opens",
+    "clicked",
+    "machine_clicks",
+    "unsubscribed",
+    "complaints",
+)
 TELEGRAM_KEYS = ("recipients", "delivered", "clicked", "machine_clicks")
 UNSUBSCRIBE_EVENTS = ("unsubscribe", "group_unsubscribe")
 

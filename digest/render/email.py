@@ -206,7 +206,6 @@ class Renderer:
             "summary_text": summary_text,
         }
 
-
     def _tracked(
         self,
         tag: Callable[[str], str],

@@ -301,9 +301,18 @@ def add_audience(
     address, condition = subscriber_audience(list_pk, audience)
     channel = str(Channel.EMAIL) if audience == "email" else str(Channel.TELEGRAM)
     columns = [
-        "edition_id", "list_id", "subscriber_id", "channel", "period", "address",
-        "variant_id", "state", "attempts", "parts_sent", "updated_at",
-    ]  # fmt: skip
+        "edition_id",
+        "list_id",
+        "subscriber_id",
+        "channel",
+        "period",
+        "address",
+        "variant_id",
+        "state",
+        "attempts",
+        "parts_sent",
+        "updated_at",
+    ]
     source = (
         select(
             literal(edition_id),
@@ -327,4 +336,3 @@ def add_audience(
     return len(
         conn.execute(deliveries.insert().from_select(columns, source).returning(deliveries.c.id)).all()
     )
-

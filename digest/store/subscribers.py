@@ -84,9 +84,19 @@ def save(conn: Connection, sub: Subscriber, now: datetime) -> tuple[int, bool]:
 
 # What an update may be given: the row's values, and "lists" (joined, never left, here).
 ALL_FIELDS = frozenset(
-    ("email", "telegram_chat_id", "name", "timezone", "send_hour", "frequency", "topics", "status",
-     "attributes", "lists")
-)  # fmt: skip
+    (
+        "email",
+        "telegram_chat_id",
+        "name",
+        "timezone",
+        "send_hour",
+        "frequency",
+        "topics",
+        "status",
+        "attributes",
+        "lists",
+    )
+)
 
 
 def save_given(
@@ -241,7 +251,6 @@ def everyone(conn: Connection) -> list[Subscriber]:
         names.setdefault(sub_id, []).append(name)
     rows = conn.execute(select(subscribers).order_by(subscribers.c.id))
     return [_subscriber(conn, row, names.get(row.id, [])) for row in rows]
-
 
 
 # --- a list's audiences (breaking news) -------------------------------------------------------

@@ -108,9 +108,14 @@ def breaking(body: BreakingRequest, actor: ApiEditorDep, settings: ApiSettingsDe
             shown = news_desk.preview(settings, news, body.list_name, body.audiences)
             return JSONResponse(_preview(shown))
         sent = news_desk.send_breaking(
-            settings, news, body.list_name, dispatcher(settings),
-            actor=actor.label, audiences=body.audiences, again=body.send_again,
-        )  # fmt: skip
+            settings,
+            news,
+            body.list_name,
+            dispatcher(settings),
+            actor=actor.label,
+            audiences=body.audiences,
+            again=body.send_again,
+        )
     except news_desk.DuplicateBreaking as exc:
         earlier = [{"edition": e.edition_id, "at": e.at.isoformat(), "by": e.by} for e in exc.earlier]
         return JSONResponse({"error": str(exc), "earlier": earlier}, status_code=409)
@@ -152,10 +157,15 @@ def latest_items(
 ) -> list[out.ItemOut]:
     found = news_desk.latest_items(settings, limit=limit)
     return [
-        out.ItemOut(id=i.id, title=i.title, url=i.url, source=i.source,
-                    published=i.published.isoformat() if i.published else None)
+        out.ItemOut(
+            id=i.id,
+            title=i.title,
+            url=i.url,
+            source=i.source,
+            published=i.published.isoformat() if i.published else None,
+        )
         for i in found
-    ]  # fmt: skip
+    ]
 
 
 @router.get("/subscribers", tags=["subscribers"])

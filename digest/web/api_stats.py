@@ -1,6 +1,5 @@
 """``GET /api/v1/editions/{id}/stats``: what an edition did (``digest.pipeline.stats``), for viewers."""
 
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path

@@ -126,9 +126,13 @@ def logout(request: Request, actor: ViewerDep, _: CsrfDep, ctx: ContextDep) -> R
 def dashboard(request: Request, actor: ViewerDep, ctx: ContextDep) -> Response:
     zone = actor.editor.time_zone if actor.editor else "UTC"
     return ctx.pages.render(
-        request, "editor/dashboard", actor=actor, d=desk.dashboard(ctx.settings),
-        alerts=retrying.alerts(ctx.settings), when=lambda moment: desk.local_time(moment, zone),
-    )  # fmt: skip
+        request,
+        "editor/dashboard",
+        actor=actor,
+        d=desk.dashboard(ctx.settings),
+        alerts=retrying.alerts(ctx.settings),
+        when=lambda moment: desk.local_time(moment, zone),
+    )
 
 
 @router.get("/account")
@@ -173,9 +177,17 @@ def _account(
     except ValueError:
         now = desk.local_time(datetime.now(UTC), "UTC")
     return ctx.pages.render(
-        request, "editor/account", status, actor=actor, zones=zones(), zone=current, chat=chat,
-        notice=notice, error=error, now=now,
-    )  # fmt: skip
+        request,
+        "editor/account",
+        status,
+        actor=actor,
+        zones=zones(),
+        zone=current,
+        chat=chat,
+        notice=notice,
+        error=error,
+        now=now,
+    )
 
 
 @router.get("/static/editor.js")

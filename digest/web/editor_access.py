@@ -23,9 +23,14 @@ from digest.web.pages import Pages
 from digest.web.security import Csrf
 
 __all__ = [
-    "EditorContext", "RequireEditor", "RequireToken", "SessionEnded", "SignInRequired", "api_settings",
+    "EditorContext",
+    "RequireEditor",
+    "RequireToken",
+    "SessionEnded",
+    "SignInRequired",
+    "api_settings",
     "editor_context",
-]  # fmt: skip
+]
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,12 @@ def audit_log(
         log = desk.audit_log(ctx.settings, who, action)
     zone = actor.editor.time_zone if actor.editor else "UTC"
     return ctx.pages.render(
-        request, "editor/audit", status, actor=actor, log=log, f=chosen, error=error,
+        request,
+        "editor/audit",
+        status,
+        actor=actor,
+        log=log,
+        f=chosen,
+        error=error,
         when=lambda moment: desk.local_time(moment, zone, seconds=True),
-    )  # fmt: skip
+    )

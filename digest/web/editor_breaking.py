@@ -151,10 +151,18 @@ def _page(
     lists = roster.all_lists(ctx.settings)
     zone = actor.editor.time_zone if actor.editor else "UTC"
     return ctx.pages.render(
-        request, "editor/breaking", status, actor=actor, items=latest, lists=lists, form=form,
-        audience_titles=news_desk.AUDIENCE_TITLES, error=error, q=q.strip(),
+        request,
+        "editor/breaking",
+        status,
+        actor=actor,
+        items=latest,
+        lists=lists,
+        form=form,
+        audience_titles=news_desk.AUDIENCE_TITLES,
+        error=error,
+        q=q.strip(),
         when=lambda moment: desk.local_time(moment, zone),
-    )  # fmt: skip
+    )
 
 
 def _confirm_page(
@@ -172,10 +180,18 @@ def _confirm_page(
     except (news_desk.InvalidBreaking, UnknownList) as exc:
         return _page(request, ctx, actor, form, 400, str(exc))
     return ctx.pages.render(
-        request, "editor/breaking_confirm", status, actor=actor, form=form, shown=shown,
-        telegram=Markup(shown.rendered.telegram[0]), audience_titles=news_desk.AUDIENCE_TITLES,
-        email_src=f"/admin/breaking/email?{form.query()}", error=error, notice=notice,
-    )  # fmt: skip
+        request,
+        "editor/breaking_confirm",
+        status,
+        actor=actor,
+        form=form,
+        shown=shown,
+        telegram=Markup(shown.rendered.telegram[0]),
+        audience_titles=news_desk.AUDIENCE_TITLES,
+        email_src=f"/admin/breaking/email?{form.query()}",
+        error=error,
+        notice=notice,
+    )
 
 
 Story = Annotated[StoryForm, Depends(_form)]
@@ -245,9 +261,14 @@ def send(
     settings = ctx.settings
     try:
         sent = news_desk.send_breaking(
-            settings, form.news(settings), form.list_name, dispatcher(settings),
-            actor=actor.label, audiences=form.audiences, again=bool(again),
-        )  # fmt: skip
+            settings,
+            form.news(settings),
+            form.list_name,
+            dispatcher(settings),
+            actor=actor.label,
+            audiences=form.audiences,
+            again=bool(again),
+        )
     except news_desk.DuplicateBreaking as exc:
         return _confirm_page(request, ctx, actor, form, 409, str(exc))
     except (news_desk.InvalidBreaking, UnknownList) as exc:

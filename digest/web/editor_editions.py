@@ -45,9 +45,15 @@ def edition_page(request: Request, edition_id: int, actor: ViewerDep, ctx: Conte
     zone = actor.editor.time_zone if actor.editor else "UTC"
     telegram = [[Markup(m) for m in v.rendered.telegram] for v in report.variants]
     return ctx.pages.render(
-        request, "editor/edition", actor=actor, r=report, p=report.progress, telegram=telegram,
-        when=lambda moment: desk.local_time(moment, zone), alerts=retrying.alerts(ctx.settings),
-    )  # fmt: skip
+        request,
+        "editor/edition",
+        actor=actor,
+        r=report,
+        p=report.progress,
+        telegram=telegram,
+        when=lambda moment: desk.local_time(moment, zone),
+        alerts=retrying.alerts(ctx.settings),
+    )
 
 
 @router.get("/{edition_id}/email/{variant_id}")

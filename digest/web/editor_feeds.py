@@ -40,9 +40,16 @@ def _listing(
 ) -> Response:
     zone = actor.editor.time_zone if actor.editor else "UTC"
     return ctx.pages.render(
-        request, "editor/feeds", status, actor=actor, rows=feeds_desk.all_feeds(ctx.settings),
-        message=message, error=error, kept=kept, when=lambda moment: desk.local_time(moment, zone),
-    )  # fmt: skip
+        request,
+        "editor/feeds",
+        status,
+        actor=actor,
+        rows=feeds_desk.all_feeds(ctx.settings),
+        message=message,
+        error=error,
+        kept=kept,
+        when=lambda moment: desk.local_time(moment, zone),
+    )
 
 
 def _done(message: str) -> Response:

@@ -81,11 +81,23 @@ def preview(
     left_out = [_row(story, reason, shown, zone) for story, reason in shown.composition.left_out]
     confirmation = _confirmation(acted, action, sent + left_out)
     return ctx.pages.render(
-        request, "editor/preview", actor=actor, list_name=list_name, list_title=title, lists=lists,
-        shown=shown, telegram=telegram, sent=sent, left_out=left_out, controls=CONTROLS,
-        durations=DURATIONS, may_act=actor.may(Role.EDITOR), confirmation=confirmation, acted=acted,
+        request,
+        "editor/preview",
+        actor=actor,
+        list_name=list_name,
+        list_title=title,
+        lists=lists,
+        shown=shown,
+        telegram=telegram,
+        sent=sent,
+        left_out=left_out,
+        controls=CONTROLS,
+        durations=DURATIONS,
+        may_act=actor.may(Role.EDITOR),
+        confirmation=confirmation,
+        acted=acted,
         tested=bool(tested),
-    )  # fmt: skip
+    )
 
 
 @router.get("/{list_name}/email")

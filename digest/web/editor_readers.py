@@ -11,7 +11,6 @@ The list of subscribers (``GET /admin/subscribers``, filters and paging) is in
 ``editor_subscribers``.
 """
 
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -37,9 +36,15 @@ def _detail(
     zone = actor.editor.time_zone if actor.editor else "UTC"
     context = {"message": "", "error": "", "values": found.shown, **notes}
     return ctx.pages.render(
-        request, "editor/subscriber", status, actor=actor, r=found, fields=readers.FIELDS,
-        when=lambda moment: desk.local_time(moment, zone), **context,
-    )  # fmt: skip
+        request,
+        "editor/subscriber",
+        status,
+        actor=actor,
+        r=found,
+        fields=readers.FIELDS,
+        when=lambda moment: desk.local_time(moment, zone),
+        **context,
+    )
 
 
 @router.get("/{subscriber_id:int}")

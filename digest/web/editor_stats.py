@@ -52,9 +52,15 @@ def _figures(settings: Settings, edition_id: int) -> dict[str, Any]:
         raise HTTPException(404, f"There is no edition {edition_id}.")
     pause = breaker.pause_of(settings, edition_id)
     found["paused"] = (
-        {"reason": pause.reason, "at": pause.paused_at.isoformat(), "resolved": pause.resolved,
-         "by": pause.resolved_by} if pause else None
-    )  # fmt: skip
+        {
+            "reason": pause.reason,
+            "at": pause.paused_at.isoformat(),
+            "resolved": pause.resolved,
+            "by": pause.resolved_by,
+        }
+        if pause
+        else None
+    )
     return found
 
 
@@ -113,9 +119,17 @@ def trends_csv_file(list_name: str, actor: ViewerDep, settings: SettingsDep, day
 def paused(actor: ViewerDep, settings: SettingsDep) -> Response:
     found = breaker.paused_editions(settings)
     return JSONResponse(
-        [{"edition": p.edition_id, "list": p.list_name, "title": p.title, "reason": p.reason,
-          "at": p.paused_at.isoformat()} for p in found]
-    )  # fmt: skip
+        [
+            {
+                "edition": p.edition_id,
+                "list": p.list_name,
+                "title": p.title,
+                "reason": p.reason,
+                "at": p.paused_at.isoformat(),
+            }
+            for p in found
+        ]
+    )
 
 
 @router.get("/static/{name}")

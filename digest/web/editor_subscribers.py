@@ -103,10 +103,19 @@ def _listing(
     zone = actor.editor.time_zone if actor.editor else "UTC"
     query = {k: v for k, v in chosen.items() if v}
     return ctx.pages.render(
-        request, "editor/subscribers", status, actor=actor, q=chosen["q"], f=chosen, found=found,
-        lists=lists, query=query, when=lambda moment: desk.local_time(moment, zone),
-        message=message, problems=problems,
-    )  # fmt: skip
+        request,
+        "editor/subscribers",
+        status,
+        actor=actor,
+        q=chosen["q"],
+        f=chosen,
+        found=found,
+        lists=lists,
+        query=query,
+        when=lambda moment: desk.local_time(moment, zone),
+        message=message,
+        problems=problems,
+    )
 
 
 @router.get("/subscribers")
@@ -140,8 +149,14 @@ def add(
     topics: Annotated[str, Form()] = "",
 ) -> Response:
     # Only what the editor filled in: an empty field leaves the reader's value as it is.
-    fields = {"email": email, "telegram_chat_id": telegram_chat_id, "name": name, "timezone": timezone,
-              "lists": lists, "topics": topics}  # fmt: skip
+    fields = {
+        "email": email,
+        "telegram_chat_id": telegram_chat_id,
+        "name": name,
+        "timezone": timezone,
+        "lists": lists,
+        "topics": topics,
+    }
     try:
         change = one_change(fields)
         save_subscribers(ctx.settings, [change], actor, "form")

@@ -196,10 +196,17 @@ def _preference_routes(api: APIRouter, ctx: WebContext) -> None:
         leave.unsubscribe_everywhere(settings, claim.subscriber_id)
         language = pages.language(request, list_language(settings, claim.list_name))
         return pages.render(
-            request, "unsubscribed", language=language, list_title=translate(language, "any of our lists"),
-            remaining=[], action="",
-            already=False, note="", error="", reasons={},
-        )  # fmt: skip
+            request,
+            "unsubscribed",
+            language=language,
+            list_title=translate(language, "any of our lists"),
+            remaining=[],
+            action="",
+            already=False,
+            note="",
+            error="",
+            reasons={},
+        )
 
     @api.post("/preferences/{token}", response_class=HTMLResponse)
     def save_preferences(
@@ -238,8 +245,14 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
 
     def form(request: Request, status: int = 200, **values: object) -> Response:
         defaults: dict[str, object] = {
-            "email": "", "name": "", "timezone": "", "send_hour": 7, "chosen": [], "error": "", "field": "",
-        }  # fmt: skip
+            "email": "",
+            "name": "",
+            "timezone": "",
+            "send_hour": 7,
+            "chosen": [],
+            "error": "",
+            "field": "",
+        }
         lists = signing_up.signup_lists(settings)
         if not values.get("chosen"):
             values["chosen"] = [item.name for item in lists if item.main]
@@ -278,9 +291,16 @@ def _signup_routes(api: APIRouter, ctx: WebContext) -> None:
             signing_up.sign_up(settings, signup, client=client_address(request), limiter=ctx.limiter)
         except subs.InvalidInput as exc:
             return form(
-                request, 400, email=email, name=name, timezone=timezone, send_hour=hour, chosen=chosen,
-                error=exc.said_in(pages.language(request)), field=exc.field,
-            )  # fmt: skip
+                request,
+                400,
+                email=email,
+                name=name,
+                timezone=timezone,
+                send_hour=hour,
+                chosen=chosen,
+                error=exc.said_in(pages.language(request)),
+                field=exc.field,
+            )
         except signing_up.TooManySignUps as exc:
             response = pages.error(
                 request,

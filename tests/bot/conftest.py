@@ -71,9 +71,12 @@ def _chat(chat: int) -> dict[str, Any]:
 
 def message(text: str, chat: int = CHAT, first_name: str = "Olena") -> dict[str, Any]:
     body: dict[str, Any] = {
-        "message_id": next(_ids), "date": int(time.time()), "chat": _chat(chat),
-        "from": _user(abs(chat), first_name), "text": text,
-    }  # fmt: skip
+        "message_id": next(_ids),
+        "date": int(time.time()),
+        "chat": _chat(chat),
+        "from": _user(abs(chat), first_name),
+        "text": text,
+    }
     if text.startswith("/"):
         body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return {"update_id": next(_ids), "message": body}
@@ -82,9 +85,12 @@ def message(text: str, chat: int = CHAT, first_name: str = "Olena") -> dict[str,
 def button(data: str, chat: int = CHAT, first_name: str = "Olena", message_id: int = 1) -> dict[str, Any]:
     """A tap on an inline button under message ``message_id`` of the chat."""
     query = {
-        "id": str(next(_ids)), "from": _user(abs(chat), first_name), "chat_instance": "ci", "data": data,
+        "id": str(next(_ids)),
+        "from": _user(abs(chat), first_name),
+        "chat_instance": "ci",
+        "data": data,
         "message": {"message_id": message_id, "date": int(time.time()), "chat": _chat(chat), "text": "…"},
-    }  # fmt: skip
+    }
     return {"update_id": next(_ids), "callback_query": query}
 
 
@@ -177,12 +183,17 @@ def add_news(settings: config.Settings, sections: dict[str, list[str]]) -> None:
             feed, _ = feed_store.add(conn, spec, now)
             found = [
                 Item(
-                    key=f"{section}-{n}", feed_id=feed.id, source=feed.name, title=title,
-                    url=f"https://wire.example.org/{section}/{n}", summary_text="A summary.",
-                    published=now - timedelta(hours=1), section=section,
+                    key=f"{section}-{n}",
+                    feed_id=feed.id,
+                    source=feed.name,
+                    title=title,
+                    url=f"https://wire.example.org/{section}/{n}",
+                    summary_text="A summary.",
+                    published=now - timedelta(hours=1),
+                    section=section,
                 )
                 for n, title in enumerate(titles)
-            ]  # fmt: skip
+            ]
             item_store.save(conn, found, now)
 
 

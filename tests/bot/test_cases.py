@@ -34,8 +34,9 @@ def test_an_unknown_zone_is_refused(typed: str) -> None:
 
 def test_the_lists_on_offer_put_digests_before_breaking_news(settings: config.Settings) -> None:
     assert [(c.name, c.kind) for c in cases.list_choices(settings)] == [
-        ("daily", "digest"), ("breaking", "breaking"),
-    ]  # fmt: skip
+        ("daily", "digest"),
+        ("breaking", "breaking"),
+    ]
 
 
 def test_start_again_after_stop_brings_the_same_row_back(settings: config.Settings) -> None:

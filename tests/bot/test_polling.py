@@ -89,8 +89,11 @@ def test_start_topics_subscribes_to_the_daily_digest_and_opens_the_topics_keyboa
     welcome, topics = fake.messages_for(str(CHAT))[-2:]
     assert "subscribed to Morning Digest" in (welcome.text or "")
     assert [label for row in keyboard(topics.reply_markup) for label, _ in row] == [
-        "analysis", "culture", "news", "video",
-    ]  # fmt: skip
+        "analysis",
+        "culture",
+        "news",
+        "video",
+    ]
     sub = subscriber(settings)
     assert sub is not None and sub.lists == ("daily",)
 

@@ -38,7 +38,9 @@ class Newsroom:
         bound = binding(s, self.reader_id)  # links verify only for the reader they were issued to
         urls = {
             "/unsubscribe/{token}": links.unsubscribe_url(s.public_url, key, self.reader_id, "daily", bound),
-            "/preferences/{token}": links.preferences_url(s.public_url, key, self.reader_id, "daily", now, bound),
+            "/preferences/{token}": links.preferences_url(
+                s.public_url, key, self.reader_id, "daily", now, bound
+            ),
             "/confirm/{token}": subs.confirm_url(s, self.reader_id, ["daily"], now, bound),
             "/keep/{token}": sunset.keep_url(s, self.reader_id),
         }

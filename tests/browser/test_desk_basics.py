@@ -17,10 +17,17 @@ pytestmark = pytest.mark.slow
 
 # The editor's main screens ({edition} filled in); the sweep covers every page for WCAG 2.1.
 MAIN_SCREENS = (
-    "/admin", "/admin/editions/{edition}", "/admin/breaking", "/admin/preview/daily",
-    "/admin/subscribers", "/admin/feeds", "/admin/lists", "/admin/lists/daily", "/admin/audit",
+    "/admin",
+    "/admin/editions/{edition}",
+    "/admin/breaking",
+    "/admin/preview/daily",
+    "/admin/subscribers",
+    "/admin/feeds",
+    "/admin/lists",
+    "/admin/lists/daily",
+    "/admin/audit",
     "/admin/account",
-)  # fmt: skip
+)
 
 
 def test_the_root_leads_to_the_sign_up_page_and_there_is_a_favicon(

@@ -129,12 +129,18 @@ def test_an_editions_figures_count_each_event_once_and_readers_apart_from_machin
     base = f"http://127.0.0.1:{free_port()}"
     with FakeSendGrid(api_key="SG.figures") as sendgrid, FakeTelegram(token=TOKEN) as telegram:
         settings = make_settings(
-            db_url, tmp_path, DIGEST_PUBLIC_URL=base, DIGEST_EMAIL_CHANNEL="sendgrid",
-            SENDGRID_API_KEY="SG.figures", DIGEST_SENDGRID_API_URL=sendgrid.url,
-            DIGEST_TELEGRAM_CHANNEL="telegram", TELEGRAM_BOT_TOKEN=TOKEN,
-            DIGEST_TELEGRAM_API_URL=telegram.base_url, DIGEST_SENDGRID_WEBHOOK_KEY=signer.public,
+            db_url,
+            tmp_path,
+            DIGEST_PUBLIC_URL=base,
+            DIGEST_EMAIL_CHANNEL="sendgrid",
+            SENDGRID_API_KEY="SG.figures",
+            DIGEST_SENDGRID_API_URL=sendgrid.url,
+            DIGEST_TELEGRAM_CHANNEL="telegram",
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            DIGEST_TELEGRAM_API_URL=telegram.base_url,
+            DIGEST_SENDGRID_WEBHOOK_KEY=signer.public,
             DIGEST_HUMAN_CLICK_MIN_SECONDS="2",
-        )  # fmt: skip
+        )
         config.override(settings)
         try:
             edition_id = send_edition(settings)
@@ -150,10 +156,17 @@ def add_stories(settings: Settings, count: int) -> None:
     with transaction(settings.database_url) as conn:
         feed, _ = feed_store.add(conn, FeedSpec("https://wire.example.org/rss", "Wire"), now)
         news = [
-            Item(key=f"wire-{n}", feed_id=feed.id, source="Wire", url=f"https://wire.example.org/story-{n}",
-                 title=TOPICS[n], summary_text="What happened.", published=now - timedelta(hours=n + 1))
+            Item(
+                key=f"wire-{n}",
+                feed_id=feed.id,
+                source="Wire",
+                url=f"https://wire.example.org/story-{n}",
+                title=TOPICS[n],
+                summary_text="What happened.",
+                published=now - timedelta(hours=n + 1),
+            )
             for n in range(count)
-        ]  # fmt: skip
+        ]
         item_store.save(conn, news, now)
 
 

@@ -275,8 +275,14 @@ def test_a_long_unsubscribe_url_stays_a_plain_ascii_header(tmp_path):
     from digest.models import Recipient, RenderedEdition
 
     long_url = "https://news.example.org/unsubscribe/" + "A" * 120 + ".sig"
-    envelope = Envelope(7, "daily", RenderedEdition("Hi", "", "<p>x</p>", "x", ()), "d@news.example.org",
-                        "Daily <daily.news.example.org>", "mailto:u@news.example.org")
+    envelope = Envelope(
+        7,
+        "daily",
+        RenderedEdition("Hi", "", "<p>x</p>", "x", ()),
+        "d@news.example.org",
+        "Daily <daily.news.example.org>",
+        "mailto:u@news.example.org",
+    )
     raw = OutboxEmail(tmp_path).message(envelope, Recipient(1, "r@example.org", "R", long_url, "")).as_bytes()
     assert b"=?utf-8?" not in raw.split(b"\r\n\r\n", 1)[0]
     parsed = message_from_bytes(raw, policy=default)

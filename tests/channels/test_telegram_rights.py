@@ -89,9 +89,13 @@ def test_without_a_bot_token_nothing_is_asked(fake: FakeTelegram) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "chat"),
-    [("@city_news", "@city_news"), ("city_news", "@city_news"), ("https://t.me/city_news", "@city_news"),
-     (" -1001234 ", "-1001234")],
-)  # fmt: skip
+    [
+        ("@city_news", "@city_news"),
+        ("city_news", "@city_news"),
+        ("https://t.me/city_news", "@city_news"),
+        (" -1001234 ", "-1001234"),
+    ],
+)
 def test_an_editor_may_type_a_name_a_link_or_an_id(typed: str, chat: str) -> None:
     assert list_channels.chat_id_from(typed) == chat
 

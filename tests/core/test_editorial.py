@@ -21,9 +21,13 @@ def act(
     expires_in: float | None = None,
 ) -> EditorAction:
     return EditorAction(
-        key, action, factor, list_name, created_at=NOW - timedelta(hours=1) + timedelta(minutes=minutes),
+        key,
+        action,
+        factor,
+        list_name,
+        created_at=NOW - timedelta(hours=1) + timedelta(minutes=minutes),
         expires_at=None if expires_in is None else NOW + timedelta(hours=expires_in),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(

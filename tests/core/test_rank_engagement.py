@@ -29,14 +29,25 @@ def test_the_engagement_factor_is_the_mean_lift_of_section_and_source_within_the
 
 
 def story(key: str, hours_old: float) -> Story:
-    item = Item(key=key, feed_id=1, source="Wire", url=f"https://w.example/{key}", title=key,
-                published=NOW - timedelta(hours=hours_old))  # fmt: skip
+    item = Item(
+        key=key,
+        feed_id=1,
+        source="Wire",
+        url=f"https://w.example/{key}",
+        title=key,
+        published=NOW - timedelta(hours=hours_old),
+    )
     return Story(lead=item)
 
 
 def test_engagement_nudges_but_never_outweighs_a_pin_or_news_value():
-    pinned = score(story("pinned", 20), now=NOW, half_life_hours=12, action=StoryAction(pinned=True),
-                   engagement=1 / ENGAGEMENT_CAP)  # fmt: skip
+    pinned = score(
+        story("pinned", 20),
+        now=NOW,
+        half_life_hours=12,
+        action=StoryAction(pinned=True),
+        engagement=1 / ENGAGEMENT_CAP,
+    )
     clicked = score(story("clicked", 20), now=NOW, half_life_hours=12, engagement=ENGAGEMENT_CAP)
     fresh = score(story("fresh", 1), now=NOW, half_life_hours=12, engagement=1 / ENGAGEMENT_CAP)
     order = [s.lead.key for s in sorted([clicked, fresh, pinned], key=rank_order)]

@@ -51,7 +51,9 @@ def rendered() -> RenderedEdition:
         pytest.param(PLACEHOLDERS["unsubscribe_url"], id="unsubscribe placeholder"),
         pytest.param(PLACEHOLDERS["preferences_url"], id="preferences placeholder"),
         pytest.param("1 Example Street, Kyiv, Ukraine", id="postal address"),
-        pytest.param("You receive this email because you subscribed to Morning briefing", id="why you get it"),
+        pytest.param(
+            "You receive this email because you subscribed to Morning briefing", id="why you get it"
+        ),
         pytest.param(f'href="{WEB_URL}"', id="view in browser"),
         pytest.param('src="https://img.example/quake.jpg"', id="lead photo"),
         pytest.param(">A damaged road in Sendai</p>", id="photo caption"),

@@ -107,8 +107,12 @@ def test_tags_written_by_a_feed_add_no_expansion_margin_and_only_the_templates_c
     branding = Branding("The Kyiv Ledger", "1 Example Street, Kyiv", "https://ledger.example")
     bait = " ".join(["-unsubscribe_url- -preferences_url- -name-"] * 20)
     plain = item("p1", "Council approves the budget", summary_text="A summary.")
-    hostile = item("h1", f"Council approves the budget {bait}", summary_text=f"A summary. {bait}",
-                   url="https://evil.example/?u=-unsubscribe_url-&p=-preferences_url-")  # fmt: skip
+    hostile = item(
+        "h1",
+        f"Council approves the budget {bait}",
+        summary_text=f"A summary. {bait}",
+        url="https://evil.example/?u=-unsubscribe_url-&p=-preferences_url-",
+    )
     renderer = Renderer(branding)
     clean = renderer.render(edition(("News", [story(plain)])), edition_id=1, web_url=WEB_URL)
     baited = renderer.render(edition(("News", [story(hostile)])), edition_id=1, web_url=WEB_URL)

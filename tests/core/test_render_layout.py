@@ -252,7 +252,11 @@ def test_the_web_view_shows_no_placeholders(tmp_path: Path, rendered: RenderedEd
 
 def test_personalized_html_has_no_placeholders_left(rendered: RenderedEdition) -> None:
     reader = Recipient(
-        1, "o@example.org", "Олена", "https://ledger.example/u/t?a=1&b=2", "https://ledger.example/p/t",
+        1,
+        "o@example.org",
+        "Олена",
+        "https://ledger.example/u/t?a=1&b=2",
+        "https://ledger.example/p/t",
         greeting=greeting("Олена Коваленко", "en"),
     )
     html = personalize(rendered.html, reader, html_escape=True)

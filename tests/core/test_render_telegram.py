@@ -227,17 +227,27 @@ def test_truncation_of_any_escaped_text_stays_within_limit_and_balanced(text: st
 # --- the lead photo, the buttons and the keyboard -------------------------------------------
 
 PHOTO_BRANDING = Branding(
-    "The Kyiv Ledger", "1 Example Street", "https://ledger.example", telegram_lead_photo=True,
-    telegram_bot_username="ledger_bot", utm=Utm("ledger", "email", "{list}"),
-)  # fmt: skip
+    "The Kyiv Ledger",
+    "1 Example Street",
+    "https://ledger.example",
+    telegram_lead_photo=True,
+    telegram_bot_username="ledger_bot",
+    utm=Utm("ledger", "email", "{list}"),
+)
 
 
 def photo_edition(caption: str = "The stage, lit by generators") -> RenderedEdition:
     lead = story(
-        item("lead", "Опера грає попри блекаут 🎭 & more", source="Kyiv Ledger", reading_minutes=3,
-             image_url="https://img.example/opera.jpg", image_caption=caption),
+        item(
+            "lead",
+            "Опера грає попри блекаут 🎭 & more",
+            source="Kyiv Ledger",
+            reading_minutes=3,
+            image_url="https://img.example/opera.jpg",
+            image_caption=caption,
+        ),
         score=9.0,
-    )  # fmt: skip
+    )
     content = edition(("News", [lead, story(item("b", "Second"), score=1.0)]))
     return Renderer(PHOTO_BRANDING).render(content, edition_id=3, web_url=WEB_URL)
 

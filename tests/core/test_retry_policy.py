@@ -43,9 +43,15 @@ def test_a_wait_the_provider_asked_for_is_not_a_failed_attempt():
     assert decision.retry and decision.wait == 30.0
 
 
-@pytest.mark.parametrize(("kind", "hours", "retried"), [
-    (DIGEST, 5.9, True), (DIGEST, 6.0, False), (BREAKING, 0.9, True), (BREAKING, 1.0, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kind", "hours", "retried"),
+    [
+        (DIGEST, 5.9, True),
+        (DIGEST, 6.0, False),
+        (BREAKING, 0.9, True),
+        (BREAKING, 1.0, False),
+    ],
+)
 def test_nothing_is_tried_after_its_edition_kinds_maximum_age(kind, hours, retried):
     now = START + timedelta(hours=hours)
     decision = POLICY.decide(attempts=1, started=START, kind=kind, now=now, error="timeout", jitter=1.0)

@@ -50,9 +50,14 @@ def link_for(
 ) -> str:
     key = settings.signing_key()
     full = tracking.tracked_url(
-        settings.public_url, key, edition_id=edition_id, channel="email", url=url, item_id=0,
+        settings.public_url,
+        key,
+        edition_id=edition_id,
+        channel="email",
+        url=url,
+        item_id=0,
         reader=tracking.reader_key(key, subscriber_id, edition_id, "email"),
-    )  # fmt: skip
+    )
     return full.removeprefix(settings.public_url)
 
 

@@ -55,13 +55,32 @@ __all__ = ["FakeTelegram", "Flood", "RequestRecord", "SentMessage", "parse_entit
 TEXT_MAXLEN = 4096
 CAPTION_MAXLEN = 1024
 _JSON_FIELDS = {
-    "link_preview_options", "reply_markup", "entities", "caption_entities", "commands", "scope",
+    "link_preview_options",
+    "reply_markup",
+    "entities",
+    "caption_entities",
+    "commands",
+    "scope",
     "allowed_updates",
-}  # fmt: skip
+}
 _ALLOWED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-    "blockquote", "tg-spoiler", "span", "tg-emoji",
-}  # fmt: skip
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+    "span",
+    "tg-emoji",
+}
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SENDS = {"sendmessage", "sendphoto"}
 
@@ -416,9 +435,15 @@ class FakeTelegram:
         self._check_flood(chat_id, now)
         self._accept(chat_id, now)
         message = SentMessage(
-            self._next_id, method, chat_id, text, params.get("parse_mode"),
-            params.get("link_preview_options"), now, params.get("reply_markup"),
-        )  # fmt: skip
+            self._next_id,
+            method,
+            chat_id,
+            text,
+            params.get("parse_mode"),
+            params.get("link_preview_options"),
+            now,
+            params.get("reply_markup"),
+        )
         self._next_id += 1
         self.messages.append(message)
         return self._message_json(message, plain)
@@ -428,10 +453,15 @@ class FakeTelegram:
             self._check_chat(chat_id)
         plain = self._check_text("sendmessage", params.get("text"), params.get("parse_mode"))
         message = SentMessage(
-            int(params.get("message_id", 0)), "editMessageText", chat_id or "", params.get("text"),
-            params.get("parse_mode"), params.get("link_preview_options"), time.monotonic(),
+            int(params.get("message_id", 0)),
+            "editMessageText",
+            chat_id or "",
+            params.get("text"),
+            params.get("parse_mode"),
+            params.get("link_preview_options"),
+            time.monotonic(),
             params.get("reply_markup"),
-        )  # fmt: skip
+        )
         self.edits.append(message)
         return self._message_json(message, plain)
 
@@ -536,13 +566,18 @@ def _chat_full_info(chat_id: str) -> dict[str, Any]:
     """getChat's ChatFullInfo: the fields the API always sends, and the chat's names."""
     kind = chat_type(chat_id)
     info: dict[str, Any] = {
-        "id": _numeric_id(chat_id), "type": kind, "accent_color_id": 0, "max_reaction_count": 11,
+        "id": _numeric_id(chat_id),
+        "type": kind,
+        "accent_color_id": 0,
+        "max_reaction_count": 11,
         "accepted_gift_types": {
-            "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+            "unlimited_gifts": False,
+            "limited_gifts": False,
+            "unique_gifts": False,
             "premium_subscription": False,
             "gifts_from_channels": False,
         },
-    }  # fmt: skip
+    }
     if kind == "private":
         info["first_name"] = f"User {chat_id}"
     else:
@@ -555,17 +590,36 @@ def _chat_full_info(chat_id: str) -> dict[str, Any]:
 
 
 _ADMIN_RIGHTS = (
-    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-    "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
-    "can_edit_stories", "can_delete_stories",
-)  # fmt: skip
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
 _CHANNEL_RIGHTS = ("can_post_messages", "can_edit_messages")
 _SEND_RIGHTS = (
-    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
-    "can_send_video_notes", "can_send_voice_notes", "can_send_polls", "can_send_other_messages",
-    "can_add_web_page_previews", "can_change_info", "can_invite_users", "can_pin_messages",
-    "can_manage_topics", "can_edit_tag", "can_react_to_messages",
-)  # fmt: skip
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+    "can_react_to_messages",
+)
 
 
 def _member_json(chat_id: str, user_id: int, is_bot: bool, scripted: dict[str, Any]) -> dict[str, Any]:

@@ -73,8 +73,9 @@ class Network:
     def down(self) -> None:
         for host in self.made:
             # Whatever this test started in the namespace and left running goes with it.
-            left = subprocess.run(["ip", "netns", "pids", self.namespace(host)], capture_output=True,
-                                  text=True, timeout=10).stdout.split()  # fmt: skip
+            left = subprocess.run(
+                ["ip", "netns", "pids", self.namespace(host)], capture_output=True, text=True, timeout=10
+            ).stdout.split()
             for pid in left:
                 with contextlib.suppress(ProcessLookupError, ValueError):
                     os.kill(int(pid), signal.SIGKILL)
@@ -111,10 +112,26 @@ def redis_on(addresses: list[str]) -> Iterator[int]:
     port = free_port()
     folder = tempfile.mkdtemp(prefix="digest-partition-redis-")
     process = subprocess.Popen(
-        [binary, "--bind", " ".join(addresses), "--port", str(port), "--save", "", "--appendonly", "no",
-         "--protected-mode", "no", "--dir", folder, "--loglevel", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            binary,
+            "--bind",
+            " ".join(addresses),
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "no",
+            "--dir",
+            folder,
+            "--loglevel",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         client = redis.Redis(host=addresses[-1], port=port, socket_connect_timeout=0.2)
         _until(lambda: client.ping(), redis.ConnectionError)
@@ -143,21 +160,39 @@ def postgres_on(addresses: list[str]) -> Iterator[int]:
     data, port = folder / "data", free_port()
 
     def as_postgres(*command: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True,
-                       timeout=120)  # fmt: skip
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120
+        )
 
     try:
         as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
         with (data / "pg_hba.conf").open("a") as hba:
             hba.writelines(f"host all all {a.rsplit('.', 2)[0]}.0.0/16 trust\n" for a in addresses[:1])
-        options = (f"-c listen_addresses={','.join(addresses)} -p {port} -c unix_socket_directories={folder} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")  # fmt: skip
-        as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w",
-                    "start")  # fmt: skip
+        options = (
+            f"-c listen_addresses={','.join(addresses)} -p {port} -c unix_socket_directories={folder} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        as_postgres(
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"
+        )
         yield port
     finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(bin_dir / "pg_ctl"), "-D", str(data), "-m",
-                        "immediate", "stop"], capture_output=True, timeout=60)  # fmt: skip
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -91,7 +91,12 @@ def test_json_logs_are_one_object_per_line_with_the_extra_fields() -> None:
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines[0]["message"] == "edition 7: 250 sent"
     assert {k: lines[0][k] for k in ("level", "logger", "edition", "channel", "sent")} == {
-        "level": "INFO", "logger": "digest.test", "edition": 7, "channel": "email", "sent": 250}  # fmt: skip
+        "level": "INFO",
+        "logger": "digest.test",
+        "edition": 7,
+        "channel": "email",
+        "sent": 250,
+    }
     assert lines[0]["ts"].endswith("+00:00")
     assert lines[1]["feed"] == 3 and "ValueError: boom" in lines[1]["exc"]
     assert len(lines) == 2
@@ -101,10 +106,14 @@ def test_on_rabbitmq_healthz_pings_the_broker_and_metrics_count_its_waiting_task
     db_url, broker: RedisServer, amqp_broker: str, tmp_path
 ):
     queues = {"DIGEST_BROKER_URL": amqp_broker, "DIGEST_REDIS_URL": broker.url}
-    send_tasks(worker_env(db_url, amqp_broker, tmp_path, **queues),
-               [("digest.collect_due", [])] * 3 + [("digest.tick", [])] * 2)  # fmt: skip
+    send_tasks(
+        worker_env(db_url, amqp_broker, tmp_path, **queues),
+        [("digest.collect_due", [])] * 3 + [("digest.tick", [])] * 2,
+    )
     settings = make_settings(db_url, tmp_path, **queues)
-    dead = make_settings(db_url, tmp_path, **queues | {"DIGEST_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//"})
+    dead = make_settings(
+        db_url, tmp_path, **queues | {"DIGEST_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//"}
+    )
     with TestClient(create_app(settings, webhook_key=""), base_url=BASE) as client:
         health = client.get("/healthz")
         deadline = time.monotonic() + 10  # the broker counts a published message a moment later

@@ -39,19 +39,41 @@ class HostWorker(Worker):
         self.log = log
         self.handle = log.open("w")
         self.process = subprocess.Popen(
-            ["ip", "netns", "exec", namespace, str(VENV_BIN / "celery"), "-A", "worker", "worker",
-             "-Q", "breaking,collect,send", "-c", str(CONCURRENCY), "-n", f"{name}@%h", "--without-gossip",
-             "--without-mingle", "--loglevel=INFO"],
-            env=env, cwd=Path(__file__).resolve().parents[2], stdout=self.handle, stderr=subprocess.STDOUT,
+            [
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                str(VENV_BIN / "celery"),
+                "-A",
+                "worker",
+                "worker",
+                "-Q",
+                "breaking,collect,send",
+                "-c",
+                str(CONCURRENCY),
+                "-n",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         self._wait_ready()
 
 
 def test_a_host_cut_off_mid_send_repeats_at_most_its_batch_in_flight_and_both_hosts_end_idle(tmp_path):
-    with network(hosts=2) as net, redis_on(net.addresses()) as redis_port, \
-            postgres_on(net.addresses()) as pg_port, \
-            FakeSendGrid(record="counts", schema_sample=1, host="0.0.0.0") as sendgrid:  # fmt: skip
+    with (
+        network(hosts=2) as net,
+        redis_on(net.addresses()) as redis_port,
+        postgres_on(net.addresses()) as pg_port,
+        FakeSendGrid(record="counts", schema_sample=1, host="0.0.0.0") as sendgrid,
+    ):
         sendgrid.faults(slow_rate=1.0, slow_seconds=1.2)  # every request takes a while: time to cut
 
         def env_on(host: int) -> dict[str, str]:
@@ -60,20 +82,26 @@ def test_a_host_cut_off_mid_send_repeats_at_most_its_batch_in_flight_and_both_ho
             return environment(
                 DIGEST_DATABASE_URL=f"postgresql://postgres@{at}:{pg_port}/postgres",
                 DIGEST_BROKER_URL=f"redis://{at}:{redis_port}/0",
-                DIGEST_SECRET_KEY="partition", DIGEST_OUTBOX_DIR=str(tmp_path / "outbox"),
-                DIGEST_EMAIL_CHANNEL="sendgrid", SENDGRID_API_KEY=sendgrid.api_key,
+                DIGEST_SECRET_KEY="partition",
+                DIGEST_OUTBOX_DIR=str(tmp_path / "outbox"),
+                DIGEST_EMAIL_CHANNEL="sendgrid",
+                SENDGRID_API_KEY=sendgrid.api_key,
                 DIGEST_SENDGRID_API_URL=f"http://{at}:{sendgrid.url.rsplit(':', 1)[1]}",
-                DIGEST_SENDGRID_RATE="500", DIGEST_EMAIL_BATCH=str(BATCH),
-                DIGEST_TASK_VISIBILITY_TIMEOUT=str(VISIBILITY), DIGEST_LOG_LEVEL="INFO",
-            )  # fmt: skip
+                DIGEST_SENDGRID_RATE="500",
+                DIGEST_EMAIL_BATCH=str(BATCH),
+                DIGEST_TASK_VISIBILITY_TIMEOUT=str(VISIBILITY),
+                DIGEST_LOG_LEVEL="INFO",
+            )
 
         ours = env_on(OTHER)  # this process reaches the services over the link that stays up
         db_url = config.load(ours, dotenv=False).database_url
         migrate(db_url)
         fresh_items(db_url)
         subscribers_bulk(db_url, emails=READERS)
-        hosts = {n: HostWorker(net.namespace(n), env_on(n), tmp_path / f"host{n}.log", f"host{n}")
-                 for n in (CUT, OTHER)}  # fmt: skip
+        hosts = {
+            n: HostWorker(net.namespace(n), env_on(n), tmp_path / f"host{n}.log", f"host{n}")
+            for n in (CUT, OTHER)
+        }
         try:
             sent = cli(ours, "send", "daily", "--no-follow")
             assert sent.returncode == 0, sent.stderr
@@ -120,8 +148,10 @@ def _both_idle(env: dict[str, str], names: list[str]) -> dict[str, list[object]]
         deadline = time.monotonic() + 60
         while True:
             active = app.control.inspect(timeout=3).active() or {}
-            found = {name: active.get(next((k for k in active if k.startswith(f"{name}@")), ""), None)
-                     for name in names}  # fmt: skip
+            found = {
+                name: active.get(next((k for k in active if k.startswith(f"{name}@")), ""), None)
+                for name in names
+            }
             if all(tasks == [] for tasks in found.values()) or time.monotonic() > deadline:
                 return {name: ["(no answer)"] if tasks is None else tasks for name, tasks in found.items()}
             time.sleep(1)

@@ -28,9 +28,13 @@ def test_redis_restarted_empty_mid_send_the_sweeper_finishes_the_send_exactly_on
         # Scaled down for the test: rows stuck "sending" come back after 2 × 5 s, rows left open
         # are queued again by the sweeper after 2 s (production: 30 and 10 minutes).
         env = worker_env(
-            db_url, broker.url, tmp_path, **sendgrid_extra(fake, BATCH),
-            DIGEST_TASK_VISIBILITY_TIMEOUT="5", DIGEST_RESUME_AFTER="2",
-        )  # fmt: skip
+            db_url,
+            broker.url,
+            tmp_path,
+            **sendgrid_extra(fake, BATCH),
+            DIGEST_TASK_VISIBILITY_TIMEOUT="5",
+            DIGEST_RESUME_AFTER="2",
+        )
         worker = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
         try:
             call_task(env, "digest.send_list", "daily", True)

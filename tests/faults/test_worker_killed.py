@@ -28,8 +28,12 @@ def test_a_worker_killed_mid_collect_is_replaced_and_every_feed_is_stored_once(
     with FeedSite(delay=2.0) as site:
         for n in range(FEEDS):
             site.feeds[f"/f{n}.xml"] = rss(
-                f"outlet{n}", [(f"g{n}-{i}", f"https://outlet{n}.example/{i}", f"Story {i} of {n}")
-                               for i in range(PER_FEED)])  # fmt: skip
+                f"outlet{n}",
+                [
+                    (f"g{n}-{i}", f"https://outlet{n}.example/{i}", f"Story {i} of {n}")
+                    for i in range(PER_FEED)
+                ],
+            )
         ids = register_feeds(db_url, [site.url(f"/f{n}.xml") for n in range(FEEDS)])
         env = worker_env(db_url, broker.url, tmp_path, DIGEST_TASK_VISIBILITY_TIMEOUT="4", **queues)
         first = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
@@ -47,8 +51,9 @@ def test_a_worker_killed_mid_collect_is_replaced_and_every_feed_is_stored_once(
                 replacement.stop()
     with transaction(db_url) as conn:
         stored = conn.execute(select(func.count()).select_from(items)).scalar_one()
-        per_url = conn.execute(select(items.c.feed_id, items.c.url, func.count()).group_by(
-            items.c.feed_id, items.c.url)).all()  # fmt: skip
+        per_url = conn.execute(
+            select(items.c.feed_id, items.c.url, func.count()).group_by(items.c.feed_id, items.c.url)
+        ).all()
         errors = conn.execute(select(func.sum(feeds.c.error_count))).scalar_one()
     assert stored == FEEDS * PER_FEED
     assert {n for *_, n in per_url} == {1}, "a story was stored twice"

@@ -28,13 +28,46 @@ pytestmark = [pytest.mark.slow]
 
 NOW = datetime.now(UTC)
 STORIES_PER_EDITION = 40
-DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "form", "input", "button", "base", "meta", "link",
-                  "frame", "frameset", "applet", "svg", "math", "textarea", "select"}  # fmt: skip
+DANGEROUS_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "base",
+    "meta",
+    "link",
+    "frame",
+    "frameset",
+    "applet",
+    "svg",
+    "math",
+    "textarea",
+    "select",
+}
 SAFE_SCHEMES = ("http://", "https://", "mailto:", "#", *PLACEHOLDERS.values())
 BAD_STYLE = re.compile(r"expression\s*\(|url\s*\(|javascript|behavior\s*:|-moz-binding|@import", re.I)
 TELEGRAM_TAGS = re.compile(r"</?([a-zA-Z-]+)")
-TELEGRAM_ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                    "blockquote", "tg-spoiler", "span", "tg-emoji"}  # fmt: skip
+TELEGRAM_ALLOWED = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+    "span",
+    "tg-emoji",
+}
 
 
 def corpus_files(shared: Path) -> list[Path]:

@@ -203,10 +203,16 @@ NUL_IN_JSON = json.dumps(
     {
         "version": "https://jsonfeed.org/version/1.1",
         "title": "nul",
-        "items": [{"id": "1", "url": "https://awkward.example/nul", "title": "Null\u0000 byte\u001b",
-                   "content_html": "<p>text\u0000more</p>"}],
+        "items": [
+            {
+                "id": "1",
+                "url": "https://awkward.example/nul",
+                "title": "Null\u0000 byte\u001b",
+                "content_html": "<p>text\u0000more</p>",
+            }
+        ],
     }
-).encode()  # fmt: skip
+).encode()
 
 
 @pytest.mark.parametrize(

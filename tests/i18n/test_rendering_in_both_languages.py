@@ -17,7 +17,11 @@ BRANDING = Branding(
     "The Kyiv Ledger", "1 Example Street, Kyiv", "https://ledger.example", telegram_bot_username="ledger_bot"
 )
 READER = Recipient(
-    1, "olena@example.org", "Олена", "https://x.example/u/t", "https://x.example/p/t",
+    1,
+    "olena@example.org",
+    "Олена",
+    "https://x.example/u/t",
+    "https://x.example/p/t",
     greeting=greeting("Олена Коваленко", "uk"),
 )
 WEB_URL = "https://ledger.example/editions/7"
@@ -46,8 +50,17 @@ def test_a_ukrainian_edition_speaks_ukrainian_in_the_html_email(renderer: Render
         renderer.render(content("uk"), edition_id=7, web_url=WEB_URL).html, READER, html_escape=True
     )
     assert '<html lang="uk"' in html
-    for words in ("Вітаємо, Олена.", "Відписатися", "Налаштування підписки", "Відкрити в браузері",
-                  "хв читання", "Також у:", "і ще 2", "Відео", "4 матеріали"):  # fmt: skip
+    for words in (
+        "Вітаємо, Олена.",
+        "Відписатися",
+        "Налаштування підписки",
+        "Відкрити в браузері",
+        "хв читання",
+        "Також у:",
+        "і ще 2",
+        "Відео",
+        "4 матеріали",
+    ):
         assert words in html, words
     assert date_label(NOW, "uk") in html and "середа, 5 березня 2025\u202fр." in html
     for english in ("Unsubscribe", "Manage preferences", "View in browser", "min read", "Also in", "Hello"):

@@ -33,8 +33,9 @@ from tests.faults.infra import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "var", "build", "dist", "*.egg-info", "__pycache__",
-                                    "test-artifacts", ".*_cache")  # fmt: skip
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "var", "build", "dist", "*.egg-info", "__pycache__", "test-artifacts", ".*_cache"
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,22 +45,39 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT, work / "src", ignore=NOT_SOURCE)
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), work / "src"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if built.returncode != 0 and "No matching distribution" in built.stderr:
         pytest.skip("no package index to fetch the build requirement (setuptools) from")
     assert built.returncode == 0, built.stderr[-3000:]
-    wheel, = (work / "dist").glob("digest-*.whl")
+    (wheel,) = (work / "dist").glob("digest-*.whl")
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    purelib = Path(subprocess.check_output(
-        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        text=True).strip())  # fmt: skip
+    purelib = Path(
+        subprocess.check_output(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            text=True,
+        ).strip()
+    )
     (purelib / "zz-test-dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", "--no-deps",
-         str(wheel)], capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert install.returncode == 0, install.stderr[-3000:]
     # The celery command of the README, run by this venv's interpreter (its own console script
     # lives in the test venv, whose shebang would load the checkout).
@@ -96,20 +114,66 @@ def test_the_installed_wheel_runs_the_production_runbook_from_a_folder_without_s
     here.mkdir()
     port = free_port()
     env = _production_env(installed, postgres_database, redis_url, port)
-    where = _run(installed / "python", "-c", "import digest, worker; print(digest.__file__, worker.__file__)",
-                 env=env, cwd=here)  # fmt: skip
+    where = _run(
+        installed / "python",
+        "-c",
+        "import digest, worker; print(digest.__file__, worker.__file__)",
+        env=env,
+        cwd=here,
+    )
     assert str(ROOT) not in where and str(installed.parent) in where, f"not the wheel's digest: {where}"
 
     # The README's runbook ("Running in production"), command for command.
     _run(installed / "digest", "migrate", env=env, cwd=here)
-    _run(installed / "digest", "accounts", "add", "admin@example.org", "--role", "admin", "--password-stdin",
-         env=env, cwd=here, stdin="a long enough passphrase\n")  # fmt: skip
-    with _started(installed / "celery", "-A", "worker", "worker", "-Q", "breaking,collect,send", "-c", "2",
-                  "--loglevel=INFO", env=env, cwd=here, log=tmp_path / "worker.log", ready="ready."), \
-         _started(installed / "celery", "-A", "worker", "beat", env=env, cwd=here, log=tmp_path / "beat.log",
-                  ready="is starting"), \
-         _started(installed / "digest", "web", "--port", str(port), env=env, cwd=here,
-                  log=tmp_path / "web.log", ready="Uvicorn running"):  # fmt: skip
+    _run(
+        installed / "digest",
+        "accounts",
+        "add",
+        "admin@example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+        env=env,
+        cwd=here,
+        stdin="a long enough passphrase\n",
+    )
+    with (
+        _started(
+            installed / "celery",
+            "-A",
+            "worker",
+            "worker",
+            "-Q",
+            "breaking,collect,send",
+            "-c",
+            "2",
+            "--loglevel=INFO",
+            env=env,
+            cwd=here,
+            log=tmp_path / "worker.log",
+            ready="ready.",
+        ),
+        _started(
+            installed / "celery",
+            "-A",
+            "worker",
+            "beat",
+            env=env,
+            cwd=here,
+            log=tmp_path / "beat.log",
+            ready="is starting",
+        ),
+        _started(
+            installed / "digest",
+            "web",
+            "--port",
+            str(port),
+            env=env,
+            cwd=here,
+            log=tmp_path / "web.log",
+            ready="Uvicorn running",
+        ),
+    ):
         # The check of a new install: sample feeds collected, one edition sent (to the outbox).
         demo = _run(installed / "digest", "demo", env=env, cwd=here, timeout=240)
         emails = sorted((here / "var" / "outbox" / "email").rglob("*.eml"))
@@ -129,8 +193,11 @@ def test_the_installed_wheel_runs_the_production_runbook_from_a_folder_without_s
 
 
 def _production_env(bin_dir: Path, database_url: str, redis_url: str, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DIGEST_", "SENDGRID_", "TELEGRAM_", "PYTHON", "VIRTUAL_ENV"))}  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DIGEST_", "SENDGRID_", "TELEGRAM_", "PYTHON", "VIRTUAL_ENV"))
+    }
     env.update(
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
         DIGEST_DATABASE_URL=database_url,
@@ -144,10 +211,18 @@ def _production_env(bin_dir: Path, database_url: str, redis_url: str, port: int)
     return env
 
 
-def _run(*command: object, env: dict[str, str], cwd: Path, stdin: str | None = None, timeout: float = 120
-         ) -> str:  # fmt: skip
-    done = subprocess.run([str(c) for c in command], env=env, cwd=cwd, input=stdin, capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+def _run(
+    *command: object, env: dict[str, str], cwd: Path, stdin: str | None = None, timeout: float = 120
+) -> str:
+    done = subprocess.run(
+        [str(c) for c in command],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert done.returncode == 0, f"{command[0]} {command[1:]} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
 
@@ -155,8 +230,14 @@ def _run(*command: object, env: dict[str, str], cwd: Path, stdin: str | None = N
 @contextmanager
 def _started(*command: object, env: dict[str, str], cwd: Path, log: Path, ready: str) -> Iterator[None]:
     with log.open("w") as out:
-        process = subprocess.Popen([str(c) for c in command], env=env, cwd=cwd, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            [str(c) for c in command],
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + 60
             while ready not in log.read_text(errors="replace"):

@@ -63,7 +63,12 @@ def environment(**values: str) -> dict[str, str]:
 
 def cli(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(VENV_BIN / "digest"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        [str(VENV_BIN / "digest"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -74,10 +79,26 @@ class Worker:
         self.log = log
         self.handle = log.open("w")
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "celery"), "-A", "worker", "worker", "-Q", "breaking,collect,send",
-             "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
-             "--loglevel=INFO"],
-            env=env, cwd=ROOT, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "worker",
+                "worker",
+                "-Q",
+                "breaking,collect,send",
+                "-c",
+                str(concurrency),
+                "-n",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self._wait_ready()
 

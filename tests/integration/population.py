@@ -25,15 +25,24 @@ def fresh_items(db_url: str, now: datetime | None = None) -> None:
     with transaction(db_url) as conn:
         feed, _ = feed_store.add(conn, FeedSpec("https://wire.example/rss", "Wire"), now)
         found = [
-            Item(key=f"w{n}", feed_id=feed.id, source="Wire", url=f"https://wire.example/{n}", title=title,
-                 summary_text="Summary.", published=now - timedelta(minutes=30 + n), section="news")
+            Item(
+                key=f"w{n}",
+                feed_id=feed.id,
+                source="Wire",
+                url=f"https://wire.example/{n}",
+                title=title,
+                summary_text="Summary.",
+                published=now - timedelta(minutes=30 + n),
+                section="news",
+            )
             for n, title in enumerate(HEADLINES)
         ]
         item_store.save(conn, found, now)
 
 
-def subscribers_bulk(db_url: str, *, emails: int = 0, chats: int = 0, list_name: str = "daily",
-                     chat_start: int = 500_000) -> None:
+def subscribers_bulk(
+    db_url: str, *, emails: int = 0, chats: int = 0, list_name: str = "daily", chat_start: int = 500_000
+) -> None:
     """``emails`` email-only and ``chats`` Telegram-only active subscribers of ``list_name``."""
     now = datetime.now(UTC)
     rows = [_row(now, email=f"reader{n}@example.org") for n in range(emails)]
@@ -48,6 +57,16 @@ def subscribers_bulk(db_url: str, *, emails: int = 0, chats: int = 0, list_name:
 
 
 def _row(now: datetime, **values: str) -> dict[str, object]:
-    return {"email": None, "telegram_chat_id": None, "name": "", "timezone": "UTC", "send_hour": 0,
-            "frequency": "daily", "topics": [], "status": "active", "attributes": {}, "created_at": now,
-            **values}
+    return {
+        "email": None,
+        "telegram_chat_id": None,
+        "name": "",
+        "timezone": "UTC",
+        "send_hour": 0,
+        "frequency": "daily",
+        "topics": [],
+        "status": "active",
+        "attributes": {},
+        "created_at": now,
+        **values,
+    }

@@ -25,8 +25,12 @@ def test_a_cycle_through_celery_delivers_one_digest_per_subscriber_and_a_second_
 ):
     outbox = tmp_path / "outbox"
     env = environment(
-        **broker_env, DIGEST_DATABASE_URL=db_url, DIGEST_OUTBOX_DIR=str(outbox),
-        DIGEST_SECRET_KEY="integration", DIGEST_FETCH_ALLOWLIST="127.0.0.1", DIGEST_LOG_LEVEL="WARNING",
+        **broker_env,
+        DIGEST_DATABASE_URL=db_url,
+        DIGEST_OUTBOX_DIR=str(outbox),
+        DIGEST_SECRET_KEY="integration",
+        DIGEST_FETCH_ALLOWLIST="127.0.0.1",
+        DIGEST_LOG_LEVEL="WARNING",
     )
     opml = sample_site(tmp_path / "site")
     with feed_server(tmp_path / "site") as base_url:
@@ -46,7 +50,9 @@ def test_a_cycle_through_celery_delivers_one_digest_per_subscriber_and_a_second_
     assert "digest.refresh_feed" in log and "digest.send_batch" in log, "tasks did not run in the worker"
 
     daily = [s for s in csvio.read_subscribers(sample.SUBSCRIBERS.read_bytes(), "s") if "daily" in s.lists]
-    emails = [message_from_bytes(p.read_bytes(), policy=email_policy) for p in delivered if p.suffix == ".eml"]
+    emails = [
+        message_from_bytes(p.read_bytes(), policy=email_policy) for p in delivered if p.suffix == ".eml"
+    ]
     assert Counter(m["To"].addresses[0].addr_spec for m in emails) == Counter(s.email for s in daily)
     chats = Counter(json.loads(p.read_text())["chat_id"] for p in delivered if p.suffix == ".json")
     assert set(map(str, chats)) == {s.telegram_chat_id for s in daily}

@@ -24,11 +24,20 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 TOKEN = "123456:integration-token"
 
 
-def sendgrid_env(db_url: str, redis_url: str, tmp_path: Path, fake: FakeSendGrid, **extra: str) -> dict[str, str]:
+def sendgrid_env(
+    db_url: str, redis_url: str, tmp_path: Path, fake: FakeSendGrid, **extra: str
+) -> dict[str, str]:
     return environment(
-        DIGEST_DATABASE_URL=db_url, DIGEST_BROKER_URL=redis_url, DIGEST_OUTBOX_DIR=str(tmp_path / "outbox"),
-        DIGEST_SECRET_KEY="integration", DIGEST_EMAIL_CHANNEL="sendgrid", SENDGRID_API_KEY=fake.api_key,
-        DIGEST_SENDGRID_API_URL=fake.url, DIGEST_SENDGRID_RATE="500", DIGEST_LOG_LEVEL="INFO", **extra,
+        DIGEST_DATABASE_URL=db_url,
+        DIGEST_BROKER_URL=redis_url,
+        DIGEST_OUTBOX_DIR=str(tmp_path / "outbox"),
+        DIGEST_SECRET_KEY="integration",
+        DIGEST_EMAIL_CHANNEL="sendgrid",
+        SENDGRID_API_KEY=fake.api_key,
+        DIGEST_SENDGRID_API_URL=fake.url,
+        DIGEST_SENDGRID_RATE="500",
+        DIGEST_LOG_LEVEL="INFO",
+        **extra,
     )
 
 
@@ -51,7 +60,9 @@ def test_5000_emails_and_300_chats_each_get_the_edition_once_despite_faults(db_u
     fresh_items(db_url)
     subscribers_bulk(db_url, emails=5000, chats=300)
     with transaction(db_url) as conn:
-        subscriber_store.save(conn, Subscriber(telegram_chat_id=GROUP, name="Newsroom group"), datetime.now(UTC))
+        subscriber_store.save(
+            conn, Subscriber(telegram_chat_id=GROUP, name="Newsroom group"), datetime.now(UTC)
+        )
     with FakeSendGrid(record="full", schema_sample=5) as sendgrid, FakeTelegram(token=TOKEN) as telegram:
         sendgrid.faults(error_rate=0.1, rate_limited_rate=0.05, slow_rate=0.02, slow_seconds=3, seed=7)
         sendgrid.script(503, 429, 500)
@@ -61,8 +72,15 @@ def test_5000_emails_and_300_chats_each_get_the_edition_once_despite_faults(db_u
         telegram.fail_next(3, status=502, description="Bad Gateway", after=20)
         telegram.force_flood(retry_after=3, times=2)
         env = sendgrid_env(
-            db_url, redis_url, tmp_path, sendgrid, DIGEST_EMAIL_BATCH="250", DIGEST_TELEGRAM_CHANNEL="telegram",
-            TELEGRAM_BOT_TOKEN=TOKEN, DIGEST_TELEGRAM_API_URL=telegram.base_url, PTB_TIMEDELTA="1",
+            db_url,
+            redis_url,
+            tmp_path,
+            sendgrid,
+            DIGEST_EMAIL_BATCH="250",
+            DIGEST_TELEGRAM_CHANNEL="telegram",
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            DIGEST_TELEGRAM_API_URL=telegram.base_url,
+            PTB_TIMEDELTA="1",
         )
         worker = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
         try:
@@ -96,8 +114,17 @@ def test_a_worker_killed_mid_send_is_replaced_and_everyone_is_served_with_at_mos
     subscribers_bulk(db_url, emails=3000)
     with FakeSendGrid(record="counts", schema_sample=2) as fake:
         fake.faults(slow_rate=1.0, slow_seconds=0.8)  # every request takes a while: time to kill
-        env = sendgrid_env(db_url, redis_url, tmp_path, fake, DIGEST_EMAIL_BATCH="300",
-                           DIGEST_TASK_VISIBILITY_TIMEOUT="6") | broker_env
+        env = (
+            sendgrid_env(
+                db_url,
+                redis_url,
+                tmp_path,
+                fake,
+                DIGEST_EMAIL_BATCH="300",
+                DIGEST_TASK_VISIBILITY_TIMEOUT="6",
+            )
+            | broker_env
+        )
         first = Worker(env, tmp_path / "w1.log", concurrency=1, name="w1")
         replacement = None
         try:

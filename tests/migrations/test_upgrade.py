@@ -52,13 +52,15 @@ def test_every_row_written_at_the_first_migration_survives_the_upgrade_to_head(e
     engine = create_engine(empty_database)
     alembic = Config()
     alembic.set_main_option("script_location", str(MIGRATIONS))
-    first, = ScriptDirectory.from_config(alembic).get_bases()
+    (first,) = ScriptDirectory.from_config(alembic).get_bases()
     try:
         with engine.begin() as conn:
             _upgrade(alembic, conn, first)
             tables = _reflect(conn)
-            written = {name: _fill(conn, table, written_so_far) for name, table, written_so_far in
-                       _in_dependency_order(tables)}  # fmt: skip
+            written = {
+                name: _fill(conn, table, written_so_far)
+                for name, table, written_so_far in _in_dependency_order(tables)
+            }
         assert set(written) == set(tables) - {"alembic_version"} and all(written.values())
         with engine.begin() as conn:
             _upgrade(alembic, conn, "head")

@@ -27,9 +27,14 @@ TOPICS = [
 
 def news_item(feed_id: int, n: int, *, hours_ago: float = 1.0, title: str = "") -> Item:
     return Item(
-        key=f"k{feed_id}-{n}", feed_id=feed_id, source="", url=f"https://news{feed_id}.example/{n}",
+        key=f"k{feed_id}-{n}",
+        feed_id=feed_id,
+        source="",
+        url=f"https://news{feed_id}.example/{n}",
         title=title or TOPICS[n % len(TOPICS)],
-        summary_text="A summary.", published=NOW - timedelta(hours=hours_ago), section="news",
+        summary_text="A summary.",
+        published=NOW - timedelta(hours=hours_ago),
+        section="news",
     )
 
 

@@ -55,9 +55,12 @@ def fake():
 
 def test_each_telegram_message_moves_the_count_as_it_is_accepted(db_url, tmp_path, fake):
     settings = make_settings(
-        db_url, tmp_path, DIGEST_TELEGRAM_CHANNEL="telegram", TELEGRAM_BOT_TOKEN=TOKEN,
+        db_url,
+        tmp_path,
+        DIGEST_TELEGRAM_CHANNEL="telegram",
+        TELEGRAM_BOT_TOKEN=TOKEN,
         DIGEST_TELEGRAM_API_URL=fake.base_url,
-    )  # fmt: skip
+    )
     _readers(settings, chats=4, emails=3)
     edition_id, plans = _planned(settings)
     first_channel = [channel for plan in plans for channel, _ in plan.batches]

@@ -42,9 +42,17 @@ def clustering(monkeypatch):
 
 
 def add(world, key: str, title: str, *, at, section: str = "news", categories: tuple[str, ...] = ()) -> None:
-    item = Item(key=key, feed_id=world.feed_id, source="", url=f"https://news1.example/{key}", title=title,
-                summary_text="A summary.", published=at - timedelta(minutes=30), section=section,
-                categories=categories)  # fmt: skip
+    item = Item(
+        key=key,
+        feed_id=world.feed_id,
+        source="",
+        url=f"https://news1.example/{key}",
+        title=title,
+        summary_text="A summary.",
+        published=at - timedelta(minutes=30),
+        section=section,
+        categories=categories,
+    )
     with transaction(world.url) as conn:
         item_store.save(conn, [item], at)
 

@@ -34,9 +34,14 @@ def fresh_channels():
 def sendgrid_settings(db_url, tmp_path, fake: FakeSendGrid, *, key: str | None = None, **extra: str):
     delivering.channel_for.cache_clear()  # a channel per settings object: a new key, a new channel
     return make_settings(
-        db_url, tmp_path, DIGEST_EMAIL_CHANNEL="sendgrid", SENDGRID_API_KEY=key or fake.api_key,
-        DIGEST_SENDGRID_API_URL=fake.url, DIGEST_SENDGRID_RATE="500", **extra,
-    )  # fmt: skip
+        db_url,
+        tmp_path,
+        DIGEST_EMAIL_CHANNEL="sendgrid",
+        SENDGRID_API_KEY=key or fake.api_key,
+        DIGEST_SENDGRID_API_URL=fake.url,
+        DIGEST_SENDGRID_RATE="500",
+        **extra,
+    )
 
 
 def rows(db_url: str, edition_id: int) -> list[tuple[str, str, int, str | None]]:
@@ -133,8 +138,9 @@ def test_a_refused_key_stops_the_edition_after_one_batch_and_retry_after_the_fix
         (channel, first), *rest = plan.batches
         assert pipeline.send_batch(plan.edition_id, channel, first, "b0", good).sent == 2
 
-        revoked = sendgrid_settings(db_url, tmp_path, fake, key="SG.revoked", DIGEST_EMAIL_BATCH="2",
-                                    DIGEST_REDIS_URL=redis_url)  # fmt: skip
+        revoked = sendgrid_settings(
+            db_url, tmp_path, fake, key="SG.revoked", DIGEST_EMAIL_BATCH="2", DIGEST_REDIS_URL=redis_url
+        )
         with caplog.at_level(logging.ERROR, logger="digest"):
             for n, (channel, ids) in enumerate(rest, start=1):
                 result = pipeline.send_batch(plan.edition_id, channel, ids, f"b{n}", revoked)
@@ -183,9 +189,12 @@ def test_a_refused_bot_token_stops_the_telegram_batches_after_the_first_refusal(
     with FakeTelegram(token="123456:the-right-token") as fake:
         delivering.channel_for.cache_clear()
         wrong = make_settings(
-            db_url, tmp_path, DIGEST_TELEGRAM_CHANNEL="telegram", TELEGRAM_BOT_TOKEN="123456:a-revoked-token",
+            db_url,
+            tmp_path,
+            DIGEST_TELEGRAM_CHANNEL="telegram",
+            TELEGRAM_BOT_TOKEN="123456:a-revoked-token",
             DIGEST_TELEGRAM_API_URL=fake.base_url,
-        )  # fmt: skip
+        )
         plan = pipeline.plan_send("daily", wrong, manual=True)
         assert len(plan.batches) == 2
         for n, (channel, ids) in enumerate(plan.batches):

@@ -86,9 +86,12 @@ def test_the_breaking_time_is_in_the_lists_language(settings):
 def test_sendgrid_gets_one_request_with_each_zones_time_as_a_substitution(db_url, tmp_path):
     with FakeSendGrid() as fake:
         settings = make_settings(
-            db_url, tmp_path, DIGEST_EMAIL_CHANNEL="sendgrid", SENDGRID_API_KEY=fake.api_key,
+            db_url,
+            tmp_path,
+            DIGEST_EMAIL_CHANNEL="sendgrid",
+            SENDGRID_API_KEY=fake.api_key,
             DIGEST_SENDGRID_API_URL=fake.url,
-        )  # fmt: skip
+        )
         readers(
             settings,
             ("kyiv@example.org", "Olena", "Europe/Kyiv"),

@@ -89,9 +89,12 @@ def test_a_recipient_sendgrid_refuses_fails_alone_and_the_batch_goes_out(world, 
     store_raw(db_url, ids[2], email="not an address")
     with FakeSendGrid() as fake:
         settings = make_settings(
-            db_url, tmp_path, DIGEST_EMAIL_CHANNEL="sendgrid", SENDGRID_API_KEY=fake.api_key,
+            db_url,
+            tmp_path,
+            DIGEST_EMAIL_CHANNEL="sendgrid",
+            SENDGRID_API_KEY=fake.api_key,
             DIGEST_SENDGRID_API_URL=fake.url,
-        )  # fmt: skip
+        )
         edition = plan_and_send(settings)
         accepted = fake.accepted_recipients()
     found = rows(db_url, edition)

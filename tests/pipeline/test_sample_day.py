@@ -139,8 +139,11 @@ def test_updated_marks_only_stories_whose_event_was_sent_before(settings, tmp_pa
     earlier = NOW - timedelta(hours=5)
     first = compose_edition(
         [i for i in items if i.published and i.published <= earlier],
-        list_name="daily", title="Daily", now=earlier, options=options,
-    )  # fmt: skip
+        list_name="daily",
+        title="Daily",
+        now=earlier,
+        options=options,
+    )
     sent = {item.key for story in first.stories for item in story.items}
     had = {truth[(item.source, item.title)] for item in items if item.key in sent}
     second = compose_edition(

@@ -31,8 +31,13 @@ def counts(settings, edition_id):
 
 
 def kyiv(n: int, **fields) -> Subscriber:
-    return Subscriber(email=f"reader{n}@example.org", telegram_chat_id=str(1000 + n),
-                      timezone="Europe/Kyiv", send_hour=7, **fields)
+    return Subscriber(
+        email=f"reader{n}@example.org",
+        telegram_chat_id=str(1000 + n),
+        timezone="Europe/Kyiv",
+        send_hour=7,
+        **fields,
+    )
 
 
 def test_due_subscribers_get_one_email_and_one_telegram_digest_each(world, settings):
@@ -43,7 +48,9 @@ def test_due_subscribers_get_one_email_and_one_telegram_digest_each(world, setti
     outbox = Path(settings.outbox_dir)
     assert len(list((outbox / "email" / str(plan.edition_id)).glob("*.eml"))) == 2
     assert {p.name.split("-")[0] for p in (outbox / "telegram" / str(plan.edition_id)).glob("*.json")} == {
-        "1001", "1002"}
+        "1001",
+        "1002",
+    }
 
 
 def test_planning_again_the_same_day_adds_nothing(world, settings):

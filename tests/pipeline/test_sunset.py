@@ -52,9 +52,10 @@ def asked_emails(settings) -> int:
 def test_quiet_readers_are_asked_once_and_become_inactive_unless_they_answer(world, sunsetting):
     settings = sunsetting
     reader, apple, quiet = world.subscribe(
-        Subscriber(email="reader@example.org"), Subscriber(email="apple@example.org"),
+        Subscriber(email="reader@example.org"),
+        Subscriber(email="apple@example.org"),
         Subscriber(email="quiet@example.org"),
-    )  # fmt: skip
+    )
     first, second = send_day(world, settings, 0), send_day(world, settings, 1)
     record_webhook_events(
         settings,
@@ -89,9 +90,14 @@ def test_quiet_readers_are_asked_once_and_become_inactive_unless_they_answer(wor
 
     key = settings.signing_key()
     link = tracking.tracked_url(
-        settings.public_url, key, edition_id=first, channel="email", url="https://news1.example/0", item_id=0,
+        settings.public_url,
+        key,
+        edition_id=first,
+        channel="email",
+        url="https://news1.example/0",
+        item_id=0,
         reader=tracking.reader_key(key, quiet, first, "email"),
-    )  # fmt: skip
+    )
     token = link.rsplit("/r/", 1)[1]
     later = datetime.now(UTC) + timedelta(minutes=5)  # a reader, not a scanner on arrival
     went = clicks.follow(settings, token, method="GET", user_agent=CHROME, headers={}, now=later)

@@ -38,9 +38,12 @@ def fake():
 def tg_settings(db_url, tmp_path, fake):
     delivering.channel_for.cache_clear()
     return make_settings(
-        db_url, tmp_path, DIGEST_TELEGRAM_CHANNEL="telegram", TELEGRAM_BOT_TOKEN=TOKEN,
+        db_url,
+        tmp_path,
+        DIGEST_TELEGRAM_CHANNEL="telegram",
+        TELEGRAM_BOT_TOKEN=TOKEN,
         DIGEST_TELEGRAM_API_URL=fake.base_url,
-    )  # fmt: skip
+    )
 
 
 def send(settings) -> int:

@@ -70,6 +70,7 @@ def outbox_html(message: EmailMessage) -> str:
 def published_edition(settings: Settings, list_name: str = "daily") -> int:
     with transaction(settings.database_url) as conn:
         list_pk = subscriber_store.list_id(conn, list_name)
+        assert list_pk is not None
         edition_id, _ = edition_store.get_or_create(conn, list_pk, "2026-11-30T07", "Morning Briefing", NOW)
         rendered = RenderedEdition("Subject", "Preheader", "<p>web view</p>", "web view", ())
         edition_store.save_variant(conn, edition_id, "|after=0", rendered)
@@ -161,9 +162,12 @@ def test_a_breaking_news_list_says_it_comes_when_news_breaks(settings):
 def test_the_welcome_goes_out_through_sendgrid_once(db_url, tmp_path):
     with FakeSendGrid() as fake:
         settings = make_settings(
-            db_url, tmp_path, DIGEST_EMAIL_CHANNEL="sendgrid", SENDGRID_API_KEY=fake.api_key,
+            db_url,
+            tmp_path,
+            DIGEST_EMAIL_CHANNEL="sendgrid",
+            SENDGRID_API_KEY=fake.api_key,
             DIGEST_SENDGRID_API_URL=fake.url,
-        )  # fmt: skip
+        )
         a_list(settings)
         form = signup.SignUp("olena@example.org", "Olena Kovalenko", "Europe/Kyiv", ("daily",))
         signup.sign_up(settings, form, client="test", limiter=InProcessRateLimiter(), now=NOW)
@@ -202,8 +206,10 @@ def test_the_welcome_carries_the_readers_unsubscribe_link_and_headers(settings):
     a_list(settings)
     confirming.confirm(settings, signed_up(settings), now=NOW)
     welcome = outbox(settings)
-    found = re.search(r"Unsubscribe from Morning Briefing: https://news\.example\.org/unsubscribe/(\S+)",
-                      outbox_text(welcome))
+    found = re.search(
+        r"Unsubscribe from Morning Briefing: https://news\.example\.org/unsubscribe/(\S+)",
+        outbox_text(welcome),
+    )
     assert found
     claim = subscriptions.read_link(settings, found.group(1), "unsubscribe", NOW)
     assert (claim.subscriber_id, claim.list_name) == (reader_id(settings), "daily")

@@ -48,12 +48,23 @@ markup_bits = st.sampled_from(
 markup = st.lists(st.one_of(text, markup_bits), max_size=12).map("".join)
 urls = st.one_of(
     st.sampled_from(
-        ["https://outlet.example/story", "http://outlet.example/a?utm_source=x&id=3", "javascript:alert(1)",
-         "data:text/html;base64,AAAA", "//evil.example/x", "/relative/path", "mailto:a@b.example", "ftp://x",
-         "https://[::1]/", "https://xn--80ak6aa92e.example/", "https://outlet.example/" + "a" * 3000, ""]
+        [
+            "https://outlet.example/story",
+            "http://outlet.example/a?utm_source=x&id=3",
+            "javascript:alert(1)",
+            "data:text/html;base64,AAAA",
+            "//evil.example/x",
+            "/relative/path",
+            "mailto:a@b.example",
+            "ftp://x",
+            "https://[::1]/",
+            "https://xn--80ak6aa92e.example/",
+            "https://outlet.example/" + "a" * 3000,
+            "",
+        ]
     ),
     text,
-)  # fmt: skip
+)
 dates = st.one_of(st.none(), st.datetimes(timezones=st.sampled_from([UTC, None])))
 
 

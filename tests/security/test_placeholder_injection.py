@@ -43,16 +43,26 @@ def plant_hostile_item(db_url: str) -> None:
         feed, _ = feed_store.add(conn, FeedSpec("https://evil.example/rss", "Evil Feed"), NOW)
         assert feed.id is not None
         hostile = Item(
-            key="evil-1", feed_id=feed.id, source="Evil Feed", url=EVIL_URL,
+            key="evil-1",
+            feed_id=feed.id,
+            source="Evil Feed",
+            url=EVIL_URL,
             title=f"Breaking {BAIT}",
             summary_html=f'<p>Read <a href="{EVIL_URL}">this</a> {BAIT}</p>',
             summary_text=f"Read this {BAIT}",
-            image_url="https://evil.example/photo.jpg", image_caption=f"Photo {BAIT}",
+            image_url="https://evil.example/photo.jpg",
+            image_caption=f"Photo {BAIT}",
             published=NOW - timedelta(hours=1),
-        )  # fmt: skip
-        plain = Item(key="ok-1", feed_id=feed.id, source="Evil Feed", url="https://evil.example/ok",
-                     title="Parliament approves winter energy budget", summary_text="A summary.",
-                     published=NOW - timedelta(hours=2))  # fmt: skip
+        )
+        plain = Item(
+            key="ok-1",
+            feed_id=feed.id,
+            source="Evil Feed",
+            url="https://evil.example/ok",
+            title="Parliament approves winter energy budget",
+            summary_text="A summary.",
+            published=NOW - timedelta(hours=2),
+        )
         item_store.save(conn, [hostile, plain], NOW)
         for email, name in READERS.items():
             sub = Subscriber(email=email, name=name, telegram_chat_id=CHATS[email], send_hour=9)
@@ -114,9 +124,12 @@ def test_placeholders_in_feed_text_stay_literal_in_outbox_email_and_telegram(db_
 def test_placeholders_in_feed_text_stay_literal_after_sendgrid_substitutes(db_url, tmp_path):
     with FakeSendGrid() as fake:
         settings = make_settings(
-            db_url, tmp_path, DIGEST_EMAIL_CHANNEL="sendgrid", SENDGRID_API_KEY=fake.api_key,
+            db_url,
+            tmp_path,
+            DIGEST_EMAIL_CHANNEL="sendgrid",
+            SENDGRID_API_KEY=fake.api_key,
             DIGEST_SENDGRID_API_URL=fake.url,
-        )  # fmt: skip
+        )
         plant_hostile_item(db_url)
         send_everything(settings)
         body = fake.last_body
@@ -136,9 +149,12 @@ def test_placeholders_in_feed_text_reach_telegram_as_the_feed_wrote_them(db_url,
     token = "123456:placeholder-test"
     with FakeTelegram(token=token) as fake:
         settings = make_settings(
-            db_url, tmp_path, DIGEST_TELEGRAM_CHANNEL="telegram", TELEGRAM_BOT_TOKEN=token,
+            db_url,
+            tmp_path,
+            DIGEST_TELEGRAM_CHANNEL="telegram",
+            TELEGRAM_BOT_TOKEN=token,
             DIGEST_TELEGRAM_API_URL=fake.base_url,
-        )  # fmt: skip
+        )
         plant_hostile_item(db_url)
         send_everything(settings)
         messages = [m for chat in CHATS.values() for m in fake.messages_for(chat)]
@@ -156,8 +172,13 @@ def test_placeholders_in_a_breaking_story_stay_literal_for_every_reader(db_url, 
     settings = make_settings(db_url, tmp_path)
     news = breaking.news_from_text(f"Breaking {BAIT}", EVIL_URL, summary=f"Read this {BAIT}")
     rendered = breaking.render(settings, news, "breaking", datetime.now(UTC))
-    reader = Recipient(7, "alice@example.org", "Alice Secretname", f"{settings.public_url}/u/7?sig=x",
-                       f"{settings.public_url}/p/7?sig=y")  # fmt: skip
+    reader = Recipient(
+        7,
+        "alice@example.org",
+        "Alice Secretname",
+        f"{settings.public_url}/u/7?sig=x",
+        f"{settings.public_url}/p/7?sig=y",
+    )
     html = personalize(rendered.html, reader, html_escape=True)
     text = personalize(rendered.text, reader)
     for part in (html, text, personalize(rendered.subject, reader), *rendered.telegram):

@@ -88,11 +88,21 @@ def test_no_secret_reaches_redis_the_worker_log_or_the_cli(db_url, tmp_path: Pat
         sendgrid.script(500, 429, 503)  # errors get logged: they must not carry the key
         telegram.fail_next(2, status=502, description="Bad Gateway")
         env = worker_env(
-            db_url, broker.url, tmp_path, DIGEST_SECRET_KEY=SIGNING_KEY, DIGEST_EMAIL_CHANNEL="sendgrid",
-            SENDGRID_API_KEY=SENDGRID_KEY, DIGEST_SENDGRID_API_URL=sendgrid.url, DIGEST_SENDGRID_RATE="500",
-            DIGEST_EMAIL_BATCH="100", DIGEST_TELEGRAM_CHANNEL="telegram", TELEGRAM_BOT_TOKEN=BOT_TOKEN,
-            DIGEST_TELEGRAM_API_URL=telegram.base_url, DIGEST_LOG_FORMAT="json", DIGEST_LOG_LEVEL="DEBUG",
-        )  # fmt: skip
+            db_url,
+            broker.url,
+            tmp_path,
+            DIGEST_SECRET_KEY=SIGNING_KEY,
+            DIGEST_EMAIL_CHANNEL="sendgrid",
+            SENDGRID_API_KEY=SENDGRID_KEY,
+            DIGEST_SENDGRID_API_URL=sendgrid.url,
+            DIGEST_SENDGRID_RATE="500",
+            DIGEST_EMAIL_BATCH="100",
+            DIGEST_TELEGRAM_CHANNEL="telegram",
+            TELEGRAM_BOT_TOKEN=BOT_TOKEN,
+            DIGEST_TELEGRAM_API_URL=telegram.base_url,
+            DIGEST_LOG_FORMAT="json",
+            DIGEST_LOG_LEVEL="DEBUG",
+        )
         send_tasks(env, [("digest.send_list", ["daily", True])])
         queued = redis_dump(broker)  # the task waits in the queue: no worker yet
         outputs = [cli(env, "config"), cli(env, "feeds", "list"), cli(env, "lists", "list")]

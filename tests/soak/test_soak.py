@@ -50,9 +50,14 @@ def test_collect_rounds_and_a_50000_reader_send_under_faults_deliver_everything_
         register_feeds(db_url, [site.url(f"/feed{n}.xml") for n in range(FEEDS)])
         sendgrid.faults(error_rate=0.08, rate_limited_rate=0.05, slow_rate=0.05, slow_seconds=2, seed=11)
         env = worker_env(
-            db_url, broker.url, tmp_path, **sendgrid_extra(sendgrid, BATCH),
-            DIGEST_FETCH_INTERVAL="1", DIGEST_TASK_VISIBILITY_TIMEOUT="10", DIGEST_RESUME_AFTER="20",
-        )  # fmt: skip
+            db_url,
+            broker.url,
+            tmp_path,
+            **sendgrid_extra(sendgrid, BATCH),
+            DIGEST_FETCH_INTERVAL="1",
+            DIGEST_TASK_VISIBILITY_TIMEOUT="10",
+            DIGEST_RESUME_AFTER="20",
+        )
         workers = [Worker(env, tmp_path / f"w{n}.log", concurrency=2, name=f"w{n}") for n in (1, 2)]
         started = time.monotonic()
         try:

@@ -30,10 +30,16 @@ def db(db_url):
     with transaction(db_url) as conn:
         feed, _ = feed_store.add(conn, FeedSpec("https://news.example/rss", "News"), NOW)
         found = [
-            Item(key=f"key-{n}", feed_id=feed.id, source="", url=f"https://news.example/{n}",
-                 title=f"Story {n}", published=NOW - timedelta(hours=1))
+            Item(
+                key=f"key-{n}",
+                feed_id=feed.id,
+                source="",
+                url=f"https://news.example/{n}",
+                title=f"Story {n}",
+                published=NOW - timedelta(hours=1),
+            )
             for n in range(3)
-        ]  # fmt: skip
+        ]
         item_store.save(conn, found, NOW)
         subs.ensure_list(conn, "daily", NOW)
         subs.ensure_list(conn, "weekly", NOW)
@@ -68,12 +74,20 @@ def test_an_action_is_stored_with_who_when_and_for_which_list_and_audited(db):
         [saved] = store.actions(conn)
         [entry] = audit_store.audit_entries(conn)
     assert (saved.item_key, saved.action, saved.factor, saved.list_name, saved.created_by) == (
-        "key-1", Action.BOOST, 3.0, "daily", "olena",
-    )  # fmt: skip
+        "key-1",
+        Action.BOOST,
+        3.0,
+        "daily",
+        "olena",
+    )
     assert (saved.created_at, saved.expires_at) == (NOW, NOW + timedelta(days=1))
     assert (entry.actor, entry.action, entry.target, entry.at) == ("olena", "editor.boost", "key-1", NOW)
-    assert entry.details == {"factor": 3.0, "list": "daily", "expires_at": "2026-11-27T07:00:00+00:00",
-                             "replaced": []}  # fmt: skip
+    assert entry.details == {
+        "factor": 3.0,
+        "list": "daily",
+        "expires_at": "2026-11-27T07:00:00+00:00",
+        "replaced": [],
+    }
 
 
 def test_a_new_action_replaces_the_items_action_for_the_same_list_only(db):

@@ -25,9 +25,17 @@ def edition(db_url):
 
 def row(list_pk, edition_id, variant, sub_id, period="daily:2026-11-26", channel="email"):
     return {
-        "edition_id": edition_id, "list_id": list_pk, "subscriber_id": sub_id, "channel": channel,
-        "address": f"r{sub_id}@example.org", "variant_id": variant, "period": period,
-        "state": "pending", "attempts": 0, "parts_sent": 0, "updated_at": NOW,
+        "edition_id": edition_id,
+        "list_id": list_pk,
+        "subscriber_id": sub_id,
+        "channel": channel,
+        "address": f"r{sub_id}@example.org",
+        "variant_id": variant,
+        "period": period,
+        "state": "pending",
+        "attempts": 0,
+        "parts_sent": 0,
+        "updated_at": NOW,
     }
 
 

@@ -104,9 +104,13 @@ def unsubscribe_path(settings: Settings, sub_id: int, list_name: str = "daily") 
 
 def preferences_path(settings: Settings, sub_id: int, now: datetime | None = None) -> str:
     url = links.preferences_url(
-        settings.public_url, settings.signing_key(), sub_id, "daily", now or datetime.now(UTC),
+        settings.public_url,
+        settings.signing_key(),
+        sub_id,
+        "daily",
+        now or datetime.now(UTC),
         binding(settings, sub_id),
-    )  # fmt: skip
+    )
     return url.removeprefix(settings.public_url)
 
 

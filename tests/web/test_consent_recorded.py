@@ -49,9 +49,11 @@ def test_the_bot_records_each_start_and_an_import_records_only_new_readers(setti
 def test_the_reader_page_says_how_and_when_they_signed_up(client, settings):
     with_daily_list(settings)
     signup.sign_up(
-        settings, signup.SignUp(email="page@example.org", lists=("daily",)), client="192.0.2.9",
+        settings,
+        signup.SignUp(email="page@example.org", lists=("daily",)),
+        client="192.0.2.9",
         limiter=InProcessRateLimiter(),
-    )  # fmt: skip
+    )
     sub = find(settings, "page@example.org")
     sign_in(client, settings, "editor")
     page = client.get(f"/admin/subscribers/{sub.id}")

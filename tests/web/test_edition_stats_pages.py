@@ -36,7 +36,9 @@ def test_the_dashboard_alerts_editors_and_an_editor_resumes_the_paused_email(cli
     assert f'data-stats="/admin/editions/{edition_id}/stats.json"' in page.text
     assert client.get(f"/admin/editions/{edition_id}/stats.json").json()["paused"]["resolved"] is None
     token = csrf_token(page.text)
-    assert client.post(f"/admin/editions/{edition_id}/email/resume", data={}).status_code == 403  # no CSRF token
+    assert (
+        client.post(f"/admin/editions/{edition_id}/email/resume", data={}).status_code == 403
+    )  # no CSRF token
     done = client.post(
         f"/admin/editions/{edition_id}/email/resume", data={"csrf_token": token}, follow_redirects=False
     )
@@ -57,7 +59,10 @@ def test_a_viewer_reads_the_figures_and_csv_but_cannot_decide(client, settings):
     page = client.get(f"/admin/editions/{edition_id}")
     assert "Resume the email" not in page.text
     token = csrf_token(page.text) if 'name="csrf_token"' in page.text else ""
-    assert client.post(f"/admin/editions/{edition_id}/email/resume", data={"csrf_token": token}).status_code == 403
+    assert (
+        client.post(f"/admin/editions/{edition_id}/email/resume", data={"csrf_token": token}).status_code
+        == 403
+    )
     trends = client.get("/admin/lists/daily/trends.csv?days=30")
     assert (
         trends.text.splitlines()[0] == "date,edition_id,subscribers,delivered,clicked,unsubscribed,complaints"

@@ -86,7 +86,9 @@ def editor_routes(client: TestClient) -> list[tuple[str, str, Role | None]]:
         if route.path.startswith("/admin"):
             path = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: PATH_VALUES[m.group(1)], route.path)
             found += [
-                (method, path, required_role(route)) for method in sorted(route.methods or ()) if method != "HEAD"
+                (method, path, required_role(route))
+                for method in sorted(route.methods or ())
+                if method != "HEAD"
             ]
     return found
 

@@ -193,13 +193,27 @@ def test_an_admin_cannot_lock_themselves_out(client, settings):
 def test_the_preview_says_why_each_item_joined_its_story(client, settings):
     now = datetime.now(UTC)
     with transaction(settings.database_url) as conn:
-        feeds = [feed_store.add(conn, FeedSpec(f"https://{n}.example.org/rss", n), now)[0] for n in ("Wire", "Post")]
+        feeds = [
+            feed_store.add(conn, FeedSpec(f"https://{n}.example.org/rss", n), now)[0]
+            for n in ("Wire", "Post")
+        ]
         same = "Parliament passes the 2027 budget with record defense spending"
-        item_store.save(conn, [
-            Item(key=f"{feed.name}-budget", feed_id=feed.id, source=feed.name, url=f"https://{feed.name}.example.org/b",
-                 title=same, summary_text="The Rada adopted the budget.", published=now - timedelta(hours=1))
-            for feed in feeds
-        ], now)  # fmt: skip
+        item_store.save(
+            conn,
+            [
+                Item(
+                    key=f"{feed.name}-budget",
+                    feed_id=feed.id,
+                    source=feed.name,
+                    url=f"https://{feed.name}.example.org/b",
+                    title=same,
+                    summary_text="The Rada adopted the budget.",
+                    published=now - timedelta(hours=1),
+                )
+                for feed in feeds
+            ],
+            now,
+        )
     add_subscriber(settings, "reader@example.org")
     sign_in(client, settings, "viewer")
     page = client.get("/admin/preview/daily")

@@ -40,8 +40,11 @@ def test_a_deleted_readers_links_do_not_reach_a_new_reader_with_the_same_id(clie
     with transaction(settings.database_url) as conn:
         subscriber_store.remove(conn, "gone@example.org")
         # However the id comes back (a restore, a hand-made row), the new row has its own token.
-        conn.execute(insert(subscribers).values(id=gone, email="new@example.org", name="New",
-                                                created_at=NOW, topics=[], attributes={}))  # fmt: skip
+        conn.execute(
+            insert(subscribers).values(
+                id=gone, email="new@example.org", name="New", created_at=NOW, topics=[], attributes={}
+            )
+        )
         subscriber_store.ensure_list(conn, "daily", NOW)
         subscriber_store.save(conn, Subscriber(email="new@example.org", name="New"), NOW)
     page = client.get(old_preferences)
@@ -120,7 +123,7 @@ def test_the_migration_keeps_every_row_and_gives_old_rows_tokens_and_their_old_l
             ),
             {"t": NOW},
         )
-    old.dispose()  # fmt: skip
+    old.dispose()
     migrate(url)
     with transaction(url) as conn:
         rows = conn.execute(text("SELECT id, link_token, legacy_links FROM subscribers ORDER BY id")).all()
