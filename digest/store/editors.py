@@ -2,7 +2,7 @@
 
 Secrets are never stored: sessions and API tokens are kept as SHA-256 digests of random
 tokens (they have 256 bits of entropy, so a fast hash is enough), passwords as slow hashes
-made by ``digest.web.auth``.
+made by ``digest.pipeline.accounts``.
 """
 
 from __future__ import annotations
