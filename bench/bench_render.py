@@ -24,6 +24,7 @@ from digest.models import EditionContent, Item, Recipient, Section, Story
 from digest.render import Branding, CallToAction, Renderer, Utm, inline_css, personalize
 from digest.render.budget import Trim
 from digest.render.email import _trimmed
+from digest.render.personalize import greeting
 
 NOW = datetime(2026, 11, 26, 7, tzinfo=UTC)
 WEB_URL = "https://news.example.org/editions/1"
@@ -91,7 +92,10 @@ def _naive_email(renderer: Renderer, content: EditionContent, reader: Recipient)
     context = renderer._context(content, lead, edition_id=1, web_url=WEB_URL)
     context = _trimmed(context, content.stories, Trim())
     context.update(
-        unsubscribe_url=reader.unsubscribe_url, preferences_url=reader.preferences_url, name=reader.name
+        unsubscribe_url=reader.unsubscribe_url,
+        preferences_url=reader.preferences_url,
+        name=reader.name,
+        greeting=greeting(reader.name, content.language),
     )
     return inline_css(renderer.env.get_template("email/edition.html").render(context))
 

@@ -74,7 +74,7 @@ from digest.render.telegram import inline_keyboard, is_bot_subscriber, to_plain_
 if TYPE_CHECKING:
     from digest.config import Settings
 
-__all__ = ["TelegramChannel", "delivery_error"]
+__all__ = ["TelegramChannel", "delivery_error", "run_sync"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -142,7 +142,7 @@ class TelegramChannel(DeliveryChannel):
             bot, self._bot = self._bot, None
         if bot is not None and self._bot_pid == os.getpid():
             # Bot.shutdown() skips requests it did not initialize itself (we skip getMe).
-            _run(bot.request.shutdown(), self._timeout)
+            run_sync(bot.request.shutdown(), self._timeout)
 
     def _deliver_to(self, envelope: Envelope, chat: str, parts_sent: int) -> None:
         bot = self._get_bot()  # ready before a slot is taken, so the send follows the slot at once
@@ -195,7 +195,7 @@ class TelegramChannel(DeliveryChannel):
         keyboard = inline_keyboard(content, chat) if index == len(content.telegram) - 1 else None
         markup = _markup(keyboard) if keyboard else None
         try:
-            _run(
+            run_sync(
                 bot.send_message(
                     chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview, reply_markup=markup
                 ),
@@ -210,7 +210,7 @@ class TelegramChannel(DeliveryChannel):
                     chat,
                     logs.redact(exc.message),
                 )
-                _run(
+                run_sync(
                     bot.send_message(chat, text, parse_mode=ParseMode.HTML, link_preview_options=preview),
                     self._timeout,
                 )
@@ -226,7 +226,7 @@ class TelegramChannel(DeliveryChannel):
                 logs.redact(exc.message),
             )
             plain = to_plain_text(text)
-            _run(
+            run_sync(
                 bot.send_message(chat, plain, link_preview_options=preview, reply_markup=markup),
                 self._timeout,
             )
@@ -237,7 +237,7 @@ class TelegramChannel(DeliveryChannel):
         content = envelope.content
         assert content.telegram_photo is not None
         try:
-            _run(
+            run_sync(
                 bot.send_photo(
                     chat,
                     content.telegram_photo,
@@ -372,7 +372,9 @@ def _event_loop() -> asyncio.AbstractEventLoop:
         return _loop.loop
 
 
-def _run(coro: Coroutine[Any, Any, T], timeout: float) -> T:
+def run_sync(coro: Coroutine[Any, Any, T], timeout: float) -> T:
+    """Run a python-telegram-bot coroutine from synchronous code, on the process's one loop
+    (never ``asyncio.run``: the caller's thread may already run a loop of its own)."""
     future = asyncio.run_coroutine_threadsafe(coro, _event_loop())
     try:
         # httpx's own timeouts end the call first; this only guards against a stuck loop.

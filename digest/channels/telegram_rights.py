@@ -10,7 +10,6 @@ muted. Every refusal is a ``ChannelCheckFailed`` whose message is the reason in 
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from telegram import Bot, ChatFullInfo, ChatMember, ChatMemberAdministrator, ChatMemberRestricted
@@ -19,6 +18,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.request import HTTPXRequest
 
 from digest import logs
+from digest.channels.telegram import run_sync
 from digest.errors import ChannelCheckFailed
 
 __all__ = ["ChannelCheckFailed", "PostingRights", "check_can_post"]
@@ -42,7 +42,7 @@ def check_can_post(token: str | None, api_url: str, chat_id: str) -> PostingRigh
         )
     logs.protect(token)  # httpx and python-telegram-bot put it in request URLs
     try:
-        chat, member = asyncio.run(_ask(token, api_url, chat_id))
+        chat, member = run_sync(_ask(token, api_url, chat_id), TIMEOUT)
     except tg.TelegramError as exc:
         raise _refusal(exc, chat_id) from exc
     return _judge(chat_id, chat, member)
