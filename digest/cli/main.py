@@ -142,7 +142,8 @@ def _cycle(*, ignore_hour: bool) -> None:
 
 @app.command()
 def status(edition: int = typer.Argument(..., help="Edition id.")) -> None:
-    """Show an edition's deliveries by state, the failed ones with their reasons, and alerts."""
+    """Show an edition's deliveries by state, how many the suppression list held back, the
+    failed ones with their reasons, and alerts."""
     settings = context.settings()
     info = desk.edition_info(settings, edition)
     if info is None:

@@ -106,3 +106,18 @@ def test_a_breaking_send_without_the_email_audience_holds_nobody_back(settings):
         settings, NEWS, "breaking", recorder, actor="test", audiences=["channel", "bot"]
     )
     assert desk.progress(settings, sent.edition_id)["suppressed"] == 0
+
+
+def test_forgetting_a_suppressed_reader_keeps_the_count_and_nothing_that_points_to_them(world, settings):
+    from digest.pipeline import privacy
+    from digest.store.tables import suppressed_recipients
+
+    world.add_items(3)
+    world.subscribe(kyiv(1), kyiv(2))
+    suppress(settings, "reader2@example.org")
+    plan = pipeline.plan_send("daily", settings, now=NOW)
+    privacy.forget(settings, "reader2@example.org")
+    assert desk.progress(settings, plan.edition_id)["suppressed"] == 1
+    with transaction(settings.database_url) as conn:
+        kept = conn.execute(suppressed_recipients.select()).all()
+    assert [row.subscriber_id for row in kept] == [None]
