@@ -126,7 +126,7 @@ def plan_send(
         plan.recipients += added
         plan.skipped += skipped
     plan.edition_id = ctx.edition_id
-    if ctx.edition_id is not None:
+    if ctx.edition_id is not None and ctx.suppressed:
         _record_suppressed(settings, ctx, ctx.edition_id)
         plan.batches = open_batches(settings, ctx.edition_id)
     return plan
