@@ -126,13 +126,15 @@ def plan_send(
         plan.recipients += added
         plan.skipped += skipped
     plan.edition_id = ctx.edition_id
-    if ctx.edition_id is not None and ctx.suppressed:
+    if ctx.edition_id is not None:
         _record_suppressed(settings, ctx, ctx.edition_id)
         plan.batches = open_batches(settings, ctx.edition_id)
     return plan
 
 
 def _record_suppressed(settings: Settings, ctx: _Context, edition_id: int) -> None:
+    if not ctx.suppressed:
+        return
     rows = [
         {
             "edition_id": edition_id,
