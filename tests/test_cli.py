@@ -210,12 +210,14 @@ def test_status_counts_by_state_and_retry_resends_only_the_failed(settings):
     from digest import pipeline
     from digest.models import DeliveryState, Subscriber
     from digest.store import ledger
+    from digest.store import suppressions as suppression_store
     from tests.integration.population import fresh_items
 
     fresh_items(settings.database_url)
     with transaction(settings.database_url) as conn:
-        for n in range(3):
+        for n in range(4):
             subscriber_store.save(conn, Subscriber(email=f"r{n}@example.org"), datetime.now(UTC))
+        suppression_store.suppress(conn, "r3@example.org", "bounce", datetime.now(UTC))
     plan = pipeline.plan_send("daily", settings, manual=True)
     for channel, ids in plan.batches:
         pipeline.send_batch(plan.edition_id, channel, ids, "first", settings)
@@ -223,7 +225,7 @@ def test_status_counts_by_state_and_retry_resends_only_the_failed(settings):
         first_id = plan.batches[0][1][0]
         ledger.mark(conn, [first_id], DeliveryState.FAILED, datetime.now(UTC), "550 mailbox full")
     status = invoke("status", str(plan.edition_id)).output
-    assert "sent      2" in status and "failed    1" in status
+    assert "sent      2" in status and "failed    1" in status and "suppressed 1" in status
     assert invoke("retry", str(plan.edition_id)).exit_code == 0
     with transaction(settings.database_url) as conn:
         counts = ledger.counts(conn, [plan.edition_id])

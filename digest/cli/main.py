@@ -142,7 +142,8 @@ def _cycle(*, ignore_hour: bool) -> None:
 
 @app.command()
 def status(edition: int = typer.Argument(..., help="Edition id.")) -> None:
-    """Show an edition's deliveries by state, the failed ones with their reasons, and alerts."""
+    """Show an edition's deliveries by state, how many the suppression list held back, the
+    failed ones with their reasons, and alerts."""
     settings = context.settings()
     info = desk.edition_info(settings, edition)
     if info is None:
@@ -151,6 +152,8 @@ def status(edition: int = typer.Argument(..., help="Edition id.")) -> None:
     context.console.print(f"edition {edition} of list {info[1]} ({info[2]}): {info[3]}")
     for state, n in found.items():
         context.console.print(f"  {state:<9} {n}")
+    # Not a ledger state: the suppression list held these back before any row was written.
+    context.console.print(f"  {'suppressed':<9} {desk.suppressed_count(settings, edition)}")
     _print_failures(settings, edition)
     _print_alerts(settings)
 

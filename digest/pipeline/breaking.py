@@ -61,6 +61,7 @@ from digest.store import ledger
 from digest.store import stops as stop_store
 from digest.store import subscribers as subscriber_store
 from digest.store import subscriptions as subscription_store
+from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
 
 __all__ = [
@@ -270,6 +271,8 @@ def send_breaking(
             continue
         with transaction(settings.database_url) as conn:
             counts[audience] = ledger.add_audience(conn, list_pk, audience, edition_id, variant_id, now)
+            if audience == "email":  # so the edition page can say how many the list held back
+                suppression_store.add_suppressed_members(conn, list_pk, edition_id)
         done = {i for plan in sent.plans for _, ids in plan.batches for i in ids}
         if counts[audience]:
             sent.plans.append(_dispatch(settings, dispatch, sent, [str(channel)], done))

@@ -23,6 +23,7 @@ from digest.store import editors as editor_store
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import ledger
+from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
 from digest.store.desk import EditionFacts, EditionSummary, FailureReason
 from digest.store.editors import Editor
@@ -41,6 +42,7 @@ __all__ = [
     "progress",
     "send_test",
     "set_preferences",
+    "suppressed_count",
 ]
 
 LATEST_ITEMS = 30
@@ -131,6 +133,13 @@ def delivery_counts(settings: Settings, edition_id: int) -> dict[str, int]:
         return ledger.counts(conn, [edition_id])
 
 
+def suppressed_count(settings: Settings, edition_id: int) -> int:
+    """How many recipients the suppression list held back when the edition was planned."""
+    with transaction(settings.database_url) as conn:
+        found = suppression_store.suppressed_counts(conn, [edition_id])
+    return sum(found.get(edition_id, {}).values())
+
+
 def progress(settings: Settings, edition_id: int) -> dict[str, Any]:
     """An edition's delivery counts, as the progress page, its poller and the API show them.
 
@@ -169,6 +178,9 @@ def _progress(facts: EditionFacts) -> dict[str, Any]:
         "finished": done >= total,
         "stopped_by": facts.stopped_by,
         "stopped_at": facts.stopped_at.isoformat() if facts.stopped_at else None,
+        # Held back by the suppression list when planned: never in the ledger, so not in total.
+        "suppressed": sum(facts.suppressed.values()),
+        "suppressed_by_channel": facts.suppressed,
     }
 
 

@@ -94,6 +94,9 @@ class _Context:
     edition_id: int | None = None
     pool: Pool | None = None  # the items clustered into stories, once per edition, when first needed
     variants: dict[str, int | None] = field(default_factory=dict)
+    # (subscriber, period) of the due readers whose email the suppression list held back:
+    # recorded once the run is over, as the edition may only exist after their page.
+    suppressed: list[tuple[int, str]] = field(default_factory=list)
 
 
 def plan_every_list(settings: Settings, *, ignore_hour: bool = False) -> Iterator[SendPlan]:
@@ -124,8 +127,26 @@ def plan_send(
         plan.skipped += skipped
     plan.edition_id = ctx.edition_id
     if ctx.edition_id is not None:
+        _record_suppressed(settings, ctx, ctx.edition_id)
         plan.batches = open_batches(settings, ctx.edition_id)
     return plan
+
+
+def _record_suppressed(settings: Settings, ctx: _Context, edition_id: int) -> None:
+    if not ctx.suppressed:
+        return
+    rows = [
+        {
+            "edition_id": edition_id,
+            "list_id": ctx.list_pk,
+            "subscriber_id": subscriber_id,
+            "channel": str(Channel.EMAIL),
+            "period": f"edition:{edition_id}" if period == "manual" else period,
+        }
+        for subscriber_id, period in ctx.suppressed
+    ]
+    with transaction(settings.database_url) as conn:
+        suppression_store.record_suppressed(conn, rows)
 
 
 def _context(
@@ -184,12 +205,17 @@ def _plan_page(conn: Connection, ctx: _Context, page: list[Subscriber]) -> tuple
     skipped = 0
     for sub, period in due:
         wanted = [(ch, addr) for ch, addr in _addresses(sub, suppressed) if (sub.id, ch, period) not in taken]
+        held_back = bool(sub.email) and (sub.email or "").lower() in suppressed  # counted, not sent
         if not wanted:
+            if held_back:
+                ctx.suppressed.append((sub.id or 0, period))
             continue
         variant_id = _variant(conn, ctx, sub, previous.get(sub.id or 0))
         if variant_id is None:
             skipped += 1
             continue
+        if held_back:
+            ctx.suppressed.append((sub.id or 0, period))
         assert ctx.edition_id is not None
         final_period = f"edition:{ctx.edition_id}" if period == "manual" else period
         rows += [_row(ctx, sub, ch, addr, variant_id, final_period) for ch, addr in wanted]

@@ -1,5 +1,6 @@
 """Read queries of the editors' desk: the recent editions, what one edition contained and how
-its delivery went; the audit log filtered, with headlines for the item keys it names.
+its delivery went (and how many the suppression list held back); the audit log filtered, with
+headlines for the item keys it names.
 
 Counts come from the ledger (``deliveries``), grouped by channel and state; the reasons of
 failed rows are its ``last_error`` column, grouped so a thousand "mailbox full" are one line.
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from digest.models import DeliveryState
 from digest.store.audit import AuditEntry
 from digest.store.common import aware
+from digest.store.suppressions import suppressed_counts
 from digest.store.tables import (
     audit_log,
     breaking_sends,
@@ -72,6 +74,8 @@ class EditionFacts:
     # channel -> state -> rows
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     reasons: list[FailureReason] = field(default_factory=list)
+    # channel -> recipients the suppression list held back (no ledger row: nothing was sent)
+    suppressed: dict[str, int] = field(default_factory=dict)
 
 
 def edition_facts(conn: Connection, edition_id: int) -> EditionFacts | None:
@@ -110,6 +114,7 @@ def edition_facts(conn: Connection, edition_id: int) -> EditionFacts | None:
         variant_ids=[int(v) for v in conn.execute(variants.order_by(edition_variants.c.id)).scalars()],
         counts=channel_counts(conn, [edition_id]).get(edition_id, {}),
         reasons=failure_reasons(conn, edition_id),
+        suppressed=suppressed_counts(conn, [edition_id]).get(edition_id, {}),
     )
 
 

@@ -204,6 +204,23 @@ suppressions = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# Who an edition would have emailed but for the suppression list, recorded when it is planned,
+# so the edition page can say "N suppressed". One row per (list, recipient, channel, period),
+# like the ledger: a tick that runs twice, or catches up, counts a suppressed reader once.
+suppressed_recipients = Table(
+    "suppressed_recipients",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition_id", Integer, ForeignKey("editions.id", ondelete="CASCADE"), nullable=False),
+    Column("list_id", Integer, ForeignKey("lists.id", ondelete="CASCADE"), nullable=False),
+    # NULL once the subscriber is deleted: the edition's figure stays.
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="SET NULL")),
+    Column("channel", String(16), nullable=False),
+    Column("period", String(64), nullable=False),
+    UniqueConstraint("list_id", "subscriber_id", "channel", "period", name="uq_suppressed_recipients_period"),
+    Index("ix_suppressed_recipients_edition", "edition_id"),
+)
+
 # What an editor wrote for a list's next editions (digest.models.EditorsWords): used by every
 # edition built while it is in force, until `until` or until an editor clears it.
 editors_words = Table(

@@ -80,6 +80,7 @@ class EditionProgress(BaseModel):
     percent: float
     finished: bool = Field(description="Nothing is left to send.")
     stopped_by: str | None
+    suppressed: int = Field(description="Recipients the suppression list held back (not in total).")
 
 
 class StoppedProgress(EditionProgress):

@@ -17,6 +17,7 @@ from tests.web.conftest import binding
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
+from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
 from digest.pipeline import accounts as auth
 from digest.web import editor_breaking
@@ -56,7 +57,9 @@ HEADLINES = (
 )
 
 
-def seed(settings: Settings, readers: int = 12) -> Newsroom:
+def seed(settings: Settings, readers: int = 12, suppressed: int = 0) -> Newsroom:
+    """The newsroom, with a breaking send to ``readers`` emails and one channel already out;
+    ``suppressed`` more breaking readers are on the suppression list, so it holds them back."""
     now = datetime.now(UTC)
     add_news(settings, 6)
     with transaction(settings.database_url) as conn:
@@ -85,6 +88,9 @@ def seed(settings: Settings, readers: int = 12) -> Newsroom:
         for n in range(readers):
             subscriber_store.save(conn, Subscriber(email=f"r{n}@example.org", lists=("breaking",)), now)
         subscriber_store.save(conn, Subscriber(telegram_chat_id="@newsroom_test", lists=("breaking",)), now)
+        for n in range(suppressed):
+            subscriber_store.save(conn, Subscriber(email=f"held{n}@example.org", lists=("breaking",)), now)
+            suppression_store.suppress(conn, f"held{n}@example.org", "bounce", now)
     for role, email in EDITORS.items():
         auth.add_editor(settings, email, role, PASSWORD, "test")
     quake = news_desk.news_from_text(

@@ -39,7 +39,7 @@ def test_the_edition_page_shows_what_went_out_to_whom_and_how_it_went(
     browser: Any, artifacts: Path, db_url: str, tmp_path: Path
 ) -> None:
     with serve(db_url, tmp_path) as (base, settings):
-        room = seed(settings)
+        room = seed(settings, suppressed=1)
         for width in WIDTHS:
             page = _page(browser, width)
             try:
@@ -52,6 +52,10 @@ def test_the_edition_page_shows_what_went_out_to_whom_and_how_it_went(
                 assert "Quake shakes the coast" in page.inner_text("[data-telegram]")
                 assert page.inner_text('[data-channel-state="email:sent"]') == "12"
                 assert page.inner_text('[data-channel-state="telegram:sent"]') == "1"
+                # held0@ is on the suppression list: not sent, not in the total, but counted
+                assert page.inner_text('[data-field="suppressed"]') == "1"
+                assert "1 suppressed" in page.inner_text('[data-field="suppressed-note"]')
+                assert page.inner_text('[data-field="total"]') == "13"
                 link = page.locator(f'a[href$="/editions/{room.edition_id}"]', has_text="/editions/")
                 assert link.count() == 1
                 _shoot(page, artifacts, "edition")

@@ -115,6 +115,7 @@ def test_a_cms_previews_then_sends_breaking_news(client, settings, editor_token)
     assert sent.status_code == 202, sent.text
     progress = wait_finished(client, editor_token, sent.json()["edition"])
     assert progress["counts"]["sent"] == 7  # type: ignore[index]
+    assert progress["suppressed"] == 1  # gone@example.org, on the suppression list
 
 
 def test_the_same_story_twice_is_a_conflict_unless_sent_again_on_purpose(client, settings, editor_token):

@@ -18,6 +18,7 @@
     set(root, '[data-field="percent"]', p.percent === undefined ? "" : p.percent);
     set(root, '[data-field="done"]', p.done);
     set(root, '[data-field="total"]', p.total);
+    set(root, '[data-field="suppressed"]', p.suppressed);
     Object.keys(p.by_channel || {}).forEach(function (channel) {
       set(root, '[data-channel-done="' + channel + '"]', p.by_channel[channel].done);
       set(root, '[data-channel-total="' + channel + '"]', p.by_channel[channel].total);
