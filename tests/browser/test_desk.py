@@ -47,6 +47,7 @@ def test_the_edition_page_shows_what_went_out_to_whom_and_how_it_went(
                 page.goto(f"{base}/admin/editions/{room.edition_id}")
                 assert "Breaking: Quake shakes the coast" in page.inner_text("h1")
                 assert page.inner_text('[data-field="triggered_by"]') == EDITORS["editor"]
+                assert page.inner_text('[data-field="list"]') == "Breaking news (breaking)"
                 page.frame_locator("iframe.phone").locator("text=Quake shakes the coast").first.wait_for()
                 page.frame_locator("iframe.desktop").locator("text=Quake shakes the coast").first.wait_for()
                 assert "Quake shakes the coast" in page.inner_text("[data-telegram]")
