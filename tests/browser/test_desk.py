@@ -194,6 +194,9 @@ def test_the_preview_opens_on_the_daily_list_and_its_controls_answer_in_place(
         page = _page(browser)
         try:
             sign_in(page, base, "editor")
+            page.goto(f"{base}/admin/account")
+            page.fill("#telegram_chat_id", "4343")
+            page.click("text=Save")
             page.click("header nav >> text=Preview")
             page.wait_for_url(f"{base}/admin/preview/daily")
             assert page.inner_text("h1") == "Next edition of The Morning Briefing"
@@ -216,7 +219,11 @@ def test_the_preview_opens_on_the_daily_list_and_its_controls_answer_in_place(
             moved = page.locator(f'#left-out [data-story="{key}"] [data-field="reason"]')
             assert moved.inner_text().startswith("Left out: Excluded by an editor")
             page.click("#test-preview")
-            assert "Test sent to ed@example.org" in page.inner_text("#test-sent")
+            assert "Test sent to ed@example.org and Telegram 4343" in page.inner_text("#test-sent")
+            outbox = Path(settings.outbox_dir)
+            tested = [p for p in (outbox / "email").rglob("*.eml") if b"ed@example.org" in p.read_bytes()]
+            assert len(tested) == 1 and b"[TEST]" in tested[0].read_bytes()
+            assert list((outbox / "telegram").rglob("4343-*.json"))  # and to the editor's own chat
             _shoot(page, artifacts, "preview")
             page.goto(f"{base}/admin/audit")
         finally:
