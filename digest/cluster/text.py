@@ -20,9 +20,7 @@ BOILERPLATE_SHARE = 0.6  # a summary word in this share of summaries (batch or s
 BOILERPLATE_MIN = 3  # ... and in at least this many
 
 _WORD = re.compile(r"\w+")
-# A sentence ends at . ! ? or … before a space, unless what follows starts no sentence: a
-# digit or a lowercase letter ("on Nov. 25", "Mr. and") means the stop was an abbreviation's.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?![\da-zß-ÿа-яґєії])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
 # Feed furniture that says nothing about the event: WordPress's "The post … appeared first
 # on …", "Read more", "Continue reading", a trailing "[…]".
 _FURNITURE = re.compile(
