@@ -6,12 +6,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from digest.cluster.explain import JoinReason, join_reasons
 from digest.cluster.linkage import (
     Floats,
     agglomerate,
+    agglomerate_apart,
     cut,
     expand,
     first_index_labels,
@@ -19,8 +22,9 @@ from digest.cluster.linkage import (
     time_spans,
 )
 from digest.cluster.model import REFERENCE_SIZE, Model, shipped_model
+from digest.cluster.places import apart
 from digest.cluster.text import item_texts
-from digest.cluster.vectors import Parts, mix, parts, project
+from digest.cluster.vectors import SMALL_BATCH, Parts, mix, parts, project
 from digest.models import Item
 
 __all__ = [
@@ -183,10 +187,26 @@ def _cluster(
     threshold = settings.threshold_for(n)
     dense, spans, window, vectors = _dense(texts, times, settings)
     with threadpool_limits(1, user_api="blas"):
-        labels = first_index_labels(agglomerate(dense, spans, window, threshold))
+        labels = first_index_labels(_agglomerate(texts, dense, spans, window, threshold))
         if not explain:
             return labels, [None] * n
         return labels, join_reasons(labels, vectors, dense, settings.char_weight, threshold, every_member)
+
+
+def _agglomerate(
+    texts: Sequence[str], dense: Floats, spans: tuple[Floats, Floats], window: float, threshold: float
+) -> npt.NDArray[np.int64]:
+    """The batch's stories; in a newsroom's own batch, reports of two cities kept apart.
+
+    Only a small batch (``SMALL_BATCH``) looks for cities: there, look-alikes are the same
+    event elsewhere (``places``); a large window's pairs are mostly Title Case headlines,
+    which name none, and its linkage must stay on summed vectors for speed.
+    """
+    if len(texts) <= SMALL_BATCH:
+        kept_apart = apart([text.partition("\n")[0] for text in texts], texts)
+        if kept_apart.any():
+            return agglomerate_apart(dense, spans, window, threshold, kept_apart)
+    return agglomerate(dense, spans, window, threshold)
 
 
 def _dense(

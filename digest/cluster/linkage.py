@@ -14,7 +14,16 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["agglomerate", "cut", "expand", "first_index_labels", "merge_tree", "time_spans", "unit"]
+__all__ = [
+    "agglomerate",
+    "agglomerate_apart",
+    "cut",
+    "expand",
+    "first_index_labels",
+    "merge_tree",
+    "time_spans",
+    "unit",
+]
 
 Floats = npt.NDArray[np.floating[Any]]
 Ints = npt.NDArray[np.int64]
@@ -135,6 +144,43 @@ def merge_tree(
     if not joined:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float32)
     return np.concatenate(joined), np.concatenate(heights)
+
+
+def agglomerate_apart(
+    vectors: Floats,
+    spans: tuple[Floats, Floats],
+    window: float,
+    threshold: float,
+    apart: npt.NDArray[np.bool_],
+) -> Ints:
+    """``agglomerate`` in a small batch where the ``apart`` pairs count as unrelated (similarity 0).
+
+    The same group-average linkage, on the batch's similarity matrix: a pair kept apart cannot
+    be a sum of vectors, so clusters carry their summed similarities to every item instead
+    (n at most a few hundred: n² floats, one merge at a time).
+    """
+    n = len(vectors)
+    sums = np.asarray(vectors @ vectors.T, dtype=np.float64)
+    sums[apart] = 0.0
+    sizes = np.ones(n)
+    low, high = (np.array(part, dtype=np.float64) for part in spans)
+    alive = np.ones(n, dtype=bool)
+    labels = np.arange(n, dtype=np.int64)
+    while True:
+        average = sums / np.outer(sizes, sizes)
+        average[~alive, :] = average[:, ~alive] = -np.inf
+        np.fill_diagonal(average, -np.inf)
+        too_long = np.maximum(high[:, None], high[None, :]) - np.minimum(low[:, None], low[None, :]) > window
+        average[too_long] = -np.inf
+        a, b = np.unravel_index(int(np.argmax(average)), average.shape)
+        if average[a, b] < threshold:
+            return labels
+        sums[a] += sums[b]
+        sums[:, a] += sums[:, b]
+        sizes[a] += sizes[b]
+        low[a], high[a] = min(low[a], low[b]), max(high[a], high[b])
+        alive[b] = False
+        labels[labels == b] = a
 
 
 def cut(n: int, pairs: Ints, heights: Floats, threshold: float) -> Ints:

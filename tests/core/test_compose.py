@@ -307,9 +307,6 @@ KYIV_FOLLOW_UP = item(
     summary_text="Rescuers in Kyiv found three more bodies under the rubble after Russia's overnight "
     "drone and missile attack on energy sites.",
 )
-NEEDS_NEW_CLUSTERER = pytest.mark.xfail(
-    strict=True, reason="needs the new clusterer: today's joins strikes on two cities worded alike"
-)
 LOOK_ALIKES = [
     pytest.param(
         item(
@@ -343,7 +340,6 @@ LOOK_ALIKES = [
             "injured, the mayor said.",
         ),
         id="drones on Kharkiv energy sites",
-        marks=NEEDS_NEW_CLUSTERER,
     ),
 ]
 
