@@ -39,6 +39,7 @@ from digest.web.bad_values import BAD_VALUE_ERRORS, describe
 from digest.web.body_limit import BodyLimit
 from digest.web.editor_access import EditorContext
 from digest.web.pages import Pages
+from digest.web.reader_context import ReaderContext
 from digest.web.security import Csrf, SecurityHeaders
 
 __all__ = ["create_app"]
@@ -57,12 +58,13 @@ def create_app(
     csrf = Csrf(settings)
     pages = Pages(settings, csrf)
     key = webhook_key if webhook_key is not None else (settings.sendgrid_webhook_key or "")
-    app.include_router(subscribers.router(subscribers.WebContext(settings, pages, csrf, limiter)))
-    app.include_router(webhooks.router(settings, webhooks.SignatureCheck(key or None)))
-    app.include_router(ops.router(settings))
-    app.include_router(archive.router(pages, limiter))
-    app.include_router(redirect.router(settings))
-    app.include_router(keep.router(settings, pages, csrf))
+    app.state.reader = ReaderContext(settings, pages, csrf, limiter)  # for ReaderDep (digest.web.deps)
+    app.include_router(subscribers.router)
+    webhooks.install(app, settings, webhooks.SignatureCheck(key or None))
+    ops.install(app, settings)
+    app.include_router(archive.router)
+    app.include_router(redirect.router)
+    app.include_router(keep.router)
     editor.install(app, EditorContext.build(settings, pages, csrf, limiter))
     app.mount("/api/v1", api.create_api(settings))
     _error_pages(app, pages)
