@@ -34,6 +34,7 @@ from digest.config import Settings
 from digest.i18n import N_
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
+from digest.sentence import as_sentence
 from digest.web import api, archive, editor, keep, ops, redirect, subscribers, webhooks
 from digest.web.bad_values import BAD_VALUE_ERRORS, describe
 from digest.web.body_limit import BodyLimit
@@ -117,8 +118,7 @@ def _error_pages(app: FastAPI, pages: Pages) -> None:
 
     def unstorable(request: Request, exc: Exception) -> Response:
         # A number or text no database takes (2^63, a lone surrogate, NUL): the caller's error.
-        problem = describe(exc)
-        return page(request, 400, N_("Bad request"), problem[:1].upper() + problem[1:] + ".")
+        return page(request, 400, N_("Bad request"), as_sentence(describe(exc)))
 
     for error in BAD_VALUE_ERRORS:
         app.add_exception_handler(error, unstorable)
