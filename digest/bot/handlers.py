@@ -28,6 +28,7 @@ from digest.models import Subscriber
 from digest.pipeline import bot as cases
 from digest.pipeline.planning import UnknownList
 from digest.pipeline.subscriptions import InvalidInput
+from digest.sentence import as_sentence
 
 __all__ = ["Handlers"]
 
@@ -276,8 +277,7 @@ class Handlers:
         if isinstance(err, cases.NotSubscribed):
             reply = translate(language, NOT_YET)
         elif isinstance(err, InvalidInput):
-            said = err.said_in(language)
-            reply = said[:1].upper() + said[1:] + "."
+            reply = as_sentence(err.said_in(language))
         else:
             detail = "".join(traceback.format_exception(err)) if err else "unknown error"
             log.error("bot: an update failed: %s", logs.redact(detail))

@@ -300,3 +300,9 @@ def envelope_for(settings: Settings, edition_id: int, list_name: str, content: o
         unsubscribe_mailto=f"mailto:unsubscribe@{sender_domain}?subject=unsubscribe%20{list_name}",
         categories=("digest", list_name),
     )
+
+
+def envelope_for_test_send(settings: Settings, list_name: str, rendered: RenderedEdition) -> Envelope:
+    """The envelope of an editor's test send: as readers would get it, marked as a test (the
+    subject says so), for edition 0 (no ledger row)."""
+    return replace(envelope_for(settings, 0, list_name, rendered), test=True)

@@ -95,9 +95,9 @@ def send_test(settings: Settings, editor: Editor, list_name: str, rendered: Rend
     """Send ``rendered`` to the editor alone — their email, and their Telegram chat if they
     gave one — marked as a test; no ledger row. Returns where it went."""
     from digest.channels.registry import email_channel, telegram_channel
-    from digest.pipeline.delivering import envelope_for
+    from digest.pipeline.delivering import envelope_for_test_send
 
-    envelope = replace(envelope_for(settings, 0, list_name, rendered), test=True)
+    envelope = envelope_for_test_send(settings, list_name, rendered)
     me = editor_recipient(settings, editor.email)
     went = []
     try:
@@ -307,7 +307,7 @@ def audit_log(
     since, until = _day(day_from, "from"), _day(day_to, "to", plus=1)
     found = desk_store.AuditFilter(actor.strip(), action.strip(), since, until)
     with transaction(settings.database_url) as conn:
-        entries = desk_store.audit_page(conn, found)
+        entries = desk_store.audit_entries(conn, found, limit=200)
         titles = desk_store.headlines(conn, [e.target for e in entries if e.action.startswith("editor.")])
         actors, actions = desk_store.audit_choices(conn)
     rows = [AuditRow(e, titles.get(e.target, "")) for e in entries]

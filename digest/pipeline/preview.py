@@ -16,7 +16,7 @@ its story and the parts that made it (``_clusterer_reasons``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -190,12 +190,12 @@ def send_test(preview: Preview, settings: Settings, addresses: Sequence[str]) ->
     (same headers, links to a sample reader), the subject marked [TEST]; no ledger row."""
     from digest.channels.registry import email_channel
     from digest.csvio import EMAIL
-    from digest.pipeline.delivering import envelope_for
+    from digest.pipeline.delivering import envelope_for_test_send
 
     bad = [address for address in addresses if not EMAIL.match(address.lower())]
     if bad:
         raise ValueError(f"not an email address: {', '.join(bad)}")
-    envelope = replace(envelope_for(settings, 0, preview.list_name, preview.rendered), test=True)
+    envelope = envelope_for_test_send(settings, preview.list_name, preview.rendered)
     editors = [editor_recipient(settings, address.lower()) for address in addresses]
     email_channel(settings).deliver(envelope, editors)
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Select, insert, select
 
 from digest.store.common import aware
 from digest.store.tables import audit_log
 
-__all__ = ["AuditEntry", "audit", "audit_entries"]
+__all__ = ["AuditEntry", "AuditFilter", "audit", "audit_entries"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +34,38 @@ def audit(
     conn.execute(insert(audit_log).values(**row))
 
 
-def audit_entries(conn: Connection, *, target: str | None = None, limit: int = 100) -> list[AuditEntry]:
-    """The newest entries first, optionally only those about ``target``."""
-    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries to read (the desk's audit page); empty or None: any."""
+
+    actor: str = ""
+    action: str = ""  # an exact action ("breaking.send") or a family ("editor.")
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def audit_entries(
+    conn: Connection, found: AuditFilter | None = None, *, target: str | None = None, limit: int = 100
+) -> list[AuditEntry]:
+    """The newest entries first, those ``found`` matches, optionally only those about ``target``."""
+    query = _filtered(select(audit_log), found or AuditFilter()).order_by(audit_log.c.id.desc()).limit(limit)
     if target is not None:
         query = query.where(audit_log.c.target == target)
     return [
         AuditEntry(aware(r.at) or r.at, r.actor, r.action, r.target, dict(r.details or {}))
         for r in conn.execute(query)
     ]
+
+
+def _filtered(query: Select[Any], found: AuditFilter) -> Select[Any]:
+    if found.actor:
+        query = query.where(audit_log.c.actor == found.actor)
+    if found.action.endswith("."):
+        query = query.where(audit_log.c.action.startswith(found.action, autoescape=True))
+    elif found.action:
+        query = query.where(audit_log.c.action == found.action)
+    if found.since is not None:
+        query = query.where(audit_log.c.at >= found.since)
+    if found.until is not None:
+        query = query.where(audit_log.c.at < found.until)
+    return query

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from digest.models import DeliveryState
-from digest.store.audit import AuditEntry
+from digest.store.audit import AuditFilter, audit_entries
 from digest.store.common import aware
 from digest.store.suppressions import suppressed_counts
 from digest.store.tables import (
@@ -36,7 +36,7 @@ __all__ = [
     "EditionSummary",
     "FailureReason",
     "audit_choices",
-    "audit_page",
+    "audit_entries",
     "clear_stop",
     "edition_facts",
     "feed_pauses_by_id",
@@ -205,33 +205,6 @@ def failure_reasons(conn: Connection, edition_id: int, limit: int = REASONS_SHOW
 
 
 # --- the audit log ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AuditFilter:
-    actor: str = ""
-    action: str = ""  # an exact action ("breaking.send") or a family ("editor.")
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-def audit_page(conn: Connection, found: AuditFilter, limit: int = 200) -> list[AuditEntry]:
-    """The newest audit entries matching ``found``."""
-    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
-    if found.actor:
-        query = query.where(audit_log.c.actor == found.actor)
-    if found.action.endswith("."):
-        query = query.where(audit_log.c.action.startswith(found.action, autoescape=True))
-    elif found.action:
-        query = query.where(audit_log.c.action == found.action)
-    if found.since is not None:
-        query = query.where(audit_log.c.at >= found.since)
-    if found.until is not None:
-        query = query.where(audit_log.c.at < found.until)
-    return [
-        AuditEntry(aware(r.at) or r.at, r.actor, r.action, r.target, dict(r.details or {}))
-        for r in conn.execute(query)
-    ]
 
 
 def audit_choices(conn: Connection) -> tuple[list[str], list[str]]:

@@ -34,11 +34,13 @@ from digest.config import Settings
 from digest.i18n import N_
 from digest.pipeline import subscriptions as subs
 from digest.ratelimit import RateLimiter
+from digest.sentence import as_sentence
 from digest.web import api, archive, editor, keep, ops, redirect, subscribers, webhooks
 from digest.web.bad_values import BAD_VALUE_ERRORS, describe
 from digest.web.body_limit import BodyLimit
 from digest.web.editor_access import EditorContext
 from digest.web.pages import Pages
+from digest.web.reader_context import ReaderContext
 from digest.web.security import Csrf, SecurityHeaders
 
 __all__ = ["create_app"]
@@ -57,12 +59,13 @@ def create_app(
     csrf = Csrf(settings)
     pages = Pages(settings, csrf)
     key = webhook_key if webhook_key is not None else (settings.sendgrid_webhook_key or "")
-    app.include_router(subscribers.router(subscribers.WebContext(settings, pages, csrf, limiter)))
-    app.include_router(webhooks.router(settings, webhooks.SignatureCheck(key or None)))
-    app.include_router(ops.router(settings))
-    app.include_router(archive.router(pages, limiter))
-    app.include_router(redirect.router(settings))
-    app.include_router(keep.router(settings, pages, csrf))
+    app.state.reader = ReaderContext(settings, pages, csrf, limiter)  # for ReaderDep (digest.web.deps)
+    app.include_router(subscribers.router)
+    webhooks.install(app, settings, webhooks.SignatureCheck(key or None))
+    ops.install(app, settings)
+    app.include_router(archive.router)
+    app.include_router(redirect.router)
+    app.include_router(keep.router)
     editor.install(app, EditorContext.build(settings, pages, csrf, limiter))
     app.mount("/api/v1", api.create_api(settings))
     _error_pages(app, pages)
@@ -115,8 +118,7 @@ def _error_pages(app: FastAPI, pages: Pages) -> None:
 
     def unstorable(request: Request, exc: Exception) -> Response:
         # A number or text no database takes (2^63, a lone surrogate, NUL): the caller's error.
-        problem = describe(exc)
-        return page(request, 400, N_("Bad request"), problem[:1].upper() + problem[1:] + ".")
+        return page(request, 400, N_("Bad request"), as_sentence(describe(exc)))
 
     for error in BAD_VALUE_ERRORS:
         app.add_exception_handler(error, unstorable)

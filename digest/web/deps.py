@@ -1,5 +1,5 @@
 """The web app's FastAPI dependencies, declared once (as in the full-stack FastAPI template)
-and used by every editor page and API route::
+and used by every editor page, API route and reader page::
 
     ViewerDep, EditorDep, AdminDep     the signed-in editor, with at least that role (pages)
     ApiViewerDep, ApiEditorDep         the API token's editor, with at least that role
@@ -7,6 +7,8 @@ and used by every editor page and API route::
     SettingsDep                        the settings (editor pages)
     ApiSettingsDep                     the settings (the JSON API)
     CsrfDep                            the form's CSRF token, checked (a 403 when it is wrong)
+    ReaderDep                          the reader pages' settings, pages, CSRF and limiter
+    ReaderSettingsDep                  the settings (reader pages, webhooks, operations)
 
 The role dependencies are ``RequireEditor``/``RequireToken`` instances: the tests walk the
 routes, read the role each one asks for, and check it refuses strangers and lesser roles.
@@ -19,6 +21,7 @@ from fastapi import Depends, Form, Request
 from digest.config import Settings
 from digest.pipeline.accounts import Actor, Role
 from digest.web.editor_access import EditorContext, RequireEditor, RequireToken, api_settings, editor_context
+from digest.web.reader_context import ReaderContext, reader_context
 from digest.web.security import CSRF_FIELD
 
 __all__ = [
@@ -29,6 +32,8 @@ __all__ = [
     "ContextDep",
     "CsrfDep",
     "EditorDep",
+    "ReaderDep",
+    "ReaderSettingsDep",
     "SettingsDep",
     "ViewerDep",
 ]
@@ -42,6 +47,15 @@ def _settings(ctx: ContextDep) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 ApiSettingsDep = Annotated[Settings, Depends(api_settings)]
+
+ReaderDep = Annotated[ReaderContext, Depends(reader_context)]
+
+
+def _reader_settings(ctx: ReaderDep) -> Settings:
+    return ctx.settings
+
+
+ReaderSettingsDep = Annotated[Settings, Depends(_reader_settings)]
 
 ViewerDep = Annotated[Actor, Depends(RequireEditor(Role.VIEWER))]
 EditorDep = Annotated[Actor, Depends(RequireEditor(Role.EDITOR))]

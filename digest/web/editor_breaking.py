@@ -33,6 +33,7 @@ from digest.pipeline.delivering import send_batch
 from digest.pipeline.planning import SendPlan, UnknownList
 from digest.pipeline.stand_ins import for_anyone
 from digest.retry import RetryPolicy
+from digest.sentence import as_sentence
 from digest.web.deps import ContextDep, CsrfDep, EditorDep, SettingsDep
 from digest.web.editor_access import EditorContext
 
@@ -244,7 +245,7 @@ def test_send(request: Request, actor: EditorDep, _: CsrfDep, ctx: ContextDep, f
     except (news_desk.InvalidBreaking, UnknownList) as exc:
         return _page(request, ctx, actor, form, 400, str(exc))
     except desk.TestSendFailed as exc:
-        return _confirm_page(request, ctx, actor, form, 502, error=f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+        return _confirm_page(request, ctx, actor, form, 502, error=as_sentence(exc))
     notice = f"Test sent to {' and '.join(went)}. Nobody else got it."
     return _confirm_page(request, ctx, actor, form, notice=notice)
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from digest.config import Settings
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import desk, resending, retrying
+from digest.sentence import as_sentence
 from digest.web.deps import ContextDep, CsrfDep, EditorDep, SettingsDep, ViewerDep
 from digest.web.editor_breaking import dispatcher, framed_email
 
@@ -87,5 +88,5 @@ def send_again(
     try:
         use_case(settings, edition_id, actor.label, dispatcher(settings))
     except resending.NothingToSend as exc:
-        raise HTTPException(409, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+        raise HTTPException(409, as_sentence(exc)) from None
     return RedirectResponse(f"/admin/editions/{edition_id}", status_code=303)

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from digest.pipeline import desk, feeds_desk
 from digest.pipeline.accounts import Actor
+from digest.sentence import as_sentence
 from digest.web.deps import ContextDep, CsrfDep, EditorDep
 from digest.web.editor_access import EditorContext
 
@@ -133,7 +134,7 @@ def change(
         else:
             feeds_desk.set_paused(ctx.settings, feed_id, change == "pause", actor.label)
     except feeds_desk.InvalidFeed as exc:
-        return _listing(request, ctx, actor, 404, error=f"{exc.problem[0].upper()}{exc.problem[1:]}.")
+        return _listing(request, ctx, actor, 404, error=as_sentence(exc.problem))
     return _done({"pause": "paused", "resume": "resumed", "remove": "removed"}[change])
 
 

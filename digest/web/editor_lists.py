@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from digest.pipeline import feeds_desk, list_channels
 from digest.pipeline.accounts import Actor
+from digest.sentence import as_sentence
 from digest.web.deps import AdminDep, ContextDep, CsrfDep
 from digest.web.editor_access import EditorContext
 from digest.web.security import CSRF_FIELD
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/admin/lists")
 
 
 def _not_found(exc: feeds_desk.InvalidFeed) -> HTTPException:
-    return HTTPException(404, f"{exc.problem[0].upper()}{exc.problem[1:]}.")
+    return HTTPException(404, as_sentence(exc.problem))
 
 
 def _page(

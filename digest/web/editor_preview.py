@@ -31,6 +31,7 @@ from digest.pipeline.accounts import Role
 from digest.pipeline.planning import UnknownList
 from digest.pipeline.preview import Preview, preview_edition
 from digest.pipeline.selection import CONTROLS, DURATIONS
+from digest.sentence import as_sentence
 from digest.web.deps import ContextDep, CsrfDep, EditorDep, SettingsDep, ViewerDep
 from digest.web.editor_breaking import framed_email
 
@@ -117,7 +118,7 @@ def test_send(list_name: str, actor: EditorDep, _: CsrfDep, settings: SettingsDe
     try:
         desk.send_test(settings, actor.editor, list_name, shown.rendered)
     except desk.TestSendFailed as exc:
-        raise HTTPException(502, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+        raise HTTPException(502, as_sentence(exc)) from None
     return RedirectResponse(f"/admin/preview/{list_name}?tested=1", status_code=303)
 
 
@@ -134,7 +135,7 @@ def act(
     try:
         selection.apply(settings, list_name, item_key, action, actor.label, hours)
     except selection.InvalidSelection as exc:
-        raise HTTPException(400, f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+        raise HTTPException(400, as_sentence(exc)) from None
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     query = urlencode({"acted": item_key, "action": action})

@@ -27,12 +27,13 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from digest.config import Settings
+from digest.csvio import spreadsheet_safe
 from digest.pipeline import accounts, breaker, stats
 from digest.pipeline.accounts import Actor
 from digest.web.bad_values import MAX_INT as MAX_ID
 from digest.web.deps import ContextDep, CsrfDep, EditorDep, SettingsDep, ViewerDep
 
-__all__ = ["csv_cell", "edition_csv", "router", "trends_csv"]
+__all__ = ["edition_csv", "router", "trends_csv"]
 
 STATIC = FilePath(__file__).resolve().parent / "static"
 SCRIPTS = {
@@ -141,12 +142,6 @@ def script(name: str) -> Response:  # public scripts: no data in them
     )
 
 
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: a leading = + - @ (a formula) gets a quote first."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def edition_csv(figures: dict[str, Any]) -> str:
     """The figures (total and per channel), then one row per story."""
     out = io.StringIO()
@@ -161,7 +156,12 @@ def edition_csv(figures: dict[str, Any]) -> str:
     writer.writerow(["story", "url", "clicks", "click_rate"])
     for story in figures["stories"]:
         writer.writerow(
-            [csv_cell(story["title"]), csv_cell(story["url"]), story["clicks"], story["click_rate"]]
+            [
+                spreadsheet_safe(story["title"]),
+                spreadsheet_safe(story["url"]),
+                story["clicks"],
+                story["click_rate"],
+            ]
         )
     return out.getvalue()
 

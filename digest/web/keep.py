@@ -10,28 +10,28 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from digest import links
-from digest.config import Settings
 from digest.pipeline import sunset
 from digest.pipeline.subscriptions import InvalidLink
-from digest.web.pages import Pages
-from digest.web.security import CSRF_FIELD, Csrf
+from digest.web.deps import ReaderDep
+from digest.web.security import CSRF_FIELD
 
 __all__ = ["router"]
 
 
-def router(settings: Settings, pages: Pages, csrf: Csrf) -> APIRouter:
-    api = APIRouter()
+router = APIRouter()
 
-    @api.get("/keep/{token}")
-    def ask(request: Request, token: str) -> Response:
-        if links.verify(settings.signing_key(), token, sunset.PURPOSE, datetime.now(UTC)) is None:
-            raise InvalidLink()
-        return pages.render(request, "keep", action=f"/keep/{token}", kept=False)
 
-    @api.post("/keep/{token}")
-    def keep(request: Request, token: str, csrf_token: str | None = Form(None, alias=CSRF_FIELD)) -> Response:
-        csrf.check(request, csrf_token)
-        sunset.keep(settings, token)
-        return pages.render(request, "keep", action="", kept=True)
+@router.get("/keep/{token}")
+def ask(ctx: ReaderDep, request: Request, token: str) -> Response:
+    if links.verify(ctx.settings.signing_key(), token, sunset.PURPOSE, datetime.now(UTC)) is None:
+        raise InvalidLink()
+    return ctx.pages.render(request, "keep", action=f"/keep/{token}", kept=False)
 
-    return api
+
+@router.post("/keep/{token}")
+def keep(
+    ctx: ReaderDep, request: Request, token: str, csrf_token: str | None = Form(None, alias=CSRF_FIELD)
+) -> Response:
+    ctx.csrf.check(request, csrf_token)
+    sunset.keep(ctx.settings, token)
+    return ctx.pages.render(request, "keep", action="", kept=True)

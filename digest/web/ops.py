@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 import redis
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -21,8 +21,9 @@ from digest.config import Settings
 from digest.models import Channel, DeliveryState, SubscriberStatus
 from digest.pipeline import database
 from digest.pipeline.stats import ops_figures
+from digest.web.deps import ReaderSettingsDep
 
-__all__ = ["DigestCollector", "health", "router"]
+__all__ = ["DigestCollector", "health", "install", "router"]
 
 log = logging.getLogger(__name__)
 
@@ -167,32 +168,42 @@ def _priority_lists(queue: str) -> list[str]:
     return [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
 
 
-def router(settings: Settings) -> APIRouter:
-    api = APIRouter()
+router = APIRouter()
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Add the routes, with the app's own metrics registry (one per app: each app's collector
+    reads its own settings' database)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DigestCollector(settings))
+    app.state.metrics = registry
+    app.include_router(router)
 
-    @api.get("/healthz")
-    def healthz() -> Response:
-        ok, report = health(settings)
-        return JSONResponse(report, status_code=200 if ok else 503)
 
-    @api.get("/metrics")
-    def metrics() -> Response:
-        try:
-            body = generate_latest(registry)
-        except Exception as exc:
-            log.warning("metrics: database not readable: %s", exc)
-            return Response("# database not readable\n", status_code=503, media_type="text/plain")
-        return Response(body, media_type=CONTENT_TYPE_LATEST)
+@router.get("/healthz")
+def healthz(settings: ReaderSettingsDep) -> Response:
+    ok, report = health(settings)
+    return JSONResponse(report, status_code=200 if ok else 503)
 
-    @api.get("/")
-    def home() -> Response:
-        # Readers arrive here from a bare address; editors have their own door at /admin.
-        return RedirectResponse("/subscribe", status_code=303)
 
-    @api.get("/favicon.ico")
-    def favicon() -> Response:
-        return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics
+    assert isinstance(registry, CollectorRegistry)
+    try:
+        body = generate_latest(registry)
+    except Exception as exc:
+        log.warning("metrics: database not readable: %s", exc)
+        return Response("# database not readable\n", status_code=503, media_type="text/plain")
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    return api
+
+@router.get("/")
+def home() -> Response:
+    # Readers arrive here from a bare address; editors have their own door at /admin.
+    return RedirectResponse("/subscribe", status_code=303)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})

@@ -11,33 +11,31 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from digest.config import Settings
 from digest.pipeline import clicks
+from digest.web.deps import ReaderSettingsDep
 
 __all__ = ["router"]
 
 MAX_TOKEN = 4096
 
 
-def router(settings: Settings) -> APIRouter:
-    api = APIRouter()
+router = APIRouter()
 
-    @api.api_route("/r/{token}", methods=["GET", "HEAD"])
-    async def follow(request: Request, token: str) -> Response:
-        if len(token) > MAX_TOKEN:
-            raise HTTPException(404, "This link is not valid.")
-        destination = await run_in_threadpool(
-            lambda: clicks.follow(
-                settings,
-                token,
-                method=request.method,
-                user_agent=request.headers.get("user-agent", ""),
-                headers=dict(request.headers),
-            )
+
+@router.api_route("/r/{token}", methods=["GET", "HEAD"])
+async def follow(settings: ReaderSettingsDep, request: Request, token: str) -> Response:
+    if len(token) > MAX_TOKEN:
+        raise HTTPException(404, "This link is not valid.")
+    destination = await run_in_threadpool(
+        lambda: clicks.follow(
+            settings,
+            token,
+            method=request.method,
+            user_agent=request.headers.get("user-agent", ""),
+            headers=dict(request.headers),
         )
-        if destination is None:
-            raise HTTPException(404, "This link is not valid. Please use the link exactly as it came.")
-        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-        return RedirectResponse(destination, status_code=302, headers=headers)
-
-    return api
+    )
+    if destination is None:
+        raise HTTPException(404, "This link is not valid. Please use the link exactly as it came.")
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    return RedirectResponse(destination, status_code=302, headers=headers)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader
@@ -29,8 +29,17 @@ from starlette.concurrency import run_in_threadpool
 from digest.config import Settings
 from digest.errors import ConfigError
 from digest.pipeline import events as event_log
+from digest.web.deps import ReaderSettingsDep
 
-__all__ = ["INSECURE_ENV", "MAX_AGE", "WEBHOOK_KEY_ENV", "SignatureCheck", "parse_events", "router"]
+__all__ = [
+    "INSECURE_ENV",
+    "MAX_AGE",
+    "WEBHOOK_KEY_ENV",
+    "SignatureCheck",
+    "install",
+    "parse_events",
+    "router",
+]
 
 log = logging.getLogger(__name__)
 
@@ -119,35 +128,39 @@ async def _refusal(
     return None
 
 
-def router(settings: Settings, check: SignatureCheck) -> APIRouter:
-    api = APIRouter()
+router = APIRouter()
+
+
+def install(app: FastAPI, settings: Settings, check: SignatureCheck) -> None:
+    """Add the webhook route, which checks signatures with ``check`` (kept in the app's state)."""
     if refuses_unsigned(settings, check):
         log.error(
             "email goes through SendGrid but %s is not set: SendGrid events are refused until it is",
             WEBHOOK_KEY_ENV,
         )
+    app.state.webhook_check = check
+    app.include_router(router)
 
-    @api.post("/webhooks/sendgrid")
-    async def sendgrid_events(request: Request) -> Response:
-        declared = request.headers.get("content-length", "0")
-        if declared.isdigit() and int(declared) > MAX_BODY:
-            return JSONResponse({"error": "too large"}, status_code=413)
-        body = await request.body()
-        signature = request.headers.get(EventWebhookHeader.SIGNATURE)
-        timestamp = request.headers.get(EventWebhookHeader.TIMESTAMP)
-        if len(body) > MAX_BODY:
-            return JSONResponse({"error": "too large"}, status_code=413)
-        refused = await _refusal(settings, check, body, signature, timestamp)
-        if refused is not None:
-            log.warning(
-                "sendgrid webhook: %s from %s", refused, request.client.host if request.client else "?"
-            )
-            return JSONResponse({"error": refused}, status_code=403)
-        try:
-            events = parse_events(json.loads(body))
-        except ValueError:
-            return JSONResponse({"error": "expected a JSON array of events"}, status_code=400)
-        outcome = await run_in_threadpool(event_log.record_webhook_events, settings, events)
-        return JSONResponse({"received": outcome.received, "new": outcome.new, "acted": outcome.acted})
 
-    return api
+@router.post("/webhooks/sendgrid")
+async def sendgrid_events(settings: ReaderSettingsDep, request: Request) -> Response:
+    check = request.app.state.webhook_check
+    assert isinstance(check, SignatureCheck)
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return JSONResponse({"error": "too large"}, status_code=413)
+    body = await request.body()
+    signature = request.headers.get(EventWebhookHeader.SIGNATURE)
+    timestamp = request.headers.get(EventWebhookHeader.TIMESTAMP)
+    if len(body) > MAX_BODY:
+        return JSONResponse({"error": "too large"}, status_code=413)
+    refused = await _refusal(settings, check, body, signature, timestamp)
+    if refused is not None:
+        log.warning("sendgrid webhook: %s from %s", refused, request.client.host if request.client else "?")
+        return JSONResponse({"error": refused}, status_code=403)
+    try:
+        events = parse_events(json.loads(body))
+    except ValueError:
+        return JSONResponse({"error": "expected a JSON array of events"}, status_code=400)
+    outcome = await run_in_threadpool(event_log.record_webhook_events, settings, events)
+    return JSONResponse({"received": outcome.received, "new": outcome.new, "acted": outcome.acted})

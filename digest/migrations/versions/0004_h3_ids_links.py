@@ -34,7 +34,7 @@ def upgrade() -> None:
     op.execute(f"UPDATE subscribers SET link_token = {random}")
     with op.batch_alter_table("subscribers", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.alter_column("link_token", existing_type=sa.String(length=32), nullable=False)
-        # New rows are not legacy: the default lives in the code (tables.py), not the schema.
+        # New rows are not legacy: the default lives in the code (store/tables/readers.py), not the schema.
         batch.alter_column("legacy_links", existing_type=sa.Boolean(), server_default=None)
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_constraint(FK, type_="foreignkey")
