@@ -25,6 +25,7 @@ __all__ = [
     "COMMON_ZONES",
     "OTHER_ZONE",
     "UNSUBSCRIBE",
+    "commands",
     "hours_keyboard",
     "lists_keyboard",
     "parse",
@@ -32,7 +33,7 @@ __all__ = [
     "zones_keyboard",
 ]
 
-# The menu Telegram shows is English; the bot's /help says the descriptions in the chat's language.
+# The command menu's descriptions in English, the msgids; ``commands`` says them in a language.
 COMMANDS = (
     BotCommand("start", N_("Subscribe to a digest")),
     BotCommand("topics", N_("Choose your topics")),
@@ -41,6 +42,12 @@ COMMANDS = (
     BotCommand("stop", N_("Unsubscribe")),
     BotCommand("help", N_("What I can do")),
 )
+
+
+def commands(language: str) -> tuple[BotCommand, ...]:
+    """The command menu with its descriptions in ``language`` (English when not shipped)."""
+    return tuple(BotCommand(c.command, translate(language, c.description)) for c in COMMANDS)
+
 
 UNSUBSCRIBE = UNSUBSCRIBE_CALLBACK
 OTHER_ZONE = "other"
