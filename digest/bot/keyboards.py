@@ -18,6 +18,7 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
 from digest.i18n import N_, translate
 from digest.pipeline.bot import ListChoice, TopicsMenu
+from digest.pipeline.subscriptions import topic_title
 from digest.render.telegram import UNSUBSCRIBE_CALLBACK
 
 __all__ = [
@@ -86,9 +87,12 @@ def lists_keyboard(choices: Sequence[ListChoice], language: str = "en") -> Inlin
     return InlineKeyboardMarkup(_rows(buttons, 1))
 
 
-def topics_keyboard(menu: TopicsMenu) -> InlineKeyboardMarkup:
+def topics_keyboard(menu: TopicsMenu, language: str = "en") -> InlineKeyboardMarkup:
+    """A button per topic, ticked when chosen, labelled as readers call it (the value stays its key)."""
     buttons = [
-        _button((CHECKED if topic in menu.chosen else UNCHECKED) + topic, "topic", topic)
+        _button(
+            (CHECKED if topic in menu.chosen else UNCHECKED) + topic_title(topic, language), "topic", topic
+        )
         for topic in menu.available
         if len(f"topic:{topic}".encode()) <= MAX_DATA
     ]

@@ -101,10 +101,10 @@ def test_start_topics_subscribes_to_the_daily_digest_and_opens_the_topics_keyboa
     welcome, topics = fake.messages_for(str(CHAT))[-2:]
     assert "subscribed to Morning Digest" in (welcome.text or "")
     assert [label for row in keyboard(topics.reply_markup) for label, _ in row] == [
-        "analysis",
-        "culture",
-        "news",
-        "video",
+        "Analysis",
+        "Culture",
+        "News",
+        "Video",
     ]
     sub = subscriber(settings)
     assert sub is not None and sub.lists == ("daily",)
@@ -122,7 +122,7 @@ def test_topics_toggle_on_and_off_and_are_saved(
     for topic in ("sport", "culture"):
         assert polling.send(button(f"topic:{topic}"), reactions_expected=2) < 1.0
     labels = [label for row in keyboard(fake.edits[-1].reply_markup) for label, _ in row]
-    assert labels == ["analysis", "✅ culture", "news", "✅ sport", "video"]
+    assert labels == ["Analysis", "✅ Culture", "News", "✅ Sport", "Video"]
     sub = subscriber(settings)
     assert sub is not None and sub.topics == ("culture", "sport")
 
