@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.pipeline import breaking as news_desk
 from digest.pipeline import desk
 from digest.store import editors as editor_store
 from digest.store import subscribers as subscriber_store
@@ -79,3 +80,13 @@ def test_the_framed_digest_preview_greets_a_sample_reader(client, settings):
     frame = client.get("/admin/preview/daily/email")
     assert frame.status_code == 200
     assert re.search(r'<p class="greeting"[^>]*>Hello, Editor\.</p>', frame.text)
+
+
+def test_a_sent_breaking_editions_framed_email_states_its_time_in_the_editors_zone(client, settings):
+    address = sign_in(client, settings)
+    in_zone(settings, address, "Asia/Tbilisi")
+    news = news_desk.news_from_text(STORY["title"], STORY["url"], "")
+    sent = news_desk.send_breaking(settings, news, "breaking", lambda plan: None, actor=address)
+    variant = desk.edition_report(settings, sent.edition_id).variants[0].id
+    frame = client.get(f"/admin/editions/{sent.edition_id}/email/{variant}")
+    assert frame.status_code == 200 and re.search(time_line("Tbilisi"), frame.text), frame.text
