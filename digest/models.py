@@ -257,6 +257,12 @@ class Recipient:
     greeting: str = ""  # "Hello, Olena." in the list's language; "": no greeting line
     local_time: str = ""  # the moment a breaking email states, in the reader's zone
 
+    @property
+    def greeting_text(self) -> str:
+        """The plain-text email's greeting paragraph: a blank line, then the greeting; nothing
+        at all without one, so no empty line stands where a greeting would be."""
+        return f"\n{self.greeting}\n" if self.greeting else ""
+
 
 class DeliveryState(StrEnum):
     PENDING = "pending"

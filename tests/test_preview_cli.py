@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import re
 from datetime import UTC, datetime, timedelta
+from email import policy
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -113,6 +117,19 @@ def test_preview_writes_the_parts_and_their_sizes_and_stores_nothing(settings, n
     with transaction(settings.database_url) as conn:
         assert conn.execute(select(func.count()).select_from(editions)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(deliveries)).scalar() == 0
+
+
+def test_preview_files_and_test_sends_greet_as_a_reader_is_greeted(settings, newsroom, tmp_path):
+    result = invoke("preview", "daily", "--out", str(tmp_path), "--send-to", "Desk@Example.org")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "email.txt").read_text()
+    assert re.search(r'<p class="greeting"[^>]*>Hello, Editor\.</p>', (tmp_path / "email.html").read_text())
+    assert "\nHello, Editor.\n" in text and "-greeting-" not in text
+    eml = (Path(settings.outbox_dir) / "email" / "0" / "0.eml").read_bytes()
+    sent = email.message_from_bytes(eml, policy=policy.default)
+    assert sent["To"] == "Editor <desk@example.org>" and sent["Subject"].startswith("[TEST]")
+    body = sent.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Hello, Editor." in body.splitlines()
 
 
 def test_preview_for_topics_keeps_only_those(settings, newsroom, tmp_path):

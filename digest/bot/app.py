@@ -16,6 +16,7 @@ from digest.bot import keyboards as kb
 from digest.bot.handlers import Handlers
 from digest.config import Settings
 from digest.errors import ConfigError
+from digest.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 __all__ = ["ALLOWED_UPDATES", "BotApplication", "build_application", "run_polling", "setup_menu"]
 
@@ -57,8 +58,12 @@ def _add_handlers(application: BotApplication, h: Handlers) -> None:
 
 
 async def setup_menu(application: BotApplication) -> None:
-    """The commands Telegram lists in the chat's menu."""
-    await application.bot.set_my_commands(kb.COMMANDS)
+    """The commands Telegram lists in the chat's menu: one list per shipped language, which
+    Telegram shows to users whose app is in it, and the English one for everyone else."""
+    for language in LANGUAGES:
+        if language != DEFAULT_LANGUAGE:
+            await application.bot.set_my_commands(kb.commands(language), language_code=language)
+    await application.bot.set_my_commands(kb.commands(DEFAULT_LANGUAGE))
 
 
 def run_polling(settings: Settings) -> None:

@@ -145,8 +145,9 @@ class Handlers:
     async def topics(self, update: Update, context: Context) -> None:
         if update.effective_message and update.effective_chat:
             menu = await self._db(cases.topics_menu, str(update.effective_chat.id))
-            text = translate(await self._language(update), TOPICS)
-            await update.effective_message.reply_text(text, reply_markup=kb.topics_keyboard(menu))
+            language = await self._language(update)
+            keyboard = kb.topics_keyboard(menu, language)
+            await update.effective_message.reply_text(translate(language, TOPICS), reply_markup=keyboard)
 
     async def time(self, update: Update, context: Context) -> None:
         if update.effective_message and update.effective_chat:
@@ -220,9 +221,10 @@ class Handlers:
     async def _topic(self, update: Update, chat_id: str, value: str) -> None:
         assert update.callback_query is not None
         menu = await self._db(cases.toggle_topic, chat_id, value)
-        text = translate(await self._language(update), TOPICS)
+        language = await self._language(update)
         await update.callback_query.answer()
-        await update.callback_query.edit_message_text(text, reply_markup=kb.topics_keyboard(menu))
+        keyboard = kb.topics_keyboard(menu, language)
+        await update.callback_query.edit_message_text(translate(language, TOPICS), reply_markup=keyboard)
 
     async def _hour(self, update: Update, chat_id: str, value: str) -> None:
         assert update.callback_query is not None

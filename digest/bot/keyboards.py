@@ -18,6 +18,7 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
 from digest.i18n import N_, translate
 from digest.pipeline.bot import ListChoice, TopicsMenu
+from digest.pipeline.subscriptions import topic_title
 from digest.render.telegram import UNSUBSCRIBE_CALLBACK
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "COMMON_ZONES",
     "OTHER_ZONE",
     "UNSUBSCRIBE",
+    "commands",
     "hours_keyboard",
     "lists_keyboard",
     "parse",
@@ -32,7 +34,7 @@ __all__ = [
     "zones_keyboard",
 ]
 
-# The menu Telegram shows is English; the bot's /help says the descriptions in the chat's language.
+# The command menu's descriptions in English, the msgids; ``commands`` says them in a language.
 COMMANDS = (
     BotCommand("start", N_("Subscribe to a digest")),
     BotCommand("topics", N_("Choose your topics")),
@@ -41,6 +43,12 @@ COMMANDS = (
     BotCommand("stop", N_("Unsubscribe")),
     BotCommand("help", N_("What I can do")),
 )
+
+
+def commands(language: str) -> tuple[BotCommand, ...]:
+    """The command menu with its descriptions in ``language`` (English when not shipped)."""
+    return tuple(BotCommand(c.command, translate(language, c.description)) for c in COMMANDS)
+
 
 UNSUBSCRIBE = UNSUBSCRIBE_CALLBACK
 OTHER_ZONE = "other"
@@ -79,9 +87,12 @@ def lists_keyboard(choices: Sequence[ListChoice], language: str = "en") -> Inlin
     return InlineKeyboardMarkup(_rows(buttons, 1))
 
 
-def topics_keyboard(menu: TopicsMenu) -> InlineKeyboardMarkup:
+def topics_keyboard(menu: TopicsMenu, language: str = "en") -> InlineKeyboardMarkup:
+    """A button per topic, ticked when chosen, labelled as readers call it (the value stays its key)."""
     buttons = [
-        _button((CHECKED if topic in menu.chosen else UNCHECKED) + topic, "topic", topic)
+        _button(
+            (CHECKED if topic in menu.chosen else UNCHECKED) + topic_title(topic, language), "topic", topic
+        )
         for topic in menu.available
         if len(f"topic:{topic}".encode()) <= MAX_DATA
     ]

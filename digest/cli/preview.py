@@ -47,7 +47,7 @@ def preview(
     except UnknownList as exc:
         raise context.fail(str(exc)) from None
     folder = out or Path(settings.outbox_dir).parent / "preview" / list_name
-    paths = write_preview(found, folder, public_url=settings.public_url)
+    paths = write_preview(found, folder, settings)
     _report(found, paths)
     if explain:
         _explain(found, left_out)

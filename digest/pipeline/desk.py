@@ -98,7 +98,7 @@ def send_test(settings: Settings, editor: Editor, list_name: str, rendered: Rend
     from digest.pipeline.delivering import envelope_for_test_send
 
     envelope = envelope_for_test_send(settings, list_name, rendered)
-    me = editor_recipient(settings, editor.email)
+    me = editor_recipient(settings, editor.email, rendered, editor.time_zone)
     went = []
     try:
         email_channel(settings).deliver(envelope, [me])
@@ -239,13 +239,13 @@ def edition_report(settings: Settings, edition_id: int) -> EditionReport:
     return EditionReport(facts, _progress(facts), variants, web_view, facts.reasons)
 
 
-def variant_html(settings: Settings, edition_id: int, variant_id: int) -> str:
-    """The email of one of the edition's variants, as it was rendered for sending."""
+def variant(settings: Settings, edition_id: int, variant_id: int) -> RenderedEdition:
+    """One of the edition's variants, as it was rendered for sending."""
     with transaction(settings.database_url) as conn:
         facts = desk_store.edition_facts(conn, edition_id)
         if facts is None or variant_id not in facts.variant_ids:
             raise UnknownEdition(edition_id)
-        return edition_store.variant(conn, variant_id).html
+        return edition_store.variant(conn, variant_id)
 
 
 # --- the dashboard ------------------------------------------------------------------------

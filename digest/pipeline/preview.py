@@ -25,7 +25,7 @@ from digest.cluster import JoinReason as ClusterReason
 from digest.compose import ComposeOptions, Composition, Pool, compose, prepare
 from digest.config import Settings
 from digest.editorial import EditorAction, active_actions
-from digest.models import Item, Recipient, RenderedEdition
+from digest.models import Item, RenderedEdition
 from digest.pipeline import editors_words
 from digest.pipeline.planning import UnknownList, renderer_for
 from digest.pipeline.stand_ins import editor_recipient
@@ -196,25 +196,24 @@ def send_test(preview: Preview, settings: Settings, addresses: Sequence[str]) ->
     if bad:
         raise ValueError(f"not an email address: {', '.join(bad)}")
     envelope = envelope_for_test_send(settings, preview.list_name, preview.rendered)
-    editors = [editor_recipient(settings, address.lower()) for address in addresses]
+    # No editor account is known here: a breaking time would read in UTC.
+    editors = [editor_recipient(settings, address.lower(), preview.rendered) for address in addresses]
     email_channel(settings).deliver(envelope, editors)
 
 
-def write_preview(preview: Preview, folder: Path, *, public_url: str) -> list[Path]:
+def write_preview(preview: Preview, folder: Path, settings: Settings) -> list[Path]:
     """email.html, email.txt and telegram-N.html in ``folder`` (made if missing, earlier
-    Telegram files removed), personalized for a sample reader; the paths written."""
+    Telegram files removed), personalized as an editor's test send is; the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("telegram-*.html"):
         old.unlink()
-    reader = Recipient(
-        0, "reader@example.org", "Reader", f"{public_url}/unsubscribe", f"{public_url}/preferences"
-    )
+    reader = editor_recipient(settings, "reader@example.org", preview.rendered)
     parts = {
         "email.html": personalize(preview.rendered.html, reader, html_escape=True),
         "email.txt": personalize(preview.rendered.text, reader),
     }
     for number, message in enumerate(preview.rendered.telegram, start=1):
-        parts[f"telegram-{number}.html"] = message
+        parts[f"telegram-{number}.html"] = personalize(message, reader, html_escape=True)
     written = []
     for name, body in parts.items():
         path = folder / name

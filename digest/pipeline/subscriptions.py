@@ -55,6 +55,7 @@ __all__ = [
     "read_link",
     "record_provider_event",
     "record_provider_events",
+    "topic_title",
     "unsubscribe",
     "unsubscribe_page",
     "update_preferences",
@@ -70,9 +71,23 @@ TOPIC_DESCRIPTIONS = {
     "video": N_("Reports and interviews to watch."),
     "culture": N_("Books, film, music and the arts."),
 }
+# What readers call the known topics, in their language; the feeds' other sections keep their names.
+TOPIC_TITLES = {
+    "news": N_("News"),
+    "analysis": N_("Analysis"),
+    "video": N_("Video"),
+    "culture": N_("Culture"),
+}
 CONFIRM_TTL = timedelta(hours=48)
 MAX_TOPICS = 20
 _TOPIC = re.compile(r"^\w[\w &/+.-]{0,39}$")
+
+
+def topic_title(topic: str, language: str) -> str:
+    """A topic as readers see it: a known topic's title in ``language``, another section's
+    own name with a capital first letter ("EU politics" stays "EU politics")."""
+    title = TOPIC_TITLES.get(topic)
+    return translate(language, title) if title else topic[:1].upper() + topic[1:]
 
 
 class InvalidLink(DigestError):

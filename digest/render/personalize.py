@@ -51,6 +51,8 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "click_key": "-click_key-",
         # "Hello, Olena." in the list's language, or nothing: the reader's first name only.
         "greeting": "-greeting-",
+        # The same greeting as a paragraph of the plain text, or nothing (Recipient.greeting_text).
+        "greeting_text": "-greeting_text-",
         # The moment a breaking email states, in the reader's zone and the list's language.
         "local_time": "-local_time-",
     }
@@ -63,6 +65,7 @@ EXPANSION: Mapping[str, int] = MappingProxyType(
         "-name-": 100,
         "-click_key-": 40,
         "-greeting-": 140,
+        "-greeting_text-": 142,
         "-local_time-": 120,
     }
 )

@@ -47,7 +47,14 @@ __all__ = ["create_app"]
 
 # English msgids: ``Pages.error`` shows them in the reader's language.
 _MESSAGES = {404: N_("There is nothing here."), 405: N_("This page cannot be used that way.")}
-_TITLES = {400: N_("Bad Request"), 403: N_("Forbidden"), 404: N_("Not Found"), 405: N_("Method Not Allowed")}
+_TITLES = {
+    400: N_("Bad Request"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    413: N_("Request Too Large"),
+    429: N_("Too Many Requests"),
+}
 
 
 def create_app(

@@ -26,12 +26,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from digest.config import Settings
+from digest.models import RenderedEdition
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import desk, roster
 from digest.pipeline.accounts import Actor
 from digest.pipeline.delivering import send_batch
 from digest.pipeline.planning import SendPlan, UnknownList
-from digest.pipeline.stand_ins import for_anyone
+from digest.pipeline.stand_ins import for_editor
 from digest.retry import RetryPolicy
 from digest.sentence import as_sentence
 from digest.web.deps import ContextDep, CsrfDep, EditorDep, SettingsDep
@@ -96,10 +97,12 @@ def _send_batches(settings: Settings, plan: SendPlan) -> None:
                 time.sleep(result.retry_after or policy.backoff(tries, random.random()))
 
 
-def framed_email(settings: Settings, html: str) -> HTMLResponse:
-    """A rendered email for an iframe of our pages, with neutral values for the reader's links."""
+def framed_email(settings: Settings, content: RenderedEdition, actor: Actor) -> HTMLResponse:
+    """A rendered email for an iframe of our pages, as a reader would get it (a sample
+    greeting, times in the editor's zone) with neutral values for the reader's links."""
     headers = {"Content-Security-Policy": EMAIL_FRAME_CSP, "X-Frame-Options": "SAMEORIGIN"}
-    return HTMLResponse(for_anyone(settings, html), headers=headers)
+    zone = actor.editor.time_zone if actor.editor else "UTC"
+    return HTMLResponse(for_editor(settings, content, zone), headers=headers)
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ def email(
         shown = news_desk.preview(settings, form.news(settings), form.list_name, form.audiences)
     except (news_desk.InvalidBreaking, UnknownList) as exc:
         raise HTTPException(400, str(exc)) from None
-    return framed_email(settings, shown.rendered.html)
+    return framed_email(settings, shown.rendered, actor)
 
 
 @router.post("/test")

@@ -60,10 +60,10 @@ def edition_page(request: Request, edition_id: int, actor: ViewerDep, ctx: Conte
 @router.get("/{edition_id}/email/{variant_id}")
 def email(edition_id: int, variant_id: int, actor: ViewerDep, settings: SettingsDep) -> Response:
     try:
-        html = desk.variant_html(settings, edition_id, variant_id)
+        rendered = desk.variant(settings, edition_id, variant_id)
     except desk.UnknownEdition as exc:
         raise HTTPException(404, str(exc)) from None
-    return framed_email(settings, html)
+    return framed_email(settings, rendered, actor)
 
 
 @router.get("/{edition_id}/progress.json")

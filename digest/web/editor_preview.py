@@ -106,7 +106,7 @@ def email(list_name: str, actor: ViewerDep, settings: SettingsDep) -> Response:
     shown = next_edition(settings, list_name)
     if not shown.composition.content.stories:
         raise HTTPException(404, "Nothing new for this list: there is no next edition yet.")
-    return framed_email(settings, shown.rendered.html)
+    return framed_email(settings, shown.rendered, actor)
 
 
 @router.post("/{list_name}/test")

@@ -11,12 +11,15 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from digest.i18n import N_
 from digest.pipeline import clicks
 from digest.web.deps import ReaderSettingsDep
 
 __all__ = ["router"]
 
 MAX_TOKEN = 4096
+# What the reader reads, in their browser's language (the error pages translate it).
+NOT_OURS = N_("This link is not valid. Please use the link exactly as it came in the email.")
 
 
 router = APIRouter()
@@ -25,7 +28,7 @@ router = APIRouter()
 @router.api_route("/r/{token}", methods=["GET", "HEAD"])
 async def follow(settings: ReaderSettingsDep, request: Request, token: str) -> Response:
     if len(token) > MAX_TOKEN:
-        raise HTTPException(404, "This link is not valid.")
+        raise HTTPException(404, NOT_OURS)
     destination = await run_in_threadpool(
         lambda: clicks.follow(
             settings,
@@ -36,6 +39,6 @@ async def follow(settings: ReaderSettingsDep, request: Request, token: str) -> R
         )
     )
     if destination is None:
-        raise HTTPException(404, "This link is not valid. Please use the link exactly as it came.")
+        raise HTTPException(404, NOT_OURS)
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     return RedirectResponse(destination, status_code=302, headers=headers)

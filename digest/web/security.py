@@ -22,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digest.config import Settings
+from digest.i18n import N_
 
 __all__ = ["CSRF_FIELD", "Csrf", "SecurityHeaders", "page_csp"]
 
@@ -131,7 +132,9 @@ class Csrf:
         """Raise 403 unless the form's token matches the cookie's nonce."""
         nonce = request.cookies.get(self.cookie)
         if not nonce or not token or not hmac.compare_digest(self._mac(nonce), token):
-            raise HTTPException(403, "The form has expired or did not come from this site. Please reload it.")
+            raise HTTPException(
+                403, N_("The form has expired or did not come from this site. Please reload it.")
+            )
 
 
 def client_address(request: Request) -> str:

@@ -164,14 +164,16 @@ def _show(
     settings, pages = ctx.settings, ctx.pages
     form = subs.preferences_form(settings, claim.subscriber_id)
     sub = form.subscriber
+    language = pages.language(request, list_language(settings, claim.list_name or next(iter(sub.lists), "")))
     return pages.render(
         request,
         "preferences",
         status,
-        language=list_language(settings, claim.list_name or next(iter(sub.lists), "")),
+        language=language,
         sub=sub,
         lists=form.lists,
         topics=form.topics,
+        topic_titles={topic: subs.topic_title(topic, language) for topic in form.topics},
         topic_descriptions=subs.TOPIC_DESCRIPTIONS,
         extra_topics=[t for t in sub.topics if t not in form.topics],
         frequency=sub.frequency,

@@ -56,6 +56,23 @@ def test_buttons_and_refusals_speak_the_lists_language(
     assert fake.answers[-1]["text"] == "«astrology» — не тема."
 
 
+def test_the_topic_buttons_name_known_topics_in_the_lists_language(
+    polling: PollingBot, fake: FakeTelegram, settings: config.Settings
+) -> None:
+    add_reader(settings, lists=("daily",))
+    ukrainian(settings, "daily")
+    polling.send(message("/topics"))
+    buttons = dict(
+        (value, label)
+        for row in keyboard(fake.messages_for(str(CHAT))[-1].reply_markup)
+        for label, value in row
+    )
+    assert buttons["topic:news"] == "Новини" and buttons["topic:culture"] == "Культура"
+    polling.send(button("topic:news"), reactions_expected=2)
+    ticked = dict((value, label) for row in keyboard(fake.edits[-1].reply_markup) for label, value in row)
+    assert ticked["topic:news"] == "✅ Новини" and ticked["topic:video"] == "Відео"
+
+
 def test_an_english_lists_chat_keeps_english(
     polling: PollingBot, fake: FakeTelegram, settings: config.Settings
 ) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from digest import config, pipeline
 from digest.bot import keyboards as kb
+from digest.i18n import translate
 from digest.models import SubscriberStatus
 from digest.store.db import transaction
 from digest.store.tables import deliveries, lists
@@ -35,6 +36,17 @@ def test_it_sets_the_command_menu_and_drops_any_webhook_when_it_starts(
     assert [c["command"] for c in fake.commands] == ["start", "topics", "time", "last", "stop", "help"]
     assert fake.webhook is None
     assert any(r.method == "deleteWebhook" for r in fake.requests)
+
+
+def test_the_command_menu_is_also_set_in_ukrainian_for_ukrainian_apps(
+    polling: PollingBot, fake: FakeTelegram
+) -> None:
+    assert set(fake.command_menus) == {"", "uk"}
+    english, ukrainian = fake.command_menus[""], fake.command_menus["uk"]
+    assert [c["command"] for c in ukrainian] == [c["command"] for c in english]
+    assert english[0]["description"] == "Subscribe to a digest"
+    assert ukrainian[0]["description"] == translate("uk", "Subscribe to a digest") != "Subscribe to a digest"
+    assert all(u["description"] != e["description"] for u, e in zip(ukrainian, english, strict=True))
 
 
 def test_start_alone_offers_the_lists_and_a_tap_subscribes_the_chat(
@@ -89,10 +101,10 @@ def test_start_topics_subscribes_to_the_daily_digest_and_opens_the_topics_keyboa
     welcome, topics = fake.messages_for(str(CHAT))[-2:]
     assert "subscribed to Morning Digest" in (welcome.text or "")
     assert [label for row in keyboard(topics.reply_markup) for label, _ in row] == [
-        "analysis",
-        "culture",
-        "news",
-        "video",
+        "Analysis",
+        "Culture",
+        "News",
+        "Video",
     ]
     sub = subscriber(settings)
     assert sub is not None and sub.lists == ("daily",)
@@ -110,7 +122,7 @@ def test_topics_toggle_on_and_off_and_are_saved(
     for topic in ("sport", "culture"):
         assert polling.send(button(f"topic:{topic}"), reactions_expected=2) < 1.0
     labels = [label for row in keyboard(fake.edits[-1].reply_markup) for label, _ in row]
-    assert labels == ["analysis", "✅ culture", "news", "✅ sport", "video"]
+    assert labels == ["Analysis", "✅ Culture", "News", "✅ Sport", "Video"]
     sub = subscriber(settings)
     assert sub is not None and sub.topics == ("culture", "sport")
 

@@ -27,6 +27,7 @@ def test_it_registers_the_webhook_with_its_secret_and_the_command_menu(
     assert fake.webhook["secret_token"] == SECRET
     assert fake.webhook["allowed_updates"] == ["message", "callback_query"]
     assert [c["command"] for c in fake.commands][:2] == ["start", "topics"]
+    assert [c["command"] for c in fake.command_menus["uk"]][:2] == ["start", "topics"]
 
 
 def test_an_update_with_the_secret_is_handled_before_the_response(

@@ -9,7 +9,7 @@ import pytest
 
 from digest import config
 from digest.errors import ConfigError
-from digest.models import Recipient, RenderedEdition
+from digest.models import EditorsWords, Recipient, RenderedEdition
 from digest.pipeline import planning
 from digest.render import PLACEHOLDERS, Branding, CallToAction, Renderer, Utm, personalize, with_utm
 from digest.render.personalize import greeting
@@ -262,6 +262,40 @@ def test_personalized_html_has_no_placeholders_left(rendered: RenderedEdition) -
     html = personalize(rendered.html, reader, html_escape=True)
     assert not any(tag in html for tag in PLACEHOLDERS.values())
     assert 'href="https://ledger.example/u/t?a=1&amp;b=2"' in html and "Hello, Олена." in html
+
+
+def _text_opening(rendered: RenderedEdition, name: str) -> list[str]:
+    """The plain text's lines from the web-view link to the first story's headline."""
+    reader = Recipient(1, "o@example.org", name, "U", "P", greeting=greeting(name, "en"))
+    lines = personalize(rendered.text, reader).splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("View in your browser:"))
+    return lines[start : lines.index("TOP STORY") + 1]
+
+
+@pytest.mark.parametrize(
+    ("name", "opening"),
+    [
+        ("Olena Kovalenko", [f"View in your browser: {WEB_URL}", "", "Hello, Olena.", "", "TOP STORY"]),
+        ("", [f"View in your browser: {WEB_URL}", "", "TOP STORY"]),
+    ],
+)
+def test_the_plain_text_greets_in_a_paragraph_or_leaves_no_gap(
+    rendered: RenderedEdition, name: str, opening: list[str]
+) -> None:
+    assert _text_opening(rendered, name) == opening
+
+
+@pytest.mark.parametrize(
+    ("name", "greeted"), [("Olena", ["", "Hello, Olena."]), ("", [])], ids=["named", "no name"]
+)
+def test_the_plain_texts_greeting_sits_above_the_editors_note_with_one_blank_line(
+    name: str, greeted: list[str]
+) -> None:
+    content = edition(("News", NEWS))
+    content.words = EditorsWords(note="Power is back in most of Kyiv.")
+    with_note = Renderer(BRANDING).render(content, edition_id=7, web_url=WEB_URL)
+    expected = [f"View in your browser: {WEB_URL}", *greeted, "", "Power is back in most of Kyiv.", ""]
+    assert _text_opening(with_note, name) == [*expected, "TOP STORY"]
 
 
 def test_the_email_shows_the_editions_total_reading_time(rendered: RenderedEdition) -> None:

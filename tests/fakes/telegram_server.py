@@ -29,7 +29,8 @@ blocked chat answers 403 with its description, a forgotten one "chat not found".
 
 Records (thread-safe, timestamps from ``time.monotonic``): ``messages`` (accepted
 sends, with their ``reply_markup``), ``edits``, ``answers`` (answerCallbackQuery
-parameters), ``commands`` (the last setMyCommands), ``webhook`` (the last setWebhook
+parameters), ``commands`` (the last setMyCommands without a language_code),
+``command_menus`` (the last setMyCommands per language_code, "" for none), ``webhook`` (the last setWebhook
 parameters, None after deleteWebhook), ``floods`` (every 429 given), ``requests``
 (every call); helpers ``messages_for``, ``flood_violations``, ``rate_over``.
 """
@@ -240,6 +241,7 @@ class FakeTelegram:
         self.requests: list[RequestRecord] = []
         self.answers: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
+        self.command_menus: dict[str, list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] | None = None
         self._script = _Script()
         self._lock = threading.Lock()
@@ -406,8 +408,7 @@ class FakeTelegram:
             offset = int(params.get("offset", 0) or 0)
             return [u for u in self._script.updates if u["update_id"] >= offset]
         if method == "setmycommands":
-            self.commands = list(params.get("commands") or [])
-            return True
+            return self._set_commands(params)
         if method == "answercallbackquery":
             self.answers.append(dict(params))
             return True
@@ -426,6 +427,17 @@ class FakeTelegram:
                 raise ApiError(400, "Bad Request: chat_id is empty")
             return self._send(method, chat_id, params)
         raise ApiError(404, "Not Found")
+
+    def _set_commands(self, params: dict[str, Any]) -> bool:
+        """setMyCommands: the Bot API takes a language as a two-letter ISO 639-1 code or none."""
+        language = str(params.get("language_code") or "")
+        if language and not (len(language) == 2 and language.isalpha() and language.islower()):
+            raise ApiError(400, "Bad Request: invalid language code specified")
+        menu = list(params.get("commands") or [])
+        self.command_menus[language] = menu
+        if not language:
+            self.commands = menu
+        return True
 
     def _send(self, method: str, chat_id: str, params: dict[str, Any]) -> dict[str, Any]:
         now = time.monotonic()

@@ -48,6 +48,7 @@ def test_the_preferences_page_of_a_ukrainian_list_is_in_ukrainian_with_ukrainian
         assert words in page.text, words
     for english in ("Your preferences", "Every day", "Monday", "Save<", "How often"):
         assert english not in page.text, english
+    assert 'value="news"> Новини</label>' in page.text and 'value="culture"> Культура</label>' in page.text
 
 
 def test_an_english_list_keeps_english_pages_whatever_the_browser_asks(client, settings):
@@ -80,6 +81,23 @@ def test_error_pages_speak_the_browsers_language(client, settings):
     assert "Посилання недійсне" in ukrainian.text and "This link is not valid" not in ukrainian.text
     assert "This link is not valid" in english.text
     assert client.get("/no/such/page", headers=UKRAINIAN).text.count("Тут нічого немає.") == 1
+
+
+def test_a_tracked_link_we_did_not_sign_is_refused_in_the_readers_language(client, settings):
+    for token in ("forged", "x" * 5000):  # not ours; longer than any token we sign
+        ukrainian = client.get(f"/r/{token}", headers=UKRAINIAN, follow_redirects=False)
+        english = client.get(f"/r/{token}", follow_redirects=False)
+        assert ukrainian.status_code == english.status_code == 404
+        assert "Посилання недійсне. Скористайтеся посиланням" in ukrainian.text
+        assert "<title>Не знайдено" in ukrainian.text and "Please use" not in ukrainian.text
+        assert "This link is not valid. Please use the link exactly as it came in the email." in english.text
+
+
+def test_a_form_posted_without_its_token_is_refused_in_the_readers_language(client, settings):
+    sub_id = add_subscriber(settings, "olena@example.org")
+    answer = client.post(unsubscribe_path(settings, sub_id), data={"csrf_token": "forged"}, headers=UKRAINIAN)
+    assert answer.status_code == 403
+    assert "Форма застаріла" in answer.text and "The form has expired" not in answer.text
 
 
 def test_a_malformed_accept_language_is_just_no_preference(client, settings):
