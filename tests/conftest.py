@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from digest import config
 from digest.config import parsers
@@ -52,9 +53,30 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         engine_for(url).dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        _drop_schema(admin, schema)
         admin.dispose()
+
+
+def _drop_schema(admin: Engine, schema: str) -> None:
+    """Drop the session's schema even when a process the tests started (a worker killed with
+    -9, a server thread) still holds a lock in it: those sessions are ended first."""
+    holders = text(
+        "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = :schema AND l.pid <> pg_backend_pid()"
+    )
+    for _ in range(5):
+        with admin.begin() as conn:
+            for (pid,) in conn.execute(holders, {"schema": schema}):
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        try:
+            with admin.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            return
+        except OperationalError:
+            continue  # a lock was taken again meanwhile: end its holder and try again
+    raise RuntimeError(f"could not drop the test schema {schema}")
 
 
 @pytest.fixture
