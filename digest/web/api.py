@@ -191,7 +191,7 @@ def add(body: SubscriberIn, actor: ApiEditorDep, settings: ApiSettingsDep) -> ou
     }
     try:
         change = one_change(fields)
-        save_subscribers(settings, [change], actor, "api")
+        save_subscribers(settings, [change], actor, "api", "API")
     except csvio.ImportProblems as exc:
         raise HTTPException(400, "; ".join(p.problem for p in exc.problems)) from None
     except roster.UnknownLists as exc:

@@ -64,13 +64,14 @@ def one_change(fields: dict[str, str]) -> SubscriberChange:
 
 
 def save_subscribers(
-    settings: Settings, changes: list[SubscriberChange], actor: Actor, source: str
+    settings: Settings, changes: list[SubscriberChange], actor: Actor, source: str, signed_up: str
 ) -> roster.SaveReport:
-    """Save all of them in one transaction, writing only the fields each gives. Audited.
+    """Save all of them in one transaction, writing only the fields each gives. Audited as
+    coming from ``source``; new readers signed up through ``signed_up`` ("API", "desk", "CSV
+    import"), which the caller knows (a file's name may be anything).
 
     Raises ``roster.UnknownLists`` (nothing saved) when one names a list that does not exist.
     """
-    signed_up = {"api": "API", "form": "desk"}.get(source, "CSV import")  # else a file's name
     return roster.save_subscribers(
         settings, changes, create_lists=False, signed_up=signed_up, actor=actor.label, source=source
     )
@@ -159,7 +160,7 @@ def add(
     }
     try:
         change = one_change(fields)
-        save_subscribers(ctx.settings, [change], actor, "form")
+        save_subscribers(ctx.settings, [change], actor, "form", "desk")
     except csvio.ImportProblems as exc:
         return _listing(request, ctx, actor, status=400, problems=[p.problem for p in exc.problems])
     except roster.UnknownLists as exc:
@@ -180,7 +181,7 @@ async def import_csv(
         )
     try:
         changes = csvio.read_changes(data, name)
-        report = await run_in_threadpool(save_subscribers, ctx.settings, changes, actor, name)
+        report = await run_in_threadpool(save_subscribers, ctx.settings, changes, actor, name, "CSV import")
     except csvio.ImportProblems as exc:
         problems = [str(p) for p in exc.problems]
         return await run_in_threadpool(_listing, request, ctx, actor, "", 400, problems=problems)

@@ -23,6 +23,7 @@ from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store.db import transaction
 from digest.store.tables import feeds
+from tests.fakes.telegram_server import ALLOWED_TAGS
 
 pytestmark = [pytest.mark.slow]
 
@@ -50,24 +51,6 @@ DANGEROUS_TAGS = {
 SAFE_SCHEMES = ("http://", "https://", "mailto:", "#", *PLACEHOLDERS.values())
 BAD_STYLE = re.compile(r"expression\s*\(|url\s*\(|javascript|behavior\s*:|-moz-binding|@import", re.I)
 TELEGRAM_TAGS = re.compile(r"</?([a-zA-Z-]+)")
-TELEGRAM_ALLOWED = {
-    "b",
-    "strong",
-    "i",
-    "em",
-    "u",
-    "ins",
-    "s",
-    "strike",
-    "del",
-    "a",
-    "code",
-    "pre",
-    "blockquote",
-    "tg-spoiler",
-    "span",
-    "tg-emoji",
-}
 
 
 def corpus_files(shared: Path) -> list[Path]:
@@ -134,7 +117,7 @@ def email_problems(page: str) -> list[str]:
 
 
 def telegram_problems(message: str) -> list[str]:
-    found = [f"<{tag}>" for tag in TELEGRAM_TAGS.findall(message) if tag.lower() not in TELEGRAM_ALLOWED]
+    found = [f"<{tag}>" for tag in TELEGRAM_TAGS.findall(message) if tag.lower() not in ALLOWED_TAGS]
     for href in re.findall(r'href="([^"]*)"', message):
         if not href.startswith(("http://", "https://")):
             found.append(f"href={href[:80]!r}")
