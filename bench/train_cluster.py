@@ -2,7 +2,8 @@
 
 What is trained: the document frequency of every headline term and character n-gram (so
 idf comes from a hundred days of news, not from the batch), then the merge threshold, its
-slope per natural log of the batch size above 1,500 items, and the n-gram share, chosen on tuning windows
+slope per natural log of the batch size above 1,500 items, the n-gram share and the share of the
+headline embeddings (``digest.cluster.meaning``; 0 is among the choices), chosen on tuning windows
 (whole days and random subsets of them) by B-cubed: the setting with the best mean F1
 among those with mean precision >= ``PRECISION_FLOOR`` (a wrong "Also in" is a visible
 error; a missed merge is a repeated headline). The slope is there because one threshold
@@ -36,8 +37,9 @@ from digest.cluster.core import labels_at_thresholds
 from digest.cluster.model import MODEL_FILE, Model, count
 
 THRESHOLDS = tuple(round(0.10 + 0.02 * i, 2) for i in range(18))  # 0.10 .. 0.44
-SLOPES = (0.0, 0.02, 0.04, 0.06, 0.08)  # the threshold's rise per natural log of the batch size
+SLOPES = (0.0, 0.03, 0.06, 0.09, 0.12)  # the threshold's rise per natural log of the batch size
 CHAR_WEIGHTS = (0.4, 0.6)
+EMBED_WEIGHTS = (0.0, 0.5, 0.7)  # the meaning embedding's share; 0: TF-IDF alone
 TUNING_SIZES = (1_500,)  # each tuning day is also scored as a random subset of this size
 PRECISION_FLOOR = 0.85
 TUNING_WINDOWS = 8  # training days the settings are chosen on (each a whole shuffled day)
@@ -83,6 +85,7 @@ def train(
     windows: dict[str, list[Row]],
     char_weights: Sequence[float] = CHAR_WEIGHTS,
     tuning: int = TUNING_WINDOWS,
+    embed_weights: Sequence[float] = EMBED_WEIGHTS,
     group: Callable[[str], str] = month,
     log: bool = False,
 ) -> tuple[Model, list[dict[str, float]]]:
@@ -90,35 +93,36 @@ def train(
 
     ``monthly`` and ``windows`` hold the training months only. Each tuning day is scored
     whole and as random subsets of ``TUNING_SIZES`` items, at every threshold of
-    ``THRESHOLDS`` (one merge tree, cut at each); a setting — n-gram share, threshold at
-    1,500 items, slope per log of the size — is scored by the mean over those windows of
+    ``THRESHOLDS`` (one merge tree, cut at each); a setting — n-gram share, meaning share,
+    threshold at 1,500 items, slope per log of the size — is scored by the mean over those windows of
     the grid threshold nearest to what it gives each window's size. Returns the model and
-    the grid's best setting per slope and n-gram share.
+    the grid's best setting per slope, n-gram share and meaning share.
     """
     candidates = sorted(day for day, rows in windows.items() if len(rows) >= MIN_WINDOW)
     chosen_days = sorted(
         random.Random(",".join(sorted(monthly))).sample(candidates, min(tuning, len(candidates)))
     )
-    curves: dict[float, list[tuple[int, dict[float, tuple[float, float, float]]]]] = {}
+    curves: dict[tuple[float, float], list[tuple[int, dict[float, tuple[float, float, float]]]]] = {}
+    shares = [(chars, meaning) for chars in char_weights for meaning in embed_weights]
     for day in chosen_days:
         # One month alone (the quick set) has no other months: it is counted in-sample.
         others = total([c for name, c in monthly.items() if name != group(day)]) or total(
             list(monthly.values())
         )
         for rows in _tuning_windows(day, windows[day]):
-            for weight in char_weights:
-                options = ClusterOptions(char_weight=weight, model=model_of(others))
+            for chars, meaning in shares:
+                options = ClusterOptions(char_weight=chars, embed_weight=meaning, model=model_of(others))
                 found = labels_at_thresholds(
                     [r.title for r in rows], [r.time for r in rows], THRESHOLDS, options
                 )
                 gold = [r.story for r in rows]
                 curve = {threshold: bcubed(labels, gold) for threshold, labels in found.items()}
-                curves.setdefault(weight, []).append((len(rows), curve))
+                curves.setdefault((chars, meaning), []).append((len(rows), curve))
         if log:
             print(f"[train] tuned on {day} ({len(windows[day])} items)", file=sys.stderr, flush=True)
     grid = [
-        _score(curves[weight], weight, level, slope)
-        for weight in char_weights
+        _score(curves[share], share, level, slope)
+        for share in shares
         for level in THRESHOLDS
         for slope in SLOPES
     ]
@@ -128,14 +132,19 @@ def train(
     model = replace(
         model_of(total(list(monthly.values())), best["threshold"], best["char_weight"], trained_on),
         threshold_slope=best["slope"],
+        embed_weight=best["embed_weight"],
     )
+    settings = [(chars, meaning, slope) for chars, meaning in shares for slope in SLOPES]
     shown = [
-        max((g for g in precise if g["slope"] == slope and g["char_weight"] == weight), key=lambda g: g["f1"])
-        for weight in char_weights
-        for slope in SLOPES
-        if any(g["slope"] == slope and g["char_weight"] == weight for g in precise)
+        max((g for g in precise if _setting(g) == setting), key=lambda g: g["f1"])
+        for setting in settings
+        if any(_setting(g) == setting for g in precise)
     ]
     return model, [{**g, "tuning_days": len(chosen_days)} for g in shown]
+
+
+def _setting(g: dict[str, float]) -> tuple[float, float, float]:
+    return g["char_weight"], g["embed_weight"], g["slope"]
 
 
 def _tuning_windows(day: str, rows: list[Row]) -> list[list[Row]]:
@@ -145,18 +154,19 @@ def _tuning_windows(day: str, rows: list[Row]) -> list[list[Row]]:
 
 def _score(
     curves: list[tuple[int, dict[float, tuple[float, float, float]]]],
-    weight: float,
+    share: tuple[float, float],
     level: float,
     slope: float,
 ) -> dict[str, float]:
     """Mean P/R/F1 over the windows of the threshold ``level + slope * ln(max(n, 1500) / 1500)``."""
-    options = ClusterOptions(threshold=level, threshold_slope=slope, char_weight=weight)
+    chars, meaning = share
+    options = ClusterOptions(threshold=level, threshold_slope=slope, char_weight=chars)
     found = []
     for n, curve in curves:
         wanted = options.threshold_for(n)
         found.append(curve[min(curve, key=lambda t: abs(t - wanted))])
     means = {k: sum(s[i] for s in found) / len(found) for i, k in enumerate(("p", "r", "f1"))}
-    return {"threshold": level, "slope": slope, "char_weight": weight, **means}
+    return {"threshold": level, "slope": slope, "char_weight": chars, "embed_weight": meaning, **means}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,15 +183,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = load(QUICK_SET) if args.quick else [r for r in load(DEV_SET) if r.day not in SAMPLE_DAYS]
     monthly = counts_by_month(rows)
     model, grid = train(monthly, day_windows(rows), tuning=2 if args.quick else TUNING_WINDOWS, log=True)
-    print(f"{'slope':>5} {'threshold':>9} {'chars':>5} {'P':>6} {'R':>6} {'F1':>6}")
+    print(f"{'slope':>5} {'threshold':>9} {'chars':>5} {'meaning':>7} {'P':>6} {'R':>6} {'F1':>6}")
     for g in grid:
         print(
-            f"{g['slope']:>5.2f} {g['threshold']:>9.2f} {g['char_weight']:>5.2f}"
+            f"{g['slope']:>5.2f} {g['threshold']:>9.2f} {g['char_weight']:>5.2f} {g['embed_weight']:>7.2f}"
             f" {g['p']:>6.3f} {g['r']:>6.3f} {g['f1']:>6.3f}"
         )
     print(
         f"chosen: threshold {model.threshold} at 1,500 items, slope {model.threshold_slope},"
-        f" char_weight {model.char_weight}; {model.trained_on}"
+        f" char_weight {model.char_weight}, embed_weight {model.embed_weight}; {model.trained_on}"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)

@@ -10,6 +10,12 @@ import typer
 from typer.testing import CliRunner
 
 from digest.cli.stories import stories
+from digest.cluster.model import shipped_model
+
+# The parts an explanation names: the meaning's only when the shipped model gives it a share.
+PART_NAMES = ["title and summary words", "character n-grams"] + (
+    ["meaning (word embeddings)"] if shipped_model().embed_weight > 0 else []
+)
 
 app = typer.Typer()
 app.command()(stories)
@@ -120,7 +126,7 @@ def test_explain_says_why_each_joined_item_joined_its_story(tmp_path):
         why = rows[joined]["why"]
         assert why["similarity"] > 0 and why["threshold"] > 0
         parts = why["parts"]
-        assert set(parts) == {"title and summary words", "character n-grams"}
+        assert set(parts) == set(PART_NAMES)
         assert sum(p["weight"] for p in parts.values()) == pytest.approx(1.0, abs=1e-3)
         assert all(0 < p["similarity"] <= 1 for p in parts.values())
 

@@ -13,8 +13,11 @@ Method (measured on day windows of the UCI dev set not used for training: bench/
    scores a pair the same alone or among thousands. In a small batch (at most 300 items)
    a term in a tenth of it is common there whatever training said ("Kyiv" in a Ukrainian
    newsroom's feeds) and takes the batch's lower idf.
-3. LSA: a rank-256 randomized SVD (fixed seed) so later products are dense and BLAS-fast;
-   each vector then gets its neighbours' similarity-weighted sum added (``linkage.expand``).
+3. LSA: a rank-256 randomized SVD (fixed seed) so later products are dense and BLAS-fast.
+   Beside it, at a trained share, the headline's meaning (``meaning``): the mean of its
+   tokens' WordLlama embeddings (static vectors shipped in the ``wordllama`` wheel), which
+   brings together reports of one event that share few words. Each vector then gets its
+   neighbours' similarity-weighted sum added (``linkage.expand``).
 4. Exact group-average agglomeration, stopped at the trained threshold, never joining items
    further apart than the editorial window (``linkage.agglomerate``). The threshold rises
    with the log of the batch size above 1,500 items (``ClusterOptions.threshold_for``):
@@ -24,7 +27,8 @@ Method (measured on day windows of the UCI dev set not used for training: bench/
    GeoNames' cities; the same linkage on the similarity matrix): the look-alike there is the
    same kind of event in another city.
 
-The threshold, its slope and the n-gram share were chosen, and the frequencies counted, by
+The threshold, its slope, the n-gram share and the meaning's share were chosen, and the
+frequencies counted, by
 ``bench/train_cluster.py`` on days other than those scored by ``bench/bench_cluster.py``.
 Time is only the editorial window, never a similarity: UCI's timestamps are crawl times,
 contiguous per story.

@@ -24,7 +24,7 @@ from digest.cluster.linkage import (
 from digest.cluster.model import REFERENCE_SIZE, Model, shipped_model
 from digest.cluster.places import apart
 from digest.cluster.text import item_texts
-from digest.cluster.vectors import SMALL_BATCH, Parts, mix, parts, project
+from digest.cluster.vectors import SMALL_BATCH, Parts, combine, mix, parts, project
 from digest.models import Item
 
 __all__ = [
@@ -52,6 +52,7 @@ class ClusterOptions:
     threshold_slope: float | None = None
     window_hours: float = 24.0  # no story holds items further apart than this (editorial, not tuned)
     char_weight: float | None = None  # share of character n-grams in each vector
+    embed_weight: float | None = None  # share of the meaning embedding in each similarity
     neighbours: int = 20  # k of the neighbour expansion
     expansion: float = 2.0  # weight of the neighbours' similarity-weighted sum (over k) against the item
     dimensions: int = 256  # rank of the LSA projection that makes products dense and fast
@@ -70,6 +71,7 @@ class ClusterOptions:
             threshold=model.threshold if self.threshold is None else self.threshold,
             threshold_slope=slope,
             char_weight=model.char_weight if self.char_weight is None else self.char_weight,
+            embed_weight=model.embed_weight if self.embed_weight is None else self.embed_weight,
         )
 
     def threshold_for(self, n: int) -> float:
@@ -153,15 +155,17 @@ def labels_at_thresholds(
 
 
 def similarity(a: Item, b: Item, options: ClusterOptions = ClusterOptions()) -> float:
-    """Cosine of two items' mixed word and n-gram TF-IDF vectors (trained idf), 0..1.
+    """Two items' mixed cosine: word and n-gram TF-IDF (trained idf) and meaning, -1..1.
 
     Needs no batch: the document frequencies are the trained ones, so a pair scores the
     same alone as among a thousand items.
     """
     settings = options.resolved()
     assert settings.model is not None and settings.char_weight is not None
-    vectors = mix(parts(item_texts([a, b]), settings.model, settings.summary_weight), settings.char_weight)
-    return float(vectors[0].multiply(vectors[1]).sum())
+    assert settings.embed_weight is not None
+    both = parts(item_texts([a, b]), settings.model, settings.summary_weight)
+    vectors = combine(mix(both, settings.char_weight).toarray(), both.meaning, settings.embed_weight)
+    return float(vectors[0] @ vectors[1])
 
 
 def same_story(a: Item, b: Item, options: ClusterOptions = ClusterOptions()) -> bool:
@@ -183,14 +187,16 @@ def _cluster(
     if n < 2:
         return list(range(n)), [None] * n
     settings = options.resolved()
-    assert settings.char_weight is not None
+    assert settings.char_weight is not None and settings.embed_weight is not None
     threshold = settings.threshold_for(n)
     dense, spans, window, vectors = _dense(texts, times, settings)
     with threadpool_limits(1, user_api="blas"):
         labels = first_index_labels(_agglomerate(texts, dense, spans, window, threshold))
         if not explain:
             return labels, [None] * n
-        return labels, join_reasons(labels, vectors, dense, settings.char_weight, threshold, every_member)
+        return labels, join_reasons(
+            labels, vectors, dense, (settings.char_weight, settings.embed_weight), threshold, every_member
+        )
 
 
 def _agglomerate(
@@ -214,11 +220,13 @@ def _dense(
 ) -> tuple[Floats, tuple[Floats, Floats], float, Parts]:
     """The expanded LSA vectors of resolved settings, the items' time spans, the window, the parts."""
     assert settings.model is not None and settings.char_weight is not None
+    assert settings.embed_weight is not None
     spans = time_spans(times)
     window = settings.window_hours * 3600.0
     # One BLAS thread: on a busy host OpenBLAS's spinning threads cost up to ten times the CPU.
     with threadpool_limits(1, user_api="blas"):
         vectors = parts(texts, settings.model, settings.summary_weight)
-        dense = project(mix(vectors, settings.char_weight), settings.dimensions)
+        lexical = project(mix(vectors, settings.char_weight), settings.dimensions)
+        dense = combine(lexical, vectors.meaning, settings.embed_weight)
         dense = expand(dense, spans, window, settings.neighbours, settings.expansion)
     return dense, spans, window, vectors

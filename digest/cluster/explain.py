@@ -56,21 +56,25 @@ def join_reasons(
     labels: list[int],
     vectors: Parts,
     dense: npt.NDArray[np.floating[Any]],
-    char_weight: float,
+    weights: tuple[float, float],
     threshold: float,
     every_member: bool = False,
 ) -> list[JoinReason | None]:
     """Per item, why it joined; None for an item that starts its story (with ``every_member``,
-    only for an item alone in it)."""
+    only for an item alone in it). ``weights``: the n-gram share and the meaning share."""
+    char_weight, embed_weight = weights
     members = sp.csr_matrix(
         (np.ones(len(labels), dtype=np.float32), (np.asarray(labels), np.arange(len(labels)))),
         shape=(len(labels), len(labels)),
     )
     sizes = np.asarray(members.sum(axis=1)).ravel()
+    lexical = 1 - embed_weight
     named = {
-        "title and summary words": (vectors.words, 1 - char_weight),
-        "character n-grams": (vectors.grams, char_weight),
+        "title and summary words": (vectors.words, lexical * (1 - char_weight)),
+        "character n-grams": (vectors.grams, lexical * char_weight),
     }
+    if embed_weight > 0:
+        named["meaning (word embeddings)"] = (sp.csr_matrix(vectors.meaning), embed_weight)
     overall = _mean_to_others(labels, members, sizes, sp.csr_matrix(dense))
     by_part = {name: _mean_to_others(labels, members, sizes, matrix) for name, (matrix, _) in named.items()}
     return [

@@ -39,6 +39,7 @@ class Model:
     char_weight: float  # share of character n-grams in each item's vector
     trained_on: str = ""
     threshold_slope: float = 0.0  # the threshold's change per natural log of the batch size
+    embed_weight: float = 0.0  # share of the meaning embedding (``meaning``) in each similarity
 
     def term_idf(self, names: Iterable[str]) -> list[float]:
         return [self._idf(self.term_df.get(name, 0)) for name in names]
@@ -55,6 +56,7 @@ class Model:
             "threshold": self.threshold,
             "char_weight": self.char_weight,
             "threshold_slope": self.threshold_slope,
+            "embed_weight": self.embed_weight,
             "trained_on": self.trained_on,
             "term_df": {k: v for k, v in sorted(self.term_df.items()) if v >= MIN_COUNT},
             "gram_df": {k: v for k, v in sorted(self.gram_df.items()) if v >= MIN_COUNT},
@@ -91,4 +93,5 @@ def shipped_model() -> Model:
         char_weight=float(data["char_weight"]),
         trained_on=str(data.get("trained_on", "")),
         threshold_slope=float(data.get("threshold_slope", 0.0)),
+        embed_weight=float(data.get("embed_weight", 0.0)),
     )

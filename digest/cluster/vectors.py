@@ -8,6 +8,7 @@ over tokens twice.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +17,12 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from digest.cluster.linkage import unit
+from digest.cluster.meaning import embed
 from digest.cluster.model import Model
 from digest.cluster.text import grams, terms, words
 
-__all__ = ["Parts", "mix", "parts", "project"]
+__all__ = ["Parts", "combine", "mix", "parts", "project"]
 
 Floats = npt.NDArray[np.floating[Any]]
 SMALL_BATCH = 300  # at most this many items: a newsroom's own batch
@@ -31,20 +34,26 @@ POWER_ITERATIONS = 1  # 0 loses 0.1 F1: the SVD must see the data twice
 
 @dataclass(frozen=True)
 class Parts:
-    """Unit rows per text: word TF-IDF and character n-gram TF-IDF, in the same row order."""
+    """Unit rows per text: word TF-IDF, character n-gram TF-IDF and the meaning embedding
+    (``meaning``), in the same row order."""
 
     words: sp.csr_matrix
     grams: sp.csr_matrix
+    meaning: Floats
 
 
 def parts(texts: Sequence[str], model: Model, summary_weight: float) -> Parts:
     """Each text's word and n-gram vectors; a text's first line is its title."""
     vocabulary: dict[str, int] = {}
+    titles: list[str] = []
+    summaries: list[str] = []
     rows: list[int] = []
     cols: list[int] = []
     weights: list[float] = []
     for row, text in enumerate(texts):
         title, _, summary = text.partition("\n")
+        titles.append(title)
+        summaries.append(summary)
         for part, weight in ((title, 1.0), (summary, summary_weight)):
             ids = [vocabulary.setdefault(word, len(vocabulary)) for word in words(part)]
             rows += [row] * len(ids)
@@ -64,13 +73,56 @@ def parts(texts: Sequence[str], model: Model, summary_weight: float) -> Parts:
     return Parts(
         words=_tfidf(term_counts, term_idf, story_terms),
         grams=_tfidf(tokens @ gram_matrix, np.asarray(model.gram_idf(gram_names)), story_grams),
+        meaning=_meaning(
+            titles, summaries, summary_weight, _batch_words(distinct, term_matrix, term_counts, story_terms)
+        ),
     )
+
+
+def _batch_words(
+    distinct: list[str], term_matrix: sp.csr_matrix, counts: sp.csr_matrix, story_terms: npt.NDArray[np.bool_]
+) -> list[str]:
+    """The words of a small batch's common terms that are no story's own ("Kyiv" in every feed)."""
+    noise = _batch_common(counts) & ~story_terms
+    if not noise.any():
+        return []
+    hits = np.asarray(term_matrix @ noise.astype(np.float32)).ravel() > 0
+    return [word for word, hit in zip(distinct, hits, strict=True) if hit]
+
+
+def _meaning(
+    titles: list[str], summaries: list[str], summary_weight: float, batch_words: list[str]
+) -> Floats:
+    """The title's embedding plus the summary's at ``summary_weight``, unit rows.
+
+    The batch's common words are left out first, as their idf leaves them out of the word
+    vectors: a word in every item would otherwise pull every meaning together.
+    """
+    if batch_words:
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, batch_words)) + r")\b", re.IGNORECASE)
+        titles = [pattern.sub(" ", title) for title in titles]
+        summaries = [pattern.sub(" ", summary) for summary in summaries]
+    meaning = embed(titles)
+    if any(summaries) and summary_weight > 0:
+        meaning += summary_weight * embed(summaries)
+    return unit(meaning)
 
 
 def mix(vectors: Parts, char_weight: float) -> sp.csr_matrix:
     """Unit rows whose dot products are ``(1 - w) * word cosine + w * n-gram cosine``."""
     blocks = [vectors.words * math.sqrt(1 - char_weight), vectors.grams * math.sqrt(char_weight)]
     return _normalize(sp.hstack(blocks, format="csr"))
+
+
+def combine(lexical: Floats, meaning: Floats, embed_weight: float) -> Floats:
+    """Rows whose dot products are ``(1 - e) * lexical cosine + e * meaning cosine``.
+
+    ``lexical``: the mixed TF-IDF rows (projected or not); both are made unit first.
+    """
+    if embed_weight <= 0:
+        return unit(lexical)
+    blocks = [math.sqrt(1 - embed_weight) * unit(lexical), math.sqrt(embed_weight) * unit(meaning)]
+    return np.asarray(np.hstack(blocks), dtype=np.float32)
 
 
 def _mapping(features: list[list[str]]) -> tuple[sp.csr_matrix, list[str]]:

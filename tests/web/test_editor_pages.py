@@ -220,12 +220,18 @@ def test_the_preview_says_why_each_item_joined_its_story(client, settings):
     [joined] = re.findall(r'<ul class="joins"><li>(.*?)</li></ul>', page.text)
     said = re.fullmatch(
         rf"(Wire|Post): {same} — close match: same event at the strict setting; similarity (\d\.\d\d)"
-        r" \(title and summary words (\d\.\d\d), character n-grams (\d\.\d\d)\)",
+        r" \(title and summary words (\d\.\d\d), character n-grams (\d\.\d\d)"
+        r"(?:, meaning \(word embeddings\) (\d\.\d\d))?\)",
         joined,
     )
     assert said, joined
+    from digest.cluster.model import shipped_model
+
+    values = [value for value in said.groups()[1:] if value is not None]
+    # The meaning part is shown exactly when the shipped model gives it a share.
+    assert len(values) == (4 if shipped_model().embed_weight > 0 else 3)
     # The same title and summary from two outlets: every part of the clusterer's similarity is whole.
-    assert [float(value) for value in said.groups()[1:]] == [1.0, 1.0, 1.0]
+    assert [float(value) for value in values] == [1.0] * len(values)
 
 
 def test_the_dashboard_and_the_edition_page_show_alerts_and_failed_deliveries_with_reasons(client, settings):
