@@ -103,6 +103,11 @@ class Actor:
     def role(self) -> Role:
         return Role.parse(self.editor.role) if self.editor else Role.ADMIN
 
+    @property
+    def time_zone(self) -> str:
+        """The zone the desk shows this actor times in (UTC for a token-less CLI or admin)."""
+        return self.editor.time_zone if self.editor else "UTC"
+
     def may(self, needed: Role) -> bool:
         return self.role >= needed
 

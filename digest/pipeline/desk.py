@@ -7,6 +7,7 @@ render what these return.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,6 +72,11 @@ def local_time(moment: datetime | None, zone: str, *, seconds: bool = False) -> 
     here = moment.astimezone(schedule.zone(zone or "UTC"))
     clock = "%H:%M:%S" if seconds else "%H:%M"
     return f"{here:%a} {here.day} {here:%b %Y}, {here.strftime(clock)} {here.tzname()}"
+
+
+def clock(zone: str, *, seconds: bool = False) -> Callable[[datetime | None], str]:
+    """``local_time`` in one zone: what a desk page formats its times with."""
+    return lambda moment: local_time(moment, zone, seconds=seconds)
 
 
 def set_preferences(settings: Settings, editor_id: int, zone: str, chat: str, actor: str) -> None:

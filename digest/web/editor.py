@@ -124,14 +124,13 @@ def logout(request: Request, actor: ViewerDep, _: CsrfDep, ctx: ContextDep) -> R
 
 @router.get("")
 def dashboard(request: Request, actor: ViewerDep, ctx: ContextDep) -> Response:
-    zone = actor.editor.time_zone if actor.editor else "UTC"
     return ctx.pages.render(
         request,
         "editor/dashboard",
         actor=actor,
         d=desk.dashboard(ctx.settings),
         alerts=retrying.alerts(ctx.settings),
-        when=lambda moment: desk.local_time(moment, zone),
+        when=desk.clock(actor.time_zone),
     )
 
 
@@ -170,7 +169,7 @@ def _account(
     chat: str | None = None,
 ) -> Response:
     me = actor.editor
-    current = zone or (me.time_zone if me else "UTC")
+    current = zone or actor.time_zone
     chat = chat if chat is not None else (me.telegram_chat_id if me else "") or ""
     try:
         now = desk.local_time(datetime.now(UTC), current)

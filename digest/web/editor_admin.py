@@ -141,7 +141,6 @@ def audit_log(
     except desk.InvalidInput as exc:
         error, status = f"Dates {exc.field}: {exc.problem}.", 400
         log = desk.audit_log(ctx.settings, who, action)
-    zone = actor.editor.time_zone if actor.editor else "UTC"
     return ctx.pages.render(
         request,
         "editor/audit",
@@ -150,5 +149,5 @@ def audit_log(
         log=log,
         f=chosen,
         error=error,
-        when=lambda moment: desk.local_time(moment, zone, seconds=True),
+        when=desk.clock(actor.time_zone, seconds=True),
     )

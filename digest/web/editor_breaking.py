@@ -101,8 +101,7 @@ def framed_email(settings: Settings, content: RenderedEdition, actor: Actor) -> 
     """A rendered email for an iframe of our pages, as a reader would get it (a sample
     greeting, times in the editor's zone) with neutral values for the reader's links."""
     headers = {"Content-Security-Policy": EMAIL_FRAME_CSP, "X-Frame-Options": "SAMEORIGIN"}
-    zone = actor.editor.time_zone if actor.editor else "UTC"
-    return HTMLResponse(for_editor(settings, content, zone), headers=headers)
+    return HTMLResponse(for_editor(settings, content, actor.time_zone), headers=headers)
 
 
 @dataclass(frozen=True)
@@ -153,7 +152,6 @@ def _page(
 ) -> Response:
     latest = news_desk.latest_items(ctx.settings, q)
     lists = roster.all_lists(ctx.settings)
-    zone = actor.editor.time_zone if actor.editor else "UTC"
     return ctx.pages.render(
         request,
         "editor/breaking",
@@ -165,7 +163,7 @@ def _page(
         audience_titles=news_desk.AUDIENCE_TITLES,
         error=error,
         q=q.strip(),
-        when=lambda moment: desk.local_time(moment, zone),
+        when=desk.clock(actor.time_zone),
     )
 
 

@@ -43,7 +43,6 @@ def edition_page(request: Request, edition_id: int, actor: ViewerDep, ctx: Conte
         report = desk.edition_report(ctx.settings, edition_id)
     except desk.UnknownEdition as exc:
         raise HTTPException(404, str(exc)) from None
-    zone = actor.editor.time_zone if actor.editor else "UTC"
     telegram = [[Markup(m) for m in v.rendered.telegram] for v in report.variants]
     return ctx.pages.render(
         request,
@@ -52,7 +51,7 @@ def edition_page(request: Request, edition_id: int, actor: ViewerDep, ctx: Conte
         r=report,
         p=report.progress,
         telegram=telegram,
-        when=lambda moment: desk.local_time(moment, zone),
+        when=desk.clock(actor.time_zone),
         alerts=retrying.alerts(ctx.settings),
     )
 

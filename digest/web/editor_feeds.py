@@ -39,7 +39,6 @@ def _listing(
     error: str = "",
     **kept: str,
 ) -> Response:
-    zone = actor.editor.time_zone if actor.editor else "UTC"
     return ctx.pages.render(
         request,
         "editor/feeds",
@@ -49,7 +48,7 @@ def _listing(
         message=message,
         error=error,
         kept=kept,
-        when=lambda moment: desk.local_time(moment, zone),
+        when=desk.clock(actor.time_zone),
     )
 
 

@@ -74,10 +74,10 @@ def preview(
 ) -> Response:
     shown = next_edition(ctx.settings, list_name)
     lists = roster.all_lists(ctx.settings)
-    zone = actor.editor.time_zone if actor.editor else "UTC"
     title = next((t for _, name, t, _ in lists if name == list_name), list_name)
     stories = shown.composition.content.stories
     telegram = [Markup(m) for m in shown.rendered.telegram] if stories else []
+    zone = actor.time_zone
     sent = [_row(story, "", shown, zone) for story in stories]
     left_out = [_row(story, reason, shown, zone) for story, reason in shown.composition.left_out]
     confirmation = _confirmation(acted, action, sent + left_out)

@@ -33,7 +33,6 @@ def _detail(
         found = readers.reader_detail(ctx.settings, subscriber_id)
     except readers.UnknownReader as exc:
         raise HTTPException(404, str(exc)) from None
-    zone = actor.editor.time_zone if actor.editor else "UTC"
     context = {"message": "", "error": "", "values": found.shown, **notes}
     return ctx.pages.render(
         request,
@@ -42,7 +41,7 @@ def _detail(
         actor=actor,
         r=found,
         fields=readers.FIELDS,
-        when=lambda moment: desk.local_time(moment, zone),
+        when=desk.clock(actor.time_zone),
         **context,
     )
 

@@ -101,7 +101,6 @@ def _listing(
         status, wanted = 400, readers.filter_from(chosen["q"])
     found = readers.find_readers(ctx.settings, wanted, page)
     lists = roster.all_lists(ctx.settings)
-    zone = actor.editor.time_zone if actor.editor else "UTC"
     query = {k: v for k, v in chosen.items() if v}
     return ctx.pages.render(
         request,
@@ -113,7 +112,7 @@ def _listing(
         found=found,
         lists=lists,
         query=query,
-        when=lambda moment: desk.local_time(moment, zone),
+        when=desk.clock(actor.time_zone),
         message=message,
         problems=problems,
     )
