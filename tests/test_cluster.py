@@ -313,6 +313,30 @@ def test_a_word_in_every_item_of_the_batch_joins_nothing_though_training_never_s
     assert keys(cluster_items(items)) == keys([[i] for i in items])
 
 
+# One event worded many ways: "Nasdaq" is in a third of the batch, and the headlines share
+# little else, word for word.
+SELL_OFF = [
+    "Nasdaq closes below 4,000 for the first time since February",
+    "Tech sell-off deepens as Nasdaq slides 3%",
+    "Investors dump biotech shares, dragging the Nasdaq lower",
+    "Nasdaq suffers its worst day since 2011",
+    "Wall Street ends down with Nasdaq under 4,000",
+    "Is the Nasdaq heading for a correction?",
+    "Nasdaq rout spreads to Europe's technology shares",
+    "Momentum stocks crushed again; Nasdaq sheds 1.3%",
+]
+
+
+def test_a_small_batchs_common_word_stays_its_storys_own_when_the_story_is_worded_many_ways():
+    # Without their shared word these headlines agree too little to count as one story by
+    # their words alone, yet clustered with it they are one story: the word is the story's,
+    # not the batch's furniture ("Zorvania" above), and keeps its weight and its meaning.
+    sell_off = [item(f"n{k}", title) for k, title in enumerate(SELL_OFF)]
+    unrelated = [item(f"u{k}", title) for k, title in enumerate(UNRELATED)]
+    stories = cluster_items([*sell_off, *QUAKE, *MERGER, *FED, *ECB, *SBARRO, *unrelated])
+    assert keys(stories) == keys([sell_off, QUAKE, MERGER, FED, ECB, SBARRO, *([i] for i in unrelated)])
+
+
 def test_the_trained_threshold_rises_with_the_log_of_a_large_batch_and_stays_put_below():
     settings = ClusterOptions(threshold=0.26, threshold_slope=0.02).resolved()
     assert settings.threshold_for(8) == settings.threshold_for(1_500) == pytest.approx(0.26)
@@ -320,8 +344,9 @@ def test_the_trained_threshold_rises_with_the_log_of_a_large_batch_and_stays_put
     assert ClusterOptions(threshold=0.3).resolved().threshold_for(10_000) == 0.3  # a given threshold is kept
 
 
-def test_a_merge_tree_cut_at_a_threshold_is_the_clustering_at_that_threshold():
-    rows = _uci_rows()[:400]
+@pytest.mark.parametrize("size", [400, 120], ids=["a large batch", "a small batch, clustered twice"])
+def test_a_merge_tree_cut_at_a_threshold_is_the_clustering_at_that_threshold(size):
+    rows = _uci_rows()[:size]
     texts, times = [r["TITLE"] for r in rows], [0.0] * len(rows)
     thresholds = (0.15, 0.26, 0.4)
     cut = labels_at_thresholds(texts, times, thresholds, ClusterOptions())

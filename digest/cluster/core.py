@@ -148,7 +148,10 @@ def labels_at_thresholds(
     settings = options.resolved()
     if len(texts) < 2:
         return {t: list(range(len(texts))) for t in thresholds}
-    dense, spans, window, _ = _dense(texts, times, settings)
+    if len(texts) <= SMALL_BATCH:  # its vectors and city rule depend on the threshold
+        fixed = replace(options, threshold_slope=0.0)
+        return {t: cluster_texts(texts, times, [""] * len(texts), replace(fixed, threshold=t)) for t in thresholds}
+    dense, spans, window, _ = _dense(texts, times, settings, settings.threshold_for(len(texts)))
     with threadpool_limits(1, user_api="blas"):
         tree = merge_tree(dense, spans, window, min(thresholds))
     return {t: first_index_labels(cut(len(texts), *tree, t)) for t in thresholds}
@@ -189,7 +192,7 @@ def _cluster(
     settings = options.resolved()
     assert settings.char_weight is not None and settings.embed_weight is not None
     threshold = settings.threshold_for(n)
-    dense, spans, window, vectors = _dense(texts, times, settings)
+    dense, spans, window, vectors = _dense(texts, times, settings, threshold)
     with threadpool_limits(1, user_api="blas"):
         labels = first_index_labels(_agglomerate(texts, dense, spans, window, threshold))
         if not explain:
@@ -216,17 +219,34 @@ def _agglomerate(
 
 
 def _dense(
-    texts: Sequence[str], times: Sequence[float], settings: ClusterOptions
+    texts: Sequence[str], times: Sequence[float], settings: ClusterOptions, threshold: float
 ) -> tuple[Floats, tuple[Floats, Floats], float, Parts]:
-    """The expanded LSA vectors of resolved settings, the items' time spans, the window, the parts."""
-    assert settings.model is not None and settings.char_weight is not None
-    assert settings.embed_weight is not None
+    """The expanded LSA vectors of resolved settings, the items' time spans, the window, the parts.
+
+    A small batch with common words is clustered twice (at ``threshold``): first with them in
+    the meaning, to see which are a story's own (``vectors.parts``), then without the others.
+    """
     spans = time_spans(times)
     window = settings.window_hours * 3600.0
     # One BLAS thread: on a busy host OpenBLAS's spinning threads cost up to ten times the CPU.
     with threadpool_limits(1, user_api="blas"):
-        vectors = parts(texts, settings.model, settings.summary_weight)
-        lexical = project(mix(vectors, settings.char_weight), settings.dimensions)
-        dense = combine(lexical, vectors.meaning, settings.embed_weight)
-        dense = expand(dense, spans, window, settings.neighbours, settings.expansion)
+        dense, vectors = _vectors(texts, spans, window, settings, None)
+        if len(texts) <= SMALL_BATCH and vectors.furniture:
+            first_pass = first_index_labels(_agglomerate(texts, dense, spans, window, threshold))
+            dense, vectors = _vectors(texts, spans, window, settings, first_pass)
     return dense, spans, window, vectors
+
+
+def _vectors(
+    texts: Sequence[str],
+    spans: tuple[Floats, Floats],
+    window: float,
+    settings: ClusterOptions,
+    first_pass: Sequence[int] | None,
+) -> tuple[Floats, Parts]:
+    assert settings.model is not None and settings.char_weight is not None
+    assert settings.embed_weight is not None
+    vectors = parts(texts, settings.model, settings.summary_weight, first_pass)
+    lexical = project(mix(vectors, settings.char_weight), settings.dimensions)
+    dense = combine(lexical, vectors.meaning, settings.embed_weight)
+    return expand(dense, spans, window, settings.neighbours, settings.expansion), vectors

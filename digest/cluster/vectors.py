@@ -40,10 +40,21 @@ class Parts:
     words: sp.csr_matrix
     grams: sp.csr_matrix
     meaning: Floats
+    # A small batch's common words that are no story's own: taken at the batch's idf, and
+    # left out of the meaning once a first pass has been given (``parts``).
+    furniture: tuple[str, ...] = ()
 
 
-def parts(texts: Sequence[str], model: Model, summary_weight: float) -> Parts:
-    """Each text's word and n-gram vectors; a text's first line is its title."""
+def parts(
+    texts: Sequence[str], model: Model, summary_weight: float, first_pass: Sequence[int] | None = None
+) -> Parts:
+    """Each text's word and n-gram vectors and meaning; a text's first line is its title.
+
+    In a small batch, common terms that are no story's own (``_story_terms``) take the
+    batch's idf. Without ``first_pass`` their words stay in the meaning; that clustering is
+    the first pass, whose stories, given back as ``first_pass``, tell which common words are
+    a story's own after all, and the rest (``Parts.furniture``) then leave the meaning.
+    """
     vocabulary: dict[str, int] = {}
     titles: list[str] = []
     summaries: list[str] = []
@@ -66,16 +77,16 @@ def parts(texts: Sequence[str], model: Model, summary_weight: float) -> Parts:
     term_matrix, term_names = _mapping([[t] if t else [] for t in terms(distinct)])
     gram_matrix, gram_names = _mapping([grams(word) for word in distinct])
     term_counts, term_idf = tokens @ term_matrix, np.asarray(model.term_idf(term_names))
-    story_terms = _story_terms(term_counts, term_idf)
+    story_terms = _story_terms(term_counts, term_idf, first_pass)
     # A story word's n-grams keep their trained idf with it.
     story_words = np.asarray(term_matrix @ story_terms.astype(np.float32)).ravel() > 0
     story_grams = np.asarray(gram_matrix.T @ story_words.astype(np.float32)).ravel() > 0
+    furniture = _batch_words(distinct, term_matrix, term_counts, story_terms)
     return Parts(
         words=_tfidf(term_counts, term_idf, story_terms),
         grams=_tfidf(tokens @ gram_matrix, np.asarray(model.gram_idf(gram_names)), story_grams),
-        meaning=_meaning(
-            titles, summaries, summary_weight, _batch_words(distinct, term_matrix, term_counts, story_terms)
-        ),
+        meaning=_meaning(titles, summaries, summary_weight, furniture if first_pass is not None else []),
+        furniture=tuple(furniture),
     )
 
 
@@ -145,27 +156,44 @@ def _batch_common(counts: sp.csr_matrix) -> npt.NDArray[np.bool_]:
     return np.asarray(df >= max(BATCH_COMMON_MIN, BATCH_COMMON * n))
 
 
-def _story_terms(counts: sp.csr_matrix, idf: Floats) -> npt.NDArray[np.bool_]:
-    """Batch-common terms whose items are one event by their other words: a story's own.
+def _story_terms(counts: sp.csr_matrix, idf: Floats, first_pass: Sequence[int] | None) -> npt.NDArray[np.bool_]:
+    """Batch-common terms that are a story's own: they keep their trained idf and their
+    place in the meaning.
 
     A small batch that is mostly one story ("Mother's Day" in 61 of a Sunday's headlines)
     shares its story's words as much as a newsroom's feeds share "Kyiv"; what tells them
-    apart is that the story's items also agree without the word, and Kyiv's do not.
+    apart is that the story's items also agree without the word, and Kyiv's do not. A story
+    worded twenty ways (a market sell-off: "Nasdaq" in 31 of 240 headlines) agrees little
+    word for word, so its word also counts as its own when most of the items that carry it
+    were one story in the ``first_pass``; Kyiv's were spread over many.
     """
-    common = np.flatnonzero(_batch_common(counts))
     story = np.zeros(counts.shape[1], dtype=bool)
+    common = np.flatnonzero(_batch_common(counts))
     if not len(common):
         return story
     weighted = _tfidf(counts, idf, np.ones(counts.shape[1], dtype=bool)).tocsc()
     for column in common:
         rows = weighted[:, column].nonzero()[0]
-        others = sp.csr_matrix(weighted[rows].tolil())
-        others[:, column] = 0
-        others = _normalize(others)
-        gram = np.asarray((others @ others.T).todense())
-        pairs = len(rows) * (len(rows) - 1)
-        story[column] = (gram.sum() - np.trace(gram)) / max(pairs, 1) >= STORY_COHESION
+        story[column] = _cohesion(weighted, rows, column) >= STORY_COHESION or (
+            first_pass is not None and _one_story(rows, first_pass)
+        )
     return story
+
+
+def _one_story(rows: npt.NDArray[np.int64], first_pass: Sequence[int]) -> bool:
+    """Whether more than half of ``rows`` are one story of the first pass."""
+    _, sizes = np.unique(np.asarray(first_pass)[rows], return_counts=True)
+    return int(sizes.max()) * 2 > len(rows)
+
+
+def _cohesion(weighted: sp.csc_matrix, rows: npt.NDArray[np.int64], column: int) -> float:
+    """The mean cosine of ``rows`` with ``column``'s term left out."""
+    others = sp.csr_matrix(weighted[rows].tolil())
+    others[:, column] = 0
+    others = _normalize(others)
+    gram = np.asarray((others @ others.T).todense())
+    pairs = len(rows) * (len(rows) - 1)
+    return float((gram.sum() - np.trace(gram)) / max(pairs, 1))
 
 
 def _tfidf(counts: sp.csr_matrix, idf: Floats, trained: npt.NDArray[np.bool_]) -> sp.csr_matrix:
