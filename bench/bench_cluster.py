@@ -354,6 +354,7 @@ def main() -> None:
         return
     print(
         "| window | variant | items | ours P | ours R | ours F1 | baseline F1 | threshold | chars | meaning |"
+        " split titles | F1, linked stories |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in scored:

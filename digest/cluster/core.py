@@ -149,8 +149,8 @@ def labels_at_thresholds(
     if len(texts) < 2:
         return {t: list(range(len(texts))) for t in thresholds}
     if len(texts) <= SMALL_BATCH:  # its vectors and city rule depend on the threshold
-        fixed = replace(options, threshold_slope=0.0)
-        return {t: cluster_texts(texts, times, [""] * len(texts), replace(fixed, threshold=t)) for t in thresholds}
+        fixed, sources = replace(options, threshold_slope=0.0), [""] * len(texts)
+        return {t: cluster_texts(texts, times, sources, replace(fixed, threshold=t)) for t in thresholds}
     dense, spans, window, _ = _dense(texts, times, settings, settings.threshold_for(len(texts)))
     with threadpool_limits(1, user_api="blas"):
         tree = merge_tree(dense, spans, window, min(thresholds))

@@ -156,7 +156,9 @@ def _batch_common(counts: sp.csr_matrix) -> npt.NDArray[np.bool_]:
     return np.asarray(df >= max(BATCH_COMMON_MIN, BATCH_COMMON * n))
 
 
-def _story_terms(counts: sp.csr_matrix, idf: Floats, first_pass: Sequence[int] | None) -> npt.NDArray[np.bool_]:
+def _story_terms(
+    counts: sp.csr_matrix, idf: Floats, first_pass: Sequence[int] | None
+) -> npt.NDArray[np.bool_]:
     """Batch-common terms that are a story's own: they keep their trained idf and their
     place in the meaning.
 
@@ -174,7 +176,7 @@ def _story_terms(counts: sp.csr_matrix, idf: Floats, first_pass: Sequence[int] |
     weighted = _tfidf(counts, idf, np.ones(counts.shape[1], dtype=bool)).tocsc()
     for column in common:
         rows = weighted[:, column].nonzero()[0]
-        story[column] = _cohesion(weighted, rows, column) >= STORY_COHESION or (
+        story[column] = _cohesion(weighted, rows, int(column)) >= STORY_COHESION or (
             first_pass is not None and _one_story(rows, first_pass)
         )
     return story
