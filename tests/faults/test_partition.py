@@ -125,8 +125,18 @@ def test_a_host_cut_off_mid_send_repeats_at_most_its_batch_in_flight_and_both_ho
     repeated = sum(n - 1 for n in received.values())
     assert repeated <= BATCH * CONCURRENCY, f"{repeated} repeats: more than host 1's batch in flight"
     if repeated:
-        assert "re-sending in-flight batch" in logs[OTHER] + logs[CUT]
+        assert "re-sending in-flight batch" in logs[OTHER] + logs[CUT], (
+            f"{repeated} repeats that no host logged as a re-send:\n{_what_hosts_did(logs)}"
+        )
     assert idle == {"host1": [], "host2": []}, f"a host is not idle (or did not answer): {idle}"
+
+
+def _what_hosts_did(logs: dict[int, str]) -> str:
+    """Each host's batch outcomes, warnings and errors: what a failure needs to be understood,
+    since the hosts' log files go with the test's temporary directory."""
+    keep = ("WARNING", "ERROR", " batch ", "Retry", "retry")
+    lines = [(n, line) for n, text in logs.items() for line in text.splitlines()]
+    return "\n".join(f"host{n}: {line}" for n, line in lines if any(k in line for k in keep))
 
 
 def _wait_until_sent(db_url: str, total: int, timeout: float) -> dict[str, int]:
