@@ -120,16 +120,25 @@ class DeliveryError(DigestError):
     ``permanent`` tells whether a retry can help; ``retry_after`` (seconds) is the
     provider's own hint when it gave one; ``sent_count`` is how many messages of a
     multi-message send (Telegram) went out before the failure, so a retry starts after them.
+    ``maybe_delivered``: the provider had the whole request when the call failed (no answer
+    in time, the connection dropped while waiting), so it may have sent it: a retry may repeat.
     """
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None, sent_count: int = 0
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        sent_count: int = 0,
+        maybe_delivered: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.retry_after = retry_after
         self.sent_count = sent_count
+        self.maybe_delivered = maybe_delivered
 
 
 class PartiallyDelivered(DeliveryError):
@@ -149,8 +158,11 @@ class PartiallyDelivered(DeliveryError):
         permanent: bool = False,
         retry_after: float | None = None,
         refused: dict[int, str] | None = None,
+        maybe_delivered: bool = False,
     ) -> None:
-        super().__init__(message, permanent=permanent, retry_after=retry_after)
+        super().__init__(
+            message, permanent=permanent, retry_after=retry_after, maybe_delivered=maybe_delivered
+        )
         self.delivered = delivered
         self.refused = dict(refused or {})
 

@@ -15,7 +15,8 @@ own substitutions (``-unsubscribe_url-`` …), ``List-Unsubscribe`` headers and 
 413                   ``BatchTooLarge``: ``deliver`` halves the batch and sends both halves
 429                   ``DeliveryError(retry_after=seconds until X-RateLimit-Reset, >= 1)``;
                       ``deliver`` waits it out once itself when that is at most ``max_wait``
-5xx, timeout, reset   ``DeliveryError(permanent=False)``
+5xx, timeout, reset   ``DeliveryError(permanent=False)``; ``maybe_delivered`` when SendGrid had
+                      the whole request (no answer in time, the connection dropped waiting)
 ====================  =====================================================================
 
 Retrying with backoff is the caller's job. When a batch was split and only some halves got
@@ -30,6 +31,7 @@ import json
 import logging
 import re
 import time
+import urllib.error
 from collections.abc import Callable, Mapping, Sequence
 from email.message import Message
 from email.utils import parseaddr
@@ -166,6 +168,7 @@ class SendGridChannel(DeliveryChannel):
                 permanent=exc.permanent,
                 retry_after=exc.retry_after,
                 refused=refused,
+                maybe_delivered=exc.maybe_delivered,
             ) from exc
         if refused:
             raise PartiallyDelivered(
@@ -272,7 +275,12 @@ class SendGridChannel(DeliveryChannel):
             raise DeliveryError(f"sendgrid: unexpected {exc.status_code} from the API") from None
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets
             reason = getattr(exc, "reason", None) or exc
-            raise DeliveryError(f"sendgrid: request failed: {self._redact(str(reason))}") from None
+            # urllib wraps what fails while connecting or writing the request in URLError;
+            # anything else failed while SendGrid had the whole request, and may have sent it.
+            raise DeliveryError(
+                f"sendgrid: request failed: {self._redact(str(reason))}",
+                maybe_delivered=not isinstance(exc, urllib.error.URLError),
+            ) from None
         self.raise_for_response(response.status_code, response.body, response.headers)
 
     def _personalization(self, envelope: Envelope, recipient: Recipient) -> dict[str, Any]:

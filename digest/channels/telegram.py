@@ -51,6 +51,7 @@ from collections.abc import Coroutine, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram import error as tg
 from telegram.constants import ParseMode
@@ -306,7 +307,20 @@ def delivery_error(exc: tg.TelegramError, chat: str) -> DeliveryError:
         return ChannelConfigError(logs.redact(f"telegram: the bot token was refused ({exc.message})"))
     if isinstance(exc, tg.BadRequest):  # chat not found, message too long …: a retry will not help
         return DeliveryError(detail, permanent=True)
-    return DeliveryError(detail)  # TimedOut, NetworkError (5xx included), unreadable replies
+    # TimedOut, NetworkError (5xx included), unreadable replies: a retry may help.
+    return DeliveryError(detail, maybe_delivered=_maybe_delivered(exc))
+
+
+def _maybe_delivered(exc: tg.TelegramError) -> bool:
+    """Whether Telegram had the whole request when the call failed: it may have sent it.
+
+    python-telegram-bot raises ``TimedOut`` from httpx's timeouts and ``NetworkError`` from
+    its other errors; connecting, waiting for a pooled connection and writing the request
+    come before Telegram has it all, reading the answer after."""
+    cause = exc.__cause__
+    if isinstance(exc, tg.TimedOut):
+        return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout | httpx.WriteTimeout)
+    return isinstance(exc, tg.NetworkError) and isinstance(cause, httpx.ReadError | httpx.RemoteProtocolError)
 
 
 def _with_progress(err: DeliveryError, sent: int) -> DeliveryError:

@@ -3,8 +3,11 @@
 Rows are claimed (``sending``) before the provider is called and marked ``sent`` right
 after it accepts them. If the worker dies in between, the task is delivered again
 (acks_late) with the same batch token; once the rows have been in flight longer than the
-visibility timeout, that run re-sends exactly the in-flight batch — the one repeat the
-README documents — and the log says so. What each outcome writes is ``digest.pipeline.outcome``.
+visibility timeout, that run re-sends exactly the in-flight batch — a repeat the README
+documents — and the log says so. The other is a provider that had the request but never
+answered (``DeliveryError.maybe_delivered``): its recipients are retried, and
+``outcome.failed`` logs that they may get it twice. What each outcome writes is
+``digest.pipeline.outcome``.
 """
 
 from __future__ import annotations

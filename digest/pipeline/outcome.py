@@ -72,6 +72,15 @@ def failed(group: list[Delivery], exc: DeliveryError, settings: Settings, result
         finish(group, DeliveryState.FAILED, settings, str(exc))
         result.failed += len(group)
         return True
+    if exc.maybe_delivered:
+        log.warning(
+            "edition %s: %d recipients may have been sent the edition already (the provider had the "
+            "request when it failed: %s); they are tried again and may get it twice",
+            group[0].edition_id,
+            len(group),
+            exc,
+            extra={"edition": group[0].edition_id, "channel": group[0].channel, "retry": len(group)},
+        )
     outcome = retrying.after_failure(settings, group, exc, datetime.now(UTC))  # the retry policy decides
     result.failed += sum(len(rows) for rows in outcome.given_up.values())
     if exc.sent_count and len(group) == 1:  # a retry resumes after the messages that went out

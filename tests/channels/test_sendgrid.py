@@ -338,6 +338,7 @@ def test_a_timeout_is_transient_and_the_timeout_really_applies(
     assert time.monotonic() - started < 1.5
     assert not error.permanent
     assert "timed out" in str(error)
+    assert error.maybe_delivered, "SendGrid had the request: it may have gone out"
 
 
 def test_a_refused_connection_is_transient(envelope: Envelope, readers: Readers) -> None:
@@ -349,6 +350,7 @@ def test_a_refused_connection_is_transient(envelope: Envelope, readers: Readers)
 
     assert not error.permanent
     assert "request failed" in str(error)
+    assert not error.maybe_delivered, "nothing reached SendGrid"
 
 
 def test_the_throttle_is_called_before_every_request(

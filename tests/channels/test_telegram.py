@@ -159,6 +159,8 @@ def test_it_raises_a_transient_error_when_telegram_is_unwell(fake: FakeTelegram,
         sender.deliver(envelope("Hello"), to("42"))
     assert not caught.value.permanent
     assert type(caught.value) is DeliveryError
+    # Only a request Telegram had whole, whose answer did not come, may have gone out.
+    assert caught.value.maybe_delivered is (fault == "timeout")
     sender.close()
 
 

@@ -2,8 +2,9 @@
 Redis (broker and limiter) and a PostgreSQL that listen on the test's veth addresses only. One
 host is cut off mid-send for longer than the visibility timeout, then its link comes back.
 
-Every reader gets the edition exactly once, except at most the batches the cut-off host had in
-flight (the README's documented repeat), and both hosts end idle and answering.
+Every reader gets the edition exactly once, except at most the batch the cut-off host had in
+flight (the README's documented repeats: a re-claimed batch, or a request SendGrid had when the
+link went), and both hosts end idle and answering.
 """
 
 from __future__ import annotations
@@ -124,9 +125,10 @@ def test_a_host_cut_off_mid_send_repeats_at_most_its_batch_in_flight_and_both_ho
     assert len(received) == READERS, "someone due was skipped"
     repeated = sum(n - 1 for n in received.values())
     assert repeated <= BATCH * CONCURRENCY, f"{repeated} repeats: more than host 1's batch in flight"
-    if repeated:
-        assert "re-sending in-flight batch" in logs[OTHER] + logs[CUT], (
-            f"{repeated} repeats that no host logged as a re-send:\n{_what_hosts_did(logs)}"
+    if repeated:  # each a repeat the README documents, and the log says which
+        explained = ("re-sending in-flight batch", "may have been sent the edition already")
+        assert any(line in logs[OTHER] + logs[CUT] for line in explained), (
+            f"{repeated} repeats that no host logged as a repeat:\n{_what_hosts_did(logs)}"
         )
     assert idle == {"host1": [], "host2": []}, f"a host is not idle (or did not answer): {idle}"
 

@@ -14,12 +14,15 @@ import pytest
 from sqlalchemy import select, update
 
 from digest import config, pipeline
+from digest.channels.sendgrid import SendGridChannel
 from digest.pipeline import delivering, retrying
 from digest.store import ledger
 from digest.store.db import transaction
 from digest.store.tables import deliveries, editions
 from tests.conftest import make_settings
 from tests.fakes import FakeSendGrid
+from tests.fakes.sendgrid_server import Reply
+from tests.faults.infra import wait_for
 from tests.integration.population import fresh_items, subscribers_bulk
 
 
@@ -124,6 +127,45 @@ def test_the_sweeper_fails_open_rows_past_their_age_instead_of_queuing_them_agai
     assert all(
         (e or "").startswith("gave up after 0 attempts over 7.0 h: last error never sent") for *_, e in found
     )
+
+
+def test_a_request_sendgrid_took_but_never_answered_is_sent_again_and_the_log_says_it_may_repeat(
+    db_url, tmp_path, caplog, monkeypatch
+):
+    # The one repeat besides a re-claimed batch: SendGrid had the whole request, then the
+    # answer did not come in time. Nobody knows whether it went, so it goes again, and the
+    # editors' log says those readers may have it twice.
+    fresh_items(db_url)
+    subscribers_bulk(db_url, emails=3)
+    with FakeSendGrid() as fake:
+        settings = sendgrid_settings(db_url, tmp_path, fake)
+        impatient = SendGridChannel(fake.api_key, host=fake.url, timeout=0.3)
+        monkeypatch.setattr(delivering, "channel_for", lambda channel, settings: impatient)
+        fake.script(Reply(delay=1.0))  # taken and recorded after the client has given up
+        plan = pipeline.plan_send("daily", settings, manual=True)
+        with caplog.at_level(logging.WARNING, logger="digest"):
+            run_until_done(plan, settings)
+        assert wait_for(lambda: sum(fake.recipient_counts().values()) >= 6, timeout=5), (
+            fake.recipient_counts()
+        )
+        received = fake.recipient_counts()
+    assert [state for _, state, _, _ in rows(db_url, plan.edition_id)] == ["sent"] * 3
+    assert sorted(received.values()) == [2, 2, 2]
+    assert "3 recipients may have been sent the edition already" in caplog.text
+    assert "may get it twice" in caplog.text
+
+
+def test_a_request_that_never_reached_sendgrid_warns_of_no_repeat(db_url, tmp_path, caplog):
+    fresh_items(db_url)
+    subscribers_bulk(db_url, emails=2)
+    with FakeSendGrid() as fake:
+        settings = sendgrid_settings(db_url, tmp_path, fake)  # a port nobody listens on once stopped
+    plan = pipeline.plan_send("daily", settings, manual=True)
+    (channel, ids), *_ = plan.batches
+    with caplog.at_level(logging.WARNING, logger="digest"):
+        result = pipeline.send_batch(plan.edition_id, channel, ids, "b0", settings)
+    assert result.retry == sorted(ids)
+    assert "may have been sent" not in caplog.text
 
 
 def test_a_refused_key_stops_the_edition_after_one_batch_and_retry_after_the_fix_sends_nobody_twice(
