@@ -337,6 +337,31 @@ def test_a_small_batchs_common_word_stays_its_storys_own_when_the_story_is_worde
     assert keys(stories) == keys([sell_off, QUAKE, MERGER, FED, ECB, SBARRO, *([i] for i in unrelated)])
 
 
+# A newsroom's own word ("Zorvania", as "Kyiv" in a Ukrainian newsroom's feeds) on a day whose
+# biggest story happens there: most of the items that carry it are that story.
+ZORVANIA_QUAKE = [
+    "Zorvania: magnitude 6.8 earthquake shakes the capital",
+    "Zorvania earthquake: buildings collapse in the north",
+    "Rescuers search the rubble after the Zorvania quake",
+    "Zorvania quake death toll rises to 40",
+    "Aftershocks rattle Zorvania a day after the deadly earthquake",
+    "Zorvania: thousands sleep outdoors after the quake",
+    "International aid arrives in quake-hit Zorvania",
+]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit: the quake's items agree without the word, so it keeps its weight for every item"
+    " that carries it, and three of the five others join the quake (before the first pass: all five)",
+)
+def test_a_common_word_its_biggest_story_owns_still_joins_nothing_else():
+    quake = [item(f"q{k}", title) for k, title in enumerate(ZORVANIA_QUAKE)]
+    unrelated = [item(f"u{k}", f"Zorvania: {title}") for k, title in enumerate(UNRELATED)]
+    stories = cluster_items([*quake, *unrelated, *MERGER, *FED, *ECB, *SBARRO])
+    assert keys(stories) == keys([quake, *([i] for i in unrelated), MERGER, FED, ECB, SBARRO])
+
+
 def test_the_trained_threshold_rises_with_the_log_of_a_large_batch_and_stays_put_below():
     settings = ClusterOptions(threshold=0.26, threshold_slope=0.02).resolved()
     assert settings.threshold_for(8) == settings.threshold_for(1_500) == pytest.approx(0.26)

@@ -12,9 +12,10 @@ Method (measured on day windows of the UCI dev set not used for training: bench/
    of the day's biggest story common and knows nothing in a batch of fifty; the trained one
    scores a pair the same alone or among thousands. In a small batch (at most 300 items)
    a term in a tenth of it is common there whatever training said ("Kyiv" in a Ukrainian
-   newsroom's feeds) and takes the batch's lower idf, unless it is a story's own: its
-   items agree without it, or most of them were one story in a first clustering that kept
-   it in the meaning (a story worded twenty ways).
+   newsroom's feeds) and takes the batch's lower idf, unless it is a story's own: most of
+   its items were one story in a first clustering that kept it in the meaning (a story
+   worded twenty ways; the word then counts for that story's items alone), or its items
+   agree without it.
 3. LSA: a rank-256 randomized SVD (fixed seed) so later products are dense and BLAS-fast.
    Beside it, at a trained share, the headline's meaning (``meaning``): the mean of its
    tokens' WordLlama embeddings (static vectors shipped in the ``wordllama`` wheel), which

@@ -41,7 +41,8 @@ class Parts:
     grams: sp.csr_matrix
     meaning: Floats
     # A small batch's common words that are no story's own: taken at the batch's idf, and
-    # left out of the meaning once a first pass has been given (``parts``).
+    # left out of the meaning once a first pass has been given (``parts``). A word that a
+    # first-pass story owns is left out of every other item's text as well.
     furniture: tuple[str, ...] = ()
 
 
@@ -52,8 +53,9 @@ def parts(
 
     In a small batch, common terms that are no story's own (``_story_terms``) take the
     batch's idf. Without ``first_pass`` their words stay in the meaning; that clustering is
-    the first pass, whose stories, given back as ``first_pass``, tell which common words are
-    a story's own after all, and the rest (``Parts.furniture``) then leave the meaning.
+    the first pass, whose stories, given back as ``first_pass``, tell which common words a
+    story owns (kept for its items, left out of the others' texts); the rest
+    (``Parts.furniture``) then leave the meaning.
     """
     vocabulary: dict[str, int] = {}
     titles: list[str] = []
@@ -77,17 +79,49 @@ def parts(
     term_matrix, term_names = _mapping([[t] if t else [] for t in terms(distinct)])
     gram_matrix, gram_names = _mapping([grams(word) for word in distinct])
     term_counts, term_idf = tokens @ term_matrix, np.asarray(model.term_idf(term_names))
-    story_terms = _story_terms(term_counts, term_idf, first_pass)
+    story_terms, owners = _story_terms(term_counts, term_idf, first_pass)
+    # A word a first-pass story owns is furniture to every other item: gone from their texts.
+    elsewhere = _elsewhere(tokens, term_matrix, term_counts, owners, first_pass)
+    if elsewhere.nnz:
+        tokens = sp.csr_matrix(tokens - tokens.multiply(elsewhere))
+        tokens.eliminate_zeros()
+        term_counts = tokens @ term_matrix
     # A story word's n-grams keep their trained idf with it.
     story_words = np.asarray(term_matrix @ story_terms.astype(np.float32)).ravel() > 0
     story_grams = np.asarray(gram_matrix.T @ story_words.astype(np.float32)).ravel() > 0
     furniture = _batch_words(distinct, term_matrix, term_counts, story_terms)
+    left_out = [
+        [*furniture, *(distinct[word] for word in elsewhere.getrow(row).indices)]
+        if first_pass is not None
+        else []
+        for row in range(len(texts))
+    ]
     return Parts(
         words=_tfidf(term_counts, term_idf, story_terms),
         grams=_tfidf(tokens @ gram_matrix, np.asarray(model.gram_idf(gram_names)), story_grams),
-        meaning=_meaning(titles, summaries, summary_weight, furniture if first_pass is not None else []),
+        meaning=_meaning(titles, summaries, summary_weight, left_out),
         furniture=tuple(furniture),
     )
+
+
+def _elsewhere(
+    tokens: sp.csr_matrix,
+    term_matrix: sp.csr_matrix,
+    counts: sp.csr_matrix,
+    owners: dict[int, int],
+    first_pass: Sequence[int] | None,
+) -> sp.csr_matrix:
+    """The tokens (rows x words, 1) of owned terms in items outside their owning story."""
+    pairs: list[tuple[int, int]] = []
+    columns = sp.csc_matrix(counts)
+    for column, owner in owners.items():
+        assert first_pass is not None
+        outside = [r for r in columns[:, column].nonzero()[0] if first_pass[r] != owner]
+        its_words = set(term_matrix[:, column].nonzero()[0])
+        pairs += [(r, w) for r in outside for w in tokens.getrow(r).indices if w in its_words]
+    index = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    data = np.ones(len(index), dtype=np.float32)
+    return sp.csr_matrix((data, (index[:, 0], index[:, 1])), shape=tokens.shape)
 
 
 def _batch_words(
@@ -102,17 +136,23 @@ def _batch_words(
 
 
 def _meaning(
-    titles: list[str], summaries: list[str], summary_weight: float, batch_words: list[str]
+    titles: list[str], summaries: list[str], summary_weight: float, left_out: list[list[str]]
 ) -> Floats:
     """The title's embedding plus the summary's at ``summary_weight``, unit rows.
 
-    The batch's common words are left out first, as their idf leaves them out of the word
-    vectors: a word in every item would otherwise pull every meaning together.
+    Each text's ``left_out`` words (the batch's furniture) go first, as their idf leaves them
+    out of the word vectors: a word in every item would otherwise pull every meaning together.
     """
-    if batch_words:
-        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, batch_words)) + r")\b", re.IGNORECASE)
-        titles = [pattern.sub(" ", title) for title in titles]
-        summaries = [pattern.sub(" ", summary) for summary in summaries]
+    patterns: dict[frozenset[str], re.Pattern[str]] = {}
+    for row, out in enumerate(left_out):
+        if out:
+            key = frozenset(out)
+            if key not in patterns:
+                patterns[key] = re.compile(
+                    r"\b(?:" + "|".join(map(re.escape, sorted(key))) + r")\b", re.IGNORECASE
+                )
+            titles[row] = patterns[key].sub(" ", titles[row])
+            summaries[row] = patterns[key].sub(" ", summaries[row])
     meaning = embed(titles)
     if any(summaries) and summary_weight > 0:
         meaning += summary_weight * embed(summaries)
@@ -158,34 +198,41 @@ def _batch_common(counts: sp.csr_matrix) -> npt.NDArray[np.bool_]:
 
 def _story_terms(
     counts: sp.csr_matrix, idf: Floats, first_pass: Sequence[int] | None
-) -> npt.NDArray[np.bool_]:
-    """Batch-common terms that are a story's own: they keep their trained idf and their
-    place in the meaning.
+) -> tuple[npt.NDArray[np.bool_], dict[int, int]]:
+    """Batch-common terms that are a story's own, which keep their trained idf and their
+    place in the meaning; and of those, the ones a first-pass story owns (column: story).
 
-    A small batch that is mostly one story ("Mother's Day" in 61 of a Sunday's headlines)
-    shares its story's words as much as a newsroom's feeds share "Kyiv"; what tells them
-    apart is that the story's items also agree without the word, and Kyiv's do not. A story
-    worded twenty ways (a market sell-off: "Nasdaq" in 31 of 240 headlines) agrees little
-    word for word, so its word also counts as its own when most of the items that carry it
-    were one story in the ``first_pass``; Kyiv's were spread over many.
+    A newsroom's feeds share "Kyiv" across many stories; a story worded twenty ways (a
+    market sell-off: "Nasdaq" in 31 of 240 headlines) shares its word as much but agrees
+    little word for word. The first pass, with such words kept in the meaning, tells them
+    apart: most of the items that carry "Nasdaq" were one story, Kyiv's were spread over
+    many. A word that one first-pass story holds most of is that story's alone: to the
+    batch's other items it stays furniture (``_elsewhere``), so that on a day whose biggest
+    story is in Kyiv, "Kyiv" does not pull the rest of the day into it. Failing that, a
+    word is every item's story word when its items also agree without it ("Mother's Day"
+    in 61 of a Sunday's headlines), as it was before any first pass.
     """
     story = np.zeros(counts.shape[1], dtype=bool)
+    owners: dict[int, int] = {}
     common = np.flatnonzero(_batch_common(counts))
     if not len(common):
-        return story
+        return story, owners
     weighted = _tfidf(counts, idf, np.ones(counts.shape[1], dtype=bool)).tocsc()
     for column in common:
         rows = weighted[:, column].nonzero()[0]
-        story[column] = _cohesion(weighted, rows, int(column)) >= STORY_COHESION or (
-            first_pass is not None and _one_story(rows, first_pass)
-        )
-    return story
+        owner = None if first_pass is None else _owning_story(rows, first_pass)
+        if owner is not None:
+            story[column], owners[int(column)] = True, owner
+        elif _cohesion(weighted, rows, int(column)) >= STORY_COHESION:
+            story[column] = True
+    return story, owners
 
 
-def _one_story(rows: npt.NDArray[np.int64], first_pass: Sequence[int]) -> bool:
-    """Whether more than half of ``rows`` are one story of the first pass."""
-    _, sizes = np.unique(np.asarray(first_pass)[rows], return_counts=True)
-    return int(sizes.max()) * 2 > len(rows)
+def _owning_story(rows: npt.NDArray[np.int64], first_pass: Sequence[int]) -> int | None:
+    """The first-pass story that holds more than half of ``rows``, if one does."""
+    labels, sizes = np.unique(np.asarray(first_pass)[rows], return_counts=True)
+    top = int(np.argmax(sizes))
+    return int(labels[top]) if int(sizes[top]) * 2 > len(rows) else None
 
 
 def _cohesion(weighted: sp.csc_matrix, rows: npt.NDArray[np.int64], column: int) -> float:

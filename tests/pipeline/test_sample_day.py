@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 
 from digest import sample
 from digest.cluster.model import shipped_model
-from digest.compose import ComposeOptions, Composition, compose_edition
+from digest.compose import ComposeOptions, Composition, compose, compose_edition
 from digest.models import Story, Subscriber
 from digest.opml import parse_opml
 from digest.pipeline.collecting import refresh_feed
@@ -158,6 +159,104 @@ def test_updated_marks_only_stories_whose_event_was_sent_before(settings, tmp_pa
     updated = [labels(story, truth) for story in second.stories if story.updated]
     assert [found for found in updated if not set(found) <= had] == []
     assert "heating-season" not in {label for found in updated for label in found}
+
+
+# More reports of the Kyiv strike, as on a day it dominates: "Kyiv" is then mostly the strike's.
+MORE_STRIKE_REPORTS = [
+    (
+        "Kyiv Post Wire",
+        "Death toll in Kyiv rises to nine after overnight Russian strike",
+        "Rescuers in Kyiv recovered three more bodies from a damaged apartment block on "
+        "Nov. 25, raising the toll of the overnight attack to nine.",
+    ),
+    (
+        "Capital Daily",
+        "Kyiv metro stations shelter thousands during record attack",
+        "Thousands of Kyiv residents spent the night in metro stations as Russia launched "
+        "hundreds of drones and missiles at the capital.",
+    ),
+    (
+        "Capital Daily",
+        "Power restored to half of Kyiv's left bank after massive strike",
+        "Engineers restored electricity to about half of the homes on Kyiv's left bank, "
+        "DTEK said on Nov. 25, after the overnight attack.",
+    ),
+    (
+        "Kyiv Post Wire",
+        "Zelensky calls for more air defense after record strike on Kyiv",
+        "President Volodymyr Zelensky urged partners to deliver more air defense systems "
+        "after Russia's largest combined attack on Kyiv.",
+    ),
+    (
+        "Kyiv Post Wire",
+        "Kyiv mayor: water supply back in most districts after attack",
+        "Kyiv Mayor Vitali Klitschko said water supply had resumed in most districts "
+        "after the overnight strike damaged power facilities.",
+    ),
+    (
+        "City Wire",
+        "Kyiv schools switch to remote learning after strike on power grid",
+        "Kyiv's education department moved classes online on Nov. 25 as the overnight "
+        "attack left schools without power.",
+    ),
+    (
+        "City Wire",
+        "Photos: Kyiv the morning after Russia's largest attack",
+        "Smoke over the Dnipro, queues at water points and damaged cars: Kyiv on the morning of Nov. 25.",
+    ),
+    (
+        "Capital Daily",
+        "Kyiv declares day of mourning after deadly overnight attack",
+        "Kyiv will observe a day of mourning on Nov. 26 for the nine people killed in the "
+        "overnight Russian strike, the city administration said.",
+    ),
+    (
+        "Kyiv Post Wire",
+        "Debris falls on three Kyiv districts as air defense downs drones",
+        "Falling debris damaged buildings in Kyiv's Darnytskyi, Dniprovskyi and "
+        "Solomianskyi districts during the overnight attack.",
+    ),
+    (
+        "City Wire",
+        "Kyiv hospitals run on generators after overnight strike",
+        "Kyiv's hospitals switched to backup generators after the Nov. 25 attack cut power to the left bank.",
+    ),
+    (
+        "Capital Daily",
+        "Heating outages hit 1,200 Kyiv buildings after attack",
+        "About 1,200 apartment buildings in Kyiv were left without heating after the "
+        "overnight Russian strike damaged a thermal power plant.",
+    ),
+]
+# Sample stories that share nothing with the strike but the city's name.
+ONLY_THE_CITY = {"opera-premiere", "design-week", "first-snow", "kyiv-winter-preparations", "book-arsenal"}
+
+
+def test_on_a_day_the_strike_dominates_kyiv_joins_nothing_else_to_it(settings, tmp_path) -> None:
+    collect_sample(settings, tmp_path / "sample", NOW)
+    with transaction(settings.database_url) as conn:
+        items = item_store.recent(conn, NOW - timedelta(hours=settings.max_age_hours))
+    report = next(item for item in items if true_stories()[(item.source, item.title)] == "kyiv-strike")
+    more = [
+        replace(
+            report,
+            key=f"more-{n}",
+            id=None,
+            source=source,
+            url=f"https://more.example/{n}",
+            title=title,
+            summary_text=summary,
+            summary_html=summary,
+        )
+        for n, (source, title, summary) in enumerate(MORE_STRIKE_REPORTS)
+    ]
+    truth = {**true_stories(), **{(i.source, i.title): "kyiv-strike" for i in more}}
+    options = ComposeOptions.from_settings(settings)
+    day = compose([*items, *more], list_name="daily", title="Daily", now=NOW, options=options)
+    stories = [set(labels(story, truth)) for story in entries(day)]
+    assert [found for found in stories if "kyiv-strike" in found and found & ONLY_THE_CITY] == []
+    culture = {"opera-premiere", "design-week", "book-arsenal"}  # first snow has its own look-alike (above)
+    assert [found for found in stories if found & culture and len(found) > 1] == []
 
 
 def test_the_preview_says_for_each_joined_sample_item_its_similarity_and_the_parts_that_made_it(
