@@ -61,7 +61,7 @@ def test_a_file_that_is_not_utf8_is_refused_with_the_line():
 
 
 def test_missing_columns_are_named():
-    with pytest.raises(csvio.ImportProblems, match="missing column.*timezone"):
+    with pytest.raises(csvio.ImportProblems, match=r"missing column.*timezone"):
         csvio.read_subscribers(b"email,name\na@example.org,A\n", "subs.csv")
 
 

@@ -10,18 +10,17 @@ from typing import Any
 from digest import links
 from digest.config import Settings
 from digest.models import FeedSpec, Item, Subscriber
+from digest.pipeline import accounts as auth
 from digest.pipeline import breaking as news_desk
 from digest.pipeline import subscriptions as subs
 from digest.pipeline import sunset
-from tests.web.conftest import binding
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store import suppressions as suppression_store
 from digest.store.db import transaction
-from digest.pipeline import accounts as auth
 from digest.web import editor_breaking
-from tests.web.conftest import add_news
+from tests.web.conftest import add_news, binding
 
 PASSWORD = "correct horse battery"
 EDITORS = {"admin": "ada@example.org", "editor": "ed@example.org", "viewer": "vi@example.org"}

@@ -24,12 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from digest import config, pipeline
 from digest.config import Settings
 from digest.models import FeedSpec, Item, Subscriber
+from digest.pipeline import accounts as auth
 from digest.ratelimit import InProcessRateLimiter
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
-from digest.pipeline import accounts as auth
 from digest.web import create_app
 from tests.conftest import make_settings
 from tests.fakes import FakeSendGrid

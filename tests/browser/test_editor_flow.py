@@ -18,10 +18,10 @@ import pytest
 from digest import config
 from digest.config import Settings
 from digest.models import Subscriber
+from digest.pipeline import accounts as auth
 from digest.ratelimit import InProcessRateLimiter
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
-from digest.pipeline import accounts as auth
 from digest.web import create_app
 from tests.conftest import make_settings
 from tests.web.conftest import add_news

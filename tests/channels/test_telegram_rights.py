@@ -12,8 +12,8 @@ from digest.channels.telegram_rights import ChannelCheckFailed, check_can_post
 from digest.pipeline import list_channels
 from digest.pipeline.feeds import InvalidFeed
 from digest.store import subscribers as subscriber_store
-from digest.store.db import transaction
 from digest.store.audit import audit_entries
+from digest.store.db import transaction
 from tests.conftest import make_settings
 from tests.fakes.telegram_server import FakeTelegram
 

@@ -103,8 +103,8 @@ def test_times_always_carry_the_date_and_the_zone():
 
 
 def test_an_editor_chooses_a_zone_and_a_chat_and_a_bad_one_is_named(settings):
-    from digest.store import editors as editor_store
     from digest.pipeline import accounts as auth
+    from digest.store import editors as editor_store
 
     editor, _ = auth.add_editor(settings, "ada@example.org", "editor", "correct horse battery", "test")
     desk.set_preferences(settings, editor.id, "Europe/Berlin", "12345", "ada@example.org")

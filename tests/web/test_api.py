@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from digest.config import Settings
+from digest.pipeline import accounts as auth
+from digest.pipeline.accounts import Role
 from digest.pipeline.planning import SendPlan
 from digest.store import editors as editor_store
 from digest.store.db import transaction
-from digest.pipeline import accounts as auth
-from digest.pipeline.accounts import Role
 from tests.web.test_editor_auth import PASSWORD, api_routes, required_role
 from tests.web.test_editor_breaking import audience
 

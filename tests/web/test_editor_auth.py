@@ -13,12 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from digest.config import Settings
+from digest.pipeline import accounts as auth
+from digest.pipeline.accounts import Role
 from digest.store import editors as editor_store
 from digest.store.audit import audit_entries
 from digest.store.db import transaction
-from digest.pipeline import accounts as auth
-from digest.pipeline.accounts import Role
-from digest.store.audit import audit_entries
 from digest.store.tables import editor_sessions
 from digest.web.editor_access import RequireEditor, RequireToken
 from tests.web.conftest import csrf_token
