@@ -352,8 +352,9 @@ ZORVANIA_QUAKE = [
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known limit: the quake's items agree without the word, so it keeps its weight for every item"
-    " that carries it, and three of the five others join the quake (before the first pass: all five)",
+    reason="known limit: the quake's items agree without the word, so in the first pass it keeps its weight"
+    " and joins three of the five others to the quake; the word is then that story's, those three included"
+    " (before the first pass: all five joined)",
 )
 def test_a_common_word_its_biggest_story_owns_still_joins_nothing_else():
     quake = [item(f"q{k}", title) for k, title in enumerate(ZORVANIA_QUAKE)]

@@ -57,25 +57,9 @@ def parts(
     story owns (kept for its items, left out of the others' texts); the rest
     (``Parts.furniture``) then leave the meaning.
     """
-    vocabulary: dict[str, int] = {}
-    titles: list[str] = []
-    summaries: list[str] = []
-    rows: list[int] = []
-    cols: list[int] = []
-    weights: list[float] = []
-    for row, text in enumerate(texts):
-        title, _, summary = text.partition("\n")
-        titles.append(title)
-        summaries.append(summary)
-        for part, weight in ((title, 1.0), (summary, summary_weight)):
-            ids = [vocabulary.setdefault(word, len(vocabulary)) for word in words(part)]
-            rows += [row] * len(ids)
-            cols += ids
-            weights += [weight] * len(ids)
-    tokens = sp.csr_matrix(
-        (np.asarray(weights, dtype=np.float32), (rows, cols)), shape=(len(texts), len(vocabulary))
-    )
-    distinct = list(vocabulary)
+    tokens, distinct = _tokens(texts, summary_weight)
+    titles = [text.partition("\n")[0] for text in texts]
+    summaries = [text.partition("\n")[2] for text in texts]
     term_matrix, term_names = _mapping([[t] if t else [] for t in terms(distinct)])
     gram_matrix, gram_names = _mapping([grams(word) for word in distinct])
     term_counts, term_idf = tokens @ term_matrix, np.asarray(model.term_idf(term_names))
@@ -102,6 +86,23 @@ def parts(
         meaning=_meaning(titles, summaries, summary_weight, left_out),
         furniture=tuple(furniture),
     )
+
+
+def _tokens(texts: Sequence[str], summary_weight: float) -> tuple[sp.csr_matrix, list[str]]:
+    """The text-by-word matrix of token weights (title 1, summary ``summary_weight``), and the words."""
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    weights: list[float] = []
+    for row, text in enumerate(texts):
+        title, _, summary = text.partition("\n")
+        for part, weight in ((title, 1.0), (summary, summary_weight)):
+            ids = [vocabulary.setdefault(word, len(vocabulary)) for word in words(part)]
+            rows += [row] * len(ids)
+            cols += ids
+            weights += [weight] * len(ids)
+    shape = (len(texts), len(vocabulary))
+    return sp.csr_matrix((np.asarray(weights, dtype=np.float32), (rows, cols)), shape=shape), list(vocabulary)
 
 
 def _elsewhere(
