@@ -75,7 +75,8 @@ def failed(group: list[Delivery], exc: DeliveryError, settings: Settings, result
     if exc.maybe_delivered:
         log.warning(
             "edition %s: %d recipients may have been sent the edition already (the provider had the "
-            "request when it failed: %s); they are tried again and may get it twice",
+            "request when it failed: %s); unless another run has sent them since, they go again and may "
+            "get it twice",
             group[0].edition_id,
             len(group),
             exc,
