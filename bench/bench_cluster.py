@@ -134,9 +134,7 @@ def split_titles(rows: Sequence[Row]) -> float:
     No method that reads headlines can tell such items apart: where the labels split one
     event into several stories, this share is high, and precision falls with it.
     """
-    stories: dict[str, set[str]] = {}
-    for row in rows:
-        stories.setdefault(_headline(row.title), set()).add(row.story)
+    stories = _stories_by_headline(rows)
     return sum(len(stories[_headline(row.title)]) > 1 for row in rows) / max(len(rows), 1)
 
 
@@ -147,11 +145,8 @@ def linked_stories(rows: Sequence[Row], shared: int = LINKING_HEADLINES) -> list
     labels splitting one event (two UCI stories both holding "Josh Kaufman wins 'The Voice'"
     three times over), and is never used to choose or train anything.
     """
-    stories: dict[str, set[str]] = {}
-    for row in rows:
-        stories.setdefault(_headline(row.title), set()).add(row.story)
     links: dict[tuple[str, str], int] = {}
-    for held in stories.values():
+    for held in _stories_by_headline(rows).values():
         ordered = sorted(held)
         for i, a in enumerate(ordered):
             for b in ordered[i + 1 :]:
@@ -167,6 +162,14 @@ def linked_stories(rows: Sequence[Row], shared: int = LINKING_HEADLINES) -> list
         if count >= shared and root(a) != root(b):
             parent[root(b)] = root(a)
     return [root(row.story) for row in rows]
+
+
+def _stories_by_headline(rows: Sequence[Row]) -> dict[str, set[str]]:
+    """Each exact headline (case and punctuation aside) and the stories that hold it."""
+    stories: dict[str, set[str]] = {}
+    for row in rows:
+        stories.setdefault(_headline(row.title), set()).add(row.story)
+    return stories
 
 
 def _headline(title: str) -> str:

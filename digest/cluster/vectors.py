@@ -57,9 +57,8 @@ def parts(
     story owns (kept for its items, left out of the others' texts); the rest
     (``Parts.furniture``) then leave the meaning.
     """
-    tokens, distinct = _tokens(texts, summary_weight)
-    titles = [text.partition("\n")[0] for text in texts]
-    summaries = [text.partition("\n")[2] for text in texts]
+    titles, summaries = zip(*(_split(text) for text in texts), strict=True) if texts else ((), ())
+    tokens, distinct = _tokens(titles, summaries, summary_weight)
     term_matrix, term_names = _mapping([[t] if t else [] for t in terms(distinct)])
     gram_matrix, gram_names = _mapping([grams(word) for word in distinct])
     term_counts, term_idf = tokens @ term_matrix, np.asarray(model.term_idf(term_names))
@@ -88,20 +87,26 @@ def parts(
     )
 
 
-def _tokens(texts: Sequence[str], summary_weight: float) -> tuple[sp.csr_matrix, list[str]]:
+def _split(text: str) -> tuple[str, str]:
+    title, _, summary = text.partition("\n")
+    return title, summary
+
+
+def _tokens(
+    titles: Sequence[str], summaries: Sequence[str], summary_weight: float
+) -> tuple[sp.csr_matrix, list[str]]:
     """The text-by-word matrix of token weights (title 1, summary ``summary_weight``), and the words."""
     vocabulary: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
     weights: list[float] = []
-    for row, text in enumerate(texts):
-        title, _, summary = text.partition("\n")
+    for row, (title, summary) in enumerate(zip(titles, summaries, strict=True)):
         for part, weight in ((title, 1.0), (summary, summary_weight)):
             ids = [vocabulary.setdefault(word, len(vocabulary)) for word in words(part)]
             rows += [row] * len(ids)
             cols += ids
             weights += [weight] * len(ids)
-    shape = (len(texts), len(vocabulary))
+    shape = (len(titles), len(vocabulary))
     return sp.csr_matrix((np.asarray(weights, dtype=np.float32), (rows, cols)), shape=shape), list(vocabulary)
 
 
@@ -116,7 +121,7 @@ def _elsewhere(
     pairs: list[tuple[int, int]] = []
     columns = sp.csc_matrix(counts)
     for column, owner in owners.items():
-        assert first_pass is not None
+        assert first_pass is not None  # only a first pass makes owners
         outside = [r for r in columns[:, column].nonzero()[0] if first_pass[r] != owner]
         its_words = set(term_matrix[:, column].nonzero()[0])
         pairs += [(r, w) for r in outside for w in tokens.getrow(r).indices if w in its_words]
@@ -137,7 +142,7 @@ def _batch_words(
 
 
 def _meaning(
-    titles: list[str], summaries: list[str], summary_weight: float, left_out: list[list[str]]
+    titles: Sequence[str], summaries: Sequence[str], summary_weight: float, left_out: list[list[str]]
 ) -> Floats:
     """The title's embedding plus the summary's at ``summary_weight``, unit rows.
 
@@ -145,16 +150,19 @@ def _meaning(
     out of the word vectors: a word in every item would otherwise pull every meaning together.
     """
     patterns: dict[frozenset[str], re.Pattern[str]] = {}
-    for row, out in enumerate(left_out):
-        if out:
-            key = frozenset(out)
-            if key not in patterns:
-                patterns[key] = re.compile(
-                    r"\b(?:" + "|".join(map(re.escape, sorted(key))) + r")\b", re.IGNORECASE
-                )
-            titles[row] = patterns[key].sub(" ", titles[row])
-            summaries[row] = patterns[key].sub(" ", summaries[row])
-    meaning = embed(titles)
+
+    def without(text: str, out: list[str]) -> str:
+        if not out:
+            return text
+        key = frozenset(out)
+        if key not in patterns:
+            patterns[key] = re.compile(
+                r"\b(?:" + "|".join(map(re.escape, sorted(key))) + r")\b", re.IGNORECASE
+            )
+        return patterns[key].sub(" ", text)
+
+    meaning = embed([without(title, out) for title, out in zip(titles, left_out, strict=True)])
+    summaries = [without(summary, out) for summary, out in zip(summaries, left_out, strict=True)]
     if any(summaries) and summary_weight > 0:
         meaning += summary_weight * embed(summaries)
     return unit(meaning)
