@@ -77,6 +77,11 @@ def _transport_options(settings: config.Settings) -> dict[str, Any]:
         # Look for tasks of dead workers every 10 s (kombu's default scans every 100 s).
         "unacked_restore_interval": 10,
         "unacked_restore_throttle": 1,
+        # Workers hand those tasks back under a lock; one killed while holding it leaves it to
+        # expire (kombu's default: 300 s), and until then nothing comes back. No longer than
+        # the visibility timeout: a dead worker's lock never outlasts the wait it adds to.
+        # Two restorers at once are safe (kombu restores each task in a WATCH transaction).
+        "unacked_mutex_expire": min(300, settings.visibility_timeout),
         # A worker takes from its queues in the order -Q lists them (breaking first), not in
         # turn: breaking news never waits behind a daily send's hundred batches.
         "queue_order_strategy": "priority",

@@ -280,3 +280,11 @@ def wait_until_done(db_url: str, total: int, timeout: float) -> dict[str, int]:
 
     wait_for(done, timeout, step=0.5)
     return counts
+
+
+def what_workers_did(logs: dict[str, str]) -> str:
+    """Each worker's batch outcomes, retries, warnings and errors, a line each: what a failure
+    needs to be understood, since the workers' log files go with the test's temporary folder."""
+    keep = ("WARNING", "ERROR", " batch ", "Retry", "retry")
+    lines = [(name, line) for name, text in logs.items() for line in text.splitlines()]
+    return "\n".join(f"{name}: {line}" for name, line in lines if any(k in line for k in keep))

@@ -20,7 +20,7 @@ from digest.celery_app import create_app
 from digest.store import ledger
 from digest.store.db import migrate, transaction
 from tests.fakes import FakeSendGrid
-from tests.faults.infra import wait_for
+from tests.faults.infra import wait_for, what_workers_did
 from tests.faults.netns import network, postgres_on, redis_on
 from tests.integration.helpers import VENV_BIN, Worker, cli, environment
 from tests.integration.population import fresh_items, subscribers_bulk
@@ -128,17 +128,10 @@ def test_a_host_cut_off_mid_send_repeats_at_most_its_batch_in_flight_and_both_ho
     if repeated:  # each a repeat the README documents, and the log says which
         explained = ("re-sending in-flight batch", "may have been sent the edition already")
         assert any(line in logs[OTHER] + logs[CUT] for line in explained), (
-            f"{repeated} repeats that no host logged as a repeat:\n{_what_hosts_did(logs)}"
+            f"{repeated} repeats that no host logged as a repeat:\n"
+            + what_workers_did({f"host{n}": text for n, text in logs.items()})
         )
     assert idle == {"host1": [], "host2": []}, f"a host is not idle (or did not answer): {idle}"
-
-
-def _what_hosts_did(logs: dict[int, str]) -> str:
-    """Each host's batch outcomes, warnings and errors: what a failure needs to be understood,
-    since the hosts' log files go with the test's temporary directory."""
-    keep = ("WARNING", "ERROR", " batch ", "Retry", "retry")
-    lines = [(n, line) for n, text in logs.items() for line in text.splitlines()]
-    return "\n".join(f"host{n}: {line}" for n, line in lines if any(k in line for k in keep))
 
 
 def _wait_until_sent(db_url: str, total: int, timeout: float) -> dict[str, int]:

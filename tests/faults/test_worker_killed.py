@@ -1,15 +1,21 @@
 """kill -9 of a worker in the middle of collecting: the refresh tasks it held come back
 (acks_late: on Redis after the visibility timeout, on RabbitMQ as soon as the dead worker's
-connection closes) and every feed is stored once, nothing twice; on both brokers.
+connection closes) and every feed is stored once, nothing twice; on both brokers. On Redis
+also when the worker died holding the lock that workers take to hand such tasks back.
 
 (kill -9 mid-send is tests/integration/test_delivery.py.)
 """
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import redis
 from sqlalchemy import func, select
 
+from digest import config
+from digest.celery_app import create_app
 from digest.store.db import transaction
 from digest.store.tables import feeds, items
 from tests.faults.conftest import call_task, register_feeds, worker_env
@@ -60,6 +66,43 @@ def test_a_worker_killed_mid_collect_is_replaced_and_every_feed_is_stored_once(
     assert errors == 0
     assert len(ids) == FEEDS and in_flight >= 2
     assert sum(site.hits.values()) > FEEDS - 1, "the interrupted fetches were not made again"
+
+
+def test_a_worker_killed_holding_the_restore_lock_delays_its_tasks_by_no_more_than_the_visibility_timeout(
+    db_url, broker, tmp_path
+):
+    """Redis workers hand a dead worker's tasks back under a lock (kombu's ``unacked_mutex``),
+    taken every 10 s for a moment. A worker killed inside that moment leaves the lock to
+    expire on its own, and until then no worker hands anything back. The state it leaves is
+    set here as it would be: the key, with the expiry the app's settings give a holder, as
+    the worker with the tasks in flight is killed; the tasks must still come back within
+    about one visibility timeout (kombu's default lock of 300 s would hold them five minutes).
+    """
+    with FeedSite(delay=2.0) as site:
+        for n in range(FEEDS):
+            site.feeds[f"/f{n}.xml"] = rss(
+                f"outlet{n}", [(f"g{n}", f"https://outlet{n}.example/", f"Story {n}")]
+            )
+        register_feeds(db_url, [site.url(f"/f{n}.xml") for n in range(FEEDS)])
+        env = worker_env(db_url, broker.url, tmp_path, DIGEST_TASK_VISIBILITY_TIMEOUT="4")
+        options = create_app(config.load(env, dotenv=False)).conf.broker_transport_options
+        lock = f"{options.get('global_keyprefix', '')}unacked_mutex"
+        first = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
+        replacement = None
+        try:
+            call_task(env, "digest.collect_due")
+            assert wait_for(lambda: sum(site.hits.values()) >= 2, timeout=30, step=0.05)
+            with redis.Redis.from_url(broker.url) as client:
+                client.set(lock, uuid.uuid4().hex, ex=int(options.get("unacked_mutex_expire", 300)))
+            first.kill()
+            replacement = Worker(env, tmp_path / "w2.log", concurrency=2, name="w2")
+            assert wait_for(lambda: _fetched(db_url) == FEEDS, timeout=45), (
+                "the dead worker's tasks never came back"
+            )
+        finally:
+            first.stop()
+            if replacement:
+                replacement.stop()
 
 
 def _fetched(db_url: str) -> int:

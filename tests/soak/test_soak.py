@@ -10,6 +10,7 @@ Scaled down from production's "collect every 10 minutes": a round every few seco
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from digest.store.db import transaction
 from digest.store.tables import feeds, items
 from tests.fakes import FakeSendGrid
 from tests.faults.conftest import register_feeds, send_tasks, sendgrid_extra, worker_env
-from tests.faults.infra import FeedSite, ledger_counts, rss
+from tests.faults.infra import FeedSite, ledger_counts, rss, what_workers_did
 from tests.integration.helpers import Worker
 from tests.integration.population import subscribers_bulk
 
@@ -78,7 +79,7 @@ def test_collect_rounds_and_a_50000_reader_send_under_faults_deliver_everything_
             _wait(
                 lambda: _done(db_url) >= READERS,
                 150 - (time.monotonic() - started),
-                "the send did not finish",
+                lambda: f"the send did not finish: {ledger_counts(db_url)}\n{_what_workers_did(tmp_path)}",
             )
             send_tasks(env, [("digest.resume_stalled", [])])  # the sweeper finds nothing left to do
             time.sleep(2)
@@ -105,11 +106,18 @@ def test_collect_rounds_and_a_50000_reader_send_under_faults_deliver_everything_
     assert killed, "the kill -9 did not happen mid-send"
 
 
-def _wait(condition, timeout: float, message: str) -> None:  # type: ignore[no-untyped-def]
+def _wait(condition, timeout: float, message) -> None:  # type: ignore[no-untyped-def]
+    """Wait for ``condition``; ``message``: the failure's text, or a function that makes it then."""
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, message
+        assert time.monotonic() < deadline, message() if callable(message) else message
         time.sleep(0.5)
+
+
+def _what_workers_did(folder: Path) -> str:
+    return what_workers_did(
+        {log.stem: log.read_text(errors="replace") for log in sorted(folder.glob("w*.log"))}
+    )
 
 
 def _fetched(db_url: str) -> int:
