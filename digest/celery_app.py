@@ -78,8 +78,8 @@ def _transport_options(settings: config.Settings) -> dict[str, Any]:
         "unacked_restore_interval": 10,
         "unacked_restore_throttle": 1,
         # Workers hand those tasks back under a lock; one killed while holding it leaves it to
-        # expire (kombu's default: 300 s), and until then nothing comes back. No longer than
-        # the visibility timeout: a dead worker's lock never outlasts the wait it adds to.
+        # expire (kombu's default: 300 s), and until then nothing comes back. Capped at the
+        # visibility timeout, so a lock left that way at most doubles the wait for redelivery.
         # Two restorers at once are safe (kombu restores each task in a WATCH transaction).
         "unacked_mutex_expire": min(300, settings.visibility_timeout),
         # A worker takes from its queues in the order -Q lists them (breaking first), not in
