@@ -9,6 +9,9 @@ also when the worker died holding the lock that workers take to hand such tasks 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis
@@ -32,29 +35,10 @@ def test_a_worker_killed_mid_collect_is_replaced_and_every_feed_is_stored_once(
     db_url, broker, queues, tmp_path
 ):
     with FeedSite(delay=2.0) as site:
-        for n in range(FEEDS):
-            site.feeds[f"/f{n}.xml"] = rss(
-                f"outlet{n}",
-                [
-                    (f"g{n}-{i}", f"https://outlet{n}.example/{i}", f"Story {i} of {n}")
-                    for i in range(PER_FEED)
-                ],
-            )
-        ids = register_feeds(db_url, [site.url(f"/f{n}.xml") for n in range(FEEDS)])
+        ids = _serve_feeds(site, db_url)
         env = worker_env(db_url, broker.url, tmp_path, DIGEST_TASK_VISIBILITY_TIMEOUT="4", **queues)
-        first = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
-        replacement = None
-        try:
-            call_task(env, "digest.collect_due")
-            assert wait_for(lambda: sum(site.hits.values()) >= 2, timeout=30, step=0.05)
-            first.kill()  # two fetches in flight, the other ten queued or prefetched
-            in_flight = sum(site.hits.values())
-            replacement = Worker(env, tmp_path / "w2.log", concurrency=2, name="w2")
+        with _killed_mid_collect(env, site, tmp_path) as in_flight:
             assert wait_for(lambda: _fetched(db_url) == FEEDS, timeout=50), "a feed was never collected"
-        finally:
-            first.stop()
-            if replacement:
-                replacement.stop()
     with transaction(db_url) as conn:
         stored = conn.execute(select(func.count()).select_from(items)).scalar_one()
         per_url = conn.execute(
@@ -79,30 +63,53 @@ def test_a_worker_killed_holding_the_restore_lock_delays_its_tasks_by_no_more_th
     about one visibility timeout (kombu's default lock of 300 s would hold them five minutes).
     """
     with FeedSite(delay=2.0) as site:
-        for n in range(FEEDS):
-            site.feeds[f"/f{n}.xml"] = rss(
-                f"outlet{n}", [(f"g{n}", f"https://outlet{n}.example/", f"Story {n}")]
-            )
-        register_feeds(db_url, [site.url(f"/f{n}.xml") for n in range(FEEDS)])
+        _serve_feeds(site, db_url)
         env = worker_env(db_url, broker.url, tmp_path, DIGEST_TASK_VISIBILITY_TIMEOUT="4")
         options = create_app(config.load(env, dotenv=False)).conf.broker_transport_options
         lock = f"{options.get('global_keyprefix', '')}unacked_mutex"
-        first = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
-        replacement = None
-        try:
-            call_task(env, "digest.collect_due")
-            assert wait_for(lambda: sum(site.hits.values()) >= 2, timeout=30, step=0.05)
+
+        def hold_the_lock() -> None:
             with redis.Redis.from_url(broker.url) as client:
-                client.set(lock, uuid.uuid4().hex, ex=int(options.get("unacked_mutex_expire", 300)))
-            first.kill()
-            replacement = Worker(env, tmp_path / "w2.log", concurrency=2, name="w2")
+                client.set(lock, uuid.uuid4().hex, ex=int(options["unacked_mutex_expire"]))
+
+        with _killed_mid_collect(env, site, tmp_path, before_kill=hold_the_lock):
             assert wait_for(lambda: _fetched(db_url) == FEEDS, timeout=45), (
                 "the dead worker's tasks never came back"
             )
-        finally:
-            first.stop()
-            if replacement:
-                replacement.stop()
+
+
+def _serve_feeds(site: FeedSite, db_url: str) -> list[int]:
+    """FEEDS feeds of PER_FEED stories each on ``site``, registered; their ids."""
+    for n in range(FEEDS):
+        stories = [
+            (f"g{n}-{i}", f"https://outlet{n}.example/{i}", f"Story {i} of {n}") for i in range(PER_FEED)
+        ]
+        site.feeds[f"/f{n}.xml"] = rss(f"outlet{n}", stories)
+    return register_feeds(db_url, [site.url(f"/f{n}.xml") for n in range(FEEDS)])
+
+
+@contextmanager
+def _killed_mid_collect(
+    env: dict[str, str], site: FeedSite, tmp_path: Path, before_kill: Callable[[], None] | None = None
+) -> Iterator[int]:
+    """Start a worker and a collection, kill -9 the worker once two fetches are in flight
+    (``before_kill`` just before), start a replacement; yield the fetches made by then, and
+    stop both workers afterwards."""
+    first = Worker(env, tmp_path / "w1.log", concurrency=2, name="w1")
+    replacement = None
+    try:
+        call_task(env, "digest.collect_due")
+        assert wait_for(lambda: sum(site.hits.values()) >= 2, timeout=30, step=0.05)
+        if before_kill:
+            before_kill()
+        first.kill()  # two fetches in flight, the other ten queued or prefetched
+        in_flight = sum(site.hits.values())
+        replacement = Worker(env, tmp_path / "w2.log", concurrency=2, name="w2")
+        yield in_flight
+    finally:
+        first.stop()
+        if replacement:
+            replacement.stop()
 
 
 def _fetched(db_url: str) -> int:
