@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import placeholder
-from bench.train_cluster import CHAR_WEIGHTS, EMBED_WEIGHTS, counts_by_month, train
+from bench.train_cluster import CHAR_WEIGHTS, EMBED_WEIGHTS, TUNING_WINDOWS, Counts, counts_by_month, train
 from bench.uci import DEV_SET, QUICK_SET, Row, available, day_windows, load, month, subset
 from digest.bcubed import bcubed
 from digest.cluster import ClusterOptions, cluster_texts
@@ -44,7 +44,6 @@ BASELINE_GRID = (0.2, 0.3, 0.4, 0.5)
 BASELINE_TUNING = 1  # training days the baseline's threshold is chosen on
 SPEED_ITEMS = 10_000
 LINKING_HEADLINES = 3  # identical headlines two stories share to count as one (the diagnostic only)
-TUNING = 4  # tuning days a fold's settings are chosen on (bench.train_cluster uses 8 for the shipped model)
 
 Labeller = Callable[[Sequence[Row]], list[int]]
 
@@ -188,18 +187,11 @@ def cross_validated(rows: list[Row], quick: bool, every: int = 1) -> list[dict[s
     """One row per scored window (every ``every``-th day): trained on the other folds."""
     group = _half if quick else month
     windows = day_windows(rows)
-    monthly = _cached(f"counts-{'quick' if quick else 'dev'}", lambda: counts_by_month(rows, group))
+    monthly = monthly_counts(rows, quick)
     scored: list[dict[str, Any]] = []
     for fold in monthly:
         training = {d: subset(w, seed=d) if quick else w for d, w in windows.items() if group(d) != fold}
-        model, _ = train(
-            {m: c for m, c in monthly.items() if m != fold},
-            training,
-            char_weights=CHAR_WEIGHTS[:1] if quick else CHAR_WEIGHTS,
-            embed_weights=EMBED_WEIGHTS[1:2] if quick else EMBED_WEIGHTS,
-            tuning=1 if quick else TUNING,
-            group=group,
-        )
+        model = fold_model(monthly, training, fold, quick)
         base_threshold = _baseline_threshold(training, fold, 1 if quick else BASELINE_TUNING)
         days = [d for d in windows if group(d) == fold][:: max(1, every)][: 2 if quick else None]
         print(
@@ -236,6 +228,27 @@ def cross_validated(rows: list[Row], quick: bool, every: int = 1) -> list[dict[s
                     flush=True,
                 )
     return scored
+
+
+def fold_model(
+    monthly: dict[str, Counts], training: dict[str, list[Row]], fold: str, quick: bool = False
+) -> Model:
+    """The model that scores ``fold``: trained on the other folds' counts and ``training`` days."""
+    model, _ = train(
+        {m: c for m, c in monthly.items() if m != fold},
+        training,
+        char_weights=CHAR_WEIGHTS[:1] if quick else CHAR_WEIGHTS,
+        embed_weights=EMBED_WEIGHTS[1:2] if quick else EMBED_WEIGHTS,
+        tuning=1 if quick else TUNING_WINDOWS,
+        group=_half if quick else month,
+    )
+    return model
+
+
+def monthly_counts(rows: list[Row], quick: bool = False) -> dict[str, Counts]:
+    """Document frequencies per fold (month, or half of the quick set), cached between runs."""
+    group = _half if quick else month
+    return _cached(f"counts-{'quick' if quick else 'dev'}", lambda: counts_by_month(rows, group))
 
 
 def _prf(scores: dict[str, float]) -> str:
