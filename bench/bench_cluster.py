@@ -134,7 +134,7 @@ def split_titles(rows: Sequence[Row]) -> float:
     event into several stories, this share is high, and precision falls with it.
     """
     stories = _stories_by_headline(rows)
-    return sum(len(stories[_headline(row.title)]) > 1 for row in rows) / max(len(rows), 1)
+    return sum(len(stories[headline_key(row.title)]) > 1 for row in rows) / max(len(rows), 1)
 
 
 def linked_stories(rows: Sequence[Row], shared: int = LINKING_HEADLINES) -> list[str]:
@@ -167,11 +167,12 @@ def _stories_by_headline(rows: Sequence[Row]) -> dict[str, set[str]]:
     """Each exact headline (case and punctuation aside) and the stories that hold it."""
     stories: dict[str, set[str]] = {}
     for row in rows:
-        stories.setdefault(_headline(row.title), set()).add(row.story)
+        stories.setdefault(headline_key(row.title), set()).add(row.story)
     return stories
 
 
-def _headline(title: str) -> str:
+def headline_key(title: str) -> str:
+    """A headline with case and punctuation aside: exact copies share it."""
     return " ".join(re.findall(r"\w+", title.casefold()))
 
 

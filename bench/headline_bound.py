@@ -20,7 +20,6 @@ stories that the headlines do not tell apart.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -32,7 +31,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
+from bench.bench_cluster import fold_model, headline_key, monthly_counts
+from bench.uci import DEV_SET, available, day_windows, load, month
 from digest.bcubed import bcubed
+from digest.cluster import ClusterOptions, cluster_texts
 
 MIN_CLUSTER = 20  # stories smaller than this are left as they are
 MIN_STORY = 5  # a labelled story needs this many items in a cluster to be a class of its own
@@ -120,7 +122,7 @@ def _predicted(titles: list[str], truth: list[str]) -> list[str] | None:
         format="csr",
     )
     # A headline and its exact copies fall in one fold: none is predicted from its twin.
-    groups = [" ".join(re.findall(r"\w+", title.casefold())) for title in titles]
+    groups = [headline_key(title) for title in titles]
     k = min(FOLDS, min(Counter(classes).values()), len(set(groups)))
     if k < 2:
         return None
@@ -149,10 +151,6 @@ def _summed(clusters: list[object], truth: list[str], story_sizes: Counter[str])
 
 def main(days: Sequence[str]) -> None:
     """The table for ``days``, each clustered by its fold's model as ``bench_cluster`` scores it."""
-    from bench.bench_cluster import fold_model, monthly_counts
-    from bench.uci import DEV_SET, available, day_windows, load, month
-    from digest.cluster import ClusterOptions, cluster_texts
-
     if not available():
         print(f"no UCI dev set at {DEV_SET.parent} (../shared)", file=sys.stderr)
         raise SystemExit(2)
