@@ -13,7 +13,10 @@ looking at the true labels (``best``) is more than any method could do. Then the
 side (``merged``): the pieces that one labelled story leads are made one wherever the labels
 say that helps. Both choices read the answers, so the last column is an upper bound for
 refining these stories; where it stays below 0.80, what keeps the day there is labelled
-stories that the headlines do not tell apart.
+stories that the headlines do not tell apart. Beside them, the day's own best threshold
+(``own_threshold``): the same clustering cut at each threshold of ``GRID``, the best read off
+the day's labels. Where even that stays below 0.80, no threshold policy, however it reads
+the batch, lifts the day there.
 
     .venv/bin/python -m bench.headline_bound 2014-04-14 2014-05-21   # days of the dev set
 """
@@ -32,14 +35,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
 from bench.bench_cluster import fold_model, headline_key, monthly_counts
-from bench.uci import DEV_SET, available, day_windows, load, month
+from bench.uci import DEV_SET, Row, available, day_windows, load, month
 from digest.bcubed import bcubed
 from digest.cluster import ClusterOptions, cluster_texts
+from digest.cluster.core import labels_at_thresholds
 
 MIN_CLUSTER = 20  # stories smaller than this are left as they are
 MIN_STORY = 5  # a labelled story needs this many items in a cluster to be a class of its own
 FOLDS = 5
 OTHER = ""  # the class of a cluster's items whose labelled story is too small to learn
+GRID = tuple(round(0.20 + 0.01 * i, 2) for i in range(31))  # thresholds a day's own best is chosen from
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,17 @@ def bound(titles: Sequence[str], labels: Sequence[int], truth: Sequence[str]) ->
         merged=bcubed(_merged(best, truth, story_sizes), list(truth)),
         eligible=eligible,
     )
+
+
+def own_threshold(
+    titles: Sequence[str], times: Sequence[float], truth: Sequence[str], options: ClusterOptions
+) -> tuple[float, tuple[float, float, float]]:
+    """The threshold of ``GRID`` at which this window scores best against its own labels, and
+    the scores there: what choosing the threshold for each day could reach, at most."""
+    cuts = labels_at_thresholds(titles, times, GRID, options)
+    scored = {threshold: bcubed(labels, list(truth)) for threshold, labels in cuts.items()}
+    best = max(GRID, key=lambda threshold: (scored[threshold][2], -threshold))
+    return best, scored[best]
 
 
 def _clusters(labels: Sequence[object]) -> dict[object, list[int]]:
@@ -163,21 +179,30 @@ def main(days: Sequence[str]) -> None:
         raise SystemExit(2)
     monthly = monthly_counts(rows)
     print(
-        "| window | items | ours P / R / F1 | split every story | split where it helps |"
-        " then merged where it helps | stories split |"
+        "| window | items | ours P / R / F1 | at its own best threshold | split every story |"
+        " split where it helps | then merged where it helps | stories split |"
     )
-    print("|---|---:|---|---|---|---|---:|")
+    print("|---|---:|---|---|---|---|---|---:|")
     for fold in sorted({month(day) for day in days}):
         training = {d: w for d, w in windows.items() if month(d) != fold}
         options = ClusterOptions(model=fold_model(monthly, training, fold))
         for day in sorted(d for d in days if month(d) == fold):
-            window = windows[day]
-            titles = [r.title for r in window]
-            labels = cluster_texts(titles, [r.time for r in window], [r.publisher for r in window], options)
-            found = bound(titles, labels, [r.story for r in window])
-            scores = (found.ours, found.split_all, found.best, found.merged)
-            cells = [" / ".join(f"{x:.3f}" for x in s) for s in scores]
-            print(f"| {day} | {len(window)} | {' | '.join(cells)} | {found.eligible} |", flush=True)
+            print(_row(day, windows[day], options), flush=True)
+
+
+def _row(day: str, window: Sequence[Row], options: ClusterOptions) -> str:
+    """The table's row for one day, clustered with ``options``."""
+    titles, times, truth = [r.title for r in window], [r.time for r in window], [r.story for r in window]
+    labels = cluster_texts(titles, times, [r.publisher for r in window], options)
+    found = bound(titles, labels, truth)
+    threshold, at_own = own_threshold(titles, times, truth, options)
+    cells = [_scores(found.ours), f"{threshold:.2f}: {_scores(at_own)}"]
+    cells += [_scores(s) for s in (found.split_all, found.best, found.merged)]
+    return f"| {day} | {len(window)} | {' | '.join(cells)} | {found.eligible} |"
+
+
+def _scores(scores: tuple[float, float, float]) -> str:
+    return " / ".join(f"{x:.3f}" for x in scores)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.headline_bound import MIN_CLUSTER, bound
+from bench.headline_bound import GRID, MIN_CLUSTER, bound, own_threshold
+from digest.bcubed import bcubed
+from digest.cluster import ClusterOptions, cluster_texts
 
 GLASS = [f"Google Glass goes on sale to the public for one day, model {n}" for n in range(12)]
 TITAN = [f"Google buys drone maker Titan Aerospace in deal number {n}" for n in range(12)]
@@ -48,3 +50,26 @@ def test_pieces_that_one_labelled_story_leads_are_joined_and_no_others() -> None
     assert found.ours[0] == 1.0 and found.ours[1] < 0.8
     assert found.best == found.ours  # no piece holds two stories
     assert found.merged == pytest.approx((1.0, 1.0, 1.0))  # Titan stays its own
+
+
+def test_a_days_own_best_threshold_is_the_grid_threshold_that_scores_it_best() -> None:
+    """Two wordings of one event, labelled one story, join only below some thresholds: the
+    day's own threshold is one of those, and its scores are the clustering's at it."""
+    titles = [
+        "Fed holds interest rates steady",
+        "Federal Reserve keeps rates on hold",
+        "Fed leaves benchmark rate unchanged",
+        "Storm hits the coast",
+        "Earthquake shakes the capital",
+        "Apple unveils a new iPhone",
+    ]
+    truth = ["fed", "fed", "fed", "storm", "quake", "apple"]
+    times = [0.0] * len(titles)
+    threshold, scores = own_threshold(titles, times, truth, ClusterOptions())
+    at = {
+        t: bcubed(cluster_texts(titles, times, [""] * len(titles), ClusterOptions(threshold=t)), truth)
+        for t in GRID
+    }
+    assert scores == pytest.approx(at[threshold])
+    assert scores[2] == pytest.approx(max(f for _, _, f in at.values()))
+    assert at[max(GRID)][1] < 1.0 and scores[1] > at[max(GRID)][1]  # the Fed's wordings join below the top

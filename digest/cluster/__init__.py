@@ -2,9 +2,9 @@
 
 Method (measured on day windows of the UCI dev set not used for training: bench/README.md):
 
-1. Text (``text``): the title, plus the first sentence of the summary at half weight, less
-   its boilerplate (feed furniture, sentences other items repeat, words most summaries of the
-   batch or of a source share).
+1. Text (``text``): the title, plus the summary's lead (up to its first full stop) at half
+   weight, less its boilerplate (feed furniture, sentences other items repeat, words most
+   summaries of the batch or of a source share).
 2. Vectors (``vectors``, ``model``): sublinear TF-IDF of words (stopwords dropped, plurals
    stripped) and of character 2–4-grams inside words, each L2-normalized and mixed by a
    trained weight. The idf is *trained*: document frequencies counted over a hundred days of

@@ -91,8 +91,9 @@ class ClusterOptions:
 def cluster_items(items: Sequence[Item], options: ClusterOptions = ClusterOptions()) -> list[list[Item]]:
     """Group items into stories; each story keeps input order, stories come by first item.
 
-    The text is the title and, weighted lower, the first sentence of the summary less its
-    boilerplate (see ``digest.cluster.text.item_texts``); undated items may join any story.
+    The text is the title and, weighted lower, the summary's lead (up to its first full stop)
+    less its boilerplate (see ``digest.cluster.text.item_texts``); undated items may join any
+    story.
     """
     return cluster_items_explained(items, options)[0]
 
