@@ -132,7 +132,19 @@ class PollingBot:
         return self
 
     def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)  # run_polling then shuts down gracefully
+        """Stop the loop; run_polling then shuts down gracefully.
+
+        ``running`` is set inside run_polling's last start-up step, a ``run_until_complete``.
+        A stop that lands before that step returns is used up by it, and the ``run_forever``
+        after it then runs on. So the stop is asked again until the updater begins to stop:
+        once it has, the loop is in its shutdown and a second stop would break it.
+        """
+        updater = self.application.updater
+        assert updater is not None
+        deadline = time.monotonic() + 10
+        while self.thread.is_alive() and updater.running and time.monotonic() < deadline:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=0.5)
         self.thread.join(timeout=10)
         self.loop.close()
 
