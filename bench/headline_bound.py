@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +37,7 @@ from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from bench.bench_cluster import fold_model, headline_key, monthly_counts
 from bench.uci import DEV_SET, Row, available, day_windows, load, month
 from digest.bcubed import bcubed
-from digest.cluster import ClusterOptions, cluster_texts
+from digest.cluster import ClusterOptions
 from digest.cluster.core import labels_at_thresholds
 
 MIN_CLUSTER = 20  # stories smaller than this are left as they are
@@ -83,12 +83,12 @@ def bound(titles: Sequence[str], labels: Sequence[int], truth: Sequence[str]) ->
 
 
 def own_threshold(
-    titles: Sequence[str], times: Sequence[float], truth: Sequence[str], options: ClusterOptions
+    cuts: Mapping[float, Sequence[int]], truth: Sequence[str]
 ) -> tuple[float, tuple[float, float, float]]:
-    """The threshold of ``GRID`` at which this window scores best against its own labels, and
-    the scores there: what choosing the threshold for each day could reach, at most."""
-    cuts = labels_at_thresholds(titles, times, GRID, options)
-    scored = {threshold: bcubed(labels, list(truth)) for threshold, labels in cuts.items()}
+    """The threshold of ``GRID`` whose cut (``cuts``, from ``labels_at_thresholds``) scores best
+    against the window's own labels, and the scores there: what choosing the threshold for
+    each day could reach, at most."""
+    scored = {threshold: bcubed(list(cuts[threshold]), list(truth)) for threshold in GRID}
     best = max(GRID, key=lambda threshold: (scored[threshold][2], -threshold))
     return best, scored[best]
 
@@ -193,9 +193,12 @@ def main(days: Sequence[str]) -> None:
 def _row(day: str, window: Sequence[Row], options: ClusterOptions) -> str:
     """The table's row for one day, clustered with ``options``."""
     titles, times, truth = [r.title for r in window], [r.time for r in window], [r.story for r in window]
-    labels = cluster_texts(titles, times, [r.publisher for r in window], options)
-    found = bound(titles, labels, truth)
-    threshold, at_own = own_threshold(titles, times, truth, options)
+    # One merge tree for the clustering as it is and for every cut of the grid: a cut at a
+    # threshold is the clustering at it (tests/test_cluster.py).
+    used = options.resolved().threshold_for(len(window))
+    cuts = labels_at_thresholds(titles, times, sorted({*GRID, used}), options)
+    found = bound(titles, cuts[used], truth)
+    threshold, at_own = own_threshold(cuts, truth)
     cells = [_scores(found.ours), f"{threshold:.2f}: {_scores(at_own)}"]
     cells += [_scores(s) for s in (found.split_all, found.best, found.merged)]
     return f"| {day} | {len(window)} | {' | '.join(cells)} | {found.eligible} |"

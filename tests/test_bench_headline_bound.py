@@ -7,6 +7,7 @@ import pytest
 from bench.headline_bound import GRID, MIN_CLUSTER, bound, own_threshold
 from digest.bcubed import bcubed
 from digest.cluster import ClusterOptions, cluster_texts
+from digest.cluster.core import labels_at_thresholds
 
 GLASS = [f"Google Glass goes on sale to the public for one day, model {n}" for n in range(12)]
 TITAN = [f"Google buys drone maker Titan Aerospace in deal number {n}" for n in range(12)]
@@ -65,7 +66,7 @@ def test_a_days_own_best_threshold_is_the_grid_threshold_that_scores_it_best() -
     ]
     truth = ["fed", "fed", "fed", "storm", "quake", "apple"]
     times = [0.0] * len(titles)
-    threshold, scores = own_threshold(titles, times, truth, ClusterOptions())
+    threshold, scores = own_threshold(labels_at_thresholds(titles, times, GRID, ClusterOptions()), truth)
     at = {
         t: bcubed(cluster_texts(titles, times, [""] * len(titles), ClusterOptions(threshold=t)), truth)
         for t in GRID
