@@ -8,6 +8,7 @@ proxy of its own.
 from __future__ import annotations
 
 import contextlib
+import random
 import shutil
 import socket
 import subprocess
@@ -29,9 +30,30 @@ from digest.store.db import transaction
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port for a child process to listen on, from below the kernel's ephemeral range.
+
+    A port from ``bind(0)`` is let go before the child binds it, and in that gap the kernel
+    may hand the same number to an outgoing connection or to another ``bind(0)``; ports the
+    kernel never picks by itself do not race with those.
+    """
+    low, _ = ephemeral_range()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port below the ephemeral range ({low})")
+
+
+def ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except (OSError, ValueError):
+        return 32768, 60999
+    return int(low), int(high)
 
 
 class RedisServer:
