@@ -7,11 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,17 +17,15 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from digest import config, pipeline
+from digest import pipeline
 from digest.config import Settings
 from digest.models import FeedSpec, Item, Subscriber
 from digest.pipeline import accounts as auth
-from digest.ratelimit import InProcessRateLimiter
 from digest.store import feeds as feed_store
 from digest.store import items as item_store
 from digest.store import subscribers as subscriber_store
 from digest.store.db import transaction
-from digest.web import create_app
-from tests.conftest import make_settings
+from tests.browser.test_editor_flow import serve
 from tests.fakes import FakeSendGrid
 from tests.fakes.telegram_server import FakeTelegram
 from tests.pipeline.conftest import TOPICS
@@ -44,33 +38,6 @@ CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)
 READERS = [f"reader{n}@example.org" for n in range(6)]
 CHATS = ["7001", "7002"]
 CHART = "Chart.getChart(document.querySelector"  # the chart Chart.js drew on a canvas
-
-
-@contextmanager
-def serve(settings: Settings, webhook_key: str, sock: socket.socket) -> Iterator[None]:
-    import uvicorn
-
-    app = create_app(settings, limiter=InProcessRateLimiter(), webhook_key=webhook_key)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
-def bound_socket() -> socket.socket:
-    # Held from the start: a port only looked up and let go was, once in CI, taken by one of
-    # the test servers or a client connection before the desk bound it.
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    return sock
 
 
 class Signer:
@@ -126,31 +93,21 @@ def test_an_editions_figures_count_each_event_once_and_readers_apart_from_machin
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     signer = Signer()
-    sock = bound_socket()
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     with FakeSendGrid(api_key="SG.figures") as sendgrid, FakeTelegram(token=TOKEN) as telegram:
-        settings = make_settings(
-            db_url,
-            tmp_path,
-            DIGEST_PUBLIC_URL=base,
-            DIGEST_EMAIL_CHANNEL="sendgrid",
-            SENDGRID_API_KEY="SG.figures",
-            DIGEST_SENDGRID_API_URL=sendgrid.url,
-            DIGEST_TELEGRAM_CHANNEL="telegram",
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            DIGEST_TELEGRAM_API_URL=telegram.base_url,
-            DIGEST_SENDGRID_WEBHOOK_KEY=signer.public,
-            DIGEST_HUMAN_CLICK_MIN_SECONDS="2",
-        )
-        config.override(settings)
-        try:
+        overrides = {
+            "DIGEST_EMAIL_CHANNEL": "sendgrid",
+            "SENDGRID_API_KEY": "SG.figures",
+            "DIGEST_SENDGRID_API_URL": sendgrid.url,
+            "DIGEST_TELEGRAM_CHANNEL": "telegram",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "DIGEST_TELEGRAM_API_URL": telegram.base_url,
+            "DIGEST_SENDGRID_WEBHOOK_KEY": signer.public,
+            "DIGEST_HUMAN_CLICK_MIN_SECONDS": "2",
+        }
+        with serve(db_url, tmp_path, webhook_key=signer.public, **overrides) as (base, settings):
             edition_id = send_edition(settings)
-            with serve(settings, signer.public, sock):
-                figures = act_and_read(settings, base, signer, sendgrid, telegram, edition_id)
-                look_at_the_pages(browser, artifacts, settings, base, edition_id, figures)
-        finally:
-            config.override(None)
-            sock.close()
+            figures = act_and_read(settings, base, signer, sendgrid, telegram, edition_id)
+            look_at_the_pages(browser, artifacts, settings, base, edition_id, figures)
 
 
 def add_stories(settings: Settings, count: int) -> None:

@@ -32,9 +32,12 @@ PASSWORD = "correct horse battery"
 
 
 @contextmanager
-def serve(db_url: str, tmp_path: Path, **overrides: str) -> Iterator[tuple[str, Settings]]:
-    """The whole web app on 127.0.0.1 (a free port), its public URL pointing at itself;
-    ``overrides`` are more settings (the fake SendGrid's or Telegram's address …)."""
+def serve(
+    db_url: str, tmp_path: Path, webhook_key: str = "", **overrides: str
+) -> Iterator[tuple[str, Settings]]:
+    """The whole web app on 127.0.0.1 (a free port, held from the start), its public URL
+    pointing at itself; ``overrides`` are more settings (the fake SendGrid's or Telegram's
+    address …), ``webhook_key`` the key SendGrid's signed events are checked with."""
     import uvicorn
 
     sock = socket.socket()
@@ -42,7 +45,7 @@ def serve(db_url: str, tmp_path: Path, **overrides: str) -> Iterator[tuple[str, 
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = make_settings(db_url, tmp_path, DIGEST_PUBLIC_URL=base, **overrides)
     config.override(settings)
-    app = create_app(settings, limiter=InProcessRateLimiter(), webhook_key="")
+    app = create_app(settings, limiter=InProcessRateLimiter(), webhook_key=webhook_key)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
